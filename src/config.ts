@@ -1,0 +1,151 @@
+/**
+ * One typed configuration, validated at boot. Nothing else reads process.env.
+ * A bad value stops the process with a message naming the variable.
+ */
+import path from 'node:path';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface Pricing {
+  /** Credits per image (default 1). */
+  imageCredits: number;
+  /** Credits per started second of video (default 1). */
+  videoCreditsPerSecond: number;
+  /** Multiplier for the `syn` model (default 2). */
+  synMultiplier: number;
+}
+
+export interface VeilConfig {
+  /** HTTP port of the API (PORT, default 8080). */
+  port: number;
+  /** Interface to bind (VEIL_HOST, default 0.0.0.0). */
+  host: string;
+  /** Where SQLite, Azurite data and scratch files live (VEIL_DATA_DIR, default ./data). */
+  dataDir: string;
+  /** PostgreSQL URL; unset means SQLite at <dataDir>/veil.db (DATABASE_URL). */
+  databaseUrl?: string;
+  /** Redis URL for BullMQ; unset means the in-process queue (REDIS_URL). */
+  redisUrl?: string;
+  /** Azure Storage connection string; unset means embedded Azurite (AZURE_STORAGE_CONNECTION_STRING). */
+  azureConnectionString?: string;
+  /** Port of the embedded Azurite blob service (VEIL_AZURITE_PORT, default 10000). */
+  azuritePort: number;
+  /** Blob container (VEIL_CONTAINER, default veil). */
+  container: string;
+  /** Which parts this process runs (VEIL_ROLE or --role, default all). */
+  role: Role;
+  /** Upload SAS and session lifetime in seconds (VEIL_UPLOAD_TTL_S, default 7 days). */
+  uploadTtlSeconds: number;
+  /** Download link lifetime in seconds (VEIL_DOWNLOAD_TTL_S, default 24 h). */
+  downloadTtlSeconds: number;
+  /** How often the upload watcher polls blob storage (VEIL_UPLOAD_POLL_MS, default 1000). */
+  uploadPollMs: number;
+  /** Credits given to the demo key created on first start (VEIL_DEMO_CREDITS, default 1000). */
+  demoCredits: number;
+  pricing: Pricing;
+  /** Allow webhooks to private/loopback addresses (VEIL_WEBHOOK_ALLOW_PRIVATE, default false). */
+  webhookAllowPrivate: boolean;
+  /** Webhook request timeout (VEIL_WEBHOOK_TIMEOUT_MS, default 10000). */
+  webhookTimeoutMs: number;
+  /** Webhook delivery attempts (VEIL_WEBHOOK_ATTEMPTS, default 6). */
+  webhookAttempts: number;
+  /** delete_job requests per minute per key (VEIL_DELETE_RATE_PER_MIN, default 100). */
+  deleteRatePerMinute: number;
+  /** Files processed at once per worker process (VEIL_WORKER_CONCURRENCY, default 1). */
+  workerConcurrency: number;
+  /** ffmpeg/ffprobe binaries; default the ones shipped by npm (VEIL_FFMPEG, VEIL_FFPROBE). */
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  /** pino level (LOG_LEVEL, default info). */
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function num(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`${name} must be a number >= 0, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}`);
+  }
+  return raw;
+}
+
+export function parseRole(raw: string | undefined, name = 'VEIL_ROLE'): Role {
+  const role = raw ?? 'all';
+  if (role !== 'all' && role !== 'api' && role !== 'worker') {
+    throw new ConfigError(`${name} must be all, api or worker, got "${role}"`);
+  }
+  return role;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<VeilConfig> = {}): VeilConfig {
+  const config: VeilConfig = {
+    port: int(env, 'PORT', 8080),
+    host: env.VEIL_HOST || '0.0.0.0',
+    dataDir: path.resolve(env.VEIL_DATA_DIR || './data'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    azureConnectionString: env.AZURE_STORAGE_CONNECTION_STRING || undefined,
+    azuritePort: int(env, 'VEIL_AZURITE_PORT', 10000),
+    container: env.VEIL_CONTAINER || 'veil',
+    role: parseRole(env.VEIL_ROLE),
+    uploadTtlSeconds: int(env, 'VEIL_UPLOAD_TTL_S', 7 * 24 * 3600, 1),
+    downloadTtlSeconds: int(env, 'VEIL_DOWNLOAD_TTL_S', 24 * 3600, 1),
+    uploadPollMs: int(env, 'VEIL_UPLOAD_POLL_MS', 1000, 10),
+    demoCredits: int(env, 'VEIL_DEMO_CREDITS', 1000),
+    pricing: {
+      imageCredits: num(env, 'VEIL_PRICE_IMAGE', 1),
+      videoCreditsPerSecond: num(env, 'VEIL_PRICE_VIDEO_SECOND', 1),
+      synMultiplier: num(env, 'VEIL_PRICE_SYN_MULTIPLIER', 2),
+    },
+    webhookAllowPrivate: bool(env, 'VEIL_WEBHOOK_ALLOW_PRIVATE', false),
+    webhookTimeoutMs: int(env, 'VEIL_WEBHOOK_TIMEOUT_MS', 10_000, 1),
+    webhookAttempts: int(env, 'VEIL_WEBHOOK_ATTEMPTS', 6, 1),
+    deleteRatePerMinute: int(env, 'VEIL_DELETE_RATE_PER_MIN', 100, 1),
+    workerConcurrency: int(env, 'VEIL_WORKER_CONCURRENCY', 1, 1),
+    ffmpegPath: env.VEIL_FFMPEG || undefined,
+    ffprobePath: env.VEIL_FFPROBE || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+  if (config.port > 65535) throw new ConfigError('PORT must be <= 65535');
+  return { ...config, ...overrides };
+}
