@@ -117,7 +117,10 @@ export function parseRole(raw: string | undefined, name = 'VEIL_ROLE'): Role {
   return role;
 }
 
-export function loadConfig(env: Env = process.env, overrides: Partial<VeilConfig> = {}): VeilConfig {
+export function loadConfig(
+  env: Env = process.env,
+  overrides: Partial<VeilConfig> = {},
+): VeilConfig {
   const config: VeilConfig = {
     port: int(env, 'PORT', 8080),
     host: env.VEIL_HOST || '0.0.0.0',

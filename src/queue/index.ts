@@ -35,7 +35,10 @@ export interface HandlerContext {
   maxAttempts: number;
 }
 
-export type Handler<N extends JobName> = (payload: JobPayloads[N], ctx: HandlerContext) => Promise<void>;
+export type Handler<N extends JobName> = (
+  payload: JobPayloads[N],
+  ctx: HandlerContext,
+) => Promise<void>;
 
 /** Thrown by a handler when retrying cannot help. */
 export class UnrecoverableJobError extends Error {

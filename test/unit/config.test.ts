@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+test('uses documented defaults on an empty environment', () => {
+  const sut = loadConfig({});
+  assert.equal(sut.port, 8080);
+  assert.equal(sut.role, 'all');
+  assert.equal(sut.databaseUrl, undefined);
+  assert.equal(sut.uploadTtlSeconds, 7 * 24 * 3600);
+});
+
+test('names the variable that is wrong', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'abc' }),
+    (e: Error) => e instanceof ConfigError && /PORT/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ VEIL_ROLE: 'boss' }), /VEIL_ROLE/);
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+  assert.throws(() => loadConfig({ VEIL_PRICE_IMAGE: '-1' }), /VEIL_PRICE_IMAGE/);
+});
