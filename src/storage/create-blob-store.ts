@@ -1,0 +1,44 @@
+/**
+ * Picks the blob storage adapter from configuration: embedded Azurite when no Azure
+ * connection string is set, else the Azure account it names.
+ */
+import path from 'node:path';
+import type { VeilConfig } from '../config.ts';
+import type { BlobStore } from './index.ts';
+import { AzureBlobStore } from './azure-blob.store.ts';
+import { startAzurite } from './azurite.runtime.ts';
+
+export interface BlobStoreHandle {
+  store: BlobStore;
+  /** Blob service endpoint, for logs. */
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function createBlobStore(config: VeilConfig): Promise<BlobStoreHandle> {
+  if (config.azureConnectionString) {
+    const store = new AzureBlobStore(config.azureConnectionString, config.container);
+    await store.ensureReady();
+    const endpoint = /BlobEndpoint=([^;]+)/.exec(config.azureConnectionString)?.[1] ?? 'azure';
+    return { store, endpoint, stop: () => store.close() };
+  }
+  const azurite = await startAzurite({
+    location: path.join(config.dataDir, 'azurite'),
+    port: config.azuritePort,
+  });
+  const store = new AzureBlobStore(azurite.connectionString, config.container);
+  try {
+    await store.ensureReady();
+  } catch (err) {
+    await azurite.stop();
+    throw err;
+  }
+  return {
+    store,
+    endpoint: azurite.blobEndpoint,
+    stop: async () => {
+      await store.close();
+      await azurite.stop();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, it } from 'node:test';
+import { loadConfig } from '../../../src/config.ts';
+import { createBlobStore } from '../../../src/storage/create-blob-store.ts';
+
+const dataDir = await mkdtemp(path.join(tmpdir(), 'veil-store-'));
+after(() => rm(dataDir, { recursive: true, force: true }));
+
+it('starts embedded Azurite under the data dir and keeps blobs across restarts', async () => {
+  const config = loadConfig({}, { dataDir, azuritePort: 0, container: 'restart' });
+  const first = await createBlobStore(config);
+  assert.match(first.endpoint, /^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
+  await first.store.put('jobs/1/in.txt', Buffer.from('kept'));
+  await first.stop();
+  await assert.rejects(first.store.ping(), 'the emulator must be gone after stop()');
+
+  const second = await createBlobStore(config);
+  try {
+    assert.deepEqual(await second.store.list('jobs/'), ['jobs/1/in.txt']);
+    assert.equal((await second.store.stat('jobs/1/in.txt'))?.size, 4);
+  } finally {
+    await second.stop();
+  }
+});
+
+it('uses a connection string when one is configured', async () => {
+  const embedded = await createBlobStore(loadConfig({}, { dataDir, azuritePort: 0 }));
+  const endpoint = embedded.endpoint;
+  try {
+    const { azuriteConnectionString } = await import('../../../src/storage/azurite.runtime.ts');
+    const config = loadConfig(
+      { AZURE_STORAGE_CONNECTION_STRING: azuriteConnectionString(endpoint) },
+      { dataDir, container: 'external' },
+    );
+    const external = await createBlobStore(config);
+    assert.equal(external.endpoint, endpoint);
+    await external.store.put('x', Buffer.from('y'));
+    assert.deepEqual(await external.store.list(''), ['x']);
+    await external.stop();
+    await external.store.ping(); // stopping an external store leaves the service running
+  } finally {
+    await embedded.stop();
+  }
+});
