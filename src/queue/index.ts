@@ -25,6 +25,8 @@ export interface AddOptions {
   attempts?: number;
   /** A job with the same id that is still waiting or running is not added twice. */
   dedupeId?: string;
+  /** First retry delay in ms, doubled on each further attempt (adapter default 1000). */
+  backoffMs?: number;
 }
 
 export interface HandlerContext {

@@ -1,0 +1,46 @@
+/**
+ * Database port: one Kysely query layer over SQLite (embedded) or PostgreSQL (DATABASE_URL,
+ * adapter to come), with one migration set applied at open.
+ */
+import path from 'node:path';
+import { Migrator, type Kysely } from 'kysely';
+import type { VeilConfig } from '../config.ts';
+import { migrationProvider } from './migrations.ts';
+import type { DB } from './schema.ts';
+import { openSqlite } from './sqlite.adapter.ts';
+
+export type { DB } from './schema.ts';
+
+export interface Database {
+  kysely: Kysely<DB>;
+  dialect: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+}
+
+export async function migrate(kysely: Kysely<DB>): Promise<void> {
+  const { error, results } = await new Migrator({
+    db: kysely,
+    provider: migrationProvider,
+  }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`Database migration failed${failed ? ` at ${failed.migrationName}` : ''}`, {
+      cause: error,
+    });
+  }
+}
+
+/** SQLite at `<dataDir>/veil.db` unless DATABASE_URL is set; runs migrations. */
+export async function openDatabase(config: VeilConfig): Promise<Database> {
+  if (config.databaseUrl) {
+    throw new Error('PostgreSQL (DATABASE_URL) is not supported yet: unset it to use SQLite');
+  }
+  const kysely = openSqlite(path.join(config.dataDir, 'veil.db'));
+  try {
+    await migrate(kysely);
+  } catch (err) {
+    await kysely.destroy();
+    throw err;
+  }
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+}
