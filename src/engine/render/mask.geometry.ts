@@ -1,0 +1,187 @@
+/**
+ * Coverage masks for the renderers: an ellipse or a polygon, fully covered inside and fading
+ * to zero over `feather` pixels outside, rasterised only over the shape's own bounding region.
+ */
+import type { Point } from '../types.ts';
+
+export interface Ellipse {
+  kind: 'ellipse';
+  cx: number;
+  cy: number;
+  /** Semi-axes in pixels. */
+  rx: number;
+  ry: number;
+}
+
+export interface Polygon {
+  kind: 'polygon';
+  points: Point[];
+}
+
+export type Shape = Ellipse | Polygon;
+
+/** Integer pixel rectangle (x + w and y + h exclusive). */
+export interface Region {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** Pixel rectangle covering the shape plus `pad` pixels, clipped to a width x height frame. */
+export function shapeRegion(shape: Shape, pad: number, width: number, height: number): Region {
+  let x1: number, y1: number, x2: number, y2: number;
+  if (shape.kind === 'ellipse') {
+    [x1, y1, x2, y2] = [
+      shape.cx - shape.rx,
+      shape.cy - shape.ry,
+      shape.cx + shape.rx,
+      shape.cy + shape.ry,
+    ];
+  } else {
+    const xs = shape.points.map((p) => p[0]);
+    const ys = shape.points.map((p) => p[1]);
+    [x1, y1, x2, y2] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  }
+  return clipRegion(
+    Math.floor(x1 - pad),
+    Math.floor(y1 - pad),
+    Math.ceil(x2 + pad),
+    Math.ceil(y2 + pad),
+    width,
+    height,
+  );
+}
+
+export function clipRegion(
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  width: number,
+  height: number,
+): Region {
+  const x = Math.max(0, Math.min(width, x1));
+  const y = Math.max(0, Math.min(height, y1));
+  const w = Math.max(0, Math.min(width, x2) - x);
+  const h = Math.max(0, Math.min(height, y2) - y);
+  return { x, y, w, h };
+}
+
+/** Coverage 1 for distance <= 0 (inside), linear to 0 at `feather` pixels outside. */
+function coverage(outsideDistance: number, feather: number): number {
+  if (outsideDistance <= 0) return 1;
+  if (outsideDistance >= feather) return 0;
+  return 1 - outsideDistance / feather;
+}
+
+/**
+ * Approximate distance outside an ellipse (<= 0 inside): first-order (rho - 1) / |grad rho|,
+ * exact on the axes and within a few percent elsewhere, which is plenty for a feather.
+ */
+export function ellipseOutsideDistance(e: Ellipse, x: number, y: number): number {
+  const dx = (x - e.cx) / e.rx;
+  const dy = (y - e.cy) / e.ry;
+  const rho = Math.sqrt(dx * dx + dy * dy);
+  if (rho <= 1) return rho - 1;
+  const gx = dx / e.rx;
+  const gy = dy / e.ry;
+  return ((rho - 1) * rho) / Math.sqrt(gx * gx + gy * gy);
+}
+
+export function pointInPolygon(points: Point[], x: number, y: number): boolean {
+  let inside = false;
+  for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
+    const [xi, yi] = points[i];
+    const [xj, yj] = points[j];
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+export function distanceToSegment(px: number, py: number, a: Point, b: Point): number {
+  const vx = b[0] - a[0];
+  const vy = b[1] - a[1];
+  const len2 = vx * vx + vy * vy;
+  const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - a[0]) * vx + (py - a[1]) * vy) / len2));
+  const ex = px - (a[0] + t * vx);
+  const ey = py - (a[1] + t * vy);
+  return Math.sqrt(ex * ex + ey * ey);
+}
+
+export function polygonOutsideDistance(points: Point[], x: number, y: number): number {
+  if (pointInPolygon(points, x, y)) return 0;
+  let best = Infinity;
+  for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
+    best = Math.min(best, distanceToSegment(x, y, points[j], points[i]));
+  }
+  return best;
+}
+
+/**
+ * Coverage (0..1) of each pixel of `region` (row-major, region.w x region.h), sampled at pixel
+ * centres. Pixels farther than `feather` outside the shape get 0.
+ */
+export function rasterizeMask(shape: Shape, feather: number, region: Region): Float32Array {
+  const f = Math.max(feather, 1e-6);
+  if (shape.kind === 'polygon') return rasterizePolygon(shape.points, f, region);
+  const mask = new Float32Array(region.w * region.h);
+  for (let j = 0; j < region.h; j++) {
+    const y = region.y + j + 0.5;
+    const row = j * region.w;
+    for (let i = 0; i < region.w; i++) {
+      mask[row + i] = coverage(ellipseOutsideDistance(shape, region.x + i + 0.5, y), f);
+    }
+  }
+  return mask;
+}
+
+/**
+ * Polygon coverage without testing every pixel against every edge: scanline spans give the
+ * inside, and each edge only measures distances within `feather` of its own bounding box.
+ */
+function rasterizePolygon(points: Point[], f: number, region: Region): Float32Array {
+  const dist = new Float32Array(region.w * region.h).fill(Infinity);
+  for (let e = 0, p = points.length - 1; e < points.length; p = e++) {
+    const a = points[p];
+    const b = points[e];
+    const i1 = Math.max(0, Math.floor(Math.min(a[0], b[0]) - f - region.x));
+    const i2 = Math.min(region.w, Math.ceil(Math.max(a[0], b[0]) + f - region.x));
+    const j1 = Math.max(0, Math.floor(Math.min(a[1], b[1]) - f - region.y));
+    const j2 = Math.min(region.h, Math.ceil(Math.max(a[1], b[1]) + f - region.y));
+    for (let j = j1; j < j2; j++) {
+      const y = region.y + j + 0.5;
+      for (let i = i1; i < i2; i++) {
+        const d = distanceToSegment(region.x + i + 0.5, y, a, b);
+        if (d < dist[j * region.w + i]) dist[j * region.w + i] = d;
+      }
+    }
+  }
+  const mask = new Float32Array(region.w * region.h);
+  for (let k = 0; k < mask.length; k++) mask[k] = coverage(dist[k], f);
+  const xs: number[] = [];
+  for (let j = 0; j < region.h; j++) {
+    const y = region.y + j + 0.5;
+    xs.length = 0;
+    for (let e = 0, p = points.length - 1; e < points.length; p = e++) {
+      const [xa, ya] = points[p];
+      const [xb, yb] = points[e];
+      if (ya > y !== yb > y) xs.push(xa + ((y - ya) * (xb - xa)) / (yb - ya));
+    }
+    xs.sort((m, n) => m - n);
+    for (let s = 0; s + 1 < xs.length; s += 2) {
+      // pixel centres strictly inside the span [xs[s], xs[s+1]]
+      const i1 = Math.max(0, Math.ceil(xs[s] - 0.5 - region.x));
+      const i2 = Math.min(region.w - 1, Math.floor(xs[s + 1] - 0.5 - region.x));
+      for (let i = i1; i <= i2; i++) mask[j * region.w + i] = 1;
+    }
+  }
+  return mask;
+}
+
+/** Scales a polygon about its centroid (vertex mean), e.g. to add a margin around a plate. */
+export function scalePolygon(points: Point[], factor: number): Point[] {
+  const cx = points.reduce((s, p) => s + p[0], 0) / points.length;
+  const cy = points.reduce((s, p) => s + p[1], 0) / points.length;
+  return points.map(([x, y]) => [cx + (x - cx) * factor, cy + (y - cy) * factor]);
+}

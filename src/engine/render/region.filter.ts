@@ -1,0 +1,168 @@
+/**
+ * Filters that compute the replacement pixels of one region of a frame (interleaved RGB),
+ * reading only that region: blur, pixelate, fill. Cost is linear in the region's area and
+ * independent of the blur radius.
+ */
+import type { RgbFrame } from '../types.ts';
+import type { Region } from './mask.geometry.ts';
+
+/** Area-averaged copy of a region reduced by an integer `factor` (ceil division at the edges). */
+export function downsampleRegion(
+  frame: RgbFrame,
+  region: Region,
+  factor: number,
+): { data: Float32Array; w: number; h: number } {
+  const w = Math.ceil(region.w / factor);
+  const h = Math.ceil(region.h / factor);
+  const sum = new Float32Array(w * h * 3);
+  const count = new Float32Array(w * h);
+  const src = frame.data;
+  for (let j = 0; j < region.h; j++) {
+    const rowOut = Math.floor(j / factor) * w;
+    let p = ((region.y + j) * frame.width + region.x) * 3;
+    for (let i = 0; i < region.w; i++, p += 3) {
+      const o = rowOut + Math.floor(i / factor);
+      sum[o * 3] += src[p];
+      sum[o * 3 + 1] += src[p + 1];
+      sum[o * 3 + 2] += src[p + 2];
+      count[o] += 1;
+    }
+  }
+  for (let o = 0; o < w * h; o++) {
+    const c = count[o];
+    sum[o * 3] /= c;
+    sum[o * 3 + 1] /= c;
+    sum[o * 3 + 2] /= c;
+  }
+  return { data: sum, w, h };
+}
+
+/** One box-blur pass along lines of `n` RGB pixels `step` apart; edges clamp. */
+function boxBlurLines(
+  buf: Float32Array,
+  tmp: Float32Array,
+  lines: number,
+  lineStep: number,
+  n: number,
+  step: number,
+  r: number,
+): void {
+  const norm = 1 / (2 * r + 1);
+  for (let l = 0; l < lines; l++) {
+    const base = l * lineStep;
+    for (let c = 0; c < 3; c++) {
+      const at = (k: number): number => buf[base + Math.min(n - 1, Math.max(0, k)) * step + c];
+      let acc = 0;
+      for (let k = -r; k <= r; k++) acc += at(k);
+      for (let k = 0; k < n; k++) {
+        tmp[k] = acc * norm;
+        acc += at(k + r + 1) - at(k - r);
+      }
+      for (let k = 0; k < n; k++) buf[base + k * step + c] = tmp[k];
+    }
+  }
+}
+
+/** Three box passes each way: close to a gaussian of sigma ~ r. In place. */
+export function gaussianish(buf: Float32Array, w: number, h: number, r: number, passes = 3): void {
+  if (r < 1) return;
+  const tmp = new Float32Array(Math.max(w, h));
+  for (let p = 0; p < passes; p++) {
+    boxBlurLines(buf, tmp, h, w * 3, w, 3, r);
+    boxBlurLines(buf, tmp, w, 3, h, w * 3, r);
+  }
+}
+
+/** Bilinear upsampling of a reduced buffer back to the region's size (pixel-centre aligned). */
+export function upsample(
+  small: Float32Array,
+  sw: number,
+  sh: number,
+  factor: number,
+  w: number,
+  h: number,
+): Uint8Array {
+  const out = new Uint8Array(w * h * 3);
+  for (let j = 0; j < h; j++) {
+    const sy = Math.min(sh - 1, Math.max(0, (j + 0.5) / factor - 0.5));
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(sh - 1, y0 + 1);
+    const fy = sy - y0;
+    for (let i = 0; i < w; i++) {
+      const sx = Math.min(sw - 1, Math.max(0, (i + 0.5) / factor - 0.5));
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(sw - 1, x0 + 1);
+      const fx = sx - x0;
+      const a = (y0 * sw + x0) * 3;
+      const b = (y0 * sw + x1) * 3;
+      const c = (y1 * sw + x0) * 3;
+      const d = (y1 * sw + x1) * 3;
+      const o = (j * w + i) * 3;
+      for (let k = 0; k < 3; k++) {
+        const top = small[a + k] + (small[b + k] - small[a + k]) * fx;
+        const bot = small[c + k] + (small[d + k] - small[c + k]) * fx;
+        out[o + k] = Math.round(top + (bot - top) * fy);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Blurred pixels of `region` with strength `radius` (about the gaussian sigma in pixels).
+ * Large radii blur a reduced copy (factor radius/4) and upsample it: the same look, a fraction
+ * of the cost, and the detail thrown away by the reduction cannot be recovered.
+ */
+export function blurRegion(frame: RgbFrame, region: Region, radius: number): Uint8Array {
+  const factor = Math.max(1, Math.floor(radius / 4));
+  const small = downsampleRegion(frame, region, factor);
+  gaussianish(small.data, small.w, small.h, Math.max(1, Math.round(radius / factor)));
+  return upsample(small.data, small.w, small.h, factor, region.w, region.h);
+}
+
+/** Blocks of `cell` pixels (aligned to `origin`, e.g. the object's box) each set to their mean. */
+export function pixelateRegion(
+  frame: RgbFrame,
+  region: Region,
+  cell: number,
+  origin: [number, number],
+): Uint8Array {
+  const offX = (((region.x - Math.round(origin[0])) % cell) + cell) % cell;
+  const offY = (((region.y - Math.round(origin[1])) % cell) + cell) % cell;
+  // Shift the region so block edges fall on the origin grid, average, then cut back.
+  const grid: Region = {
+    x: region.x - offX,
+    y: region.y - offY,
+    w: region.w + offX,
+    h: region.h + offY,
+  };
+  const clipped: Region = {
+    x: Math.max(0, grid.x),
+    y: Math.max(0, grid.y),
+    w: Math.min(frame.width, grid.x + grid.w) - Math.max(0, grid.x),
+    h: Math.min(frame.height, grid.y + grid.h) - Math.max(0, grid.y),
+  };
+  const small = downsampleRegion(frame, clipped, cell);
+  const out = new Uint8Array(region.w * region.h * 3);
+  for (let j = 0; j < region.h; j++) {
+    const sj = Math.floor((region.y + j - clipped.y) / cell);
+    for (let i = 0; i < region.w; i++) {
+      const s = (sj * small.w + Math.floor((region.x + i - clipped.x) / cell)) * 3;
+      const o = (j * region.w + i) * 3;
+      out[o] = Math.round(small.data[s]);
+      out[o + 1] = Math.round(small.data[s + 1]);
+      out[o + 2] = Math.round(small.data[s + 2]);
+    }
+  }
+  return out;
+}
+
+export function fillRegion(region: Region, rgb: [number, number, number]): Uint8Array {
+  const out = new Uint8Array(region.w * region.h * 3);
+  for (let o = 0; o < out.length; o += 3) {
+    out[o] = rgb[0];
+    out[o + 1] = rgb[1];
+    out[o + 2] = rgb[2];
+  }
+  return out;
+}

@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Detection, RgbFrame } from '../../../src/engine/types.ts';
+import {
+  renderDetection,
+  renderDetections,
+} from '../../../src/engine/render/detections.renderer.ts';
+import { blurRegion, pixelateRegion } from '../../../src/engine/render/region.filter.ts';
+
+/** A frame full of fine detail (random noise, fixed seed) so any smoothing shows. */
+function noiseFrame(width: number, height: number, seed = 7): RgbFrame {
+  const data = new Uint8Array(width * height * 3);
+  let s = seed;
+  for (let i = 0; i < data.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    data[i] = s >>> 24;
+  }
+  return { data, width, height };
+}
+
+/** Mean absolute difference between neighbouring pixels inside a box: high for detail. */
+function detail(f: RgbFrame, x1: number, y1: number, x2: number, y2: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = y1; y < y2; y++) {
+    for (let x = x1; x < x2 - 1; x++) {
+      const o = (y * f.width + x) * 3;
+      for (let k = 0; k < 3; k++) sum += Math.abs(f.data[o + k] - f.data[o + 3 + k]);
+      n += 3;
+    }
+  }
+  return sum / n;
+}
+
+const face: Detection = { cls: 'face', box: { x1: 100, y1: 80, x2: 180, y2: 180 }, score: 0.9 };
+
+test('circle blur wipes the detail inside the box and leaves the far frame byte-identical', () => {
+  const sut = noiseFrame(400, 300);
+  const before = Uint8Array.from(sut.data);
+  const touched = renderDetection(sut, face, 'blur', false);
+  assert.ok(
+    detail(sut, 110, 90, 170, 170) < 0.05 * detail({ ...sut, data: before }, 110, 90, 170, 170),
+  );
+  for (let y = 0; y < sut.height; y++) {
+    for (let x = 0; x < sut.width; x++) {
+      const inside =
+        x >= touched.x && x < touched.x + touched.w && y >= touched.y && y < touched.y + touched.h;
+      if (inside) continue;
+      const o = (y * sut.width + x) * 3;
+      assert.equal(sut.data[o], before[o]);
+    }
+  }
+  // the touched region is the ellipse plus feather, not much more than the box
+  assert.ok(touched.w <= 80 * 1.3 + 25 && touched.h <= 100 * 1.3 + 25, JSON.stringify(touched));
+});
+
+test('blur keeps the mean colour (no darkening or tint)', () => {
+  const sut = noiseFrame(64, 64);
+  const region = { x: 0, y: 0, w: 64, h: 64 };
+  const blurred = blurRegion(sut, region, 6);
+  const mean = (a: Uint8Array): number => a.reduce((s, v) => s + v, 0) / a.length;
+  assert.ok(Math.abs(mean(blurred) - mean(sut.data)) < 1.5);
+});
+
+test('pixelate makes uniform blocks aligned on the box', () => {
+  const sut = noiseFrame(100, 100);
+  const out = pixelateRegion(sut, { x: 10, y: 10, w: 40, h: 40 }, 10, [10, 10]);
+  const px = (x: number, y: number): number => out[(y * 40 + x) * 3];
+  assert.equal(px(0, 0), px(9, 9));
+  assert.equal(px(10, 10), px(19, 19));
+  assert.notEqual(px(0, 0), px(10, 0));
+});
+
+test('fill paints the shape solid and the mask blur follows a plate quadrilateral', () => {
+  const sut = noiseFrame(300, 200);
+  const plate: Detection = {
+    cls: 'plate',
+    box: { x1: 100, y1: 100, x2: 200, y2: 130 },
+    score: 0.8,
+    polygon: [
+      [100, 100],
+      [200, 104],
+      [200, 130],
+      [100, 126],
+    ],
+  };
+  const before = Uint8Array.from(sut.data);
+  renderDetections(sut, [plate], { style: 'fill', maskBlur: true });
+  const at = (x: number, y: number): number => sut.data[(y * sut.width + x) * 3];
+  assert.equal(at(150, 115), 0);
+  assert.equal(at(105, 103), 0);
+  // far above the quadrilateral: untouched (an ellipse would have covered it)
+  assert.equal(at(150, 88), before[(88 * sut.width + 150) * 3]);
+});
+
+test('mask blur of a face with landmarks covers forehead to chin', () => {
+  const sut = noiseFrame(400, 300);
+  const before = { ...sut, data: Uint8Array.from(sut.data) };
+  const withLandmarks: Detection = {
+    ...face,
+    landmarks: [
+      [125, 120],
+      [155, 120],
+      [140, 138],
+      [128, 155],
+      [152, 155],
+    ],
+  };
+  renderDetections(sut, [withLandmarks], { style: 'blur', maskBlur: true });
+  assert.ok(detail(sut, 125, 95, 155, 175) < 0.1 * detail(before, 125, 95, 155, 175));
+  assert.ok(detail(sut, 0, 0, 60, 60) === detail(before, 0, 0, 60, 60));
+});
+
+test('cost depends on the objects, not on the frame size', () => {
+  const small = noiseFrame(320, 240);
+  const big = noiseFrame(3840, 2160);
+  const time = (f: RgbFrame): number => {
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) renderDetections(f, [face], { style: 'blur', maskBlur: false });
+    return performance.now() - t;
+  };
+  time(small);
+  const ts = time(small);
+  const tb = time(big);
+  // the 4K frame has 108x the pixels; whole-frame work would show as a large ratio
+  assert.ok(tb < 4 * ts + 20, `small ${ts.toFixed(1)} ms, 4K ${tb.toFixed(1)} ms`);
+});
