@@ -1,0 +1,246 @@
+/**
+ * Video object tracker (pure). Ideas from SORT and ByteTrack, our own code:
+ * - each track keeps its last box and a smoothed velocity (an alpha-beta filter: the
+ *   constant-velocity core of SORT's Kalman filter, without the covariance bookkeeping);
+ * - association per class, greedy on IoU between predicted boxes and detections, with a
+ *   centre-distance fallback for small fast objects whose boxes no longer overlap;
+ * - ByteTrack's second pass: detections below the display threshold may continue a track
+ *   but never start one;
+ * - a track missed by the detector is held (predicted and grown) for `holdFrames`;
+ * - frames between two detection frames get interpolated boxes (the pipeline delays
+ *   rendering, so both ends are known), and a new track is drawn back over the
+ *   `lookbackFrames` before its first detection, so an object is covered from its first
+ *   visible frame.
+ * Output is a list of (frame, detection) pairs to draw, possibly for frames already seen.
+ */
+import { iou } from './box.ts';
+import type { Box, Detection, ObjectClass } from './types.ts';
+
+export interface TrackerOptions {
+  /** Classes that are tracked; others are drawn only where (and between where) detected. */
+  trackedClasses: ObjectClass[];
+  /** Frames a track is held after its last detection (default 12). */
+  holdFrames?: number;
+  /** Frames before a track's first detection that get its box too (default 6). */
+  lookbackFrames?: number;
+  /** Minimum IoU to associate a detection with a predicted track box (default 0.15). */
+  minIou?: number;
+  /** Score at or above which a detection may start a track (default 0: any). */
+  startScore?: number;
+  /** Box growth per held frame, as a share of the box size (default 0.04). */
+  growPerFrame?: number;
+}
+
+export interface TrackedBox {
+  frame: number;
+  detection: Detection;
+}
+
+interface Track {
+  id: number;
+  cls: ObjectClass;
+  box: Box;
+  /** Velocity of x1, y1, x2, y2 in pixels per frame. */
+  v: [number, number, number, number];
+  lastSeen: number;
+  /** Frames up to which boxes have been emitted. */
+  emittedTo: number;
+  firstSeen: number;
+  hits: number;
+  last: Detection;
+}
+
+function shift(b: Box, v: Track['v'], dt: number, grow = 0): Box {
+  const gx = (b.x2 - b.x1) * grow;
+  const gy = (b.y2 - b.y1) * grow;
+  return {
+    x1: b.x1 + v[0] * dt - gx,
+    y1: b.y1 + v[1] * dt - gy,
+    x2: b.x2 + v[2] * dt + gx,
+    y2: b.y2 + v[3] * dt + gy,
+  };
+}
+
+function lerp(a: Box, b: Box, t: number): Box {
+  return {
+    x1: a.x1 + (b.x1 - a.x1) * t,
+    y1: a.y1 + (b.y1 - a.y1) * t,
+    x2: a.x2 + (b.x2 - a.x2) * t,
+    y2: a.y2 + (b.y2 - a.y2) * t,
+  };
+}
+
+/**
+ * Affinity of a predicted box and a detection: their IoU, plus a small bonus for close centres
+ * so that small fast objects whose boxes stopped overlapping still associate. 0 = no match.
+ */
+export function affinity(pred: Box, det: Box, minIou: number): number {
+  const o = iou(pred, det);
+  const size = Math.max(pred.x2 - pred.x1, pred.y2 - pred.y1, det.x2 - det.x1, det.y2 - det.y1);
+  const dx = (pred.x1 + pred.x2 - det.x1 - det.x2) / 2;
+  const dy = (pred.y1 + pred.y2 - det.y1 - det.y2) / 2;
+  const dist = Math.hypot(dx, dy) / Math.max(size, 1);
+  if (o < minIou && dist >= 0.6) return 0;
+  return o + 0.1 * Math.max(0, 1 - dist);
+}
+
+export class Tracker {
+  private readonly tracks: Track[] = [];
+  private nextId = 1;
+  private lastFrame = -1;
+  private readonly o: Required<TrackerOptions>;
+  /** Tracks started so far, per class (a summary's "faces"/"plates"). */
+  readonly started: Record<ObjectClass, number> = { face: 0, plate: 0 };
+
+  constructor(options: TrackerOptions) {
+    this.o = {
+      holdFrames: 12,
+      lookbackFrames: 6,
+      minIou: 0.15,
+      startScore: 0,
+      growPerFrame: 0.04,
+      ...options,
+    };
+  }
+
+  /**
+   * Feeds the detections of frame `frame` (frames must increase; gaps are frames without
+   * detection). Returns boxes to draw on `frame` and on earlier frames (interpolation, hold,
+   * look-back).
+   */
+  update(frame: number, detections: Detection[]): TrackedBox[] {
+    if (frame <= this.lastFrame) throw new Error('tracker frames must increase');
+    const prevFrame = this.lastFrame;
+    this.lastFrame = frame;
+    const out: TrackedBox[] = [];
+    const tracked = detections.filter((d) => this.o.trackedClasses.includes(d.cls));
+    for (const d of detections) {
+      if (this.o.trackedClasses.includes(d.cls)) continue;
+      // Untracked class: cover the frames since the previous detection frame with this box.
+      for (let f = Math.max(prevFrame + 1, frame - this.o.lookbackFrames); f <= frame; f++) {
+        out.push({ frame: f, detection: { ...d } });
+      }
+    }
+    const matched = this.associate(frame, tracked);
+    for (const [track, det] of matched) this.observe(track, det, frame, out);
+    const used = new Set(matched.values());
+    for (const d of tracked) {
+      if (used.has(d) || d.score < this.o.startScore) continue;
+      this.start(d, frame, out);
+    }
+    for (const t of this.tracks) {
+      if (t.lastSeen !== frame) this.hold(t, frame, out);
+    }
+    this.prune(frame);
+    return out;
+  }
+
+  /** End of video at `lastFrame`: emits held boxes up to it. */
+  finish(lastFrame: number): TrackedBox[] {
+    const out: TrackedBox[] = [];
+    for (const t of this.tracks) this.hold(t, lastFrame, out);
+    return out;
+  }
+
+  /** Live track count (for tests and stats). */
+  get size(): number {
+    return this.tracks.length;
+  }
+
+  private associate(frame: number, dets: Detection[]): Map<Track, Detection> {
+    const pairs: Array<{ t: Track; d: Detection; a: number }> = [];
+    for (const t of this.tracks) {
+      const pred = shift(t.box, t.v, frame - t.lastSeen);
+      for (const d of dets) {
+        if (d.cls !== t.cls) continue;
+        const a = affinity(pred, d.box, this.o.minIou);
+        if (a > 0) pairs.push({ t, d, a });
+      }
+    }
+    // Greedy: best affinity first; strong detections before weak ones (ByteTrack's two passes).
+    const strong = (d: Detection) => (d.score >= this.o.startScore ? 1 : 0);
+    pairs.sort((p, q) => strong(q.d) - strong(p.d) || q.a - p.a);
+    const result = new Map<Track, Detection>();
+    const used = new Set<Detection>();
+    for (const p of pairs) {
+      if (result.has(p.t) || used.has(p.d)) continue;
+      result.set(p.t, p.d);
+      used.add(p.d);
+    }
+    return result;
+  }
+
+  private observe(t: Track, d: Detection, frame: number, out: TrackedBox[]): void {
+    const dt = frame - t.lastSeen;
+    const prevBox = t.box;
+    // Fill the gap since the last detection by interpolation (both ends known); frames
+    // already held with a prediction get the interpolated box as well.
+    for (let f = t.lastSeen + 1; f < frame; f++) {
+      out.push(this.emit(t, f, lerp(prevBox, d.box, (f - t.lastSeen) / dt)));
+    }
+    const measured: Track['v'] = [
+      (d.box.x1 - prevBox.x1) / dt,
+      (d.box.y1 - prevBox.y1) / dt,
+      (d.box.x2 - prevBox.x2) / dt,
+      (d.box.y2 - prevBox.y2) / dt,
+    ];
+    const beta = t.hits === 1 ? 1 : 0.5;
+    t.v = t.v.map((v, i) => v + beta * (measured[i] - v)) as Track['v'];
+    if (t.hits === 1) this.lookBack(t, out);
+    t.box = d.box;
+    t.last = d;
+    t.lastSeen = frame;
+    t.hits++;
+    d.trackId = t.id;
+    out.push(this.emit(t, frame, d.box));
+  }
+
+  /** Second sighting: velocity is known now, so extend the look-back along the motion. */
+  private lookBack(t: Track, out: TrackedBox[]): void {
+    for (let k = 1; k <= this.o.lookbackFrames && t.firstSeen - k >= 0; k++) {
+      const box = shift(t.box, t.v, -k, 0.1);
+      out.push({ frame: t.firstSeen - k, detection: { ...t.last, box, trackId: t.id } });
+    }
+  }
+
+  private start(d: Detection, frame: number, out: TrackedBox[]): void {
+    const t: Track = {
+      id: this.nextId++,
+      cls: d.cls,
+      box: d.box,
+      v: [0, 0, 0, 0],
+      lastSeen: frame,
+      emittedTo: frame - 1,
+      firstSeen: frame,
+      hits: 1,
+      last: d,
+    };
+    this.tracks.push(t);
+    this.started[d.cls]++;
+    d.trackId = t.id;
+    const grown = shift(d.box, t.v, 0, 0.1);
+    for (let k = this.o.lookbackFrames; k >= 1; k--) {
+      if (frame - k >= 0) out.push({ frame: frame - k, detection: { ...d, box: grown } });
+    }
+    out.push(this.emit(t, frame, d.box));
+  }
+
+  private hold(t: Track, frame: number, out: TrackedBox[]): void {
+    const until = Math.min(frame, t.lastSeen + this.o.holdFrames);
+    for (let f = t.emittedTo + 1; f <= until; f++) {
+      const dt = f - t.lastSeen;
+      out.push(this.emit(t, f, shift(t.box, t.v, dt, this.o.growPerFrame * dt)));
+    }
+  }
+
+  private emit(t: Track, frame: number, box: Box): TrackedBox {
+    t.emittedTo = Math.max(t.emittedTo, frame);
+    return { frame, detection: { ...t.last, box, trackId: t.id } };
+  }
+
+  private prune(frame: number): void {
+    for (let i = this.tracks.length - 1; i >= 0; i--) {
+      if (frame - this.tracks[i].lastSeen > this.o.holdFrames) this.tracks.splice(i, 1);
+    }
+  }
+}

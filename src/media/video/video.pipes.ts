@@ -1,0 +1,139 @@
+/**
+ * Streaming frames through ffmpeg: `decodeFrames` yields upright rgb24 frames read from a
+ * decoder's stdout; `openVideoWriter` feeds frames to an encoder whose output a muxer
+ * combines with the original audio. Backpressure both ways: the decoder's pipe is read only
+ * as fast as frames are consumed, and `write` waits for the encoder to drain, so memory stays
+ * flat in the length of the video.
+ */
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { VeilError } from '../../errors.ts';
+import type { RgbFrame } from '../../engine/types.ts';
+import { spawnFfmpeg, type FfmpegProcess } from './ffmpeg.process.ts';
+import {
+  decodeArgs,
+  encodeArgs,
+  muxArgs,
+  type ContainerName,
+  type EncoderSettings,
+} from './ffmpeg-args.ts';
+import type { VideoStreamInfo } from './video.probe.ts';
+
+/** Splits a byte stream into frames of `frameSize` bytes; a trailing partial frame is dropped. */
+export async function* splitFrames(
+  stream: AsyncIterable<Buffer>,
+  frameSize: number,
+): AsyncGenerator<Uint8Array> {
+  let frame = Buffer.allocUnsafe(frameSize);
+  let filled = 0;
+  for await (const chunk of stream) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const n = Math.min(frameSize - filled, chunk.length - offset);
+      chunk.copy(frame, filled, offset, offset + n);
+      filled += n;
+      offset += n;
+      if (filled === frameSize) {
+        yield frame;
+        frame = Buffer.allocUnsafe(frameSize);
+        filled = 0;
+      }
+    }
+  }
+}
+
+/** Decodes the first video stream into upright rgb24 frames; stops ffmpeg when abandoned. */
+export async function* decodeFrames(
+  input: string,
+  info: Pick<VideoStreamInfo, 'displayWidth' | 'displayHeight'>,
+  signal?: AbortSignal,
+): AsyncGenerator<RgbFrame> {
+  const { displayWidth: width, displayHeight: height } = info;
+  const proc = spawnFfmpeg(decodeArgs({ input }), { role: 'decoder', signal, stdout: 'pipe' });
+  let count = 0;
+  try {
+    for await (const data of splitFrames(proc.child.stdout as Readable, width * height * 3)) {
+      count++;
+      yield { data, width, height };
+    }
+    await proc.done;
+    if (count === 0) throw new VeilError('CORRUPT_MEDIA', 'The video has no decodable frame');
+  } finally {
+    proc.kill();
+  }
+}
+
+export interface VideoWriterOptions {
+  input: string;
+  output: string;
+  container: ContainerName;
+  info: VideoStreamInfo;
+  settings?: EncoderSettings;
+  signal?: AbortSignal;
+}
+
+export interface VideoWriter {
+  /** Resolves once ffmpeg has taken the frame (waits while its pipe is full). */
+  write(frame: RgbFrame): Promise<void>;
+  /** Closes the input and waits for the file to be complete. */
+  finish(): Promise<void>;
+  /** Kills both processes (on error). */
+  abort(): void;
+}
+
+export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
+  const encoder = spawnFfmpeg(
+    encodeArgs({
+      container: o.container,
+      width: o.info.displayWidth,
+      height: o.info.displayHeight,
+      frameRate: o.info.frameRate,
+      rotation: o.info.rotation,
+      settings: o.settings,
+    }),
+    { role: 'encoder', signal: o.signal, stdin: 'pipe', stdout: 'pipe' },
+  );
+  const muxer = spawnFfmpeg(
+    muxArgs({
+      container: o.container,
+      input: o.input,
+      output: o.output,
+      audioCodecs: o.info.audioCodecs,
+      rotation: o.info.rotation,
+    }),
+    { role: 'muxer', signal: o.signal, stdin: 'pipe' },
+  );
+  const all: FfmpegProcess[] = [encoder, muxer];
+  // A process that dies closes its pipe: swallow EPIPE here, report its exit status instead.
+  encoder.child.stdin!.on('error', () => undefined);
+  muxer.child.stdin!.on('error', () => undefined);
+  encoder.child.stdout!.pipe(muxer.child.stdin!);
+  const failed = Promise.race(all.map((p) => p.done.then(() => new Promise<never>(() => {}))));
+  failed.catch(() => undefined);
+
+  const write = async (frame: RgbFrame) => {
+    if (frame.width !== o.info.displayWidth || frame.height !== o.info.displayHeight) {
+      throw new Error('frame size changed mid-stream');
+    }
+    const stdin = encoder.child.stdin!;
+    if (stdin.destroyed) await failedOrClosed();
+    if (!stdin.write(frame.data)) {
+      await Promise.race([once(stdin, 'drain'), failed, once(stdin, 'close').then(failedOrClosed)]);
+    }
+  };
+  // The pipe closed: surface the process error that closed it.
+  const failedOrClosed = async (): Promise<never> => {
+    await Promise.all(all.map((p) => p.done));
+    throw new VeilError('CORRUPT_MEDIA', 'Video encoder stopped early');
+  };
+  return {
+    write,
+    async finish() {
+      encoder.child.stdin!.end();
+      await Promise.all(all.map((p) => p.done));
+    },
+    abort() {
+      for (const p of all) p.kill();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Tracker, affinity, type TrackedBox } from '../../../src/engine/tracker.ts';
+import type { Box, Detection } from '../../../src/engine/types.ts';
+
+const face = (x: number, y: number, size = 40, score = 0.9): Detection => ({
+  cls: 'face',
+  box: { x1: x, y1: y, x2: x + size, y2: y + size },
+  score,
+});
+const plate = (x: number, y: number): Detection => ({
+  cls: 'plate',
+  box: { x1: x, y1: y, x2: x + 60, y2: y + 20 },
+  score: 0.8,
+});
+
+function byFrame(out: TrackedBox[]): Map<number, Detection[]> {
+  const m = new Map<number, Detection[]>();
+  for (const o of out) m.set(o.frame, [...(m.get(o.frame) ?? []), o.detection]);
+  return m;
+}
+
+const covers = (b: Box, x: number, y: number) => b.x1 <= x && x <= b.x2 && b.y1 <= y && y <= b.y2;
+
+test('keeps one id for an object moving steadily', () => {
+  const sut = new Tracker({ trackedClasses: ['face'] });
+  const ids = new Set<number>();
+  for (let f = 0; f < 20; f++) {
+    const d = face(100 + f * 8, 50);
+    sut.update(f, [d]);
+    ids.add(d.trackId!);
+  }
+  assert.deepEqual([...ids], [1]);
+  assert.equal(sut.started.face, 1);
+});
+
+test('gives two crossing-free objects two ids', () => {
+  const sut = new Tracker({ trackedClasses: ['face'] });
+  const a = face(0, 0);
+  const b = face(300, 0);
+  sut.update(0, [a, b]);
+  assert.notEqual(a.trackId, b.trackId);
+  assert.equal(sut.started.face, 2);
+});
+
+test('holds a missed object along its motion, then drops it after holdFrames', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], holdFrames: 5 });
+  for (let f = 0; f < 5; f++) sut.update(f, [face(100 + f * 10, 50)]);
+  // Frames 5..7: the detector misses; the object keeps moving 10 px/frame.
+  for (let f = 5; f < 8; f++) {
+    const out = sut.update(f, []);
+    const here = out.filter((o) => o.frame === f);
+    assert.equal(here.length, 1, `frame ${f} held`);
+    const cx = 100 + f * 10 + 20;
+    assert.ok(covers(here[0].detection.box, cx, 70), `frame ${f} follows the motion`);
+  }
+  for (let f = 8; f < 12; f++) sut.update(f, []);
+  assert.equal(sut.size, 0);
+  assert.equal(sut.update(12, []).length, 0);
+});
+
+test('re-associates after a gap and interpolates the skipped frames', () => {
+  const sut = new Tracker({ trackedClasses: ['face'] });
+  const first = face(100, 100);
+  sut.update(0, [first]);
+  sut.update(1, [face(104, 100)]);
+  const later = face(140, 100);
+  const out = byFrame(sut.update(10, [later]));
+  assert.equal(later.trackId, first.trackId);
+  for (let f = 2; f < 10; f++) {
+    const boxes = out.get(f) ?? [];
+    const cx = 104 + ((140 - 104) * (f - 1)) / 9 + 20;
+    assert.ok(
+      boxes.some((d) => covers(d.box, cx, 120)),
+      `frame ${f} covered at interpolated x ${cx}`,
+    );
+  }
+});
+
+test('covers the look-back frames before an object is first detected', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], lookbackFrames: 4 });
+  for (let f = 0; f < 10; f++) sut.update(f, []);
+  const out = byFrame([...sut.update(10, [face(200, 50)]), ...sut.update(11, [face(190, 50)])]);
+  // Moving left 10 px/frame: at frame 10-k the centre was at 220 + 10k.
+  for (let k = 1; k <= 4; k++) {
+    const boxes = out.get(10 - k) ?? [];
+    assert.ok(
+      boxes.some((d) => covers(d.box, 220 + 10 * k, 70)),
+      `frame ${10 - k} covered`,
+    );
+  }
+  assert.equal(out.get(5), undefined);
+});
+
+test('a weak detection continues a track but does not start one', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], startScore: 0.5 });
+  const weakAlone = face(400, 400, 40, 0.3);
+  sut.update(0, [weakAlone]);
+  assert.equal(weakAlone.trackId, undefined);
+  assert.equal(sut.size, 0);
+  const strong = face(100, 100);
+  sut.update(1, [strong]);
+  const weak = face(103, 100, 40, 0.3);
+  sut.update(2, [weak]);
+  assert.equal(weak.trackId, strong.trackId);
+});
+
+test('small fast objects whose boxes stop overlapping still associate by centre distance', () => {
+  const pred: Box = { x1: 0, y1: 0, x2: 10, y2: 10 };
+  assert.ok(affinity(pred, { x1: 11, y1: 0, x2: 21, y2: 10 }, 0.15) === 0);
+  assert.ok(affinity(pred, { x1: 5, y1: 0, x2: 15, y2: 10 }, 0.15) > 0);
+  const sut = new Tracker({ trackedClasses: ['face'] });
+  const a = face(0, 0, 10);
+  sut.update(0, [a]);
+  const b = face(5, 0, 10);
+  sut.update(1, [b]);
+  const c = face(10, 0, 10); // predicted at 10: overlaps again
+  sut.update(2, [c]);
+  assert.equal(c.trackId, a.trackId);
+});
+
+test('untracked classes are drawn only on the frames since the previous detection frame', () => {
+  const sut = new Tracker({ trackedClasses: ['face'] });
+  sut.update(0, [plate(10, 10)]);
+  const out = sut.update(3, [plate(12, 10)]);
+  assert.deepEqual(
+    out.map((o) => o.frame),
+    [1, 2, 3],
+  );
+  assert.ok(out.every((o) => o.detection.trackId === undefined));
+  assert.deepEqual(sut.update(4, []), []);
+});
+
+test('finish emits held boxes up to the last frame', () => {
+  const sut = new Tracker({ trackedClasses: ['face', 'plate'], holdFrames: 3 });
+  sut.update(0, [plate(0, 0)]);
+  const out = sut.finish(10);
+  assert.deepEqual(
+    out.map((o) => o.frame),
+    [1, 2, 3],
+  );
+});
+
+test('refuses frames that do not increase', () => {
+  const sut = new Tracker({ trackedClasses: ['face'] });
+  sut.update(3, []);
+  assert.throws(() => sut.update(3, []));
+});
