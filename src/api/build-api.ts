@@ -1,0 +1,49 @@
+/**
+ * The HTTP API as a Fastify instance: schemas, auth, errors, OpenAPI and the Syntonym routes
+ * (at `/<name>` and `/v1/<name>`). Thin: every route calls one service method.
+ */
+import querystring from 'node:querystring';
+import Fastify from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ApiApp, ApiDeps, RouteDeps } from './api-types.ts';
+import { registerErrorHandling } from './plugins/errors.plugin.ts';
+import { continueWhenBodyWanted, serverFactory } from './plugins/http-server.ts';
+import { InMemoryRateLimiter } from './plugins/rate-limiter.ts';
+import { registerSwagger } from './plugins/swagger.plugin.ts';
+import { healthzRoute } from './routes/health/healthz.route.ts';
+import { syntonymRoutes } from './routes/index.ts';
+
+/** Syntonym's clients are Python: accept `True`/`False` as booleans in query strings. */
+export function parseQuery(raw: string): Record<string, unknown> {
+  const parsed = querystring.parse(raw);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    out[key] = value === 'True' ? 'true' : value === 'False' ? 'false' : value;
+  }
+  return out;
+}
+
+export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
+  const app = Fastify({
+    ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
+    serverFactory,
+    routerOptions: { querystringParser: parseQuery },
+    // The API only takes small JSON bodies; files go to blob storage.
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+  continueWhenBodyWanted(app);
+  await registerSwagger(app);
+
+  const routeDeps: RouteDeps = {
+    config: deps.config,
+    jobs: deps.services.jobs,
+    deleteLimiter: deps.deleteLimiter ?? new InMemoryRateLimiter(deps.config.deleteRatePerMinute),
+  };
+  healthzRoute(app);
+  for (const prefix of ['', '/v1']) {
+    await app.register(syntonymRoutes, { prefix, deps: routeDeps, keys: deps.services.keys });
+  }
+  return app;
+}
