@@ -35,16 +35,18 @@ export function renderParams(det: Detection): RenderParams {
   return { radius, cell, feather };
 }
 
+/** Replacement pixels for `target` (blur reads the wider `source`). */
 function replacement(
   frame: RgbFrame,
-  region: Region,
+  source: Region,
+  target: Region,
   det: Detection,
   style: RenderStyle,
   p: RenderParams,
 ): Uint8Array {
-  if (style === 'fill') return fillRegion(region, FILL_COLOUR);
-  if (style === 'pixelate') return pixelateRegion(frame, region, p.cell, [det.box.x1, det.box.y1]);
-  return blurRegion(frame, region, p.radius);
+  if (style === 'fill') return fillRegion(target, FILL_COLOUR);
+  if (style === 'pixelate') return pixelateRegion(frame, target, p.cell, [det.box.x1, det.box.y1]);
+  return blurRegion(frame, source, p.radius, target);
 }
 
 /** Covers one detection in place. Returns the region it may have changed. */
@@ -59,22 +61,28 @@ export function renderDetection(
   const target = shapeRegion(shape, p.feather, frame.width, frame.height);
   if (target.w === 0 || target.h === 0) return target;
   // The blur reads a margin around the target so the blurred edge is made of real neighbours.
-  const margin = style === 'blur' ? 2 * p.radius : 0;
-  const source: Region =
-    margin === 0 ? target : shapeRegion(shape, p.feather + margin, frame.width, frame.height);
-  const pixels = replacement(frame, source, det, style, p);
+  const source =
+    style === 'blur'
+      ? shapeRegion(shape, p.feather + 2 * p.radius, frame.width, frame.height)
+      : target;
+  const pixels = replacement(frame, source, target, det, style, p);
   const mask = rasterizeMask(shape, p.feather, target);
   const data = frame.data;
-  const dx = target.x - source.x;
-  const dy = target.y - source.y;
   for (let j = 0; j < target.h; j++) {
-    for (let i = 0; i < target.w; i++) {
-      const a = mask[j * target.w + i];
+    let o = ((target.y + j) * frame.width + target.x) * 3;
+    for (let i = 0, m = j * target.w; i < target.w; i++, m++, o += 3) {
+      const a = mask[m];
       if (a === 0) continue;
-      const o = ((target.y + j) * frame.width + target.x + i) * 3;
-      const s = ((j + dy) * source.w + i + dx) * 3;
-      for (let k = 0; k < 3; k++)
-        data[o + k] = Math.round(data[o + k] + (pixels[s + k] - data[o + k]) * a);
+      const s = m * 3;
+      if (a === 1) {
+        data[o] = pixels[s];
+        data[o + 1] = pixels[s + 1];
+        data[o + 2] = pixels[s + 2];
+      } else {
+        data[o] = Math.round(data[o] + (pixels[s] - data[o]) * a);
+        data[o + 1] = Math.round(data[o + 1] + (pixels[s + 1] - data[o + 1]) * a);
+        data[o + 2] = Math.round(data[o + 2] + (pixels[s + 2] - data[o + 2]) * a);
+      }
     }
   }
   return target;

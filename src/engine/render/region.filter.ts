@@ -17,14 +17,17 @@ export function downsampleRegion(
   const sum = new Float32Array(w * h * 3);
   const count = new Float32Array(w * h);
   const src = frame.data;
+  const col = new Int32Array(region.w);
+  for (let i = 0; i < region.w; i++) col[i] = Math.floor(i / factor);
   for (let j = 0; j < region.h; j++) {
     const rowOut = Math.floor(j / factor) * w;
     let p = ((region.y + j) * frame.width + region.x) * 3;
     for (let i = 0; i < region.w; i++, p += 3) {
-      const o = rowOut + Math.floor(i / factor);
-      sum[o * 3] += src[p];
-      sum[o * 3 + 1] += src[p + 1];
-      sum[o * 3 + 2] += src[p + 2];
+      const o = rowOut + col[i];
+      const o3 = o * 3;
+      sum[o3] += src[p];
+      sum[o3 + 1] += src[p + 1];
+      sum[o3 + 2] += src[p + 2];
       count[o] += 1;
     }
   }
@@ -73,23 +76,28 @@ export function gaussianish(buf: Float32Array, w: number, h: number, r: number, 
   }
 }
 
-/** Bilinear upsampling of a reduced buffer back to the region's size (pixel-centre aligned). */
+/**
+ * Bilinear upsampling of a buffer reduced by `factor` from `source`, evaluated only over
+ * `target` (a rectangle inside `source`), pixel-centre aligned.
+ */
 export function upsample(
   small: Float32Array,
   sw: number,
   sh: number,
   factor: number,
-  w: number,
-  h: number,
+  source: Region,
+  target: Region,
 ): Uint8Array {
-  const out = new Uint8Array(w * h * 3);
-  for (let j = 0; j < h; j++) {
-    const sy = Math.min(sh - 1, Math.max(0, (j + 0.5) / factor - 0.5));
+  const out = new Uint8Array(target.w * target.h * 3);
+  const ox = target.x - source.x;
+  const oy = target.y - source.y;
+  for (let j = 0; j < target.h; j++) {
+    const sy = Math.min(sh - 1, Math.max(0, (j + oy + 0.5) / factor - 0.5));
     const y0 = Math.floor(sy);
     const y1 = Math.min(sh - 1, y0 + 1);
     const fy = sy - y0;
-    for (let i = 0; i < w; i++) {
-      const sx = Math.min(sw - 1, Math.max(0, (i + 0.5) / factor - 0.5));
+    for (let i = 0; i < target.w; i++) {
+      const sx = Math.min(sw - 1, Math.max(0, (i + ox + 0.5) / factor - 0.5));
       const x0 = Math.floor(sx);
       const x1 = Math.min(sw - 1, x0 + 1);
       const fx = sx - x0;
@@ -97,7 +105,7 @@ export function upsample(
       const b = (y0 * sw + x1) * 3;
       const c = (y1 * sw + x0) * 3;
       const d = (y1 * sw + x1) * 3;
-      const o = (j * w + i) * 3;
+      const o = (j * target.w + i) * 3;
       for (let k = 0; k < 3; k++) {
         const top = small[a + k] + (small[b + k] - small[a + k]) * fx;
         const bot = small[c + k] + (small[d + k] - small[c + k]) * fx;
@@ -109,15 +117,21 @@ export function upsample(
 }
 
 /**
- * Blurred pixels of `region` with strength `radius` (about the gaussian sigma in pixels).
+ * Blurred pixels of `target`, computed from the larger `source` (so the blur near the edge is
+ * made of real neighbours), with strength `radius` (about the gaussian sigma in pixels).
  * Large radii blur a reduced copy (factor radius/4) and upsample it: the same look, a fraction
  * of the cost, and the detail thrown away by the reduction cannot be recovered.
  */
-export function blurRegion(frame: RgbFrame, region: Region, radius: number): Uint8Array {
+export function blurRegion(
+  frame: RgbFrame,
+  source: Region,
+  radius: number,
+  target: Region = source,
+): Uint8Array {
   const factor = Math.max(1, Math.floor(radius / 4));
-  const small = downsampleRegion(frame, region, factor);
+  const small = downsampleRegion(frame, source, factor);
   gaussianish(small.data, small.w, small.h, Math.max(1, Math.round(radius / factor)));
-  return upsample(small.data, small.w, small.h, factor, region.w, region.h);
+  return upsample(small.data, small.w, small.h, factor, source, target);
 }
 
 /** Blocks of `cell` pixels (aligned to `origin`, e.g. the object's box) each set to their mean. */
