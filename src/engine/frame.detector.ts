@@ -1,0 +1,104 @@
+/**
+ * Detection over one full frame: a downscaled copy for the main pass (boxes mapped back to frame
+ * pixels), plus overlapping native-resolution tiles when `slicing` is on.
+ */
+import { clipDetection, mapDetection } from './box.ts';
+import { cropRgb, fitWithin, resizeRgb } from './preprocess.ts';
+import type { RegionDetector } from './region.detector.ts';
+import { mergeSlices, planSlicing, tileThreshold, type TileResult } from './tiling.ts';
+import type { AnonymizeOptions, Detection, RgbFrame } from './types.ts';
+
+/** Longest side of the main pass; 960 was the best single scale for faces (FINDINGS). */
+export const FULL_SIDE = 960;
+/** At most this many tiles per class; beyond it the tiles are downscaled. */
+export const MAX_TILES = 64;
+
+export interface FrameDetectors {
+  face?: RegionDetector;
+  plate?: RegionDetector;
+}
+
+type DetectOptions = Pick<
+  AnonymizeOptions,
+  'blurFace' | 'enableLp' | 'blurThreshold' | 'lpThreshold' | 'slicing'
+>;
+
+export function checkFrame(frame: RgbFrame): void {
+  if (
+    !Number.isInteger(frame.width) ||
+    !Number.isInteger(frame.height) ||
+    frame.width < 1 ||
+    frame.height < 1
+  ) {
+    throw new RangeError(`bad frame size ${frame.width}x${frame.height}`);
+  }
+  if (frame.data.length !== frame.width * frame.height * 3) {
+    throw new RangeError(
+      `frame data has ${frame.data.length} bytes, expected ${frame.width * frame.height * 3}`,
+    );
+  }
+}
+
+export async function detectFrame(
+  frame: RgbFrame,
+  options: DetectOptions,
+  detectors: FrameDetectors,
+): Promise<Detection[]> {
+  checkFrame(frame);
+  const jobs: Array<[RegionDetector, number]> = [];
+  if (options.blurFace && detectors.face) jobs.push([detectors.face, options.blurThreshold]);
+  if (options.enableLp && detectors.plate) jobs.push([detectors.plate, options.lpThreshold]);
+  if (jobs.length === 0) return [];
+
+  const fit = fitWithin(frame.width, frame.height, FULL_SIDE);
+  const base = resizeRgb(frame, fit.width, fit.height);
+  const back = {
+    scaleX: frame.width / base.width,
+    scaleY: frame.height / base.height,
+    offsetX: 0,
+    offsetY: 0,
+  };
+  const found: Detection[] = [];
+  for (const [detector, threshold] of jobs) {
+    const full = (await detector.detect(base, threshold)).map((d) => mapDetection(d, back));
+    let result = full;
+    if (options.slicing) {
+      result = await sliced(frame, detector, threshold, fit.scale, full);
+    }
+    for (const d of result) {
+      const clipped = clipDetection(d, frame.width, frame.height);
+      if (clipped) found.push(clipped);
+    }
+  }
+  return found;
+}
+
+async function sliced(
+  frame: RgbFrame,
+  detector: RegionDetector,
+  threshold: number,
+  fullScale: number,
+  full: Detection[],
+): Promise<Detection[]> {
+  const plan = planSlicing(frame.width, frame.height, {
+    fullScale,
+    tileSide: detector.tileSide,
+    reliablePx: detector.reliablePx,
+    maxTiles: MAX_TILES,
+  });
+  if (plan.tiles.length === 0) return full;
+  const results: TileResult[] = [];
+  for (const tile of plan.tiles) {
+    const crop = cropRgb(frame, tile.x, tile.y, tile.width, tile.height);
+    const w = Math.max(1, Math.round(crop.width * plan.tileScale));
+    const h = Math.max(1, Math.round(crop.height * plan.tileScale));
+    const image = resizeRgb(crop, w, h);
+    results.push({ tile, detections: await detector.detect(image, tileThreshold(threshold)) });
+  }
+  return mergeSlices(full, plan, results, {
+    width: frame.width,
+    height: frame.height,
+    threshold,
+    nmsIou: detector.nmsIou,
+  });
+}

@@ -1,0 +1,29 @@
+/** The shipped weights are the exact files named in models/README.md. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { hasModel, MODEL_CHECKSUMS, modelPath, type ModelId } from '../../../src/engine/models.ts';
+
+describe('model weights', () => {
+  for (const [id, expected] of Object.entries(MODEL_CHECKSUMS) as Array<
+    [ModelId, { bytes: number; sha256: string }]
+  >) {
+    it(
+      `${id} has the recorded size and SHA-256`,
+      { skip: !hasModel(id) && `${id} weights not found` },
+      () => {
+        const bytes = fs.readFileSync(modelPath(id));
+        assert.equal(bytes.length, expected.bytes);
+        assert.equal(createHash('sha256').update(bytes).digest('hex'), expected.sha256);
+      },
+    );
+  }
+
+  it('names every place it looked when weights are missing', () => {
+    assert.throws(() => modelPath('yunet', ['/nonexistent/a', '/nonexistent/b']), {
+      message:
+        /"yunet" not found; looked at \/nonexistent\/a\/yunet\/yunet_n_dynamic.onnx, \/nonexistent\/b\//,
+    });
+  });
+});

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  cropRgb,
+  fitWithin,
+  letterboxGeometry,
+  resizeRgb,
+  roundUp,
+  toPlanarTensor,
+} from '../../../src/engine/preprocess.ts';
+import type { RgbFrame } from '../../../src/engine/types.ts';
+
+/** A frame whose pixel (x, y) is [x, y, 200]. */
+function ramp(width: number, height: number): RgbFrame {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) data.set([x, y, 200], (y * width + x) * 3);
+  return { data, width, height };
+}
+
+const px = (f: RgbFrame, x: number, y: number) =>
+  Array.from(f.data.subarray((y * f.width + x) * 3, (y * f.width + x) * 3 + 3));
+
+describe('preprocessing', () => {
+  it('halves a frame by averaging 2x2 blocks', () => {
+    const sut = resizeRgb(ramp(8, 6), 4, 3);
+    assert.deepEqual(px(sut, 0, 0), [1, 1, 200]); // mean of 0,1 rounds to 1 (0.5 + 0.5)
+    assert.deepEqual(px(sut, 3, 2), [7, 5, 200]);
+  });
+
+  it('keeps a flat colour flat at any scale', () => {
+    const flat: RgbFrame = { data: new Uint8Array(37 * 23 * 3).fill(77), width: 37, height: 23 };
+    for (const [w, h] of [
+      [10, 7],
+      [37, 23],
+      [80, 50],
+      [1, 1],
+    ]) {
+      const sut = resizeRgb(flat, w, h);
+      assert.equal(sut.data.length, w * h * 3);
+      assert.ok(
+        sut.data.every((v) => v === 77),
+        `${w}x${h}`,
+      );
+    }
+  });
+
+  it('enlarges with linear interpolation between neighbours', () => {
+    const sut = resizeRgb(ramp(2, 1), 4, 1);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((x) => px(sut, x, 0)[0]),
+      [0, 0, 1, 1],
+    );
+  });
+
+  it('crops a rectangle, clamped to the frame', () => {
+    const sut = cropRgb(ramp(10, 10), 8, 7, 5, 5);
+    assert.equal(sut.width, 2);
+    assert.equal(sut.height, 3);
+    assert.deepEqual(px(sut, 1, 2), [9, 9, 200]);
+  });
+
+  it('writes planar BGR onto a zero-padded canvas', () => {
+    const sut = toPlanarTensor(ramp(2, 2), {
+      width: 4,
+      height: 3,
+      offsetX: 1,
+      offsetY: 1,
+      order: 'bgr',
+      scale: 1,
+    });
+    const plane = 12;
+    assert.equal(sut.length, 36);
+    assert.equal(sut[0], 0, 'padding stays black');
+    const at = (c: number, x: number, y: number) => sut[c * plane + y * 4 + x];
+    assert.deepEqual([at(0, 2, 2), at(1, 2, 2), at(2, 2, 2)], [200, 1, 1]);
+  });
+
+  it('writes planar RGB scaled to 0..1', () => {
+    const sut = toPlanarTensor(ramp(2, 1), {
+      width: 2,
+      height: 1,
+      offsetX: 0,
+      offsetY: 0,
+      order: 'rgb',
+      scale: 1 / 255,
+    });
+    assert.deepEqual(
+      Array.from(sut).map((v) => Math.round(v * 255)),
+      [0, 1, 0, 0, 200, 200],
+    );
+  });
+
+  it('refuses a frame that does not fit the canvas', () => {
+    assert.throws(() =>
+      toPlanarTensor(ramp(5, 5), {
+        width: 4,
+        height: 8,
+        offsetX: 0,
+        offsetY: 0,
+        order: 'rgb',
+        scale: 1,
+      }),
+    );
+  });
+
+  const fits: Array<[number, number, number, number, number]> = [
+    [1920, 1080, 960, 960, 540],
+    [1080, 1920, 960, 540, 960],
+    [640, 480, 960, 640, 480],
+  ];
+  for (const [w, h, max, ew, eh] of fits) {
+    it(`fits ${w}x${h} within ${max} as ${ew}x${eh} (never enlarging)`, () => {
+      const sut = fitWithin(w, h, max);
+      assert.deepEqual([sut.width, sut.height], [ew, eh]);
+    });
+  }
+
+  it('rounds sides up to multiples of 32', () => {
+    assert.deepEqual(
+      [540, 544, 1, 960].map((v) => roundUp(v, 32)),
+      [544, 544, 32, 960],
+    );
+  });
+
+  it('centres a letterbox and enlarges small frames', () => {
+    assert.deepEqual(letterboxGeometry(320, 160, 640), {
+      scale: 2,
+      width: 640,
+      height: 320,
+      padX: 0,
+      padY: 160,
+    });
+  });
+});
