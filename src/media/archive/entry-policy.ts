@@ -92,9 +92,9 @@ export class ExtractionBudget {
   private entryPacked: number | undefined;
 
   constructor(
-    private readonly limits: ArchiveLimits,
+    readonly limits: ArchiveLimits,
     /** Size of the archive file: the packed size when entries' own are unknown. */
-    private readonly archiveBytes: number,
+    readonly archiveBytes: number,
   ) {}
 
   get totalBytes(): number {

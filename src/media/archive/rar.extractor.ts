@@ -2,8 +2,10 @@
  * Reads .rar archives (RAR 4 and 5) with node-unrar-js, the official unrar library compiled to
  * WASM (no native build, no download). unrar writes through the extractor's `write` hook, which
  * we wrap to charge every byte to the budget and stop as soon as a limit is passed.
+ * unrar is synchronous (1 s per 200 MB here): it runs in a worker thread to keep the event loop free.
  */
 import { lstatSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import unrar, { type FileHeader } from 'node-unrar-js';
 import { VeilError, isVeilError } from '../../errors.ts';
@@ -47,7 +49,8 @@ function translate(err: unknown): unknown {
   });
 }
 
-export function extractRar(
+/** Runs in the calling thread; unrar is synchronous, so callers use `extractRar` instead. */
+export function extractRarHere(
   archivePath: string,
   destDir: string,
   budget: ExtractionBudget,
@@ -99,5 +102,48 @@ export function extractRar(
     } catch (err) {
       throw stopped ?? translate(err);
     }
+  });
+}
+
+const WORKER_ENTRY = new URL('./rar.worker.js', import.meta.url);
+
+export interface RarJob {
+  archivePath: string;
+  destDir: string;
+  limits: ExtractionBudget['limits'];
+  archiveBytes: number;
+}
+
+export type RarReply =
+  | { ok: true; results: ArchiveEntryResult[] }
+  | { ok: false; code?: VeilError['code']; message: string };
+
+/** Extracts in a worker thread; errors come back as the same coded VeilErrors. */
+export function extractRar(
+  archivePath: string,
+  destDir: string,
+  budget: ExtractionBudget,
+): Promise<ArchiveEntryResult[]> {
+  const job: RarJob = {
+    archivePath,
+    destDir,
+    limits: budget.limits,
+    archiveBytes: budget.archiveBytes,
+  };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_ENTRY, { workerData: job });
+    let settled = false;
+    worker.once('message', (reply: RarReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.results);
+      else reject(reply.code ? new VeilError(reply.code, reply.message) : new Error(reply.message));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`rar worker exited with code ${code}`));
+    });
   });
 }
