@@ -178,3 +178,37 @@ export function craftHeaderEncryptedRar5(): Buffer {
   ]);
   return Buffer.concat([RAR5_SIGNATURE, rarBlock(body), Buffer.alloc(64, 9)]);
 }
+
+/** A RAR 4 (RAR 2.9 format) archive of stored files, per RARLAB's technote for RAR 2.x-4.x. */
+export function craftRar4(
+  entries: Array<{ name: string; data?: Buffer; encrypted?: boolean }>,
+): Buffer {
+  const block = (type: number, flags: number, rest: Buffer, data = Buffer.alloc(0)) => {
+    const size = 7 + rest.length;
+    const body = Buffer.concat([Buffer.from([type]), u16(flags), u16(size), rest]);
+    return Buffer.concat([u16(crc32(body) & 0xffff), body, data]);
+  };
+  const parts = [
+    Buffer.from([0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x00]),
+    block(0x73, 0, Buffer.alloc(6)), // main header: two reserved fields
+  ];
+  for (const e of entries) {
+    const data = e.data ?? Buffer.alloc(0);
+    const name = Buffer.from(e.name, 'latin1');
+    const rest = Buffer.concat([
+      u32(data.length), // packed size
+      u32(data.length), // unpacked size
+      Buffer.from([3]), // host OS: Unix
+      u32(crc32(data)),
+      u32(0x21), // DOS time
+      Buffer.from([29, 0x30]), // unpack version 2.9, method: store
+      u16(name.length),
+      u32(0o100644),
+      name,
+    ]);
+    // 0x8000: a data area follows; 0x0004: encrypted with a password.
+    parts.push(block(0x74, 0x8000 | (e.encrypted ? 0x0004 : 0), rest, data));
+  }
+  parts.push(block(0x7b, 0x4000, Buffer.alloc(0)));
+  return Buffer.concat(parts);
+}

@@ -17,7 +17,13 @@ import sharp from 'sharp';
 import { createZip, extractArchive } from '../../../src/media/archive/index.ts';
 import { sevenZipPath } from '../../../src/media/archive/seven-zip.runtime.ts';
 import { isVeilError, type ErrorCode } from '../../../src/errors.ts';
-import { craftHeaderEncryptedRar5, craftRar5, craftZip, type RarEntrySpec } from './craft.ts';
+import {
+  craftHeaderEncryptedRar5,
+  craftRar4,
+  craftRar5,
+  craftZip,
+  type RarEntrySpec,
+} from './craft.ts';
 
 let dir: string;
 let jpg: Buffer;
@@ -97,6 +103,27 @@ test('rar 5: the same archive gives the same results', async () => {
     await extractArchive(file('mixed.rar', craftRar5(mixed() as RarEntrySpec[])), out),
     out,
   );
+});
+
+test('rar 4: root files extracted, sub-folders fail alone, encryption refused', async () => {
+  const out = outDir();
+  const archive = craftRar4([
+    { name: 'a.jpg', data: jpg },
+    { name: 'photos/c.jpg', data: jpg },
+    { name: 'b.png', data: png },
+  ]);
+  const results = await extractArchive(file('old.rar', archive), out);
+  assert.deepEqual(
+    results.map((r) => [r.name, r.kind, r.path && path.basename(r.path)]),
+    [
+      ['a.jpg', 'image', 'a.jpg'],
+      ['photos/c.jpg', undefined, undefined],
+      ['b.png', 'image', 'b.png'],
+    ],
+  );
+  assert.ok(readFileSync(path.join(out, 'b.png')).equals(png));
+  const encrypted = craftRar4([{ name: 'a.jpg', data: jpg, encrypted: true }]);
+  await rejects(file('enc4.rar', encrypted), 'ARCHIVE_REJECTED', /^archive is encrypted/);
 });
 
 test('7z made by 7za: the same results, symlinks refused', async () => {
