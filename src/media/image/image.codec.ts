@@ -116,7 +116,11 @@ async function decodeWithSharp(
     });
   }
   const { info } = raw;
-  const { rgb, alpha, grey: greyRaw } = splitAlpha(raw.data, info.width * info.height, info.channels);
+  const {
+    rgb,
+    alpha,
+    grey: greyRaw,
+  } = splitAlpha(raw.data, info.width * info.height, info.channels);
   // sharp may hand a grey image over as RGB; the metadata still says it was grey.
   const grey = greyRaw || meta.space === 'b-w' || (meta.channels ?? 3) <= 2;
   const exif = meta.exif ? sanitizeExif(meta.exif) : undefined;
