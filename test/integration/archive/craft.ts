@@ -183,7 +183,7 @@ export function craftHeaderEncryptedRar5(): Buffer {
 export function craftRar4(
   entries: Array<{ name: string; data?: Buffer; encrypted?: boolean }>,
 ): Buffer {
-  const block = (type: number, flags: number, rest: Buffer, data = Buffer.alloc(0)) => {
+  const block = (type: number, flags: number, rest: Buffer, data: Buffer = Buffer.alloc(0)) => {
     const size = 7 + rest.length;
     const body = Buffer.concat([Buffer.from([type]), u16(flags), u16(size), rest]);
     return Buffer.concat([u16(crc32(body) & 0xffff), body, data]);
