@@ -29,7 +29,7 @@ function listedOf(h: FileHeader): ListedEntry {
   return {
     name: h.name,
     directory: h.flags.directory,
-    symlink: false, // unrar's WASM build writes links as plain files; identification fails them
+    symlink: false, // headers do not tell; links are caught after extraction (not a regular file)
     encrypted: h.flags.encrypted,
     size: h.unpSize,
     packed: h.packSize,
