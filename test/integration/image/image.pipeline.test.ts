@@ -162,3 +162,21 @@ test('a 1080p JPEG goes through decode, detection, blur and encode quickly', asy
   // Generous bound: the suite shares 2 cores with other test files.
   assert.ok(median < 1500, `median ${median} ms`);
 });
+
+test('plates: the circle and the quadrilateral mask both cover a real plate', async (t) => {
+  const file = fixturePath('closeup-plate-cn.jpg');
+  if (!file)
+    return t.skip('closeup-plate-cn.jpg is not present (see test/fixtures/images/README.md)');
+  const plates = truth('closeup-plate-cn.jpg').plates.map((p) => p.box);
+  for (const maskBlur of [false, true]) {
+    const result = await anonymizeImage(file, out('plate.jpg'), opts({ maskBlur }));
+    assert.ok(result.summary.plates >= 1);
+    const plate = result.detections[0].objects.find((d) => d.cls === 'plate');
+    assert.ok(plate?.polygon?.length === 4, 'the detector gives corners for mask blur');
+    const change = await regionChange(file, out('plate.jpg'), plates);
+    assert.ok(
+      change.inside[0].detailKept < 0.25,
+      `maskBlur=${maskBlur}: ${change.inside[0].detailKept}`,
+    );
+  }
+});
