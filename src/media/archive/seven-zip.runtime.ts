@@ -5,7 +5,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, copyFile, mkdir } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,8 +37,11 @@ async function locate(): Promise<string> {
   const copy = path.join(dir, '7za');
   if (await executable(copy)) return copy;
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await copyFile(shipped, copy);
-  await chmod(copy, 0o755);
+  // Copy then rename: another process may be running the copy already (no ETXTBSY).
+  const partial = `${copy}.${process.pid}`;
+  await copyFile(shipped, partial);
+  await chmod(partial, 0o755);
+  await rename(partial, copy);
   return copy;
 }
 
