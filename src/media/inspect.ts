@@ -36,11 +36,34 @@ export interface InspectOptions {
   /** Where archives are unpacked for inspection (a temp folder inside it, removed after). */
   workDir?: string;
   archiveLimits?: Partial<ArchiveLimits>;
+  /** Largest image, in pixels (default 268,402,689: sharp's own input limit, 16383 x 16383). */
+  maxImagePixels?: number;
+  /** Largest video frame, in pixels (default 8192 x 8192). */
+  maxVideoPixels?: number;
+}
+
+export const defaultMaxImagePixels = 268_402_689;
+export const defaultMaxVideoPixels = 8192 * 8192;
+
+/** Refuses media whose pixels no pipeline should allocate, before a job is approved. */
+export function checkPixels(file: InspectedFile, opts: InspectOptions): InspectedFile {
+  const limit =
+    file.kind === 'image'
+      ? (opts.maxImagePixels ?? defaultMaxImagePixels)
+      : (opts.maxVideoPixels ?? defaultMaxVideoPixels);
+  const pixels = (file.width ?? 0) * (file.height ?? 0);
+  if (pixels <= limit) return file;
+  const mp = (n: number) => `${(n / 1e6).toFixed(1)} MP`;
+  throw new VeilError(
+    'MEDIA_TOO_LARGE',
+    `${file.kind} is ${file.width}x${file.height} (${mp(pixels)}); the limit is ${mp(limit)}`,
+  );
 }
 
 /**
  * @throws VeilError UNSUPPORTED_FORMAT (extension), CORRUPT_MEDIA (content not what the
- *   extension says, unreadable image or video), ARCHIVE_REJECTED (unsafe or empty archive).
+ *   extension says, unreadable image or video), MEDIA_TOO_LARGE (over the pixel limits),
+ *   ARCHIVE_REJECTED (unsafe or empty archive). Archive members fail alone instead.
  */
 export async function inspectUpload(
   filePath: string,
@@ -49,7 +72,8 @@ export async function inspectUpload(
 ): Promise<Inspection> {
   const { kind, format } = await identifyFile(filePath, fileName);
   if (kind !== 'archive') {
-    return { kind, files: [await measure(filePath, fileName, kind, format, opts.signal)] };
+    const file = await measure(filePath, fileName, kind, format, opts.signal);
+    return { kind, files: [checkPixels(file, opts)] };
   }
   const base = opts.workDir ?? tmpdir();
   await mkdir(base, { recursive: true });
@@ -68,7 +92,8 @@ export async function inspectUpload(
       }
       try {
         const member = await identifyFile(entry.path, entry.name);
-        files.push(await measure(entry.path, entry.name, entry.kind, member.format, opts.signal));
+        const file = await measure(entry.path, entry.name, entry.kind, member.format, opts.signal);
+        files.push(checkPixels(file, opts));
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         files.push({ name: entry.name, kind: entry.kind, error: (err as Error).message });

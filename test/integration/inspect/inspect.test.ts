@@ -248,6 +248,35 @@ test('top-level problems throw coded errors with clear messages', async () => {
   assert.deepEqual(readdirSync(work), []);
 });
 
+test('huge dimensions are refused before anything is decoded', async () => {
+  const huge = bmp(4, 4);
+  huge.writeInt32LE(20_000, 18);
+  huge.writeInt32LE(20_000, 22); // a 110-byte file claiming 400 megapixels
+  const hugeFile = path.join(dir, 'huge.bmp');
+  writeFileSync(hugeFile, huge);
+  await assert.rejects(
+    inspectUpload(hugeFile, 'huge.bmp'),
+    (e) =>
+      isVeilError(e, 'MEDIA_TOO_LARGE') &&
+      /20000x20000 \(400\.0 MP\); the limit is 268\.4 MP/.test(e.message),
+  );
+  await assert.rejects(
+    inspectUpload(media['clip.mp4'], 'clip.mp4', { maxVideoPixels: 96 * 64 - 1 }),
+    (e) => isVeilError(e, 'MEDIA_TOO_LARGE') && /video is 96x64/.test(e.message),
+  );
+  const zip = path.join(dir, 'huge.zip');
+  await createZip(
+    [
+      { name: 'huge.bmp', path: hugeFile },
+      { name: 'photo.jpg', path: media['photo.jpg'] },
+    ],
+    zip,
+  );
+  const sut = await inspectUpload(zip, 'huge.zip', { workDir: work });
+  assert.match(sut.files[0].error!, /image is 20000x20000/);
+  assert.equal(sut.files[1].error, undefined);
+});
+
 test('an aborted inspection stops', async () => {
   const controller = new AbortController();
   controller.abort();
