@@ -62,9 +62,7 @@ export function renderDetection(
   if (target.w === 0 || target.h === 0) return target;
   // The blur reads a margin around the target so the blurred edge is made of real neighbours.
   const source =
-    style === 'blur'
-      ? shapeRegion(shape, p.feather + 2 * p.radius, frame.width, frame.height)
-      : target;
+    style === 'blur' ? shapeRegion(shape, p.feather + p.radius, frame.width, frame.height) : target;
   const pixels = replacement(frame, source, target, det, style, p);
   const mask = rasterizeMask(shape, p.feather, target);
   const data = frame.data;

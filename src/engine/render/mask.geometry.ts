@@ -129,8 +129,13 @@ export function rasterizeMask(shape: Shape, feather: number, region: Region): Fl
   for (let j = 0; j < region.h; j++) {
     const y = region.y + j + 0.5;
     const row = j * region.w;
+    // Inside the ellipse on this row coverage is 1: only the rest needs a distance.
+    const dy = (y - shape.cy) / shape.ry;
+    const half = dy * dy < 1 ? shape.rx * Math.sqrt(1 - dy * dy) : -1;
     for (let i = 0; i < region.w; i++) {
-      mask[row + i] = coverage(ellipseOutsideDistance(shape, region.x + i + 0.5, y), f);
+      const x = region.x + i + 0.5;
+      mask[row + i] =
+        Math.abs(x - shape.cx) <= half ? 1 : coverage(ellipseOutsideDistance(shape, x, y), f);
     }
   }
   return mask;
