@@ -30,14 +30,15 @@ function isNotFound(err: unknown): boolean {
 
 export class AzureBlobStore implements BlobStore {
   private readonly container: ContainerClient;
+  private readonly service: BlobServiceClient;
 
   constructor(connectionString: string, containerName: string) {
     // Shorter back-off than the SDK's default (4 s base): a local emulator or a nearby
     // account recovers fast, and readiness checks must not hang for half a minute.
-    const service = BlobServiceClient.fromConnectionString(connectionString, {
+    this.service = BlobServiceClient.fromConnectionString(connectionString, {
       retryOptions: { maxTries: 4, retryDelayInMs: 250, maxRetryDelayInMs: 4000 },
     });
-    this.container = service.getContainerClient(containerName);
+    this.container = this.service.getContainerClient(containerName);
   }
 
   async ensureReady(timeoutMs = 30_000): Promise<void> {
@@ -129,6 +130,21 @@ export class AzureBlobStore implements BlobStore {
         ? `attachment; filename*=UTF-8''${encodeURIComponent(opts.downloadName)}`
         : undefined,
     });
+  }
+
+  /**
+   * Lets browsers (the web page) PUT to upload SAS URLs and GET download links from any
+   * origin. Only for the embedded emulator: a real account's CORS is its owner's choice.
+   */
+  async allowBrowserAccess(): Promise<void> {
+    const rule = {
+      allowedOrigins: '*',
+      allowedMethods: 'GET,HEAD,PUT,OPTIONS',
+      allowedHeaders: '*',
+      exposedHeaders: '*',
+      maxAgeInSeconds: 3600,
+    };
+    await this.service.setProperties({ cors: [rule] });
   }
 
   async ping(): Promise<void> {

@@ -29,6 +29,7 @@ export async function createBlobStore(config: VeilConfig): Promise<BlobStoreHand
   const store = new AzureBlobStore(azurite.connectionString, config.container);
   try {
     await store.ensureReady();
+    await store.allowBrowserAccess();
   } catch (err) {
     await azurite.stop();
     throw err;

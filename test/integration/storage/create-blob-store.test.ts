@@ -45,3 +45,23 @@ it('uses a connection string when one is configured', async () => {
     await embedded.stop();
   }
 });
+
+it('lets browsers upload to the embedded emulator (CORS preflight)', async () => {
+  const handle = await createBlobStore(loadConfig({}, { dataDir, azuritePort: 0 }));
+  try {
+    const url = await handle.store.signedUrl('cors/x.jpg', 'upload', new Date(Date.now() + 60_000));
+    const res = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:8080',
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'x-ms-blob-type,content-type',
+      },
+    });
+    assert.equal(res.status, 200);
+    assert.ok(res.headers.get('access-control-allow-origin'));
+    assert.match(res.headers.get('access-control-allow-methods') ?? '', /PUT/);
+  } finally {
+    await handle.stop();
+  }
+});
