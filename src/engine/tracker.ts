@@ -14,7 +14,7 @@
  * Output is a list of (frame, detection) pairs to draw, possibly for frames already seen.
  */
 import { iou } from './box.ts';
-import type { Box, Detection, ObjectClass } from './types.ts';
+import type { Box, Detection, ObjectClass, Point } from './types.ts';
 
 export interface TrackerOptions {
   /** Classes that are tracked; others are drawn only where (and between where) detected. */
@@ -25,8 +25,8 @@ export interface TrackerOptions {
   lookbackFrames?: number;
   /** Minimum IoU to associate a detection with a predicted track box (default 0.15). */
   minIou?: number;
-  /** Score at or above which a detection may start a track (default 0: any). */
-  startScore?: number;
+  /** Per class, the score at or above which a detection may start a track (default: any). */
+  startScores?: Partial<Record<ObjectClass, number>>;
   /** Box growth per held frame, as a share of the box size (default 0.04). */
   growPerFrame?: number;
 }
@@ -70,6 +70,20 @@ function lerp(a: Box, b: Box, t: number): Box {
   };
 }
 
+/** The detection moved to `box`: landmarks and corners follow the box (scale and shift). */
+export function moveTo(d: Detection, box: Box, trackId?: number): Detection {
+  const sx = (box.x2 - box.x1) / Math.max(d.box.x2 - d.box.x1, 1e-6);
+  const sy = (box.y2 - box.y1) / Math.max(d.box.y2 - d.box.y1, 1e-6);
+  const map = (p: Point): Point => [
+    box.x1 + (p[0] - d.box.x1) * sx,
+    box.y1 + (p[1] - d.box.y1) * sy,
+  ];
+  const moved: Detection = { ...d, box, trackId: trackId ?? d.trackId };
+  if (d.landmarks) moved.landmarks = d.landmarks.map(map);
+  if (d.polygon) moved.polygon = d.polygon.map(map);
+  return moved;
+}
+
 /**
  * Affinity of a predicted box and a detection: their IoU, plus a small bonus for close centres
  * so that small fast objects whose boxes stopped overlapping still associate. 0 = no match.
@@ -97,7 +111,7 @@ export class Tracker {
       holdFrames: 12,
       lookbackFrames: 6,
       minIou: 0.15,
-      startScore: 0,
+      startScores: {},
       growPerFrame: 0.04,
       ...options,
     };
@@ -125,7 +139,7 @@ export class Tracker {
     for (const [track, det] of matched) this.observe(track, det, frame, out);
     const used = new Set(matched.values());
     for (const d of tracked) {
-      if (used.has(d) || d.score < this.o.startScore) continue;
+      if (used.has(d) || !this.strong(d)) continue;
       this.start(d, frame, out);
     }
     for (const t of this.tracks) {
@@ -158,7 +172,7 @@ export class Tracker {
       }
     }
     // Greedy: best affinity first; strong detections before weak ones (ByteTrack's two passes).
-    const strong = (d: Detection) => (d.score >= this.o.startScore ? 1 : 0);
+    const strong = (d: Detection) => (this.strong(d) ? 1 : 0);
     pairs.sort((p, q) => strong(q.d) - strong(p.d) || q.a - p.a);
     const result = new Map<Track, Detection>();
     const used = new Set<Detection>();
@@ -168,6 +182,10 @@ export class Tracker {
       used.add(p.d);
     }
     return result;
+  }
+
+  private strong(d: Detection): boolean {
+    return d.score >= (this.o.startScores[d.cls] ?? 0);
   }
 
   private observe(t: Track, d: Detection, frame: number, out: TrackedBox[]): void {
@@ -199,7 +217,7 @@ export class Tracker {
   private lookBack(t: Track, out: TrackedBox[]): void {
     for (let k = 1; k <= this.o.lookbackFrames && t.firstSeen - k >= 0; k++) {
       const box = shift(t.box, t.v, -k, 0.1);
-      out.push({ frame: t.firstSeen - k, detection: { ...t.last, box, trackId: t.id } });
+      out.push({ frame: t.firstSeen - k, detection: moveTo(t.last, box, t.id) });
     }
   }
 
@@ -220,7 +238,7 @@ export class Tracker {
     d.trackId = t.id;
     const grown = shift(d.box, t.v, 0, 0.1);
     for (let k = this.o.lookbackFrames; k >= 1; k--) {
-      if (frame - k >= 0) out.push({ frame: frame - k, detection: { ...d, box: grown } });
+      if (frame - k >= 0) out.push({ frame: frame - k, detection: moveTo(d, grown, t.id) });
     }
     out.push(this.emit(t, frame, d.box));
   }
@@ -235,7 +253,7 @@ export class Tracker {
 
   private emit(t: Track, frame: number, box: Box): TrackedBox {
     t.emittedTo = Math.max(t.emittedTo, frame);
-    return { frame, detection: { ...t.last, box, trackId: t.id } };
+    return { frame, detection: moveTo(t.last, box, t.id) };
   }
 
   private prune(frame: number): void {

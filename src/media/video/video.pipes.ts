@@ -5,7 +5,6 @@
  * as fast as frames are consumed, and `write` waits for the encoder to drain, so memory stays
  * flat in the length of the video.
  */
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { VeilError } from '../../errors.ts';
 import type { RgbFrame } from '../../engine/types.ts';
@@ -108,19 +107,40 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
   encoder.child.stdin!.on('error', () => undefined);
   muxer.child.stdin!.on('error', () => undefined);
   encoder.child.stdout!.pipe(muxer.child.stdin!);
-  const failed = Promise.race(all.map((p) => p.done.then(() => new Promise<never>(() => {}))));
-  failed.catch(() => undefined);
+  // First process failure; wakes a write waiting for the pipe to drain.
+  let failure: unknown;
+  let wake: ((err: unknown) => void) | undefined;
+  for (const p of all) {
+    p.done.catch((err: unknown) => {
+      failure ??= err;
+      wake?.(err);
+    });
+  }
 
   const write = async (frame: RgbFrame) => {
     if (frame.width !== o.info.displayWidth || frame.height !== o.info.displayHeight) {
       throw new Error('frame size changed mid-stream');
     }
     const stdin = encoder.child.stdin!;
+    if (failure) throw failure;
     if (stdin.destroyed) await failedOrClosed();
-    if (!stdin.write(frame.data)) {
-      await Promise.race([once(stdin, 'drain'), failed, once(stdin, 'close').then(failedOrClosed)]);
-    }
+    if (!stdin.write(frame.data)) await drained(stdin);
   };
+  const drained = (stdin: NodeJS.WritableStream & { destroyed: boolean }) =>
+    new Promise<void>((resolve, reject) => {
+      const done = (err?: unknown) => {
+        stdin.off('drain', onDrain);
+        stdin.off('close', onClose);
+        wake = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+      const onDrain = () => done();
+      const onClose = () => failedOrClosed().catch(done);
+      stdin.on('drain', onDrain);
+      stdin.on('close', onClose);
+      wake = done;
+    });
   // The pipe closed: surface the process error that closed it.
   const failedOrClosed = async (): Promise<never> => {
     await Promise.all(all.map((p) => p.done));

@@ -93,7 +93,7 @@ test('covers the look-back frames before an object is first detected', () => {
 });
 
 test('a weak detection continues a track but does not start one', () => {
-  const sut = new Tracker({ trackedClasses: ['face'], startScore: 0.5 });
+  const sut = new Tracker({ trackedClasses: ['face'], startScores: { face: 0.5 } });
   const weakAlone = face(400, 400, 40, 0.3);
   sut.update(0, [weakAlone]);
   assert.equal(weakAlone.trackId, undefined);
@@ -145,4 +145,14 @@ test('refuses frames that do not increase', () => {
   const sut = new Tracker({ trackedClasses: ['face'] });
   sut.update(3, []);
   assert.throws(() => sut.update(3, []));
+});
+
+test('held boxes carry landmarks moved with the box', () => {
+  const sut = new Tracker({ trackedClasses: ['face'] });
+  const d = { ...face(100, 100), landmarks: [[110, 110]] as Array<[number, number]> };
+  sut.update(0, [d]);
+  sut.update(1, [{ ...face(110, 100), landmarks: [[120, 110]] }]);
+  const held = sut.update(2, []).find((o) => o.frame === 2)!.detection;
+  const [x] = held.landmarks![0];
+  assert.ok(Math.abs(x - 130) < 4, `landmark follows the motion: ${x}`);
 });

@@ -1,0 +1,208 @@
+/**
+ * Video anonymization: decode (ffmpeg) -> detect (engine worker thread) -> track -> render
+ * regions -> encode + mux with the original audio (ffmpeg). Frames wait in a short buffer
+ * before rendering so the tracker can draw boxes back in time (interpolation between detection
+ * frames, look-back before a first detection). Detection of the next frames runs in the
+ * engine's worker while this thread renders and ffmpeg encodes in its own processes.
+ */
+import { createEngine, type Engine } from '../../engine/index.ts';
+import { renderDetections } from '../../engine/render/index.ts';
+import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
+import type {
+  AnonymizeOptions,
+  Box,
+  Detection,
+  ObjectClass,
+  RgbFrame,
+} from '../../engine/types.ts';
+import { VeilError } from '../../errors.ts';
+import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
+import { reduceForDetection, scaleDetections } from './detection-frame.ts';
+import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
+import { probeVideoStreams } from './video.probe.ts';
+import { decodeFrames, openVideoWriter } from './video.pipes.ts';
+
+export interface VideoPipelineSettings {
+  /** Run the detector on every Nth frame; the tracker fills the others (default 1). */
+  detectEvery?: number;
+  /** Frames a track is held after its last detection (default 12). */
+  holdFrames?: number;
+  /** Frames covered before an object's first detection (default 8, at least detectEvery). */
+  lookbackFrames?: number;
+  /** Longer side of the reduced copy the detectors see (default 960). */
+  detectSide?: number;
+  /** Detection frames in flight in the engine at once (default 2). */
+  inflight?: number;
+  /** Weak detections down to this share of the threshold continue tracks (default 0.6). */
+  weakFactor?: number;
+  /** Tracking off: every detection drawn only on its own frame (evaluation baseline). */
+  noTracking?: boolean;
+  encoder?: EncoderSettings;
+}
+
+interface Pending {
+  index: number;
+  frame: RgbFrame;
+  draw: Detection[];
+}
+
+/** Builds the video pipeline around an engine the caller owns (worker, CLI, bench). */
+export function createVideoAnonymizer(
+  engine: Engine,
+  settings: VideoPipelineSettings = {},
+): AnonymizeFile {
+  return (input, output, options, run = {}) =>
+    anonymize(engine, settings, input, output, options, run);
+}
+
+/** `AnonymizeFile` for videos; starts (and closes) its own engine. */
+export const anonymizeVideo: AnonymizeFile = async (input, output, options, run) => {
+  const engine = await createEngine();
+  try {
+    return await createVideoAnonymizer(engine)(input, output, options, run);
+  } finally {
+    await engine.close();
+  }
+};
+
+async function anonymize(
+  engine: Engine,
+  s: VideoPipelineSettings,
+  input: string,
+  output: string,
+  options: AnonymizeOptions,
+  run: { signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void },
+): Promise<AnonymizeFileResult> {
+  const { signal, onProgress } = run;
+  const container = containerFor(output);
+  const info = await probeVideoStreams(input, signal);
+  const every = Math.max(1, Math.floor(s.detectEvery ?? 1));
+  const lookback = s.noTracking ? 0 : Math.max(s.lookbackFrames ?? 8, every);
+  const weak = s.weakFactor ?? 0.6;
+  const thresholds: Record<ObjectClass, number> = {
+    face: options.blurThreshold,
+    plate: options.lpThreshold,
+  };
+  const trackedClasses: ObjectClass[] = options.lpTrack ? ['face', 'plate'] : ['face'];
+  const tracker = new Tracker({
+    trackedClasses: s.noTracking ? [] : trackedClasses,
+    holdFrames: s.holdFrames ?? 12,
+    lookbackFrames: lookback,
+    startScores: thresholds,
+  });
+  // Counts distinct plates for the summary even when plates are not tracked for drawing.
+  const plateCounter = new Tracker({ trackedClasses: ['plate'], startScores: thresholds });
+  const detectOptions: AnonymizeOptions = {
+    ...options,
+    blurThreshold: s.noTracking ? options.blurThreshold : options.blurThreshold * weak,
+    lpThreshold:
+      s.noTracking || !options.lpTrack ? options.lpThreshold : options.lpThreshold * weak,
+  };
+
+  const detect = async (frame: RgbFrame) => {
+    const small = await reduceForDetection(frame, s.detectSide ?? 960);
+    return scaleDetections(await engine.detect(small.frame, detectOptions), small.sx, small.sy);
+  };
+  const buffer: Pending[] = [];
+  const inflight: Array<{ index: number; result: Promise<Detection[]> }> = [];
+  const perFrame: AnonymizeFileResult['detections'] = [];
+  const writer = openVideoWriter({ input, output, container, info, settings: s.encoder, signal });
+  let processedTo = -1;
+  let written = 0;
+  let lastReport = 0;
+  const total = Math.max(info.frames, 1);
+
+  const place = (boxes: TrackedBox[]) => {
+    const first = buffer[0]?.index ?? 0;
+    for (const b of boxes) buffer[b.frame - first]?.draw.push(b.detection);
+  };
+  const settle = async () => {
+    const next = inflight.shift()!;
+    const found = await next.result;
+    // Untracked classes are drawn only at full threshold; tracked ones use weak ones too.
+    const usable = found.filter(
+      (d) => trackedClasses.includes(d.cls) || d.score >= thresholds[d.cls],
+    );
+    place(tracker.update(next.index, usable));
+    plateCounter.update(
+      next.index,
+      usable.filter((d) => d.cls === 'plate'),
+    );
+    processedTo = next.index;
+  };
+  const flush = async (upTo: number) => {
+    while (buffer.length > 0 && buffer[0].index <= upTo) {
+      const p = buffer.shift()!;
+      const objects = finalObjects(p.draw, p.frame);
+      if (objects.length > 0) renderDetections(p.frame, objects, options);
+      perFrame.push({ frame: p.index, objects });
+      await writer.write(p.frame);
+      written++;
+      if (onProgress && (written - lastReport >= total / 100 || written === 1)) {
+        lastReport = written;
+        onProgress({ done: Math.min(written, total), total });
+      }
+    }
+  };
+
+  let index = -1;
+  try {
+    for await (const frame of decodeFrames(input, info, signal)) {
+      if (signal?.aborted) throw new VeilError('CANCELLED');
+      index++;
+      buffer.push({ index, frame, draw: [] });
+      if (index % every === 0) inflight.push({ index, result: detect(frame) });
+      while (inflight.length > (s.inflight ?? 2)) await settle();
+      await flush(processedTo - lookback);
+    }
+    while (inflight.length > 0) await settle();
+    place(tracker.finish(index));
+    await flush(index);
+    await writer.finish();
+  } catch (err) {
+    writer.abort();
+    await Promise.allSettled(inflight.map((i) => i.result));
+    if (signal?.aborted) throw new VeilError('CANCELLED', undefined, { cause: err });
+    throw err;
+  }
+  onProgress?.({ done: written, total: written });
+  return {
+    summary: {
+      kind: 'video',
+      width: info.displayWidth,
+      height: info.displayHeight,
+      durationSeconds: info.durationSeconds,
+      frames: written,
+      fps: info.fps,
+      faces: tracker.started.face,
+      plates: plateCounter.started.plate,
+    },
+    detections: perFrame,
+  };
+}
+
+/**
+ * Boxes on one frame that lie inside it, one per track: a track can have a held and an
+ * interpolated box on the same frame, and covering their union is the safe side at the cost
+ * of one render (renders are the main thread's largest cost).
+ */
+export function finalObjects(draw: Detection[], frame: RgbFrame): Detection[] {
+  const byTrack = new Map<string, Detection>();
+  draw.forEach((d, i) => {
+    const b = d.box;
+    if (b.x2 <= 0 || b.y2 <= 0 || b.x1 >= frame.width || b.y1 >= frame.height) return;
+    const key = d.trackId === undefined ? `u${i}` : `t${d.trackId}`;
+    const prev = byTrack.get(key);
+    byTrack.set(key, prev ? { ...d, box: union(prev.box, b) } : d);
+  });
+  return [...byTrack.values()];
+}
+
+function union(a: Box, b: Box): Box {
+  return {
+    x1: Math.min(a.x1, b.x1),
+    y1: Math.min(a.y1, b.y1),
+    x2: Math.max(a.x2, b.x2),
+    y2: Math.max(a.y2, b.y2),
+  };
+}

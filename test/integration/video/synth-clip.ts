@@ -1,0 +1,345 @@
+/**
+ * Synthetic test clips with known object positions: real face crops (from the evaluation
+ * photos in eval-data/faces) moving over a generated background, optionally blurred or half
+ * occluded on chosen frames, drawn by ffmpeg. Used by the video tests, scripts/eval-video.ts
+ * and scripts/bench.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { iou } from '../../../src/engine/box.ts';
+import type { Box, Detection, RgbFrame } from '../../../src/engine/types.ts';
+import { ffmpegPaths } from '../../../src/media/ffmpeg.runtime.ts';
+
+const FACES_DIR = path.resolve(import.meta.dirname, '../../../eval-data/faces');
+
+export interface FaceCrop {
+  file: string;
+  width: number;
+  height: number;
+  /** The face's box inside the crop. */
+  face: Box;
+}
+
+/**
+ * Writes `count` face crops (the largest annotated faces, face side about `faceSize` px, with
+ * a margin of context) as PNGs into `dir`.
+ */
+export async function faceCrops(dir: string, count: number, faceSize: number): Promise<FaceCrop[]> {
+  const ann = JSON.parse(readFileSync(path.join(FACES_DIR, 'annotations.json'), 'utf8')) as {
+    images: Array<{
+      file: string;
+      width: number;
+      height: number;
+      boxes: Array<{ box: number[]; ignore?: boolean }>;
+    }>;
+  };
+  const faces = ann.images
+    .flatMap((im) => im.boxes.filter((b) => !b.ignore).map((b) => ({ im, box: b.box })))
+    .sort((a, b) => b.box[2] - b.box[0] - (a.box[2] - a.box[0]));
+  const out: FaceCrop[] = [];
+  // Every other large face: neighbours are often from the same photo.
+  for (const { im, box } of faces.filter((_, i) => i % 2 === 0).slice(0, count)) {
+    const [x1, y1, x2, y2] = box;
+    const m = 0.35 * Math.max(x2 - x1, y2 - y1);
+    const left = Math.max(0, Math.floor(x1 - m));
+    const top = Math.max(0, Math.floor(y1 - m));
+    const right = Math.min(im.width, Math.ceil(x2 + m));
+    const bottom = Math.min(im.height, Math.ceil(y2 + m));
+    const scale = faceSize / Math.max(x2 - x1, y2 - y1);
+    const width = Math.round((right - left) * scale);
+    const height = Math.round((bottom - top) * scale);
+    const file = path.join(dir, `face-${faceSize}-${out.length}.png`);
+    await sharp(path.join(FACES_DIR, im.file))
+      .extract({ left, top, width: right - left, height: bottom - top })
+      .resize(width, height)
+      .png()
+      .toFile(file);
+    out.push({
+      file,
+      width,
+      height,
+      face: {
+        x1: (x1 - left) * scale,
+        y1: (y1 - top) * scale,
+        x2: (x2 - left) * scale,
+        y2: (y2 - top) * scale,
+      },
+    });
+  }
+  return out;
+}
+
+export interface MovingObject {
+  crop: FaceCrop;
+  /** Crop's top-left on frame 0 and its motion in pixels per frame. */
+  x0: number;
+  y0: number;
+  vx: number;
+  vy: number;
+  /** Frame ranges [from, to] (inclusive) where the crop is blurred / half covered. */
+  blurred?: Array<[number, number]>;
+  occluded?: Array<[number, number]>;
+}
+
+export interface ClipSpec {
+  output: string;
+  width: number;
+  height: number;
+  /** Frame rate as a fraction string ("25", "30000/1001"). */
+  fps: string;
+  frames: number;
+  objects?: MovingObject[];
+  audio?: boolean;
+  /** Encoder arguments (default H.264 veryfast, or VP9 for .webm; AAC/Opus audio). */
+  codecArgs?: string[];
+  /** Display rotation tag written on the stream (mp4/mov), clockwise degrees. */
+  rotateTag?: number;
+}
+
+const within = (n: string, ranges: Array<[number, number]> = []) =>
+  ranges.length === 0 ? '0' : ranges.map(([a, b]) => `between(${n},${a},${b})`).join('+');
+
+/** Renders a clip with ffmpeg. */
+export function synthClip(spec: ClipSpec): void {
+  const objects = spec.objects ?? [];
+  const inputs = [
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
+  ];
+  for (const o of objects) inputs.push('-loop', '1', '-framerate', spec.fps, '-i', o.crop.file);
+  if (spec.audio) inputs.push('-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=48000');
+  const graph: string[] = [];
+  let base = '0:v';
+  objects.forEach((o, i) => {
+    const k = i + 1;
+    const x = `${o.x0}+${o.vx}*n`;
+    const y = `${o.y0}+${o.vy}*n`;
+    const blur = within('n', o.blurred);
+    const occ = within('n', o.occluded);
+    graph.push(`[${k}:v]format=rgba,split[s${k}][b${k}0]`, `[b${k}0]boxblur=6:2[b${k}]`);
+    graph.push(`[${base}][s${k}]overlay=x='${x}':y='${y}':enable='not(${blur})'[o${k}a]`);
+    graph.push(`[o${k}a][b${k}]overlay=x='${x}':y='${y}':enable='${blur}'[o${k}b]`);
+    const ow = o.crop.width;
+    const oh = Math.round(o.crop.height * 0.55);
+    graph.push(`color=c=0x707070:s=${ow}x${oh}:r=${spec.fps}[c${k}]`);
+    graph.push(`[o${k}b][c${k}]overlay=x='${x}':y='${y}':enable='${occ}'[o${k}]`);
+    base = `o${k}`;
+  });
+  const webm = spec.output.endsWith('.webm');
+  const codec =
+    spec.codecArgs ??
+    (webm
+      ? ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-crf', '30', '-b:v', '0']
+      : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20']);
+  const audio = spec.audio
+    ? ['-map', `${objects.length + 1}:a`, ...(webm ? ['-c:a', 'libopus'] : ['-c:a', 'aac'])]
+    : [];
+  const rotate = spec.rotateTag ? ['-metadata:s:v:0', `rotate=${spec.rotateTag}`] : [];
+  const args = [
+    '-v',
+    'error',
+    '-y',
+    ...inputs,
+    ...(graph.length ? ['-filter_complex', graph.join(';'), '-map', `[${base}]`] : ['-map', '0:v']),
+    ...audio,
+    ...codec,
+    '-pix_fmt',
+    'yuv420p',
+    '-frames:v',
+    String(spec.frames),
+    ...(spec.audio ? ['-t', String(spec.frames / fpsOf(spec.fps))] : []),
+    spec.output,
+  ];
+  execFileSync(ffmpegPaths().ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (rotate.length) {
+    // The 2018 ffmpeg keeps a rotate tag only on stream copy: tag in a second pass.
+    const tmp = spec.output.replace(/(\.\w+)$/, '.rot$1');
+    execFileSync(ffmpegPaths().ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      spec.output,
+      '-map',
+      '0',
+      '-c',
+      'copy',
+      ...rotate,
+      tmp,
+    ]);
+    execFileSync('mv', [tmp, spec.output]);
+  }
+}
+
+export function fpsOf(fraction: string): number {
+  const [n, d] = fraction.split('/').map(Number);
+  return d ? n / d : n;
+}
+
+/** Where each object's face is on frame `n`, and whether it is blurred or occluded there. */
+export function groundTruth(
+  objects: MovingObject[],
+  n: number,
+  width: number,
+  height: number,
+): Array<{ box: Box; hard: boolean }> {
+  const inRange = (r: Array<[number, number]> = []) => r.some(([a, b]) => n >= a && n <= b);
+  return objects
+    .map((o) => {
+      const x = o.x0 + o.vx * n;
+      const y = o.y0 + o.vy * n;
+      const f = o.crop.face;
+      const box = { x1: x + f.x1, y1: y + f.y1, x2: x + f.x2, y2: y + f.y2 };
+      return { box, hard: inRange(o.blurred) || inRange(o.occluded) };
+    })
+    .filter(({ box }) => {
+      // Count a face once at least a quarter of it is inside the frame.
+      const w = Math.min(box.x2, width) - Math.max(box.x1, 0);
+      const h = Math.min(box.y2, height) - Math.max(box.y1, 0);
+      return w > 0 && h > 0 && w * h >= 0.25 * (box.x2 - box.x1) * (box.y2 - box.y1);
+    });
+}
+
+/** Share of `gt` covered by the union of `boxes` (sampled on a 12x12 grid). */
+export function coveredShare(gt: Box, boxes: Box[]): number {
+  let inside = 0;
+  const n = 12;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const x = gt.x1 + ((i + 0.5) * (gt.x2 - gt.x1)) / n;
+      const y = gt.y1 + ((j + 0.5) * (gt.y2 - gt.y1)) / n;
+      if (boxes.some((b) => b.x1 <= x && x <= b.x2 && b.y1 <= y && y <= b.y2)) inside++;
+    }
+  }
+  return inside / (n * n);
+}
+
+export interface CoverageReport {
+  /** Object-frames where the face was visible. */
+  objectFrames: number;
+  /** Of those, object-frames left uncovered (less than `minShare` of the face covered). */
+  uncovered: number;
+  /** Uncovered object-frames among the blurred/occluded ones. */
+  uncoveredHard: number;
+  /** Frame indexes with an uncovered face. */
+  frames: number[];
+}
+
+/** Compares the boxes drawn per frame with where the faces really were. */
+export function coverage(
+  drawn: Array<{ frame: number; objects: Array<{ box: Box }> }>,
+  objects: MovingObject[],
+  width: number,
+  height: number,
+  minShare = 0.6,
+): CoverageReport {
+  const report: CoverageReport = { objectFrames: 0, uncovered: 0, uncoveredHard: 0, frames: [] };
+  for (const { frame, objects: found } of drawn) {
+    for (const gt of groundTruth(objects, frame, width, height)) {
+      report.objectFrames++;
+      const visible = {
+        x1: Math.max(gt.box.x1, 0),
+        y1: Math.max(gt.box.y1, 0),
+        x2: Math.min(gt.box.x2, width),
+        y2: Math.min(gt.box.y2, height),
+      };
+      if (
+        coveredShare(
+          visible,
+          found.map((f) => f.box),
+        ) >= minShare
+      )
+        continue;
+      report.uncovered++;
+      if (gt.hard) report.uncoveredHard++;
+      if (report.frames.at(-1) !== frame) report.frames.push(frame);
+    }
+  }
+  return report;
+}
+
+/**
+ * Replaces each crop's annotated face box with the box the detector itself draws on the
+ * clean crop (annotations include hair and chin, detector boxes are tighter), so that the
+ * evaluation measures what tracking adds, not the two box conventions. Needs a detection.
+ */
+export async function calibrateCrops(
+  crops: FaceCrop[],
+  detect: (frame: RgbFrame) => Promise<Detection[]>,
+): Promise<FaceCrop[]> {
+  const out: FaceCrop[] = [];
+  for (const crop of crops) {
+    const pad = Math.round(Math.max(crop.width, crop.height) / 2);
+    const { data, info } = await sharp(crop.file)
+      .removeAlpha()
+      .extend({ top: pad, bottom: pad, left: pad, right: pad, background: '#808080' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const found = await detect({ data, width: info.width, height: info.height });
+    const shifted = found
+      .filter((d) => d.cls === 'face')
+      .map((d) => ({
+        x1: d.box.x1 - pad,
+        y1: d.box.y1 - pad,
+        x2: d.box.x2 - pad,
+        y2: d.box.y2 - pad,
+      }));
+    // The detection whose centre lies in the annotated box, the largest overlap first.
+    const f = crop.face;
+    const best = shifted
+      .filter((d) => {
+        const cx = (d.x1 + d.x2) / 2;
+        const cy = (d.y1 + d.y2) / 2;
+        return cx > f.x1 && cx < f.x2 && cy > f.y1 && cy < f.y2;
+      })
+      .sort((p, q) => iou(q, f) - iou(p, f))[0];
+    if (!best) throw new Error(`no detection on ${crop.file}`);
+    out.push({ ...crop, face: best });
+  }
+  return out;
+}
+
+/** The evaluation scene: three faces, one entering, one leaving, one small; hard frames. */
+export async function evalScene(
+  dir: string,
+  frames: number,
+  detect: (frame: RgbFrame) => Promise<Detection[]>,
+  width = 1280,
+  height = 720,
+) {
+  const [a, b] = await calibrateCrops(await faceCrops(dir, 2, 120), detect);
+  const [c] = await calibrateCrops((await faceCrops(dir, 3, 70)).slice(2), detect);
+  const at = (share: number) => Math.round(frames * share);
+  const objects: MovingObject[] = [
+    {
+      crop: a,
+      x0: -a.width,
+      y0: 80,
+      vx: 6,
+      vy: 0.5,
+      blurred: [[at(0.3), at(0.3) + 6]],
+      occluded: [[at(0.6), at(0.6) + 5]],
+    },
+    {
+      crop: b,
+      x0: width - b.width - 300,
+      y0: 330,
+      vx: 4,
+      vy: -0.5,
+      occluded: [[at(0.2), at(0.2) + 6]],
+      blurred: [[at(0.45), at(0.45) + 5]],
+    },
+    { crop: c, x0: 520, y0: 420, vx: -1.5, vy: -1, blurred: [[at(0.7), at(0.7) + 8]] },
+  ];
+  const clip = `${dir}/eval.mp4`;
+  synthClip({ output: clip, width, height, fps: '25', frames, objects });
+  let hardFrames = 0;
+  for (let n = 0; n < frames; n++) {
+    hardFrames += groundTruth(objects, n, width, height).filter((g) => g.hard).length;
+  }
+  return { clip, objects, width, height, hardFrames };
+}
