@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { VeilError } from '../errors.ts';
+import { VeilError, isVeilError } from '../errors.ts';
 import { extractArchive, type ArchiveLimits } from './archive/index.ts';
 import { ffmpegPaths, probeVideo } from './ffmpeg.runtime.ts';
 import { identifyFile, kindOfExtension, type ContentFormat } from './identify.ts';
@@ -63,12 +63,25 @@ export function checkPixels(file: InspectedFile, opts: InspectOptions): Inspecte
 /**
  * @throws VeilError UNSUPPORTED_FORMAT (extension), CORRUPT_MEDIA (content not what the
  *   extension says, unreadable image or video), MEDIA_TOO_LARGE (over the pixel limits),
- *   ARCHIVE_REJECTED (unsafe or empty archive). Archive members fail alone instead.
+ *   ARCHIVE_REJECTED (unsafe or empty archive), CANCELLED (signal). Archive members fail alone.
  */
 export async function inspectUpload(
   filePath: string,
   fileName: string,
   opts: InspectOptions = {},
+): Promise<Inspection> {
+  try {
+    return await inspect(filePath, fileName, opts);
+  } catch (err) {
+    if (!opts.signal?.aborted || isVeilError(err, 'CANCELLED')) throw err;
+    throw new VeilError('CANCELLED', 'inspection was cancelled', { cause: err });
+  }
+}
+
+async function inspect(
+  filePath: string,
+  fileName: string,
+  opts: InspectOptions,
 ): Promise<Inspection> {
   const { kind, format } = await identifyFile(filePath, fileName);
   if (kind !== 'archive') {
@@ -79,7 +92,9 @@ export async function inspectUpload(
   await mkdir(base, { recursive: true });
   const dir = await mkdtemp(path.join(base, 'veil-inspect-'));
   try {
-    const entries = await extractArchive(filePath, dir, opts.archiveLimits);
+    const entries = await extractArchive(filePath, dir, opts.archiveLimits, {
+      signal: opts.signal,
+    });
     if (entries.length === 0) {
       throw new VeilError('ARCHIVE_REJECTED', 'archive holds no files to process');
     }

@@ -95,7 +95,17 @@ export class ExtractionBudget {
     readonly limits: ArchiveLimits,
     /** Size of the archive file: the packed size when entries' own are unknown. */
     readonly archiveBytes: number,
+    /** Aborting stops the extraction at its next chunk of data. */
+    readonly signal?: AbortSignal,
   ) {}
+
+  checkCancelled(): void {
+    if (this.signal?.aborted) {
+      throw new VeilError('CANCELLED', 'archive extraction was cancelled', {
+        cause: this.signal.reason,
+      });
+    }
+  }
 
   get totalBytes(): number {
     return this.total;
@@ -121,6 +131,7 @@ export class ExtractionBudget {
 
   /** Adds bytes really produced by the decompressor. */
   add(bytes: number): void {
+    this.checkCancelled();
     this.total += bytes;
     this.entryBytes += bytes;
     const { maxRatio, ratioFloorBytes, maxTotalBytes } = this.limits;

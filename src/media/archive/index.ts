@@ -40,18 +40,21 @@ async function readHead(file: string): Promise<Uint8Array> {
 /**
  * Extracts the root-level images and videos of an archive into `destDir` (created if missing)
  * and checks each one's content against its extension.
- * @throws VeilError ARCHIVE_REJECTED (encrypted, unsafe path, limits passed) or CORRUPT_MEDIA
- *   (not an archive, unreadable); nothing extracted is left behind then.
+ * @throws VeilError ARCHIVE_REJECTED (encrypted, unsafe path, limits passed), CORRUPT_MEDIA
+ *   (not an archive, unreadable) or CANCELLED (signal); nothing extracted is left behind then.
  */
 export async function extractArchive(
   archivePath: string,
   destDir: string,
   limits?: Partial<ArchiveLimits>,
+  opts: { signal?: AbortSignal } = {},
 ): Promise<ArchiveEntryResult[]> {
   const budget = new ExtractionBudget(
     { ...defaultArchiveLimits, ...limits },
     (await stat(archivePath)).size,
+    opts.signal,
   );
+  budget.checkCancelled();
   const format = detectFormat(await readHead(archivePath));
   const extract =
     format === 'zip'

@@ -133,6 +133,18 @@ export function extractRar(
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_ENTRY, { workerData: job });
     let settled = false;
+    // The worker cannot see our signal: stop it from here.
+    const onAbort = () => {
+      try {
+        budget.checkCancelled();
+      } catch (err) {
+        settled = true;
+        // Reject only once the worker is gone, so the caller's cleanup sees no late writes.
+        void worker.terminate().finally(() => reject(err));
+      }
+    };
+    budget.signal?.addEventListener('abort', onAbort, { once: true });
+    worker.once('exit', () => budget.signal?.removeEventListener('abort', onAbort));
     worker.once('message', (reply: RarReply) => {
       settled = true;
       if (reply.ok) resolve(reply.results);

@@ -62,9 +62,11 @@ export async function extractSevenZip(
   destDir: string,
   budget: ExtractionBudget,
 ): Promise<ArchiveEntryResult[]> {
-  const listing = await sevenZipList(archivePath).catch((err: Error) => {
+  const listing = await sevenZipList(archivePath, budget.signal).catch((err: Error) => {
+    budget.checkCancelled();
     throw sevenZipError(err.message, archivePath);
   });
+  budget.checkCancelled();
   const plan = planExtraction(parseSevenZipListing(listing), destDir, budget);
   // `e -so` writes files only, in listing order; folders produce no bytes.
   const files = plan.filter((p) => !p.listed.directory);

@@ -71,6 +71,7 @@ export async function extractZip(
     const plan = planExtraction(entries.map(listedOf), destDir, budget);
     for (const [i, item] of plan.entries()) {
       if (!item.dest || !item.result) continue;
+      budget.checkCancelled();
       budget.startEntry(entries[i].compressedSize);
       try {
         await writeMember(await zip.openReadStreamPromise(entries[i]), item.dest, budget);
@@ -78,8 +79,8 @@ export async function extractZip(
       } catch (err) {
         await rm(item.dest, { force: true });
         const e = translate(err);
-        // Limits and unsafe data condemn the archive; a damaged member fails alone.
-        if (isVeilError(e, 'ARCHIVE_REJECTED')) throw e;
+        // Limits, unsafe data and cancelling end the archive; a damaged member fails alone.
+        if (isVeilError(e) && e.code !== 'CORRUPT_MEDIA') throw e;
         item.result.error = `could not be extracted: ${(e as Error).message}`;
         delete item.result.kind;
       }

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -310,5 +311,31 @@ test('damaged and non-archives are refused as corrupt', async () => {
     file('trunc.zip', craftZip([{ name: 'a.jpg', data: jpg }]).subarray(0, 100)),
     'CORRUPT_MEDIA',
     /zip archive is corrupt/,
+  );
+});
+
+test('cancelling stops an extraction in any format and leaves nothing behind', async () => {
+  const big = Buffer.concat([jpg.subarray(0, 4), randomBytes(48 * 1024 ** 2)]);
+  const src = file('big.jpg', big);
+  const sevenZip = path.join(dir, `${n++}-big.7z`);
+  execFileSync(await sevenZipPath(), ['a', '-bd', '-t7z', '-mx=0', sevenZip, src]);
+  const archives = [
+    file('big.zip', craftZip([{ name: 'big.jpg', data: big, deflate: false }])),
+    file('big.rar', craftRar5([{ name: 'big.jpg', data: big }])),
+    sevenZip,
+  ];
+  for (const archive of archives) {
+    const controller = new AbortController();
+    const out = outDir();
+    const started = Date.now();
+    const pending = extractArchive(archive, out, {}, { signal: controller.signal });
+    setImmediate(() => controller.abort());
+    await assert.rejects(pending, (err) => isVeilError(err, 'CANCELLED'), archive);
+    assert.ok(Date.now() - started < 5000, `${archive} stopped promptly`);
+    assert.deepEqual(existsSync(out) ? readdirSync(out) : [], [], archive);
+  }
+  const aborted = AbortSignal.abort();
+  await assert.rejects(extractArchive(archives[0], outDir(), {}, { signal: aborted }), (err) =>
+    isVeilError(err, 'CANCELLED'),
   );
 });
