@@ -1,0 +1,73 @@
+/**
+ * Notices completed uploads by polling blob properties (works against Azurite and Azure
+ * alike: a block blob becomes visible only once committed). A good upload moves the job to
+ * "uploaded" and queues `prepare-job`; a wrong one fails the job with the reason.
+ */
+import type { JobQueue } from '../queue/index.ts';
+import type { BlobStore } from '../storage/index.ts';
+import type { JobLifecycle } from './job-lifecycle.service.ts';
+import type { Webhooks } from './webhooks.service.ts';
+
+export interface WatcherLog {
+  warn(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+}
+
+export function createUploadWatcher(deps: {
+  store: BlobStore;
+  queue: JobQueue;
+  lifecycle: JobLifecycle;
+  webhooks: Webhooks;
+  log: WatcherLog;
+  batch?: number;
+}) {
+  const { store, queue, lifecycle, webhooks, log } = deps;
+
+  async function failUpload(jobId: string, reason: string) {
+    if (await lifecycle.fail(jobId, reason)) {
+      log.info({ jobId, reason }, 'upload refused');
+      await webhooks.notify(jobId, 'failed');
+    }
+  }
+
+  /** One pass over jobs waiting for their upload; returns how many moved on. */
+  async function poll(): Promise<number> {
+    const due = await lifecycle.dueUploads(deps.batch ?? 200);
+    let moved = 0;
+    for (const job of due) {
+      const blob = await store.stat(job.input_key).catch((err) => {
+        log.warn({ err, jobId: job.id }, 'upload check failed');
+        return undefined;
+      });
+      if (blob === undefined) continue;
+      if (blob === null) {
+        await lifecycle.touchChecked(job.id);
+        continue;
+      }
+      moved++;
+      if (blob.blobType !== 'BlockBlob') {
+        await failUpload(
+          job.id,
+          `only BlockBlob uploads are supported, got ${blob.blobType} (send x-ms-blob-type: BlockBlob)`,
+        );
+      } else if (
+        job.upload_kind === 'session' &&
+        job.file_size !== null &&
+        blob.size !== Number(job.file_size)
+      ) {
+        await failUpload(
+          job.id,
+          `uploaded ${blob.size} bytes but the upload session declared file_size ${job.file_size}`,
+        );
+      } else if (await lifecycle.markUploaded(job.id, blob.size)) {
+        // A crash between these two lines leaves the job "uploaded": housekeeping requeues it.
+        await queue.add('prepare-job', { jobId: job.id }, { dedupeId: `prepare:${job.id}` });
+      }
+    }
+    return moved;
+  }
+
+  return { poll };
+}
+
+export type UploadWatcher = ReturnType<typeof createUploadWatcher>;
