@@ -73,8 +73,8 @@ async function buildFaces(dir: string): Promise<EvalSet> {
     // Both classes (mask, no-mask) are face boxes.
     const text = readFileSync(join(dir, `train_label_${n}.jpg`), 'utf8');
     const boxes = [
-      ...yoloBoxes(text, 0, w.width, w.height),
-      ...yoloBoxes(text, 1, w.width, w.height),
+      ...yoloBoxes(text, 0, w.width, w.height).map((b) => ({ ...b, tag: 'mask' })),
+      ...yoloBoxes(text, 1, w.width, w.height).map((b) => ({ ...b, tag: 'no-mask' })),
     ];
     images.push({
       file,

@@ -9,6 +9,8 @@ export interface GtBox {
   box: Xyxy;
   /** Too small or unclear to demand: neither a miss nor, when matched, a false positive. */
   ignore?: boolean;
+  /** Optional attribute from the source set, e.g. faces: 'mask' | 'no-mask'. */
+  tag?: string;
 }
 
 export interface EvalImage {
