@@ -228,6 +228,8 @@ export interface MuxArgsInput {
   /** Codec names of the input's audio streams, in order. */
   audioCodecs: string[];
   rotation: number;
+  /** Frame rate fraction; AVI stores a rate rather than timestamps, so it must be given. */
+  frameRate?: string;
 }
 
 /** Muxer: encoded video (NUT on stdin) + every original audio stream -> output container. */
@@ -261,6 +263,8 @@ export function muxArgs(o: MuxArgsInput): string[] {
     'copy',
     ...audio,
     ...rotate,
+    // Without it the AVI muxer takes the codec's tick rate (twice the frame rate for H.264).
+    ...(o.container === 'avi' && o.frameRate ? ['-r', o.frameRate] : []),
     '-map_metadata',
     '1',
     ...profile.muxerArgs,

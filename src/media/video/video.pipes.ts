@@ -99,6 +99,7 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
       output: o.output,
       audioCodecs: o.info.audioCodecs,
       rotation: o.info.rotation,
+      frameRate: o.info.frameRate,
     }),
     { role: 'muxer', signal: o.signal, stdin: 'pipe' },
   );

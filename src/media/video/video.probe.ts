@@ -83,26 +83,85 @@ export function parseProbe(json: string): VideoStreamInfo {
   };
 }
 
-/** Probes a video; a file ffprobe cannot read becomes CORRUPT_MEDIA. */
+/**
+ * Probes a video; a file that cannot be read becomes CORRUPT_MEDIA. The shipped ffprobe
+ * (static build of 2023) crashes on every MPEG-TS file (.ts, .mts), so when it fails the
+ * shipped ffmpeg's own description of the input is parsed instead.
+ */
 export async function probeVideoStreams(
   file: string,
   signal?: AbortSignal,
 ): Promise<VideoStreamInfo> {
-  let stdout: string;
   try {
-    ({ stdout } = await run(
+    const { stdout } = await run(
       ffmpegPaths().ffprobe,
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
       { signal, maxBuffer: 16 * 1024 * 1024 },
-    ));
+    );
+    return parseProbe(stdout);
   } catch (err) {
     if (signal?.aborted) throw new VeilError('CANCELLED', undefined, { cause: err });
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
-    throw new VeilError('CORRUPT_MEDIA', `Cannot read video: ${lastLine(stderr) || 'unknown'}`, {
-      cause: err,
-    });
   }
-  return parseProbe(stdout);
+  let stderr = '';
+  try {
+    await run(ffmpegPaths().ffmpeg, ['-hide_banner', '-nostdin', '-i', file], { signal });
+  } catch (err) {
+    // Without an output file ffmpeg always exits 1 after describing the input.
+    if (signal?.aborted) throw new VeilError('CANCELLED', undefined, { cause: err });
+    stderr = String((err as { stderr?: string }).stderr ?? '');
+  }
+  const info = parseFfmpegInfo(stderr);
+  if (!info)
+    throw new VeilError('CORRUPT_MEDIA', `Cannot read video: ${lastLine(stderr) || 'unknown'}`);
+  return info;
+}
+
+/** Exact fraction for a rate ffmpeg printed in decimals ("29.97" -> "30000/1001"). */
+export function rateFraction(fps: number): string {
+  const ntsc = Math.round((fps * 1001) / 1000);
+  if (Math.abs((ntsc * 1000) / 1001 - fps) < 0.006 && Math.abs(ntsc - fps) > 0.01) {
+    return `${ntsc * 1000}/1001`;
+  }
+  return Number.isInteger(fps) ? String(fps) : `${Math.round(fps * 1000)}/1000`;
+}
+
+/** Parses `ffmpeg -i` output (stderr); undefined when it shows no video stream. */
+export function parseFfmpegInfo(text: string): VideoStreamInfo | undefined {
+  const lines = text.split('\n');
+  const v = lines.findIndex((l) => /Stream #\d+:\d+.*: Video: /.test(l) && !/attached pic/.test(l));
+  if (v < 0) return undefined;
+  const line = lines[v];
+  const size = /, (\d{2,5})x(\d{2,5})/.exec(line);
+  const fpsText = /, ([\d.]+) fps/.exec(line)?.[1] ?? /, ([\d.]+) tbr/.exec(line)?.[1];
+  const fps = Number(fpsText);
+  if (!size || !(fps > 0)) return undefined;
+  const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(text);
+  const durationSeconds = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : 0;
+  // The 2018 build prints the clockwise "rotate" tag among the stream's metadata.
+  let rotate = 0;
+  for (let i = v + 1; i < lines.length && !/Stream #/.test(lines[i]); i++) {
+    const r = /^\s+rotate\s+:\s+(-?\d+)/.exec(lines[i]);
+    if (r) rotate = Number(r[1]);
+  }
+  const rotation = (((-Math.round(rotate / 90) * 90) % 360) + 360) % 360;
+  const width = Number(size[1]);
+  const height = Number(size[2]);
+  const swap = rotation === 90 || rotation === 270;
+  return {
+    width,
+    height,
+    displayWidth: swap ? height : width,
+    displayHeight: swap ? width : height,
+    frameRate: rateFraction(fps),
+    fps,
+    durationSeconds,
+    frames: Math.round(durationSeconds * fps),
+    rotation,
+    audioCodecs: lines
+      .map((l) => /Stream #\d+:\d+.*: Audio: (\w+)/.exec(l)?.[1])
+      .filter((c): c is string => c !== undefined),
+    variableFrameRate: false,
+  };
 }
 
 export function lastLine(text: string): string {

@@ -94,6 +94,8 @@ export interface ClipSpec {
   audio?: boolean;
   /** Encoder arguments (default H.264 veryfast, or VP9 for .webm; AAC/Opus audio). */
   codecArgs?: string[];
+  /** Audio encoder arguments (default AAC, Opus for .webm). */
+  audioArgs?: string[];
   /** Display rotation tag written on the stream (mp4/mov), clockwise degrees. */
   rotateTag?: number;
 }
@@ -136,7 +138,7 @@ export function synthClip(spec: ClipSpec): void {
       ? ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-crf', '30', '-b:v', '0']
       : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20']);
   const audio = spec.audio
-    ? ['-map', `${objects.length + 1}:a`, ...(webm ? ['-c:a', 'libopus'] : ['-c:a', 'aac'])]
+    ? ['-map', `${objects.length + 1}:a`, ...(spec.audioArgs ?? ['-c:a', webm ? 'libopus' : 'aac'])]
     : [];
   const rotate = spec.rotateTag ? ['-metadata:s:v:0', `rotate=${spec.rotateTag}`] : [];
   const args = [

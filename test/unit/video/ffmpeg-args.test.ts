@@ -8,7 +8,7 @@ import {
   unrotateFilter,
   videoCodecArgs,
 } from '../../../src/media/video/ffmpeg-args.ts';
-import { parseProbe } from '../../../src/media/video/video.probe.ts';
+import { parseFfmpegInfo, parseProbe, rateFraction } from '../../../src/media/video/video.probe.ts';
 
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
@@ -113,4 +113,32 @@ test('probe parsing: rotation, upright size, exact rate, audio codecs', () => {
   assert.throws(() => parseProbe(JSON.stringify({ streams: [{ codec_type: 'audio' }] })), {
     code: 'CORRUPT_MEDIA',
   } as never);
+});
+
+test('AVI gets an explicit frame rate, other containers keep timestamps', () => {
+  const base = { input: 'i', output: 'o', audioCodecs: [], rotation: 0, frameRate: '30000/1001' };
+  assert.equal(after(muxArgs({ ...base, container: 'avi' }), '-r'), '30000/1001');
+  assert.equal(muxArgs({ ...base, container: 'mp4' }).includes('-r'), false);
+});
+
+test('ffmpeg -i text is parsed when ffprobe cannot read the file (MPEG-TS)', () => {
+  const text = [
+    "Input #0, mpegts, from 'x.ts':",
+    '  Duration: 00:00:01.60, start: 1.400000, bitrate: 357 kb/s',
+    '    Stream #0:0[0x100]: Video: h264 (High) ([27][0][0][0] / 0x001B), yuv420p(progressive), 1920x1080 [SAR 1:1 DAR 16:9], 29.97 fps, 29.97 tbr, 90k tbn, 59.94 tbc',
+    '    Stream #0:1[0x101](eng): Audio: ac3 ([129][0][0][0] / 0x0081), 48000 Hz, stereo, fltp, 192 kb/s',
+    '    Stream #0:2: Video: h264, yuv420p, 640x360, 25 fps, 25 tbr, 90k tbn',
+    '    Metadata:',
+    '      rotate          : 90',
+    'At least one output file must be specified',
+  ].join('\n');
+  const info = parseFfmpegInfo(text)!;
+  assert.deepEqual([info.width, info.height, info.rotation], [1920, 1080, 0]);
+  assert.equal(info.frameRate, '30000/1001');
+  assert.equal(info.frames, 48);
+  assert.deepEqual(info.audioCodecs, ['ac3']);
+  assert.equal(parseFfmpegInfo('x.mp4: Invalid data found when processing input'), undefined);
+  assert.equal(rateFraction(25), '25');
+  assert.equal(rateFraction(59.94), '60000/1001');
+  assert.equal(rateFraction(12.5), '12500/1000');
 });
