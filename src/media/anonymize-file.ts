@@ -5,9 +5,11 @@
 import path from 'node:path';
 import { VeilError } from '../errors.ts';
 import { anonymizeImage } from './image/image.pipeline.ts';
+import { getSharedEngine } from './image/shared-engine.ts';
+import { createVideoAnonymizer } from './video/video.pipeline.ts';
 import { IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, type AnonymizeFile, type MediaKind } from './index.ts';
 
-/** `image` / `video` by extension (case-insensitive), `archive` for archives, else undefined. */
+/** `image` / `video` by extension (case-insensitive); undefined for anything else (archives too). */
 export function mediaKindOfName(fileName: string): Exclude<MediaKind, 'archive'> | undefined {
   const ext = path.extname(fileName).toLowerCase();
   if ((IMAGE_EXTENSIONS as readonly string[]).includes(ext)) return 'image';
@@ -15,13 +17,9 @@ export function mediaKindOfName(fileName: string): Exclude<MediaKind, 'archive'>
   return undefined;
 }
 
-// TODO(video): dispatch to `anonymizeVideo` from ./video/video.pipeline.ts once it lands.
-const anonymizeVideo: AnonymizeFile = async (inputPath) => {
-  throw new VeilError(
-    'UNSUPPORTED_FORMAT',
-    `Video anonymization is not available yet: ${path.basename(inputPath)}`,
-  );
-};
+/** Videos run on the same shared engine as images: one model load per process. */
+const anonymizeVideo: AnonymizeFile = async (input, output, options, run) =>
+  createVideoAnonymizer(await getSharedEngine())(input, output, options, run);
 
 export const anonymizeFile: AnonymizeFile = (inputPath, outputPath, options, run) => {
   const kind = mediaKindOfName(inputPath);
