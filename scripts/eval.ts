@@ -53,8 +53,8 @@ async function openEngine(opts: Parameters<typeof createEngine>[0]): Promise<Eng
 
 const pct = (x: number) => (Number.isNaN(x) ? '   -' : (x * 100).toFixed(1).padStart(5));
 
-function printRow(r: Row): void {
-  const s = r.result.summary;
+function printRow(r: Row, lenient: boolean): void {
+  const s = lenient ? r.result.lenient : r.result.summary;
   const size = Object.values(s.bySize)
     .map((b) => `${pct(b.recall)} (${b.truth})`.padEnd(13))
     .join(' ');
@@ -73,6 +73,10 @@ function printRow(r: Row): void {
   );
 }
 
+const HEADER =
+  'set          model          slic thr recall            ' +
+  '<16 px        16-64 px      >64 px        precis FP/img ms/img';
+
 async function main(): Promise<void> {
   const cli = parseCli();
   const faceSet = loadEvalSet('eval-data/faces/annotations.json');
@@ -87,10 +91,8 @@ async function main(): Promise<void> {
     ...(await buildMosaics(sources, 8, 8)),
   ];
 
-  console.log(
-    `set          model          slic thr recall            ` +
-      `<16 px        16-64 px      >64 px        precis FP/img ms/img`,
-  );
+  console.log(`Matching: IoU >= 0.3, greedy by score. Sizes: longer side of the truth box.`);
+  console.log(HEADER);
   const rows: Row[] = [];
   const skipped: Record<string, string> = {};
   const jobs: {
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
               result: await runCases(engine, sets[set], settings),
             };
             rows.push(row);
-            printRow(row);
+            printRow(row, false);
             if (cli.failures) console.log('   ', JSON.stringify(row.result.failures));
           }
         }
@@ -140,6 +142,12 @@ async function main(): Promise<void> {
       await engine.close();
     }
   }
+  console.log(
+    `\nLenient matching: IoU >= 0.3 or the detection lies inside the truth box ` +
+      `(the face sets' boxes take in hair and ears; detectors box faces tightly).`,
+  );
+  console.log(HEADER);
+  for (const row of rows) printRow(row, true);
   const report = {
     date: new Date().toISOString(),
     cpu: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
@@ -151,6 +159,7 @@ async function main(): Promise<void> {
     results: rows.map(({ result, ...r }) => ({
       ...r,
       ...result.summary,
+      lenient: result.lenient,
       msMean: result.msMean,
       msMedian: result.msMedian,
     })),

@@ -33,11 +33,32 @@ export function iouXyxy(a: Xyxy, b: Xyxy): number {
 }
 
 /**
+ * 'iou': IoU >= minIou. 'iou-or-inside' also accepts a detection lying inside the truth
+ * box (>= 70% of it) and covering at least 10% of it: the face sets' boxes often take in
+ * hair and ears while detectors box the face tightly, so a correct, covering detection
+ * can fall under IoU 0.3.
+ */
+export type MatchRule = 'iou' | 'iou-or-inside';
+
+export function liesInside(det: Xyxy, truth: Xyxy): boolean {
+  const w = Math.min(det[2], truth[2]) - Math.max(det[0], truth[0]);
+  const h = Math.min(det[3], truth[3]) - Math.max(det[1], truth[1]);
+  if (w <= 0 || h <= 0) return false;
+  const area = (b: Xyxy) => (b[2] - b[0]) * (b[3] - b[1]);
+  return (w * h) / area(det) >= 0.7 && area(det) / area(truth) >= 0.1;
+}
+
+/**
  * Highest score first, each detection takes the unmatched, demanded box it
  * overlaps most (IoU >= minIou); failing that, one overlapping an ignored box
  * makes it neutral (ignored boxes may absorb several); otherwise it is a false positive.
  */
-export function matchImage(dets: ScoredBox[], truth: TruthBox[], minIou: number): ImageMatch {
+export function matchImage(
+  dets: ScoredBox[],
+  truth: TruthBox[],
+  minIou: number,
+  rule: MatchRule = 'iou',
+): ImageMatch {
   const order = dets.map((_, i) => i).sort((a, b) => dets[b].score - dets[a].score);
   const matched = truth.map(() => false);
   let truePositives = 0;
@@ -48,7 +69,9 @@ export function matchImage(dets: ScoredBox[], truth: TruthBox[], minIou: number)
     let bestIou = minIou;
     let hitsIgnored = false;
     truth.forEach((t, g) => {
-      const o = iouXyxy(dets[d].box, t.box);
+      let o = iouXyxy(dets[d].box, t.box);
+      // A detection inside a looser truth box counts, ranked below any IoU match.
+      if (o < minIou && rule === 'iou-or-inside' && liesInside(dets[d].box, t.box)) o = minIou;
       if (o < minIou) return;
       if (t.ignore) hitsIgnored = true;
       else if (!matched[g] && o >= bestIou) {

@@ -6,6 +6,7 @@ import {
   bucketOf,
   FACE_SIZE_BUCKETS,
   iouXyxy,
+  liesInside,
   matchImage,
   summarize,
 } from '../../../scripts/eval/metrics.ts';
@@ -95,6 +96,39 @@ describe('matchImage', () => {
     );
     assert.deepEqual(m.matched, [false, true]);
     assert.equal(m.truePositives, 1);
+  });
+});
+
+describe("the 'iou-or-inside' rule", () => {
+  const head = box(0, 0, 100, 120); // a loose box over hair and ears
+  const face = box(25, 35, 50, 55); // a tight face detection inside it: IoU 0.23
+
+  it('accepts a tight detection inside a loose truth box that IoU 0.3 rejects', () => {
+    assert.ok(iouXyxy(face, head) < 0.3);
+    assert.equal(liesInside(face, head), true);
+    const dets = [{ box: face, score: 0.9 }];
+    assert.equal(matchImage(dets, [{ box: head }], 0.3).truePositives, 0);
+    assert.equal(matchImage(dets, [{ box: head }], 0.3, 'iou-or-inside').truePositives, 1);
+  });
+
+  it('rejects a detection that is tiny against the truth box or mostly outside it', () => {
+    assert.equal(liesInside(box(40, 40, 10, 10), head), false); // 0.8% of the box
+    assert.equal(liesInside(box(80, 0, 60, 60), head), false); // a third inside
+  });
+
+  it('prefers a real IoU match for the truth box over an inside one', () => {
+    const m = matchImage(
+      [
+        { box: face, score: 0.9 },
+        { box: box(5, 5, 95, 110), score: 0.8 },
+      ],
+      [{ box: head }],
+      0.3,
+      'iou-or-inside',
+    );
+    // The stronger detection is processed first and takes the box; the second is extra.
+    assert.equal(m.truePositives, 1);
+    assert.equal(m.falsePositives, 1);
   });
 });
 
