@@ -1,0 +1,79 @@
+/**
+ * Composition root: builds, per role, blob storage, database, queue, services, the HTTP API
+ * and the worker, and stops them in reverse order. The only place that wires adapters.
+ */
+import { pino, type Logger } from 'pino';
+import { buildApi } from './api/build-api.ts';
+import type { VeilConfig } from './config.ts';
+import { openDatabase } from './db/index.ts';
+import { createQueue } from './queue/create-queue.ts';
+import { createServices } from './services/index.ts';
+import { createBlobStore } from './storage/create-blob-store.ts';
+
+export interface VeilHandle {
+  /** Base URL of the API ('' for the worker role). */
+  url: string;
+  /** Blob service endpoint. */
+  blobEndpoint: string;
+  /** Token of the demo key, only when this start created it. */
+  demoKey?: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** How long running jobs may finish on stop before they are aborted (default 10 s). */
+  stopGraceMs?: number;
+  /** First webhook retry delay (tests shorten it). */
+  webhookBackoffMs?: number;
+}
+
+export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Promise<VeilHandle> {
+  const log = opts.log ?? pino({ level: config.logLevel });
+  // Stops run last-in first-out; a failed start undoes what it began.
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) {
+      await stop().catch((err) => log.error({ err }, 'error while stopping'));
+    }
+  };
+  try {
+    const blobs = await createBlobStore(config);
+    stops.push(blobs.stop);
+    const db = await openDatabase(config);
+    stops.push(() => db.close());
+    const queue = createQueue(config, db, { log });
+    stops.push(() => queue.close(opts.stopGraceMs ?? 10_000));
+    const services = createServices({
+      config,
+      db,
+      store: blobs.store,
+      queue,
+      log,
+      webhookBackoffMs: opts.webhookBackoffMs,
+    });
+
+    let url = '';
+    let demoKey: string | undefined;
+    if (config.role !== 'worker') {
+      demoKey = (await services.keys.ensureDemoKey(config.demoCredits)) ?? undefined;
+      const api = await buildApi({ config, services, log });
+      stops.push(() => api.close());
+      await api.listen({ port: config.port, host: config.host });
+      const address = api.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const host = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host;
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    }
+    if (config.role !== 'api') {
+      // Loaded only here: an api-only process never loads the engine and its models.
+      const { startWorker } = await import('./worker/index.ts');
+      const worker = await startWorker({ config, db, store: blobs.store, queue, services, log });
+      stops.push(() => worker.stop(opts.stopGraceMs ?? 10_000));
+    }
+    return { url, blobEndpoint: blobs.endpoint, demoKey, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
