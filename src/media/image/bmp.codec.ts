@@ -139,7 +139,11 @@ export function decodeBmp(buf: Uint8Array, maxPixels = Infinity): BmpImage {
   const alpha = new Uint8Array(width * height);
   let alphaSeen = false;
   const scale = (value: number, f: { shift: number; max: number }): number =>
-    f.max === 0 ? 0 : Math.round((((value >>> f.shift) & f.max) * 255) / f.max);
+    f.max === 0
+      ? 0
+      : f.max === 255
+        ? (value >>> f.shift) & 255
+        : Math.round((((value >>> f.shift) & f.max) * 255) / f.max);
   for (let y = 0; y < height; y++) {
     const row = h.dataOffset + (h.topDown ? y : height - 1 - y) * stride;
     for (let x = 0; x < width; x++) {

@@ -60,11 +60,12 @@ function ffmpegReadRaw(file: string, pixFmt: string): Buffer {
   return ffmpeg(['-i', file, '-f', 'rawvideo', '-pix_fmt', pixFmt, '-']);
 }
 
-test('reads 24-bit, 32-bit with alpha and 8-bit palette files written by ffmpeg', () => {
+test('reads 24-bit, 32-bit with alpha, 16-bit bitfields and 8-bit palette files written by ffmpeg', () => {
   const cases: Array<[string, 3 | 4, string, number]> = [
     ['bgr24', 3, 'rgb24', 24],
     ['bgra', 4, 'rgba', 32],
     ['pal8', 3, 'rgb24', 8],
+    ['rgb565le', 3, 'rgb24', 16],
   ];
   for (const [pixFmt, channels, rawFmt, bpp] of cases) {
     const file = ffmpegWriteBmp(pixFmt, channels);
@@ -72,10 +73,10 @@ test('reads 24-bit, 32-bit with alpha and 8-bit palette files written by ffmpeg'
     assert.equal(sut.bitsPerPixel, bpp, pixFmt);
     assert.deepEqual([sut.width, sut.height, sut.channels], [W, H, channels], pixFmt);
     const expected = ffmpegReadRaw(file, rawFmt);
-    assert.ok(
-      Buffer.from(sut.data).equals(expected),
-      `${pixFmt}: pixels differ from ffmpeg's reading`,
-    );
+    // 5/6-bit channels widen to 8 bits by rounding; ffmpeg's scaler may land one step away.
+    const tolerance = bpp === 16 ? 1 : 0;
+    const worst = sut.data.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0);
+    assert.ok(worst <= tolerance, `${pixFmt}: pixels differ from ffmpeg's reading by ${worst}`);
   }
 });
 

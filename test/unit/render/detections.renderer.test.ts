@@ -125,3 +125,34 @@ test('cost depends on the objects, not on the frame size', () => {
   // the 4K frame has 108x the pixels; whole-frame work would show as a large ratio
   assert.ok(tb < 4 * ts + 20, `small ${ts.toFixed(1)} ms, 4K ${tb.toFixed(1)} ms`);
 });
+
+test('objects at or beyond the frame edge, and degenerate boxes, render without error', () => {
+  const sut = noiseFrame(120, 90);
+  const cases: Detection[] = [
+    { cls: 'face', box: { x1: -30, y1: -20, x2: 40, y2: 50 }, score: 1 },
+    { cls: 'face', box: { x1: 100, y1: 70, x2: 160, y2: 130 }, score: 1 },
+    { cls: 'plate', box: { x1: 50, y1: 50, x2: 50, y2: 50 }, score: 1 },
+    { cls: 'face', box: { x1: 500, y1: 500, x2: 600, y2: 600 }, score: 1 },
+    {
+      cls: 'plate',
+      box: { x1: 80, y1: 80, x2: 140, y2: 100 },
+      score: 1,
+      polygon: [
+        [80, 80],
+        [140, 82],
+        [140, 100],
+        [80, 98],
+      ],
+    },
+  ];
+  for (const style of ['blur', 'pixelate', 'fill'] as const) {
+    for (const maskBlur of [false, true]) {
+      assert.doesNotThrow(() => renderDetections(sut, cases, { style, maskBlur }));
+    }
+  }
+  assert.equal(sut.data.length, 120 * 90 * 3);
+  // the corner face was covered: its visible part lost its detail
+  const fresh = noiseFrame(120, 90);
+  renderDetections(fresh, [cases[0]], { style: 'blur', maskBlur: false });
+  assert.ok(detail(fresh, 0, 0, 25, 35) < 0.2 * detail(noiseFrame(120, 90), 0, 0, 25, 35));
+});
