@@ -3,6 +3,11 @@
  * webhook received by a local server.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { readFile, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { AnonymousCredential, AppendBlobClient, BlockBlobClient } from '@azure/storage-blob';
@@ -12,6 +17,8 @@ import { fixturePath, truth } from '../fixtures/images/fixtures.ts';
 import { compareRegions, startE2E, startHookServer, type E2E } from './e2e-harness.ts';
 
 const MB = 1024 * 1024;
+const run = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('upload sessions, end to end', () => {
   let e: E2E;
@@ -25,8 +32,14 @@ describe('upload sessions, end to end', () => {
     await hooks.close();
   });
 
-  async function createSession(fileName: string, fileSize: number, extra: object = {}) {
+  async function createSession(
+    fileName: string,
+    fileSize: number,
+    extra: object = {},
+    token?: string,
+  ) {
     const res = await e.api('/create_upload_session', {
+      token,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -43,13 +56,25 @@ describe('upload sessions, end to end', () => {
   }
 
   it('uploads in blocks with the Azure SDK, notifies the webhook, processes, delivers', async (t) => {
+    // A key made with the CLI while Veil runs, as an operator would: it prints the secret.
+    const { stdout } = await run(
+      process.execPath,
+      ['bin/veil.js', 'keys', 'create', '--credits', '5'],
+      {
+        cwd: root,
+        env: { ...process.env, VEIL_DATA_DIR: e.config.dataDir },
+      },
+    );
+    const token = stdout.split('\n')[0];
+    const secret = /^webhook_secret: (\S+)$/m.exec(stdout)![1];
+    const keyId = /^key_id: (\S+)$/m.exec(stdout)![1];
     const photo = fixturePath('astronaut.jpg')!;
     const size = (await stat(photo)).size;
-    const session = await createSession('astronaut.jpg', size);
+    const session = await createSession('astronaut.jpg', size, {}, token);
     const jobId = session.job_id;
     const sub = await e.api(
       `/notify_on_job_status?job_id=${jobId}&callback_url=${encodeURIComponent(hooks.url)}`,
-      { method: 'POST' },
+      { method: 'POST', token },
     );
     assert.equal(sub.status, 200);
 
@@ -62,9 +87,14 @@ describe('upload sessions, end to end', () => {
     const awaiting = await hooks.next(
       (h) => h.report.job_id === jobId && h.report.job_status === 2,
     );
-    assert.match(String(awaiting.headers['x-veil-signature']), /^sha256=[0-9a-f]{64}$/);
+    const hmac = createHmac('sha256', secret).update(awaiting.body).digest('hex');
+    assert.equal(
+      awaiting.headers['x-veil-signature'],
+      `sha256=${hmac}`,
+      'signed with the key secret',
+    );
     assert.equal(awaiting.report.job_total_credit_cost, 1);
-    assert.equal((await e.api(`/approve_job/${jobId}`, { method: 'POST' })).status, 200);
+    assert.equal((await e.api(`/approve_job/${jobId}`, { method: 'POST', token })).status, 200);
 
     const ended = await hooks.next(
       (h) => h.report.job_id === jobId && h.report.job_status >= 5,
@@ -72,6 +102,12 @@ describe('upload sessions, end to end', () => {
     );
     assert.equal(ended.report.job_status, 5, JSON.stringify(ended.report));
     const link = ended.report.tasks[0].download_link!;
+    const balance = await run(process.execPath, ['bin/veil.js', 'keys', 'list'], {
+      cwd: root,
+      env: { ...process.env, VEIL_DATA_DIR: e.config.dataDir },
+    });
+    const row = balance.stdout.split('\n').find((line) => line.startsWith(`${keyId}\t`));
+    assert.equal(row?.split('\t')[2], '4', 'the job cost 1 of 5 credits, charged once');
     const output = Buffer.from(await (await fetch(link)).arrayBuffer());
     const diff = await compareRegions(
       await readFile(photo),
