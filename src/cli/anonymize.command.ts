@@ -74,6 +74,9 @@ export async function runAnonymize(inputs: string[], flags: AnonymizeFlags): Pro
       const output = outputPathFor(input, flags.output);
       const started = performance.now();
       try {
+        if (path.resolve(output) === path.resolve(input.file)) {
+          throw new Error('the output would overwrite the input; choose another -o folder');
+        }
         await mkdir(path.dirname(output), { recursive: true });
         const result = await anonymizeFile(input.file, output, options, {
           onProgress: progressPrinter(input.file),

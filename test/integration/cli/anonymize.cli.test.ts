@@ -106,6 +106,10 @@ test('bad arguments and unsupported files give a clear message and a non-zero ex
   const pdf = await veil('anonymize', path.join(dir, 'doc.pdf'), '-o', path.join(dir, 'pdf-out'));
   assert.equal(pdf.code, 1);
   assert.match(pdf.stderr, /Unsupported file type \(\.pdf\)/);
+  const same = await veil('anonymize', path.join(dir, 'doc.pdf'), '-o', dir);
+  assert.equal(same.code, 1);
+  assert.match(same.stderr, /would overwrite the input/);
+  assert.equal(readFileSync(path.join(dir, 'doc.pdf'), 'utf8'), '%PDF-1.4');
   assert.doesNotMatch(pdf.stderr, /\n\s+at /);
 });
 
