@@ -20,7 +20,7 @@ export interface EngineOptions {
   faceModel?: FaceModel;
   /** Veil extension: inference worker threads (default 1, since ffmpeg uses the other core). */
   workers?: number;
-  /** Veil extension: plate model input side (default '640'; '320' is faster, weaker on small plates). */
+  /** Veil extension: plate model (default 'both': 640 and 320 merged; '640' or '320' alone are faster). */
   plateModel?: PlateModel;
 }
 
@@ -29,7 +29,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const settings: DetectorSettings = {
     threads: opts.threads ?? 1,
     faceModel: opts.faceModel ?? 'yunet',
-    plateModel: opts.plateModel ?? '640',
+    plateModel: opts.plateModel ?? 'both',
   };
   const pool = await InferencePool.start(opts.workers ?? 1, settings);
   return {

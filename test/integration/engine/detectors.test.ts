@@ -124,6 +124,26 @@ describe('detectors on real photos', { skip: modelsMissing }, () => {
     },
   );
 
+  it(
+    'finds with both plate models merged every plate the 640 model finds, once',
+    { skip: !hasFixture('street-plate-cn.jpg') },
+    async () => {
+      const only640 = await openDetectors({ plateModel: '640' });
+      try {
+        const frame = await loadFixture('street-plate-cn.jpg');
+        const plates = { ...options, blurFace: false };
+        const single = await detectFrame(frame, plates, only640);
+        const merged = await detectFrame(frame, plates, detectors);
+        assert.ok(single.length >= 1);
+        for (const p of single)
+          assert.equal(merged.filter((m) => iou(m.box, p.box) >= 0.5).length, 1);
+      } finally {
+        await only640.face.close();
+        await only640.plate.close();
+      }
+    },
+  );
+
   it('reports only detections at or above the thresholds', async () => {
     const frame = await loadFixture('group-3-faces.jpg');
     const loose = await detectFrame(frame, { ...options, blurThreshold: 0.3 }, detectors);
