@@ -24,8 +24,14 @@ export interface E2E {
   container: BlobStore;
   key: string;
   api(route: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
-  report(jobId: string): Promise<JobReport>;
-  waitFor(jobId: string, statuses: number[], timeoutMs?: number): Promise<JobReport>;
+  report(jobId: string, token?: string): Promise<JobReport>;
+  /** Polls get_job_result until the job has one of `statuses`. */
+  waitFor(
+    jobId: string,
+    statuses: number[],
+    timeoutMs?: number,
+    token?: string,
+  ): Promise<JobReport>;
   stop(): Promise<void>;
 }
 
@@ -63,15 +69,15 @@ export async function startE2E(overrides: Partial<VeilConfig> = {}): Promise<E2E
     if (token !== null) headers.set('access_token', token);
     return fetch(`${veil.url}${route}`, { ...init, headers, redirect: 'manual' });
   };
-  const report = async (jobId: string) => {
-    const res = await api(`/get_job_result/${jobId}`);
+  const report = async (jobId: string, token?: string) => {
+    const res = await api(`/get_job_result/${jobId}`, { token });
     assert.equal(res.status, 200, `get_job_result ${jobId}`);
     return (await res.json()) as JobReport;
   };
-  const waitFor = async (jobId: string, statuses: number[], timeoutMs = 30_000) => {
+  const waitFor = async (jobId: string, statuses: number[], timeoutMs = 30_000, token?: string) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const r = await report(jobId);
+      const r = await report(jobId, token);
       if (statuses.includes(r.job_status)) return r;
       if (Date.now() > deadline) {
         assert.fail(`job ${jobId} still ${r.job_status} (${r.job_status_description})`);
