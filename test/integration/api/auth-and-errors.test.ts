@@ -159,6 +159,24 @@ describe('auth, ownership and errors', () => {
     assert.equal(ok.status, 200);
   });
 
+  it('cancels a job that has not started (Veil extension); then 409 and no approval', async () => {
+    const res = await call(h.base, alice, '/create_upload_session', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(session),
+    });
+    const { job_id } = (await res.json()) as { job_id: string };
+    const cancel = await call(h.base, alice, `/v1/cancel_job/${job_id}`, { method: 'POST' });
+    assert.equal(cancel.status, 200);
+    const report = (await cancel.json()) as { job_status: number; job_status_description: string };
+    assert.deepEqual([report.job_status, report.job_status_description], [8, 'cancelled']);
+    const again = await call(h.base, alice, `/cancel_job/${job_id}`, { method: 'POST' });
+    assert.equal(again.status, 409);
+    assert.equal(typeof ((await again.json()) as { detail: unknown }).detail, 'string');
+    const approve = await call(h.base, alice, `/approve_job/${job_id}`, { method: 'POST' });
+    assert.equal(approve.status, 302);
+  });
+
   it('answers unknown paths with 404 and a detail', async () => {
     const res = await call(h.base, alice, '/no_such_endpoint');
     assert.equal(res.status, 404);
