@@ -79,7 +79,14 @@ async function serve(opts: { role?: string; port?: string }): Promise<void> {
 
   // Loaded here so `veil anonymize` never pays for the server's modules.
   const { startVeil } = await import('../app.ts');
-  const veil = await startVeil(config);
+  let veil: VeilHandle;
+  try {
+    veil = await startVeil(config);
+  } catch (err) {
+    // Startup errors users can act on (a port in use, a bad connection string): no stack.
+    console.error(`veil serve: could not start: ${(err as Error).message}`);
+    process.exit(1);
+  }
   running.veil = veil;
   if (stopping) {
     await veil.stop();

@@ -33,6 +33,10 @@ export class AzureBlobStore implements BlobStore {
   private readonly service: BlobServiceClient;
 
   constructor(connectionString: string, containerName: string) {
+    if (!/(^|;)\s*AccountKey=/i.test(connectionString)) {
+      // SAS URLs are signed with the account key; a SAS-only connection string cannot sign.
+      throw new Error('AZURE_STORAGE_CONNECTION_STRING must include AccountKey=');
+    }
     // Shorter back-off than the SDK's default (4 s base): a local emulator or a nearby
     // account recovers fast, and readiness checks must not hang for half a minute.
     this.service = BlobServiceClient.fromConnectionString(connectionString, {
