@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { jobStatusDescriptions } from '../../../src/services/types.ts';
 import { call, startApiHarness, type ApiHarness } from './api-harness.ts';
 
@@ -46,6 +47,8 @@ describe('delete rate limit and OpenAPI', () => {
       components: { securitySchemes: Record<string, { type: string; in: string; name: string }> };
     };
     assert.match(doc.openapi, /^3\.0\./);
+    const validation = await new Validator().validate(structuredClone(doc));
+    assert.equal(validation.valid, true, JSON.stringify(validation.errors, null, 1));
     const expected = [
       ['put', '/direct_upload/{file_name}'],
       ['post', '/direct_upload/{file_name}'],
@@ -87,6 +90,8 @@ describe('delete rate limit and OpenAPI', () => {
     const docs = await fetch(`${h.base}/docs`);
     assert.equal(docs.status, 200);
     assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
+    const css = await fetch(`${h.base}/docs/static/swagger-ui.css`);
+    assert.equal(css.status, 200, 'the docs page has its assets (served locally)');
   });
 
   it('answers /healthz without a key', async () => {
