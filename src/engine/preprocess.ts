@@ -102,6 +102,7 @@ export function resizeRgb(frame: RgbFrame, width: number, height: number): RgbFr
 
 /** Exact k x k box average (1080p -> 960 px, 4K -> 960 px): integer sums, about 3x faster. */
 function shrinkByInteger(frame: RgbFrame, k: number): RgbFrame {
+  if (k === 2) return halve(frame);
   const width = frame.width / k;
   const height = frame.height / k;
   const src = frame.data;
@@ -124,6 +125,26 @@ function shrinkByInteger(frame: RgbFrame, k: number): RgbFrame {
     }
     const row = y * width * 3;
     for (let i = 0; i < width * 3; i++) out[row + i] = ((sums[i] + half) / area) | 0;
+  }
+  return { data: out, width, height };
+}
+
+/** 2 x 2 average, the 1080p -> 960 px case, unrolled. */
+function halve(frame: RgbFrame): RgbFrame {
+  const width = frame.width / 2;
+  const height = frame.height / 2;
+  const src = frame.data;
+  const stride = frame.width * 3;
+  const out = new Uint8Array(width * height * 3);
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    let a = 2 * y * stride;
+    let b = a + stride;
+    for (let x = 0; x < width; x++, a += 6, b += 6, o += 3) {
+      out[o] = (src[a] + src[a + 3] + src[b] + src[b + 3] + 2) >> 2;
+      out[o + 1] = (src[a + 1] + src[a + 4] + src[b + 1] + src[b + 4] + 2) >> 2;
+      out[o + 2] = (src[a + 2] + src[a + 5] + src[b + 2] + src[b + 5] + 2) >> 2;
+    }
   }
   return { data: out, width, height };
 }

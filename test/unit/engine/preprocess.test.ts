@@ -28,6 +28,26 @@ describe('preprocessing', () => {
     assert.deepEqual(px(sut, 3, 2), [7, 5, 200]);
   });
 
+  it('averages 3x3 blocks for a 3x shrink', () => {
+    const sut = resizeRgb(ramp(9, 6), 3, 2);
+    assert.deepEqual(px(sut, 0, 0), [1, 1, 200]);
+    assert.deepEqual(px(sut, 2, 1), [7, 4, 200]);
+  });
+
+  it('agrees within 1 level between the exact-halving path and the general area path', () => {
+    const noise: RgbFrame = {
+      data: new Uint8Array(64 * 32 * 3).map((_, i) => (i * 2654435761) >>> 24),
+      width: 64,
+      height: 32,
+    };
+    const halved = resizeRgb(noise, 32, 16);
+    assert.equal(halved.data.length, 32 * 16 * 3);
+    // One axis at a time cannot take the integer path: this is the general area filter.
+    const rowWise = resizeRgb(resizeRgb(noise, 32, 32), 32, 16);
+    for (let i = 0; i < halved.data.length; i++)
+      assert.ok(Math.abs(halved.data[i] - rowWise.data[i]) <= 1, `byte ${i}`);
+  });
+
   it('keeps a flat colour flat at any scale', () => {
     const flat: RgbFrame = { data: new Uint8Array(37 * 23 * 3).fill(77), width: 37, height: 23 };
     for (const [w, h] of [
