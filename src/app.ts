@@ -2,6 +2,7 @@
  * Composition root: builds, per role, blob storage, database, queue, services, the HTTP API
  * and the worker, and stops them in reverse order. The only place that wires adapters.
  */
+import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { buildApi } from './api/build-api.ts';
 import type { VeilConfig } from './config.ts';
@@ -38,6 +39,7 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
     }
   };
   try {
+    await mkdir(config.dataDir, { recursive: true });
     const blobs = await createBlobStore(config);
     stops.push(blobs.stop);
     const db = await openDatabase(config);
