@@ -17,7 +17,20 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Applies pending migrations. Retried briefly: two processes may open a new file at once. */
 export async function migrate(kysely: Kysely<DB>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(kysely);
+    } catch (err) {
+      // Another process migrating the same file at this moment: its work shows on a retry.
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
+async function migrateOnce(kysely: Kysely<DB>): Promise<void> {
   const { error, results } = await new Migrator({
     db: kysely,
     provider: migrationProvider,

@@ -1,6 +1,7 @@
 /**
  * The one migration set for SQLite and PostgreSQL. Only portable types and constraints here;
- * never edit a shipped migration, add a new one.
+ * never edit a shipped migration, add a new one. Statements are idempotent (`if not exists`)
+ * because SQLite runs DDL outside a migration transaction and two processes may race.
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
@@ -8,6 +9,7 @@ const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await db.schema
       .createTable('api_keys')
+      .ifNotExists()
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('token_hash', 'text', (c) => c.notNull().unique())
@@ -17,6 +19,7 @@ const initial: Migration = {
 
     await db.schema
       .createTable('jobs')
+      .ifNotExists()
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('key_id', 'text', (c) => c.notNull().references('api_keys.id'))
       .addColumn('file_name', 'text', (c) => c.notNull())
@@ -41,17 +44,20 @@ const initial: Migration = {
       .execute();
     await db.schema
       .createIndex('jobs_key_status')
+      .ifNotExists()
       .on('jobs')
       .columns(['key_id', 'status'])
       .execute();
     await db.schema
       .createIndex('jobs_status')
+      .ifNotExists()
       .on('jobs')
       .columns(['status', 'last_checked_at'])
       .execute();
 
     await db.schema
       .createTable('credit_entries')
+      .ifNotExists()
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('key_id', 'text', (c) => c.notNull().references('api_keys.id'))
       .addColumn('kind', 'text', (c) => c.notNull())
@@ -62,12 +68,14 @@ const initial: Migration = {
       .execute();
     await db.schema
       .createIndex('credit_entries_key')
+      .ifNotExists()
       .on('credit_entries')
       .column('key_id')
       .execute();
 
     await db.schema
       .createTable('tasks')
+      .ifNotExists()
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('job_id', 'text', (c) => c.notNull().references('jobs.id').onDelete('cascade'))
       .addColumn('seq', 'integer', (c) => c.notNull())
@@ -91,6 +99,7 @@ const initial: Migration = {
 
     await db.schema
       .createTable('webhooks')
+      .ifNotExists()
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('job_id', 'text', (c) => c.notNull().references('jobs.id').onDelete('cascade'))
       .addColumn('key_id', 'text', (c) => c.notNull())
@@ -101,6 +110,7 @@ const initial: Migration = {
 
     await db.schema
       .createTable('queue_jobs')
+      .ifNotExists()
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('payload', 'text', (c) => c.notNull())
@@ -117,6 +127,7 @@ const initial: Migration = {
       .execute();
     await db.schema
       .createIndex('queue_jobs_claim')
+      .ifNotExists()
       .on('queue_jobs')
       .columns(['name', 'status', 'run_at'])
       .execute();
