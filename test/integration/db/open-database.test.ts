@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
+import { sql } from 'kysely';
 import { loadConfig } from '../../../src/config.ts';
 import { openDatabase } from '../../../src/db/index.ts';
 
@@ -24,11 +25,7 @@ it('creates <dataDir>/veil.db in WAL mode with every table, and reopens it witho
     'tasks',
     'webhooks',
   ]);
-  const { rows } = await first.kysely.executeQuery<{ journal_mode: string }>({
-    sql: 'pragma journal_mode',
-    parameters: [],
-    query: { kind: 'RawNode' } as never,
-  });
+  const { rows } = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(first.kysely);
   assert.equal(rows[0].journal_mode, 'wal');
   await first.kysely
     .insertInto('api_keys')
