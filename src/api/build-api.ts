@@ -39,6 +39,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   const routeDeps: RouteDeps = {
     config: deps.config,
     jobs: deps.services.jobs,
+    account: deps.services.account,
     deleteLimiter: deps.deleteLimiter ?? new InMemoryRateLimiter(deps.config.deleteRatePerMinute),
   };
   healthzRoute(app);

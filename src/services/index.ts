@@ -6,6 +6,7 @@ import type { VeilConfig } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import type { JobQueue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
+import { createAccountService } from './account.service.ts';
 import { createHousekeeping, type Housekeeping } from './housekeeping.service.ts';
 import { createJobLifecycle, type JobLifecycle } from './job-lifecycle.service.ts';
 import { buildReport } from './job-report.ts';
@@ -13,7 +14,7 @@ import { createJobsService } from './jobs.service.ts';
 import { createKeysService, type KeysService } from './keys.service.ts';
 import { createUploadWatcher, type UploadWatcher } from './upload-watcher.service.ts';
 import { createWebhooks, type Webhooks } from './webhooks.service.ts';
-import type { JobsApi } from './types.ts';
+import type { AccountApi, JobsApi } from './types.ts';
 
 export * from './types.ts';
 export type { KeysService, CreatedKey } from './keys.service.ts';
@@ -29,6 +30,8 @@ export interface Logger {
 export interface Services {
   jobs: JobsApi;
   keys: KeysService;
+  /** Veil extensions: a key's credits and jobs. */
+  account: AccountApi;
   lifecycle: JobLifecycle;
   webhooks: Webhooks;
   uploads: UploadWatcher;
@@ -62,6 +65,7 @@ export function createServices(deps: ServiceDeps): Services {
   return {
     jobs: createJobsService({ db, store, queue, config, lifecycle, webhooks }),
     keys: createKeysService(db),
+    account: createAccountService(db),
     lifecycle,
     webhooks,
     uploads: createUploadWatcher({ store, queue, lifecycle, webhooks, log }),

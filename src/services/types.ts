@@ -137,3 +137,40 @@ export interface KeysApi {
   balance(keyId: string): Promise<number>;
   list(): Promise<Array<{ keyId: string; name: string; balance: number; createdAt: string }>>;
 }
+
+/** Veil extension (GET /credits): a key's balance and its latest ledger entries. */
+export interface CreditsReport {
+  balance: number;
+  /** Balance minus the costs of approved jobs that have not finished. */
+  available: number;
+  entries: Array<{
+    kind: 'grant' | 'charge';
+    amount: number;
+    job_id: string | null;
+    created_at: string;
+  }>;
+}
+
+/** One line of GET /jobs (no task list: GET /get_job_result has it). */
+export interface JobSummary {
+  job_id: string;
+  job_status: JobStatusCode;
+  job_status_description: string;
+  job_total_credit_cost: number;
+  file_name: string;
+  model: ModelName;
+  created_at: string;
+}
+
+export interface JobList {
+  jobs: JobSummary[];
+  /** Opaque; pass as `cursor` for the next page. null on the last page. */
+  next_cursor: string | null;
+}
+
+/** Veil extensions about the calling key: credits and its jobs. */
+export interface AccountApi {
+  credits(who: Principal, opts: { limit: number }): Promise<CreditsReport>;
+  /** Newest first. Throws VeilError VALIDATION for a malformed cursor. */
+  listJobs(who: Principal, opts: { limit: number; cursor?: string }): Promise<JobList>;
+}

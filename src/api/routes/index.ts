@@ -2,6 +2,8 @@
 import type { KeysApi } from '../../services/types.ts';
 import type { ApiApp, RouteDeps } from '../api-types.ts';
 import { requireApiKey } from '../plugins/auth.plugin.ts';
+import { creditsRoute } from './account/credits.route.ts';
+import { listJobsRoute } from './account/list-jobs.route.ts';
 import { approveJobRoute } from './jobs/approve-job.route.ts';
 import { cancelJobRoute } from './jobs/cancel-job.route.ts';
 import { createUploadSessionRoute } from './jobs/create-upload-session.route.ts';
@@ -21,6 +23,8 @@ export async function syntonymRoutes(
   getJobResultRoute(app, opts.deps);
   deleteJobRoute(app, opts.deps);
   cancelJobRoute(app, opts.deps);
+  creditsRoute(app, opts.deps);
+  listJobsRoute(app, opts.deps);
   // Direct upload never reads the body: a parser that leaves the stream alone, in its own scope.
   await app.register(async (scope: ApiApp) => {
     scope.removeAllContentTypeParsers();
