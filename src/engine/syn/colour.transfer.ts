@@ -1,0 +1,113 @@
+/**
+ * Colour transfer in CIE L*a*b* (D65, sRGB): the synthetic face takes the mean and spread of
+ * the original face's colours, so skin tone and scene lighting colour carry over while the
+ * texture (which carries identity) does not.
+ */
+
+const WHITE = [0.95047, 1, 1.08883];
+
+// Lookup tables: the sRGB curve's pow() per pixel was most of the renderer's time.
+const TO_LINEAR = Float64Array.from({ length: 256 }, (_, c) => {
+  const v = c / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+});
+const FROM_STEPS = 8192;
+const FROM_LINEAR = Float32Array.from({ length: FROM_STEPS + 1 }, (_, i) => {
+  const v = i / FROM_STEPS;
+  return 255 * (v <= 0.0031308 ? v * 12.92 : 1.055 * v ** (1 / 2.4) - 0.055);
+});
+
+function toLinear(c: number): number {
+  return TO_LINEAR[c <= 0 ? 0 : c >= 255 ? 255 : Math.round(c)];
+}
+
+function fromLinear(v: number): number {
+  if (v <= 0) return 0;
+  if (v >= 1) return 255;
+  // Dark tones change fast: compute them exactly, the rest from the table.
+  if (v < 0.01) return 255 * (v <= 0.0031308 ? v * 12.92 : 1.055 * v ** (1 / 2.4) - 0.055);
+  return FROM_LINEAR[Math.round(v * FROM_STEPS)];
+}
+
+const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 / 116) * t + 16 / 116);
+const fInv = (t: number) => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));
+
+/** sRGB 0..255 (rounded to integers) to L* 0..100, a*, b*. */
+export function rgbToLab(r: number, g: number, b: number): [number, number, number] {
+  const [lr, lg, lb] = [toLinear(r), toLinear(g), toLinear(b)];
+  const x = (0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / WHITE[0];
+  const y = (0.2126729 * lr + 0.7151522 * lg + 0.072175 * lb) / WHITE[1];
+  const z = (0.0193339 * lr + 0.119192 * lg + 0.9503041 * lb) / WHITE[2];
+  const [fx, fy, fz] = [f(x), f(y), f(z)];
+  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+}
+
+/** L*a*b* to sRGB 0..255 (clamped, not rounded). */
+export function labToRgb(l: number, a: number, bb: number): [number, number, number] {
+  const fy = (l + 16) / 116;
+  const x = fInv(fy + a / 500) * WHITE[0];
+  const y = fInv(fy) * WHITE[1];
+  const z = fInv(fy - bb / 200) * WHITE[2];
+  const lr = 3.2404542 * x - 1.5371385 * y - 0.4985314 * z;
+  const lg = -0.969266 * x + 1.8760108 * y + 0.041556 * z;
+  const lb = 0.0556434 * x - 0.2040259 * y + 1.0572252 * z;
+  return [fromLinear(lr), fromLinear(lg), fromLinear(lb)];
+}
+
+export interface LabStats {
+  mean: [number, number, number];
+  std: [number, number, number];
+  count: number;
+}
+
+/** Mean and standard deviation per L*a*b* channel of the RGB pixels where `mask` is set (every `step`-th). */
+export function labStats(rgb: ArrayLike<number>, mask: ArrayLike<number>, step = 1): LabStats {
+  const sum = [0, 0, 0];
+  const sq = [0, 0, 0];
+  let count = 0;
+  for (let i = 0; i < mask.length; i += step) {
+    if (!mask[i]) continue;
+    const lab = rgbToLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
+    for (let c = 0; c < 3; c++) {
+      sum[c] += lab[c];
+      sq[c] += lab[c] * lab[c];
+    }
+    count++;
+  }
+  const n = Math.max(1, count);
+  const mean = sum.map((s) => s / n) as [number, number, number];
+  const std = sq.map((s, c) =>
+    Math.sqrt(Math.max(0, s / n - mean[c] * mean[c])),
+  ) as LabStats['std'];
+  return { mean, std, count };
+}
+
+/**
+ * Recolours the masked pixels of `rgb` (floats, in place) so their L*a*b* statistics become
+ * `to`'s: x' = (x - mean_from) * k + mean_to, with the spread ratio k clamped to
+ * [minGain, maxGain] so a flat or noisy patch cannot blow the texture up.
+ */
+export function transferLab(
+  rgb: Float32Array | Uint8Array,
+  mask: ArrayLike<number>,
+  from: LabStats,
+  to: LabStats,
+  minGain = 0.6,
+  maxGain = 1.6,
+): void {
+  const gain = [0, 1, 2].map((c) =>
+    Math.min(maxGain, Math.max(minGain, to.std[c] / Math.max(1e-3, from.std[c]))),
+  );
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    const lab = rgbToLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
+    const out = labToRgb(
+      (lab[0] - from.mean[0]) * gain[0] + to.mean[0],
+      (lab[1] - from.mean[1]) * gain[1] + to.mean[1],
+      (lab[2] - from.mean[2]) * gain[2] + to.mean[2],
+    );
+    rgb[i * 3] = Math.round(out[0]);
+    rgb[i * 3 + 1] = Math.round(out[1]);
+    rgb[i * 3 + 2] = Math.round(out[2]);
+  }
+}

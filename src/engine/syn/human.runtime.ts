@@ -1,0 +1,161 @@
+/**
+ * Dense face geometry and identity for `syn`: @vladmandic/human (MIT) on the TensorFlow.js
+ * WASM backend, everything from disk. Its 468-point mesh gives the shape to warp onto; its
+ * `faceres` descriptor is the fail-safe's recogniser. The node-wasm build is not in the
+ * package's export map, so it is loaded by path; models load through a `file://` fetch.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { RgbFrame } from '../types.ts';
+
+/** What Human says about the most prominent face of an image. */
+export interface FaceAnalysis {
+  /** 468 points [x, y, z] in pixels of the analysed image. */
+  mesh: [number, number, number][];
+  box: [number, number, number, number];
+  score: number;
+  /** Radians; yaw > 0: turned to the image's left. */
+  yaw: number;
+  pitch: number;
+  roll: number;
+  /** `faceres` 1024-D descriptor; empty when description is off. */
+  embedding: number[];
+  gender: 'female' | 'male' | 'unknown';
+  genderScore: number;
+  age: number;
+}
+
+interface HumanResult {
+  face: {
+    mesh: [number, number, number][];
+    box: [number, number, number, number];
+    score: number;
+    embedding?: number[];
+    gender: string;
+    genderScore: number;
+    age: number;
+    rotation?: { angle: { yaw: number; pitch: number; roll: number } } | null;
+  }[];
+}
+
+interface HumanLike {
+  load(): Promise<void>;
+  detect(input: unknown): Promise<HumanResult>;
+  faceTriangulation: number[];
+  faceUVMap: [number, number][];
+  match: { similarity(a: number[], b: number[]): number };
+  tf: {
+    tensor3d(data: Int32Array | Uint8Array, shape: number[], dtype: string): { dispose(): void };
+  };
+}
+
+const require = createRequire(import.meta.url);
+
+function humanDir(): string {
+  return path.resolve(path.dirname(require.resolve('@vladmandic/human')), '..');
+}
+
+/** Serves `file://` URLs from disk while Human loads its models; other URLs are refused. */
+async function withFileFetch<T>(run: () => Promise<T>): Promise<T> {
+  const original = globalThis.fetch;
+  globalThis.fetch = (async (url: string | URL | Request) => {
+    const href = url instanceof Request ? url.url : String(url);
+    if (!href.startsWith('file://')) throw new Error(`No network access for models: ${href}`);
+    return new Response(await readFile(new URL(href)));
+  }) as typeof fetch;
+  try {
+    return await run();
+  } finally {
+    globalThis.fetch = original;
+  }
+}
+
+export class FaceMeshRuntime {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly human: HumanLike) {}
+
+  static async load(): Promise<FaceMeshRuntime> {
+    const dir = humanDir();
+    const { Human } = require(path.join(dir, 'dist/human.node-wasm.js')) as {
+      Human: new (config: object) => HumanLike;
+    };
+    const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+    const off = { enabled: false };
+    const human = new Human({
+      backend: 'wasm',
+      wasmPath: `${wasmDir}/`,
+      modelBasePath: `file://${dir}/models/`,
+      // Without this, near-identical inputs (video frames, retries) return cached results.
+      cacheSensitivity: 0,
+      debug: false,
+      face: {
+        enabled: true,
+        detector: { rotation: true, maxDetected: 3, minConfidence: 0.2, return: false },
+        mesh: { enabled: true },
+        iris: off,
+        description: { enabled: true },
+        emotion: off,
+        antispoof: off,
+        liveness: off,
+        attention: off,
+      },
+      body: off,
+      hand: off,
+      object: off,
+      gesture: off,
+      segmentation: off,
+    });
+    await withFileFetch(() => human.load());
+    return new FaceMeshRuntime(human);
+  }
+
+  /** Triangles of the 468-point mesh, three point indices each. */
+  get triangles(): number[] {
+    return this.human.faceTriangulation;
+  }
+
+  /** Canonical texture coordinates (0..1) of the 468 points. */
+  get uv(): [number, number][] {
+    return this.human.faceUVMap;
+  }
+
+  /** Cosine-like similarity 0..1 of two `faceres` descriptors (same person ~0.7-0.9). */
+  similarity(a: number[], b: number[]): number {
+    return this.human.match.similarity(a, b);
+  }
+
+  /**
+   * Faces of `img` (an RGB crop), largest-first order as Human returns them. Calls are
+   * serialised: the WASM backend is single-threaded and keeps global state.
+   */
+  analyze(img: RgbFrame): Promise<FaceAnalysis[]> {
+    const run = this.queue.then(() => this.run(img));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(img: RgbFrame): Promise<FaceAnalysis[]> {
+    const t = this.human.tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+    try {
+      const result = await this.human.detect(t);
+      return result.face
+        .filter((f) => f.mesh?.length === 468)
+        .map((f) => ({
+          mesh: f.mesh,
+          box: f.box,
+          score: f.score,
+          yaw: f.rotation?.angle.yaw ?? 0,
+          pitch: f.rotation?.angle.pitch ?? 0,
+          roll: f.rotation?.angle.roll ?? 0,
+          embedding: f.embedding ?? [],
+          gender: f.gender === 'female' || f.gender === 'male' ? f.gender : 'unknown',
+          genderScore: f.genderScore,
+          age: f.age,
+        }));
+    } finally {
+      t.dispose();
+    }
+  }
+}
