@@ -7,6 +7,13 @@ export const Detail = Type.Object(
   { title: 'Detail' },
 );
 
+/** Errors every authenticated route can answer, for the OpenAPI. */
+export const commonErrors = {
+  401: { ...Detail, description: 'Missing or unknown access_token' },
+  422: { ...Detail, description: 'Validation error: `detail` lists each field (`loc`) and why' },
+  500: { ...Detail, description: 'Internal server error (no internals shown)' },
+};
+
 /** A job id: a UUID (36 characters); anything else is a 422 naming `job_id`. */
 export const JobIdString = Type.String({
   format: 'uuid',

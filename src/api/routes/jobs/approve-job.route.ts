@@ -1,6 +1,6 @@
 import { SECURITY, TAGS, type ApiApp, type RouteDeps } from '../../api-types.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
-import { Detail, JobIdParams } from '../../schemas/common.schema.ts';
+import { commonErrors, Detail, JobIdParams } from '../../schemas/common.schema.ts';
 import type { ApproveOutcome } from '../../../services/types.ts';
 
 const outcomes: Record<ApproveOutcome, { status: 200 | 201 | 202; detail: string }> = {
@@ -18,7 +18,15 @@ const schema = {
   tags: TAGS.jobs,
   security: SECURITY,
   params: JobIdParams,
-  response: { 200: Detail, 201: Detail, 202: Detail, 302: Detail, 402: Detail, 404: Detail },
+  response: {
+    ...commonErrors,
+    200: Detail,
+    201: Detail,
+    202: Detail,
+    302: Detail,
+    402: Detail,
+    404: Detail,
+  },
 };
 
 export function approveJobRoute(app: ApiApp, { jobs }: RouteDeps): void {

@@ -1,7 +1,12 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { SECURITY, TAGS, type ApiApp, type RouteDeps } from '../../api-types.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
-import { ModelConfig, ModelName, toModelConfig } from '../../schemas/common.schema.ts';
+import {
+  commonErrors,
+  ModelConfig,
+  ModelName,
+  toModelConfig,
+} from '../../schemas/common.schema.ts';
 import { UploadSessionResponse } from '../../schemas/job.schema.ts';
 
 const ProcessJobInputModel = Type.Object(
@@ -32,7 +37,10 @@ const schema = {
   tags: TAGS.upload,
   security: SECURITY,
   body: ProcessJobInputModel,
-  response: { 200: UploadSessionResponse },
+  response: {
+    ...commonErrors,
+    200: UploadSessionResponse,
+  },
 };
 
 export function createUploadSessionRoute(app: ApiApp, { jobs }: RouteDeps): void {

@@ -1,7 +1,7 @@
 import { VeilError } from '../../../errors.ts';
 import { SECURITY, TAGS, type ApiApp, type RouteDeps } from '../../api-types.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
-import { Detail, JobIdParams } from '../../schemas/common.schema.ts';
+import { commonErrors, Detail, JobIdParams } from '../../schemas/common.schema.ts';
 
 const schema = {
   summary: 'Delete Job',
@@ -11,7 +11,12 @@ const schema = {
   tags: TAGS.jobs,
   security: SECURITY,
   params: JobIdParams,
-  response: { 200: Detail, 404: Detail, 429: Detail },
+  response: {
+    ...commonErrors,
+    200: Detail,
+    404: Detail,
+    429: Detail,
+  },
 };
 
 export function deleteJobRoute(app: ApiApp, { jobs, deleteLimiter }: RouteDeps): void {

@@ -3,9 +3,10 @@ import { VeilError } from '../../../errors.ts';
 import { SECURITY, TAGS, type ApiApp, type RouteDeps } from '../../api-types.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
 import {
+  commonErrors,
   Detail,
-  ModelName,
   modelConfigProperties,
+  ModelName,
   toModelConfig,
 } from '../../schemas/common.schema.ts';
 
@@ -23,6 +24,7 @@ const schema = {
     'x-ms-blob-type': Type.Optional(Type.String({ description: 'BlockBlob' })),
   }),
   response: {
+    ...commonErrors,
     307: Type.Object({
       url: Type.String(),
       status_code: Type.Literal(307),

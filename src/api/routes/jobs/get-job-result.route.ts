@@ -1,6 +1,6 @@
 import { SECURITY, TAGS, type ApiApp, type RouteDeps } from '../../api-types.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
-import { Detail, JobIdParams } from '../../schemas/common.schema.ts';
+import { commonErrors, Detail, JobIdParams } from '../../schemas/common.schema.ts';
 import { JobReport } from '../../schemas/job.schema.ts';
 
 const schema = {
@@ -11,7 +11,11 @@ const schema = {
   tags: TAGS.jobs,
   security: SECURITY,
   params: JobIdParams,
-  response: { 200: JobReport, 404: Detail },
+  response: {
+    ...commonErrors,
+    200: JobReport,
+    404: Detail,
+  },
 };
 
 export function getJobResultRoute(app: ApiApp, { jobs }: RouteDeps): void {

@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { SECURITY, TAGS, type ApiApp, type RouteDeps } from '../../api-types.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
-import { Detail, JobIdString } from '../../schemas/common.schema.ts';
+import { commonErrors, Detail, JobIdString } from '../../schemas/common.schema.ts';
 
 const schema = {
   summary: 'Notification Subscription',
@@ -15,7 +15,12 @@ const schema = {
     job_id: JobIdString,
     callback_url: Type.String({ format: 'uri', minLength: 1, maxLength: 65536 }),
   }),
-  response: { 200: Detail, 404: Detail, 422: Detail },
+  response: {
+    ...commonErrors,
+    200: Detail,
+    404: Detail,
+    422: Detail,
+  },
 };
 
 export function notifyOnJobStatusRoute(app: ApiApp, { jobs }: RouteDeps): void {
