@@ -16,7 +16,7 @@ import { createEngine } from '../src/engine/index.ts';
 import { renderDetections } from '../src/engine/render/index.ts';
 import type { AnonymizeOptions, Detection, RgbFrame } from '../src/engine/types.ts';
 import { loadEvalSet, type Xyxy } from './eval/dataset.ts';
-import { boxSize, iouXyxy } from './eval/metrics.ts';
+import { boxSize, iouXyxy, liesInside } from './eval/metrics.ts';
 import { distance, IdentityModel, SAME_PERSON_DISTANCE, type RgbImage } from './eval/identity.ts';
 import { countMatches, impostorMatchRate, median, rank1Rate } from './eval/identity-stats.ts';
 import { decodeSet, optionsFor } from './eval/run-set.ts';
@@ -135,7 +135,11 @@ async function main(): Promise<void> {
     }
     const { dets, frames } = covered.get(c.name)!;
     // A face the detector missed stays clear: that is a recall failure, counted apart.
-    if (!dets.some((d) => iouXyxy([d.box.x1, d.box.y1, d.box.x2, d.box.y2], box) >= 0.3)) {
+    const covers = (d: Detection) => {
+      const b: Xyxy = [d.box.x1, d.box.y1, d.box.x2, d.box.y2];
+      return iouXyxy(b, box) >= 0.3 || liesInside(b, box);
+    };
+    if (!dets.some(covers)) {
       counts.notDetected++;
       continue;
     }

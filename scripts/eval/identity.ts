@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type { Xyxy } from './dataset.ts';
-import { iouXyxy } from './metrics.ts';
+import { iouXyxy, liesInside } from './metrics.ts';
 
 // face-api's node-wasm build loads @tensorflow/tfjs and its WASM backend itself; use that
 // very instance (a separate import could resolve to another copy with its own backend).
@@ -54,7 +54,7 @@ export class IdentityModel {
 
   /**
    * Describes the face the recogniser finds in `img`: the one overlapping `target` most
-   * (IoU >= 0.3) when given, else the most confident. Null when it sees no such face.
+   * (IoU >= 0.3, or lying inside it) when given, else the most confident. Null when it sees no such face.
    */
   async describe(img: RgbImage, target?: Xyxy): Promise<FaceRef | null> {
     const t = toTensor(img);
@@ -67,8 +67,10 @@ export class IdentityModel {
       let bestScore = target ? 0.3 : -1;
       for (const r of all) {
         const b = r.detection.box;
+        const found: Xyxy = [b.x, b.y, b.x + b.width, b.y + b.height];
+        // Truth boxes take in hair and ears, the recogniser's are tight: inside counts too.
         const score = target
-          ? iouXyxy([b.x, b.y, b.x + b.width, b.y + b.height], target)
+          ? Math.max(iouXyxy(found, target), liesInside(found, target) ? 0.3 : 0)
           : r.detection.score;
         if (score >= bestScore) [best, bestScore] = [r, score];
       }

@@ -4,6 +4,8 @@
  */
 import type { Xyxy } from './dataset.ts';
 
+export type { Xyxy };
+
 export interface ScoredBox {
   box: Xyxy;
   score: number;
