@@ -27,6 +27,8 @@ export interface StartOptions {
   stopGraceMs?: number;
   /** First webhook retry delay (tests shorten it). */
   webhookBackoffMs?: number;
+  /** How often the worker runs housekeeping (default 60 s; tests shorten it). */
+  housekeepingMs?: number;
 }
 
 export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Promise<VeilHandle> {
@@ -70,7 +72,15 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
     if (config.role !== 'api') {
       // Loaded only here: an api-only process never loads the engine and its models.
       const { startWorker } = await import('./worker/index.ts');
-      const worker = await startWorker({ config, db, store: blobs.store, queue, services, log });
+      const worker = await startWorker({
+        config,
+        db,
+        store: blobs.store,
+        queue,
+        services,
+        log,
+        housekeepingMs: opts.housekeepingMs,
+      });
       stops.push(() => worker.stop(opts.stopGraceMs ?? 10_000));
     }
     return { url, blobEndpoint: blobs.endpoint, demoKey, stop: stopAll };

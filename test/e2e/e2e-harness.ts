@@ -35,7 +35,10 @@ export interface E2E {
   stop(): Promise<void>;
 }
 
-export async function startE2E(overrides: Partial<VeilConfig> = {}): Promise<E2E> {
+export async function startE2E(
+  overrides: Partial<VeilConfig> = {},
+  opts: { housekeepingMs?: number } = {},
+): Promise<E2E> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'veil-e2e-'));
   const config = loadConfig(
     {},
@@ -55,6 +58,7 @@ export async function startE2E(overrides: Partial<VeilConfig> = {}): Promise<E2E
     log: pino({ level: process.env.E2E_LOG ?? 'silent' }),
     webhookBackoffMs: 100,
     stopGraceMs: 1000,
+    housekeepingMs: opts.housekeepingMs,
   });
   assert.ok(veil.demoKey, 'a fresh data dir gets a demo key');
   const key = veil.demoKey;
