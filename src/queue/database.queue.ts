@@ -161,12 +161,11 @@ export class DatabaseQueue implements JobQueue {
       if (this.closing) break;
       if (!claimedAny) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, this.pollMs);
-          function done() {
+          const timer = setTimeout(resolve, this.pollMs);
+          this.wake = () => {
             clearTimeout(timer);
             resolve();
-          }
-          this.wake = done;
+          };
         });
         this.wake = null;
       }
