@@ -188,6 +188,19 @@ describe('worker: upload to download on real parts', () => {
     assert.equal(await h.services.keys.balance(who.keyId), 7);
   });
 
+  it('fails an upload with an unsupported extension, saying so', async () => {
+    const { jobId, uploadUrl } = await h.services.jobs.createDirectUpload(who, {
+      fileName: 'notes.txt',
+      model: 'blur',
+      modelConfig: {},
+    });
+    await upload(uploadUrl, Buffer.from('hello'.repeat(300)));
+    await until(async () => (await status(jobId)) === 6);
+    const report = await h.services.jobs.report(who, jobId);
+    assert.match(report.job_status_description, /^failed: .*(unsupported|\.txt)/i);
+    assert.deepEqual(report.tasks, []);
+  });
+
   it('fails a file that is not what its extension says, with the reason and no charge', async () => {
     const { jobId, uploadUrl } = await h.services.jobs.createDirectUpload(who, {
       fileName: 'fake.jpg',
