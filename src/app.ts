@@ -27,6 +27,8 @@ export interface StartOptions {
   stopGraceMs?: number;
   /** First webhook retry delay (tests shorten it). */
   webhookBackoffMs?: number;
+  /** How long a claimed queue job stays invisible to others if its process dies (default 30 s). */
+  queueLeaseMs?: number;
   /** How often the worker runs housekeeping (default 60 s; tests shorten it). */
   housekeepingMs?: number;
 }
@@ -46,7 +48,7 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
     stops.push(blobs.stop);
     const db = await openDatabase(config);
     stops.push(() => db.close());
-    const queue = createQueue(config, db, { log });
+    const queue = createQueue(config, db, { log, leaseMs: opts.queueLeaseMs });
     stops.push(() => queue.close(opts.stopGraceMs ?? 10_000));
     const services = createServices({
       config,

@@ -36,6 +36,17 @@ function azuriteBlobEntry(): string {
   return path.join(path.dirname(pkg), 'dist', 'src', 'blob', 'main.js');
 }
 
+/**
+ * Runs Azurite's blob entry in a process that also watches its stdin: when Veil dies in any
+ * way (even SIGKILL) the pipe closes and the emulator shuts down instead of keeping the port.
+ */
+const WATCH_PARENT = `
+const entry = process.argv[1];
+process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+process.stdin.resume();
+require(entry);
+`;
+
 export function azuriteConnectionString(blobEndpoint: string): string {
   return (
     `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};` +
@@ -82,6 +93,8 @@ export async function startAzurite(opts: AzuriteOptions): Promise<AzuriteHandle>
   const host = opts.host ?? '127.0.0.1';
   await mkdir(opts.location, { recursive: true });
   const args = [
+    '-e',
+    WATCH_PARENT,
     azuriteBlobEntry(),
     '--location',
     opts.location,
@@ -93,7 +106,7 @@ export async function startAzurite(opts: AzuriteOptions): Promise<AzuriteHandle>
     '--disableTelemetry',
     '--silent',
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   // A crashed parent must not leave an orphan emulator holding the port.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
