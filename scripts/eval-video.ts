@@ -47,7 +47,8 @@ try {
     console.log(
       `${name.padEnd(34)} uncovered ${r.uncovered}/${r.objectFrames} object-frames ` +
         `(${((100 * r.uncovered) / r.objectFrames).toFixed(2)}%; ${r.uncoveredHard} blurred/occluded), ` +
-        `face tracks ${result.summary.faces}, ${((frames * 1000) / ms).toFixed(1)} fps`,
+        `face tracks ${result.summary.faces}, ${((frames * 1000) / ms).toFixed(1)} fps` +
+        (r.frames.length && r.frames.length < 10 ? ` (frames ${r.frames.join(', ')})` : ''),
     );
   }
 } finally {

@@ -6,7 +6,9 @@
  *   centre-distance fallback for small fast objects whose boxes no longer overlap;
  * - ByteTrack's second pass: detections below the display threshold may continue a track
  *   but never start one;
- * - a track missed by the detector is held (predicted and grown) for `holdFrames`;
+ * - a track missed by the detector is held (predicted and grown) for `holdFrames`, and an
+ *   object last seen at the border of the frame (leaving it, half cut off, which detectors
+ *   miss) is held until its predicted box has left the frame, up to 4 x `holdFrames`;
  * - frames between two detection frames get interpolated boxes (the pipeline delays
  *   rendering, so both ends are known), and a new track is drawn back over the
  *   `lookbackFrames` before its first detection, so an object is covered from its first
@@ -21,6 +23,8 @@ export interface TrackerOptions {
   trackedClasses: ObjectClass[];
   /** Frames a track is held after its last detection (default 12). */
   holdFrames?: number;
+  /** Frame size, for holding objects that leave through a border (default: no such hold). */
+  frameSize?: { width: number; height: number };
   /** Frames before a track's first detection that get its box too (default 6). */
   lookbackFrames?: number;
   /** Minimum IoU to associate a detection with a predicted track box (default 0.15). */
@@ -109,6 +113,7 @@ export class Tracker {
   constructor(options: TrackerOptions) {
     this.o = {
       holdFrames: 12,
+      frameSize: { width: 0, height: 0 },
       lookbackFrames: 6,
       minIou: 0.15,
       startScores: {},
@@ -188,7 +193,35 @@ export class Tracker {
     return d.score >= (this.o.startScores[d.cls] ?? 0);
   }
 
-  private observe(t: Track, d: Detection, frame: number, out: TrackedBox[]): void {
+  /**
+   * A detection cut by the frame border shrinks as its object leaves; the track keeps the
+   * object's last full size on that side (the box extends past the border) so that its
+   * velocity is the object's, not the shrinking box's. Such boxes are padded.
+   */
+  private amodal(t: Track, d: Detection): Detection {
+    const { width, height } = this.o.frameSize;
+    if (width === 0) return d;
+    const b = { ...d.box };
+    const pw = t.box.x2 - t.box.x1;
+    const ph = t.box.y2 - t.box.y1;
+    if (b.x2 - b.x1 < pw) {
+      if (b.x2 >= width - 1) b.x2 = b.x1 + pw;
+      else if (b.x1 <= 1) b.x1 = b.x2 - pw;
+    }
+    if (b.y2 - b.y1 < ph) {
+      if (b.y2 >= height - 1) b.y2 = b.y1 + ph;
+      else if (b.y1 <= 1) b.y1 = b.y2 - ph;
+    }
+    if (b.x1 === d.box.x1 && b.x2 === d.box.x2 && b.y1 === d.box.y1 && b.y2 === d.box.y2) return d;
+    // Boxes of half-visible objects are the detector's least reliable: pad them.
+    const px = 0.15 * (b.x2 - b.x1);
+    const py = 0.15 * (b.y2 - b.y1);
+    return moveTo(d, { x1: b.x1 - px, y1: b.y1 - py, x2: b.x2 + px, y2: b.y2 + py });
+  }
+
+  private observe(t: Track, seen: Detection, frame: number, out: TrackedBox[]): void {
+    const d = this.amodal(t, seen);
+    seen.trackId = t.id;
     const dt = frame - t.lastSeen;
     const prevBox = t.box;
     // Fill the gap since the last detection by interpolation (both ends known); frames
@@ -243,8 +276,26 @@ export class Tracker {
     out.push(this.emit(t, frame, d.box));
   }
 
+  /** Last frame a track is held to. */
+  private holdUntil(t: Track): number {
+    const { width, height } = this.o.frameSize;
+    const b = t.box;
+    const margin = 0.1 * Math.max(b.x2 - b.x1, b.y2 - b.y1);
+    const atBorder =
+      width > 0 &&
+      (b.x1 <= margin || b.y1 <= margin || b.x2 >= width - margin || b.y2 >= height - margin);
+    if (!atBorder) return t.lastSeen + this.o.holdFrames;
+    // Held while the predicted box still overlaps the frame, at most 4 x holdFrames.
+    const max = t.lastSeen + 4 * this.o.holdFrames;
+    for (let f = t.lastSeen + this.o.holdFrames; f < max; f++) {
+      const p = shift(b, t.v, f - t.lastSeen);
+      if (p.x2 <= 0 || p.y2 <= 0 || p.x1 >= width || p.y1 >= height) return f;
+    }
+    return max;
+  }
+
   private hold(t: Track, frame: number, out: TrackedBox[]): void {
-    const until = Math.min(frame, t.lastSeen + this.o.holdFrames);
+    const until = Math.min(frame, this.holdUntil(t));
     for (let f = t.emittedTo + 1; f <= until; f++) {
       const dt = f - t.lastSeen;
       out.push(this.emit(t, f, shift(t.box, t.v, dt, this.o.growPerFrame * dt)));
@@ -258,7 +309,7 @@ export class Tracker {
 
   private prune(frame: number): void {
     for (let i = this.tracks.length - 1; i >= 0; i--) {
-      if (frame - this.tracks[i].lastSeen > this.o.holdFrames) this.tracks.splice(i, 1);
+      if (frame > this.holdUntil(this.tracks[i])) this.tracks.splice(i, 1);
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Pure ffmpeg argument building for the video pipes (no process spawned here).
  *
- * Three processes per video: a decoder (input -> raw rgb24 frames, upright), an encoder
+ * Three processes per video: a decoder (input -> raw yuv420p frames, upright), an encoder
  * (raw frames -> compressed video in NUT on a pipe) and a muxer (compressed video + the
  * original audio -> the output container, stream copy). The separate muxer exists because
  * the shipped 2018 ffmpeg drops a `rotate` tag on encoded streams but keeps it on copied ones.
@@ -154,7 +154,10 @@ export interface DecodeArgsInput {
   input: string;
 }
 
-/** Decoder: first video stream, upright (autorotate), one raw rgb24 frame per decoded frame. */
+/**
+ * Decoder: first video stream, upright (autorotate), one raw frame per decoded frame, in
+ * yuv420p (planar 4:2:0: half the bytes of rgb24 and usually no conversion at all).
+ */
 export function decodeArgs({ input }: DecodeArgsInput): string[] {
   return [
     '-hide_banner',
@@ -171,7 +174,7 @@ export function decodeArgs({ input }: DecodeArgsInput): string[] {
     '-f',
     'rawvideo',
     '-pix_fmt',
-    'rgb24',
+    'yuv420p',
     'pipe:1',
   ];
 }
@@ -188,7 +191,7 @@ export interface EncodeArgsInput {
   settings?: EncoderSettings;
 }
 
-/** Encoder: raw rgb24 frames on stdin -> compressed video in NUT on stdout. */
+/** Encoder: raw yuv420p frames on stdin -> compressed video in NUT on stdout. */
 export function encodeArgs(o: EncodeArgsInput): string[] {
   const profile = PROFILES[o.container];
   const filter = profile.carriesRotation ? unrotateFilter(o.rotation) : undefined;
@@ -200,7 +203,7 @@ export function encodeArgs(o: EncodeArgsInput): string[] {
     '-f',
     'rawvideo',
     '-pix_fmt',
-    'rgb24',
+    'yuv420p',
     '-s',
     `${o.width}x${o.height}`,
     '-framerate',

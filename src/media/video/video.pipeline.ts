@@ -6,7 +6,8 @@
  * engine's worker while this thread renders and ffmpeg encodes in its own processes.
  */
 import { createEngine, type Engine } from '../../engine/index.ts';
-import { renderDetections } from '../../engine/render/index.ts';
+import { coverShape, renderDetection, renderParams } from '../../engine/render/index.ts';
+import { shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type {
   AnonymizeOptions,
@@ -17,13 +18,14 @@ import type {
 } from '../../engine/types.ts';
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
-import { reduceForDetection, scaleDetections } from './detection-frame.ts';
+import { scaleDetections } from './detection-frame.ts';
+import { reducedRgb, renderOnYuv, type YuvFrame } from './yuv.frame.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
 import { probeVideoStreams } from './video.probe.ts';
 import { decodeFrames, openVideoWriter } from './video.pipes.ts';
 
 export interface VideoPipelineSettings {
-  /** Run the detector on every Nth frame; the tracker fills the others (default 1). */
+  /** Run the detector on every Nth frame; the tracker fills the others (default 2). */
   detectEvery?: number;
   /** Frames a track is held after its last detection (default 12). */
   holdFrames?: number;
@@ -42,7 +44,7 @@ export interface VideoPipelineSettings {
 
 interface Pending {
   index: number;
-  frame: RgbFrame;
+  frame: YuvFrame;
   draw: Detection[];
 }
 
@@ -76,7 +78,7 @@ async function anonymize(
   const { signal, onProgress } = run;
   const container = containerFor(output);
   const info = await probeVideoStreams(input, signal);
-  const every = Math.max(1, Math.floor(s.detectEvery ?? 1));
+  const every = s.noTracking ? 1 : Math.max(1, Math.floor(s.detectEvery ?? 2));
   const lookback = s.noTracking ? 0 : Math.max(s.lookbackFrames ?? 8, every);
   const weak = s.weakFactor ?? 0.6;
   const thresholds: Record<ObjectClass, number> = {
@@ -87,6 +89,7 @@ async function anonymize(
   const tracker = new Tracker({
     trackedClasses: s.noTracking ? [] : trackedClasses,
     holdFrames: s.holdFrames ?? 12,
+    frameSize: { width: info.displayWidth, height: info.displayHeight },
     lookbackFrames: lookback,
     startScores: thresholds,
   });
@@ -99,9 +102,25 @@ async function anonymize(
       s.noTracking || !options.lpTrack ? options.lpThreshold : options.lpThreshold * weak,
   };
 
-  const detect = async (frame: RgbFrame) => {
-    const small = await reduceForDetection(frame, s.detectSide ?? 960);
+  const detect = async (frame: YuvFrame) => {
+    const small = reducedRgb(frame, s.detectSide ?? 960);
     return scaleDetections(await engine.detect(small.frame, detectOptions), small.sx, small.sy);
+  };
+  // What the renderer reads for one object (its shape, feather and blur reach) and draws.
+  const sourceOf = (d: Detection): Box => {
+    const r = renderParams(d);
+    const reach = r.feather + (options.style === 'blur' ? r.radius : 0) + 2;
+    const g = shapeRegion(
+      coverShape(d, options.maskBlur),
+      reach,
+      info.displayWidth,
+      info.displayHeight,
+    );
+    return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
+  };
+  const draw = (rgb: RgbFrame, d: Detection): Box => {
+    const g = renderDetection(rgb, d, options.style, options.maskBlur);
+    return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
   };
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; result: Promise<Detection[]> }> = [];
@@ -134,7 +153,7 @@ async function anonymize(
     while (buffer.length > 0 && buffer[0].index <= upTo) {
       const p = buffer.shift()!;
       const objects = finalObjects(p.draw, p.frame);
-      if (objects.length > 0) renderDetections(p.frame, objects, options);
+      if (objects.length > 0) renderOnYuv(p.frame, objects, sourceOf, draw);
       perFrame.push({ frame: p.index, objects });
       await writer.write(p.frame);
       written++;
@@ -186,7 +205,7 @@ async function anonymize(
  * interpolated box on the same frame, and covering their union is the safe side at the cost
  * of one render (renders are the main thread's largest cost).
  */
-export function finalObjects(draw: Detection[], frame: RgbFrame): Detection[] {
+export function finalObjects(draw: Detection[], frame: YuvFrame): Detection[] {
   const byTrack = new Map<string, Detection>();
   draw.forEach((d, i) => {
     const b = d.box;

@@ -1,5 +1,5 @@
 /**
- * Streaming frames through ffmpeg: `decodeFrames` yields upright rgb24 frames read from a
+ * Streaming frames through ffmpeg: `decodeFrames` yields upright yuv420p frames read from a
  * decoder's stdout; `openVideoWriter` feeds frames to an encoder whose output a muxer
  * combines with the original audio. Backpressure both ways: the decoder's pipe is read only
  * as fast as frames are consumed, and `write` waits for the encoder to drain, so memory stays
@@ -7,7 +7,6 @@
  */
 import type { Readable } from 'node:stream';
 import { VeilError } from '../../errors.ts';
-import type { RgbFrame } from '../../engine/types.ts';
 import { spawnFfmpeg, type FfmpegProcess } from './ffmpeg.process.ts';
 import {
   decodeArgs,
@@ -17,6 +16,7 @@ import {
   type EncoderSettings,
 } from './ffmpeg-args.ts';
 import type { VideoStreamInfo } from './video.probe.ts';
+import { yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
 
 /** Splits a byte stream into frames of `frameSize` bytes; a trailing partial frame is dropped. */
 export async function* splitFrames(
@@ -41,17 +41,20 @@ export async function* splitFrames(
   }
 }
 
-/** Decodes the first video stream into upright rgb24 frames; stops ffmpeg when abandoned. */
+/** Decodes the first video stream into upright yuv420p frames; stops ffmpeg when abandoned. */
 export async function* decodeFrames(
   input: string,
   info: Pick<VideoStreamInfo, 'displayWidth' | 'displayHeight'>,
   signal?: AbortSignal,
-): AsyncGenerator<RgbFrame> {
+): AsyncGenerator<YuvFrame> {
   const { displayWidth: width, displayHeight: height } = info;
   const proc = spawnFfmpeg(decodeArgs({ input }), { role: 'decoder', signal, stdout: 'pipe' });
   let count = 0;
   try {
-    for await (const data of splitFrames(proc.child.stdout as Readable, width * height * 3)) {
+    for await (const data of splitFrames(
+      proc.child.stdout as Readable,
+      yuvFrameSize(width, height),
+    )) {
       count++;
       yield { data, width, height };
     }
@@ -73,7 +76,7 @@ export interface VideoWriterOptions {
 
 export interface VideoWriter {
   /** Resolves once ffmpeg has taken the frame (waits while its pipe is full). */
-  write(frame: RgbFrame): Promise<void>;
+  write(frame: YuvFrame): Promise<void>;
   /** Closes the input and waits for the file to be complete. */
   finish(): Promise<void>;
   /** Kills both processes (on error). */
@@ -118,7 +121,7 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
     });
   }
 
-  const write = async (frame: RgbFrame) => {
+  const write = async (frame: YuvFrame) => {
     if (frame.width !== o.info.displayWidth || frame.height !== o.info.displayHeight) {
       throw new Error('frame size changed mid-stream');
     }

@@ -156,3 +156,48 @@ test('held boxes carry landmarks moved with the box', () => {
   const [x] = held.landmarks![0];
   assert.ok(Math.abs(x - 130) < 4, `landmark follows the motion: ${x}`);
 });
+
+test('an object leaving through a border is held until its predicted box has left', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    holdFrames: 3,
+    frameSize: { width: 300, height: 200 },
+  });
+  // Moving right 5 px/frame; last seen touching the right border at frame 4.
+  for (let f = 0; f < 5; f++) sut.update(f, [face(240 + f * 5, 50, 40)]);
+  let last = 4;
+  for (let f = 5; f < 40; f++) {
+    if (sut.update(f, []).some((o) => o.frame === f)) last = f;
+  }
+  // The box (x1 = 260 at frame 4) leaves x = 300 after 8 more frames; beyond holdFrames.
+  assert.ok(last >= 11 && last <= 13, `held until frame ${last}`);
+  assert.equal(sut.size, 0);
+});
+
+test('an object missed in the middle of the frame is held for holdFrames only', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    holdFrames: 3,
+    frameSize: { width: 300, height: 200 },
+  });
+  sut.update(0, [face(100, 50)]);
+  const held = [1, 2, 3, 4, 5].filter((f) => sut.update(f, []).some((o) => o.frame === f));
+  assert.deepEqual(held, [1, 2, 3]);
+});
+
+test('a box cut by the border keeps the object size, so the track follows the object out', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], frameSize: { width: 300, height: 200 } });
+  // A 40 px face moving right 5 px/frame; from frame 3 the detector box is clipped at x = 300.
+  let out: TrackedBox[] = [];
+  for (let f = 0; f < 8; f++) {
+    const x1 = 230 + f * 5;
+    out = sut.update(f, [
+      { cls: 'face', score: 0.9, box: { x1, y1: 50, x2: Math.min(300, x1 + 40), y2: 90 } },
+    ]);
+  }
+  const now = out.find((o) => o.frame === 7)!.detection.box;
+  assert.ok(now.x2 - now.x1 >= 40, `width ${now.x2 - now.x1}`);
+  assert.ok(now.x1 <= 265 && now.x2 >= 305, `covers the object at 265..305: ${now.x1}..${now.x2}`);
+  const next = sut.update(8, []).find((o) => o.frame === 8)!.detection.box;
+  assert.ok(next.x1 <= 270 && next.x2 >= 310, `predicted ${next.x1}..${next.x2}`);
+});

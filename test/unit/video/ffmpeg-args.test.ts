@@ -27,11 +27,11 @@ test('CRF is configurable with a default per codec', () => {
   assert.equal(after(videoCodecArgs('webm', { crf: 40 }), '-b:v'), '0');
 });
 
-test('decoder passes every frame through as rgb24', () => {
+test('decoder passes every frame through as raw yuv420p', () => {
   const args = decodeArgs({ input: '/in/x.mp4' });
   assert.equal(after(args, '-i'), '/in/x.mp4');
   assert.equal(after(args, '-vsync'), 'passthrough');
-  assert.equal(after(args, '-pix_fmt'), 'rgb24');
+  assert.equal(after(args, '-pix_fmt'), 'yuv420p');
   assert.equal(args.at(-1), 'pipe:1');
 });
 
