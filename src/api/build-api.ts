@@ -12,6 +12,7 @@ import { InMemoryRateLimiter } from './plugins/rate-limiter.ts';
 import { registerSwagger } from './plugins/swagger.plugin.ts';
 import { healthzRoute } from './routes/health/healthz.route.ts';
 import { syntonymRoutes } from './routes/index.ts';
+import { webPlugin } from '../web/web.plugin.ts';
 
 /** Syntonym's clients are Python: accept `True`/`False` as booleans in query strings. */
 export function parseQuery(raw: string): Record<string, unknown> {
@@ -27,7 +28,8 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   const app = Fastify({
     ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
     serverFactory,
-    routerOptions: { querystringParser: parseQuery },
+    // Clients built for FastAPI sometimes add a trailing slash; both forms work.
+    routerOptions: { querystringParser: parseQuery, ignoreTrailingSlash: true },
     // The API only takes small JSON bodies; files go to blob storage.
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -43,6 +45,8 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
     deleteLimiter: deps.deleteLimiter ?? new InMemoryRateLimiter(deps.config.deleteRatePerMinute),
   };
   healthzRoute(app);
+  // The web page at `/`: static, unauthenticated; its API calls carry the user's key.
+  await app.register(webPlugin);
   for (const prefix of ['', '/v1']) {
     await app.register(syntonymRoutes, { prefix, deps: routeDeps, keys: deps.services.keys });
   }

@@ -64,6 +64,8 @@ describe('auth, ownership and errors', () => {
     assert.equal(new URL(body.session_uri as string).searchParams.get('sp'), 'cw');
     const jobId = body.job_id as string;
 
+    const slash = await call(h.base, alice, `/v1/get_job_result/${jobId}/`);
+    assert.equal(slash.status, 200, 'a trailing slash is accepted');
     const mine = await call(h.base, alice, `/get_job_result/${jobId}`);
     assert.equal(mine.status, 200);
     const report = (await mine.json()) as Record<string, unknown>;
