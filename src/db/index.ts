@@ -1,12 +1,13 @@
 /**
- * Database port: one Kysely query layer over SQLite (embedded) or PostgreSQL (DATABASE_URL,
- * adapter to come), with one migration set applied at open.
+ * Database port: one Kysely query layer over SQLite (embedded) or PostgreSQL (DATABASE_URL),
+ * with one migration set applied at open.
  */
 import path from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
 import type { VeilConfig } from '../config.ts';
 import { migrationProvider } from './migrations.ts';
 import type { DB } from './schema.ts';
+import { openPostgres } from './postgres.adapter.ts';
 import { openSqlite } from './sqlite.adapter.ts';
 
 export type { DB } from './schema.ts';
@@ -43,17 +44,17 @@ async function migrateOnce(kysely: Kysely<DB>): Promise<void> {
   }
 }
 
-/** SQLite at `<dataDir>/veil.db` unless DATABASE_URL is set; runs migrations. */
+/** PostgreSQL when DATABASE_URL is set, else SQLite at `<dataDir>/veil.db`; runs migrations. */
 export async function openDatabase(config: VeilConfig): Promise<Database> {
-  if (config.databaseUrl) {
-    throw new Error('PostgreSQL (DATABASE_URL) is not supported yet: unset it to use SQLite');
-  }
-  const kysely = openSqlite(path.join(config.dataDir, 'veil.db'));
+  const dialect = config.databaseUrl ? 'postgres' : 'sqlite';
+  const kysely = config.databaseUrl
+    ? openPostgres(config.databaseUrl)
+    : openSqlite(path.join(config.dataDir, 'veil.db'));
   try {
     await migrate(kysely);
   } catch (err) {
     await kysely.destroy();
     throw err;
   }
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  return { kysely, dialect, close: () => kysely.destroy() };
 }
