@@ -85,6 +85,15 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
       });
       stops.push(() => worker.stop(opts.stopGraceMs ?? 10_000));
     }
+    log.info(
+      {
+        role: config.role,
+        api: url || undefined,
+        docs: url ? `${url}/docs` : undefined,
+        blobs: blobs.endpoint,
+      },
+      'Veil started',
+    );
     return { url, blobEndpoint: blobs.endpoint, demoKey, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -3,7 +3,7 @@
  * (at `/<name>` and `/v1/<name>`). Thin: every route calls one service method.
  */
 import querystring from 'node:querystring';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiApp, ApiDeps, RouteDeps } from './api-types.ts';
 import { registerErrorHandling } from './plugins/errors.plugin.ts';
@@ -32,7 +32,21 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
     routerOptions: { querystringParser: parseQuery, ignoreTrailingSlash: true },
     // The API only takes small JSON bodies; files go to blob storage.
     bodyLimit: 1024 * 1024,
+    // One line per request, at debug: clients poll get_job_result often.
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onResponse', async (request, reply) => {
+    const level = reply.statusCode >= 500 ? 'error' : 'debug';
+    request.log[level](
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
 
   registerErrorHandling(app);
   continueWhenBodyWanted(app);
