@@ -99,6 +99,31 @@ describe('direct upload', () => {
     assert.equal((await fetch(location)).status, 403, 'cannot read through the upload SAS');
   });
 
+  it('keeps a file name with spaces and accents through the redirect', async () => {
+    const small = path.join(dir, 'small.jpg');
+    await writeFile(small, big.subarray(0, 5000));
+    const { stdout } = await run('curl', [
+      '-sS',
+      '-L',
+      '-T',
+      small,
+      '-H',
+      'x-ms-blob-type: BlockBlob',
+      '-H',
+      `access_token: ${key}`,
+      '-D',
+      '-',
+      '-o',
+      '/dev/null',
+      `${h.base}/direct_upload/${encodeURIComponent('my photo été.jpg')}?model=blur`,
+    ]);
+    assert.match(stdout, /^HTTP\/1\.1 201/m);
+    const jobId = /^job_id: (\S+)\r?$/m.exec(stdout)![1];
+    const { blobKey, props } = await inputOf(jobId);
+    assert.equal(blobKey, `jobs/${jobId}/input/my photo été.jpg`);
+    assert.equal(props?.size, 5000);
+  });
+
   it('refuses a missing or non-BlockBlob x-ms-blob-type with 400', async () => {
     for (const headers of [{}, { 'x-ms-blob-type': 'AppendBlob' }] as Array<
       Record<string, string>
