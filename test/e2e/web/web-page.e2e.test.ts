@@ -6,15 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ffmpegPaths, probeVideo } from '../../../src/media/ffmpeg.runtime.ts';
 import { fixturePath, truth } from '../../fixtures/images/fixtures.ts';
 import { compareRegions, startE2E, type E2E } from '../e2e-harness.ts';
 
+const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const shots = path.join(root, '.tmp', 'screenshots');
@@ -176,6 +180,75 @@ describe('web page in headless Chromium', () => {
     const box = await page.locator('#drop').boundingBox();
     assert.ok(box && box.width <= 375, 'the drop zone fits the screen');
     await page.screenshot({ path: path.join(shots, 'done-phone.png'), fullPage: true });
+    await context.close();
+  });
+  it('uploads a short video through a dropped connection, plays both, downloads', async () => {
+    const clip = path.join(downloads, 'clip.mp4');
+    // 1 s of the astronaut photo at 10 fps: a real H.264 MP4 with a face in every frame.
+    await run(ffmpegPaths().ffmpeg, [
+      ...['-v', 'error', '-loop', '1', '-i', fixturePath('astronaut.jpg')!, '-t', '1', '-r', '10'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', clip],
+    ]);
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const page = await context.newPage();
+    // The first Put Block dies mid-flight, as on a flaky network; the page must send it again.
+    let blockRequests = 0;
+    await page.route(
+      (url) => url.searchParams.get('comp') === 'block',
+      (route) => (++blockRequests === 1 ? route.abort('connectionreset') : route.continue()),
+    );
+    await page.goto(e.veil.url);
+    await page.fill('#api-key', e.key);
+    await page.click('#save-key');
+    await page.setInputFiles('#file-input', clip);
+    await page.getByText(/This will cost \d+ credits?/).waitFor({ timeout: 30_000 });
+    assert.equal(blockRequests, 2, 'the dropped block was sent again');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText(/Done\. Cost \d+ credits?/).waitFor({ timeout: 60_000 });
+
+    const players = page.locator('.videos video');
+    assert.equal(await players.count(), 2, 'original and result side by side');
+    const durations = await players.evaluateAll((videos: HTMLVideoElement[]) =>
+      Promise.all(
+        videos.map((v) =>
+          v.readyState >= 1
+            ? v.duration
+            : new Promise<number>((resolve) =>
+                v.addEventListener('loadedmetadata', () => resolve(v.duration)),
+              ),
+        ),
+      ),
+    );
+    for (const d of durations) assert.ok(Math.abs(d - 1) < 0.2, `plays 1 s (${d})`);
+    const link = await page.locator('a[data-download="clip.mp4"]').getAttribute('href');
+    const result = path.join(downloads, 'clip-result.mp4');
+    await writeFile(result, Buffer.from(await (await fetch(link!)).arrayBuffer()));
+    const probe = await probeVideo(result);
+    assert.deepEqual([probe.width, probe.height], [512, 512]);
+    const frame = async (video: string) => {
+      const png = `${video}.png`;
+      await run(ffmpegPaths().ffmpeg, [
+        '-v',
+        'error',
+        '-ss',
+        '0.5',
+        '-i',
+        video,
+        '-frames:v',
+        '1',
+        '-y',
+        png,
+      ]);
+      return readFile(png);
+    };
+    const diff = await compareRegions(
+      await frame(clip),
+      await frame(result),
+      truth('astronaut.jpg').faces.map((f) => f.box),
+      24,
+    );
+    assert.ok(diff.perBox[0] > 4 * diff.outside, `face hidden in the video (${diff.perBox[0]})`);
+    await page.screenshot({ path: path.join(shots, 'video-done.png'), fullPage: true });
     await context.close();
   });
 });
