@@ -3,6 +3,9 @@
  * real engine on a real photo. Uploads go in blocks straight to the SAS URL.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +22,9 @@ import type * as Sdk from '../../../packages/client/src/types.ts';
 import type * as Server from '../../../src/services/types.ts';
 import { fixturePath, truth } from '../../fixtures/images/fixtures.ts';
 import { compareRegions, startE2E, type E2E } from '../../e2e/e2e-harness.ts';
+
+const run = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Compile-time: the client's hand-written wire types equal the server's (typecheck fails else). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -145,8 +151,22 @@ describe('VeilClient against a running Veil', () => {
     assert.equal(new Set(seen).size, seen.length, 'no job twice');
     assert.deepEqual(seen.slice(0, 5), [...ids].reverse(), 'newest first');
 
-    const other = new VeilClient({ baseUrl: e.veil.url, apiKey: 'nope' });
-    await assert.rejects(other.listJobs(), (err: ApiError) => {
+    // A second key, made as an operator would, sees none of them and only its own credits.
+    const { stdout } = await run(
+      process.execPath,
+      ['bin/veil.js', 'keys', 'create', '--credits', '5'],
+      { cwd: root, env: { ...process.env, VEIL_DATA_DIR: e.config.dataDir } },
+    );
+    const second = new VeilClient({ baseUrl: e.veil.url, apiKey: stdout.split('\n')[0] });
+    assert.deepEqual(await second.listJobs(), { jobs: [], next_cursor: null });
+    const credits = await second.getCredits();
+    assert.deepEqual(
+      [credits.balance, credits.available, credits.entries.map((en) => [en.kind, en.amount])],
+      [5, 5, [['grant', 5]]],
+    );
+
+    const unknown = new VeilClient({ baseUrl: e.veil.url, apiKey: 'nope' });
+    await assert.rejects(unknown.listJobs(), (err: ApiError) => {
       assert.equal(err.status, 401);
       assert.match(err.message, /access_token/);
       return true;
