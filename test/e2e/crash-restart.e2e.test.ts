@@ -143,15 +143,9 @@ it('finishes a job whose process was killed mid-video, charging it once', async 
   const video = await fetch(done.tasks[0].download_link!);
   assert.equal(video.status, 200);
 
-  const keys = await run(process.execPath, ['bin/veil.js', 'keys', 'list'], {
-    cwd: root,
-    env: { ...process.env, VEIL_DATA_DIR: dataDir },
-  });
-  const balances = keys.stdout
-    .trim()
-    .split('\n')
-    .map((line) => line.split('\t')[2]);
-  assert.deepEqual(balances, ['994'], '1000 demo credits minus 6 seconds, once');
+  const credits = await fetch(`${second.url}/credits`, { headers: { access_token: key } });
+  const { balance } = (await credits.json()) as { balance: number };
+  assert.equal(balance, 994, '1000 demo credits minus 6 seconds, once');
   second.child.kill('SIGTERM');
   await new Promise((resolve) => second.child.once('exit', resolve));
 });
