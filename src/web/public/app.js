@@ -12,6 +12,8 @@ const IMAGE = /\.(jpe?g|png|bmp)$/i;
 const VIDEO = /\.(mp4|mkv|webm|ts|mov|avi|mts)$/i;
 
 const state = { key: localStorage.getItem(KEY) ?? '', items: [] };
+// `?upload_attempts=N` changes how often a block is tried before the page offers to resume.
+const uploadAttempts = Number(new URLSearchParams(location.search).get('upload_attempts')) || 6;
 
 function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -87,6 +89,7 @@ function readOptions() {
 /** One file: its card, job and state. */
 function createItem(file) {
   const item = { file, jobId: null, report: null, done: false, deleted: false };
+  item.sentBlocks = new Set();
   item.status = el('p', { class: 'status-line' }, 'Waiting to upload…');
   item.bar = el('progress', { max: 1, value: 0, 'aria-label': `progress of ${file.name}` });
   item.percent = el('span', { class: 'percent' }, '');
@@ -98,6 +101,11 @@ function createItem(file) {
     'Approve',
   );
   item.downloads = el('span', { class: 'downloads' });
+  item.resumeBtn = el(
+    'button',
+    { type: 'button', hidden: true, onclick: () => sendFile(item) },
+    'Resume upload',
+  );
   item.deleteBtn = el(
     'button',
     { type: 'button', class: 'secondary', hidden: true, onclick: () => removeJob(item) },
@@ -116,7 +124,14 @@ function createItem(file) {
     el('div', { class: 'row bar' }, item.bar, item.percent),
     item.error,
     item.preview,
-    el('div', { class: 'row actions' }, item.approveBtn, item.downloads, item.deleteBtn),
+    el(
+      'div',
+      { class: 'row actions' },
+      item.approveBtn,
+      item.resumeBtn,
+      item.downloads,
+      item.deleteBtn,
+    ),
   );
   $('files').prepend(item.card);
   state.items.push(item);
@@ -156,10 +171,27 @@ async function start(file) {
     });
     item.jobId = session.job_id;
     item.card.dataset.jobId = session.job_id;
+    item.sessionUri = session.session_uri;
     item.deleteBtn.hidden = false;
     refreshJobs();
-    setProgress(item, 0, 'Uploading…');
-    await uploadBlocks(session.session_uri, file, {
+    await sendFile(item);
+  } catch (err) {
+    fail(item, err.message);
+  }
+}
+
+/**
+ * Sends the blocks not sent yet. After a failure that outlasts the retries, "Resume upload"
+ * calls this again: blocks already in storage are kept there (uncommitted) and skipped.
+ */
+async function sendFile(item) {
+  item.resumeBtn.hidden = true;
+  item.error.hidden = true;
+  setProgress(item, 0, 'Uploading…');
+  try {
+    await uploadBlocks(item.sessionUri, item.file, {
+      done: item.sentBlocks,
+      attempts: uploadAttempts,
       onProgress: (loaded, total) =>
         setProgress(
           item,
@@ -170,11 +202,12 @@ async function start(file) {
         item.status.textContent = `Connection trouble; sending part ${block + 1} again (try ${attempt})…`;
       },
     });
-    setProgress(item, 1, 'Uploaded. Checking the file and working out the cost…');
-    poll(item);
   } catch (err) {
-    fail(item, `Upload failed: ${err.message}`);
+    item.resumeBtn.hidden = false;
+    return fail(item, `Upload stopped: ${err.message}. Resume when the connection is back.`);
   }
+  setProgress(item, 1, 'Uploaded. Checking the file and working out the cost…');
+  poll(item);
 }
 
 function progressOf(report) {

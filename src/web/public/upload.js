@@ -55,24 +55,30 @@ async function withRetries(fn, attempts) {
 
 /**
  * Uploads `file` (a File or Blob) to `sasUrl`; `onProgress(loaded, total)` as bytes go out.
- * `onRetry(block, attempt)` is told about each retry (the page shows it).
+ * `onRetry(block, attempt)` is told about each retry (the page shows it). `done`, a Set of
+ * block indexes already in storage, is skipped and filled in: pass the same Set to resume.
  */
 export async function uploadBlocks(sasUrl, file, opts = {}) {
   const blockSize = opts.blockSize ?? BLOCK_SIZE;
   const attempts = opts.attempts ?? 6;
+  const done = opts.done ?? new Set();
   const count = Math.max(1, Math.ceil(file.size / blockSize));
   const ids = Array.from({ length: count }, (_, i) => blockId(i));
-  const sent = new Array(count).fill(0);
+  const sizeOf = (i) => Math.min(file.size, (i + 1) * blockSize) - i * blockSize;
+  const sent = Array.from({ length: count }, (_, i) => (done.has(i) ? sizeOf(i) : 0));
   const report = () =>
     opts.onProgress?.(
       sent.reduce((a, b) => a + b, 0),
       file.size,
     );
-  let next = 0;
+  const todo = ids.map((_, i) => i).filter((i) => !done.has(i));
+  report();
+  let failed = false;
   const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const chunk = file.slice(i * blockSize, Math.min(file.size, (i + 1) * blockSize));
+    // After one block gives up, the others stop too: a resume starts from `done`.
+    while (todo.length && !failed) {
+      const i = todo.shift();
+      const chunk = file.slice(i * blockSize, i * blockSize + sizeOf(i));
       let attempt = 0;
       await withRetries(() => {
         attempt++;
@@ -83,12 +89,16 @@ export async function uploadBlocks(sasUrl, file, opts = {}) {
           sent[i] = loaded;
           report();
         });
-      }, attempts);
+      }, attempts).catch((err) => {
+        failed = true;
+        throw err;
+      });
       sent[i] = chunk.size;
+      done.add(i);
       report();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 3, count) }, worker));
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 3, todo.length) }, worker));
   const xml =
     '<?xml version="1.0" encoding="utf-8"?><BlockList>' +
     ids.map((id) => `<Latest>${id}</Latest>`).join('') +

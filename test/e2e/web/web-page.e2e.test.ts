@@ -180,6 +180,18 @@ describe('web page in headless Chromium', () => {
     const box = await page.locator('#drop').boundingBox();
     assert.ok(box && box.width <= 375, 'the drop zone fits the screen');
     await page.screenshot({ path: path.join(shots, 'done-phone.png'), fullPage: true });
+
+    // Storage unreachable past the retries: the page says so and resumes when asked.
+    await page.goto(`${e.veil.url}/?upload_attempts=1`);
+    const offline = (url: URL) => url.searchParams.get('comp') === 'block';
+    await page.route(offline, (route) => route.abort('internetdisconnected'));
+    await page.setInputFiles('#file-input', fixturePath('group-3-faces.jpg')!);
+    const card = page.locator('article.file');
+    await card.getByText(/Upload stopped: the connection to storage failed/).waitFor();
+    await page.unroute(offline);
+    await card.getByRole('button', { name: 'Resume upload' }).click();
+    await card.getByText('This will cost 1 credit').waitFor({ timeout: 30_000 });
+    assert.equal(await card.locator('.error').isVisible(), false, 'the error is gone');
     await context.close();
   });
   it('uploads a short video through a dropped connection, plays both, downloads', async () => {
