@@ -16,3 +16,12 @@ runBlobStoreConformance('Azure adapter on embedded Azurite', async () => {
     },
   };
 });
+
+// The same suite against a real Azure account when one is given (never in CI by default).
+const azure = process.env.VEIL_TEST_AZURE_CONNECTION_STRING;
+if (azure) {
+  runBlobStoreConformance('Azure adapter on a real Azure account', async () => ({
+    store: new AzureBlobStore(azure, 'veil-conformance'),
+    stop: async () => undefined,
+  }));
+}
