@@ -21,7 +21,7 @@ import {
 import type * as Sdk from '../../../packages/client/src/types.ts';
 import type * as Server from '../../../src/services/types.ts';
 import { fixturePath, truth } from '../../fixtures/images/fixtures.ts';
-import { compareRegions, startE2E, type E2E } from '../../e2e/e2e-harness.ts';
+import { compareRegions, startE2E, startHookServer, type E2E } from '../../e2e/e2e-harness.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -116,6 +116,18 @@ describe('VeilClient against a running Veil', () => {
     const report = await job.poll((r) => r.job_status >= 2, { timeoutMs: 30_000 });
     assert.equal(report.job_status, 2, 'the committed blob is complete and costed');
     await job.delete();
+  });
+
+  it('registers a webhook that hears the job end', async () => {
+    const hooks = await startHookServer();
+    try {
+      const photo = fixturePath('astronaut.jpg')!;
+      const job = await veil.anonymize(photo, { callbackUrl: hooks.url, timeoutMs: 60_000 });
+      const hook = await hooks.next((h) => h.report.job_id === job.id && h.report.job_status === 5);
+      assert.equal(hook.report.tasks[0].file_name, 'astronaut.jpg');
+    } finally {
+      await hooks.close();
+    }
   });
 
   it('sends files under 1000 bytes by direct_upload, and works under /v1', async () => {
