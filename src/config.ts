@@ -26,6 +26,8 @@ export interface VeilConfig {
   databaseUrl?: string;
   /** Redis URL for BullMQ; unset means the in-process queue (REDIS_URL). */
   redisUrl?: string;
+  /** Key prefix of this deployment in Redis (VEIL_REDIS_PREFIX, default veil). */
+  redisPrefix: string;
   /** Azure Storage connection string; unset means embedded Azurite (AZURE_STORAGE_CONNECTION_STRING). */
   azureConnectionString?: string;
   /** Port of the embedded Azurite blob service (VEIL_AZURITE_PORT, default 10000). */
@@ -127,6 +129,7 @@ export function loadConfig(
     dataDir: path.resolve(env.VEIL_DATA_DIR || './data'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: env.VEIL_REDIS_PREFIX || 'veil',
     azureConnectionString: env.AZURE_STORAGE_CONNECTION_STRING || undefined,
     azuritePort: int(env, 'VEIL_AZURITE_PORT', 10000),
     container: env.VEIL_CONTAINER || 'veil',
