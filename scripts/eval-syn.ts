@@ -20,6 +20,7 @@ import sharp, { type Sharp } from 'sharp';
 import { createEngine } from '../src/engine/index.ts';
 import { DonorBank } from '../src/engine/syn/donor.bank.ts';
 import { SYN_LIMITS, synthesizeFace, type SynOutcome } from '../src/engine/syn/face.synthesizer.ts';
+import { FaceApiRuntime } from '../src/engine/syn/face-api.runtime.ts';
 import { FaceMeshRuntime } from '../src/engine/syn/human.runtime.ts';
 import { defaultAnonymizeOptions, type Detection, type RgbFrame } from '../src/engine/types.ts';
 import { buildDonors, prepareFaces, readLondonSet } from './build-donors.ts';
@@ -84,6 +85,7 @@ function cropTile(frame: RgbFrame, det: Detection): Sharp {
 }
 
 const runtime = await FaceMeshRuntime.load();
+const judge = await FaceApiRuntime.load();
 const engine = await createEngine({ workers: 1, threads: 1 });
 const identity = await IdentityModel.load();
 const options = { ...defaultAnonymizeOptions, model: 'syn' as const, enableLp: false };
@@ -140,7 +142,7 @@ for (const face of set) {
     continue;
   }
   const out: RgbFrame = { ...frame, data: frame.data.slice() };
-  const ctx = { runtime, bank: banks[foldOf.get(face.id) as number], topology };
+  const ctx = { runtime, judge, bank: banks[foldOf.get(face.id) as number], topology };
   const t0 = performance.now();
   const outcome = await synthesizeFace(ctx, out, det, `face:${face.id}`, 'eval');
   const ms = performance.now() - t0;

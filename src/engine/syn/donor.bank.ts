@@ -74,15 +74,26 @@ export class DonorBank {
     return new DonorBank(donors);
   }
 
+  /** The donor for `q`: the first of `ranked(q)`. */
   choose(q: DonorQuery): Donor {
+    return this.ranked(q)[0];
+  }
+
+  /**
+   * Donors in the order to try them for `q`: the hashed pick among the nearest few in skin
+   * lightness (same apparent gender, none excluded), then the others by lightness distance.
+   */
+  ranked(q: DonorQuery): Donor[] {
     const pool = this.donors.filter(
       (d) => (q.gender === 'unknown' || d.gender === q.gender) && !q.exclude?.includes(d.id),
     );
     const list = pool.length > 0 ? pool : this.donors;
-    const near = [...list]
-      .sort((a, b) => Math.abs(a.lightness - q.lightness) - Math.abs(b.lightness - q.lightness))
-      .slice(0, NEAREST);
+    const byLightness = [...list].sort(
+      (a, b) => Math.abs(a.lightness - q.lightness) - Math.abs(b.lightness - q.lightness),
+    );
+    const near = byLightness.slice(0, NEAREST);
     const h = createHash('sha256').update(`${q.salt}\0${q.key}`).digest();
-    return near[h.readUInt32BE(0) % near.length];
+    const first = near[h.readUInt32BE(0) % near.length];
+    return [first, ...byLightness.filter((d) => d !== first)];
   }
 }

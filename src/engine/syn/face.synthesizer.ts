@@ -9,6 +9,7 @@ import type { Detection, RgbFrame } from '../types.ts';
 import { rgbToLab } from './colour.transfer.ts';
 import type { DonorBank } from './donor.bank.ts';
 import { renderDonorFace, type MeshTopology } from './face.render.ts';
+import type { FaceApiRuntime } from './face-api.runtime.ts';
 import type { FaceAnalysis, FaceMeshRuntime } from './human.runtime.ts';
 import { sampleBilinear, type Vec2 } from './mesh.geometry.ts';
 
@@ -22,16 +23,28 @@ export const SYN_LIMITS = {
   matchSimilarity: 0.45,
   /** Side of the square crop Human analyses (px). */
   cropSide: 256,
-  /** Shape pull on the first try and on the retry. */
-  pulls: [0.75, 1] as const,
+  /** face-api distance the output must reach (its same-person threshold 0.6, plus a margin). */
+  faceApiDistance: 0.65,
+  /** Shape pull per attempt, each with the next donor in line (measured: the donor matters more). */
+  pulls: [0.75, 0.75, 1, 1, 1] as const,
 };
 
 export type SynOutcome =
-  | { kind: 'replaced'; donor: string; similarity: number; attempts: number }
+  | {
+      kind: 'replaced';
+      donor: string;
+      /** faceres similarity to the original (below `matchSimilarity`). */
+      similarity: number;
+      /** face-api distance to the original (above `faceApiDistance`); null if it saw no face. */
+      faceApiDistance: number | null;
+      attempts: number;
+    }
   | { kind: 'blurred'; reason: 'small' | 'no-mesh' | 'turned' | 'still-matches' };
 
 export interface SynContext {
   runtime: FaceMeshRuntime;
+  /** Second recogniser; without it only faceres judges. */
+  judge?: FaceApiRuntime;
   bank: DonorBank;
   topology: MeshTopology;
 }
@@ -79,11 +92,24 @@ function centralFace(faces: FaceAnalysis[], side: number): FaceAnalysis | undefi
 async function analyzeAt(ctx: SynContext, frame: RgbFrame, det: Detection) {
   const crop = cropAround(frame, det, SYN_LIMITS.cropSide);
   const face = centralFace(await ctx.runtime.analyze(crop.image), SYN_LIMITS.cropSide);
-  if (!face) return undefined;
+  if (!face) return { crop };
   const mesh = face.mesh.map(
     ([x, y]) => [crop.x0 + x * crop.scale, crop.y0 + y * crop.scale] as Vec2,
   );
-  return { face, mesh };
+  return { crop, found: { face, mesh } };
+}
+
+/** A copy of the frame's pixels around the mesh, to undo a render that still matched. */
+function saveRegion(frame: RgbFrame, mesh: readonly Vec2[]): () => void {
+  const pad = 4;
+  const x1 = Math.max(0, Math.floor(Math.min(...mesh.map((p) => p[0]))) - pad);
+  const y1 = Math.max(0, Math.floor(Math.min(...mesh.map((p) => p[1]))) - pad);
+  const x2 = Math.min(frame.width, Math.ceil(Math.max(...mesh.map((p) => p[0]))) + pad);
+  const y2 = Math.min(frame.height, Math.ceil(Math.max(...mesh.map((p) => p[1]))) + pad);
+  const rows: Uint8Array[] = [];
+  for (let y = y1; y < y2; y++)
+    rows.push(frame.data.slice((y * frame.width + x1) * 3, (y * frame.width + x2) * 3));
+  return () => rows.forEach((row, i) => frame.data.set(row, ((y1 + i) * frame.width + x1) * 3));
 }
 
 /** Mean L* of the face's cheek band: the donor should share the person's skin lightness. */
@@ -113,9 +139,10 @@ export async function synthesizeFace(
   };
   if (Math.min(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1) < SYN_LIMITS.minFace)
     return blur('small');
-  const found = await analyzeAt(ctx, frame, det);
+  const { crop, found } = await analyzeAt(ctx, frame, det);
   if (!found || found.face.embedding.length === 0) return blur('no-mesh');
   if (Math.abs(found.face.yaw) > SYN_LIMITS.maxYaw) return blur('turned');
+  const faceApiRef = ctx.judge ? await ctx.judge.describe(crop.image) : null;
 
   const query = {
     gender: found.face.genderScore >= 0.6 ? found.face.gender : ('unknown' as const),
@@ -123,19 +150,29 @@ export async function synthesizeFace(
     key,
     salt,
   };
-  const original = frame.data.slice();
-  const tried: string[] = [];
+  const restore = saveRegion(frame, found.mesh);
+  const donors = ctx.bank.ranked(query);
   for (const [attempt, pull] of SYN_LIMITS.pulls.entries()) {
-    const donor = ctx.bank.choose({ ...query, exclude: tried });
-    tried.push(donor.id);
+    const donor = donors[attempt % donors.length];
     renderDonorFace(frame, found.mesh, donor, ctx.topology, pull);
     const after = await analyzeAt(ctx, frame, det);
-    const similarity = after?.face.embedding.length
-      ? ctx.runtime.similarity(found.face.embedding, after.face.embedding)
+    const similarity = after.found?.face.embedding.length
+      ? ctx.runtime.similarity(found.face.embedding, after.found.face.embedding)
       : 0;
-    if (similarity < SYN_LIMITS.matchSimilarity)
-      return { kind: 'replaced', donor: donor.id, similarity, attempts: attempt + 1 };
-    frame.data.set(original);
+    const faceApiDistance =
+      ctx.judge && faceApiRef ? await ctx.judge.distanceAt(after.crop.image, faceApiRef) : null;
+    if (
+      similarity < SYN_LIMITS.matchSimilarity &&
+      (faceApiDistance === null || faceApiDistance >= SYN_LIMITS.faceApiDistance)
+    )
+      return {
+        kind: 'replaced',
+        donor: donor.id,
+        similarity,
+        faceApiDistance,
+        attempts: attempt + 1,
+      };
+    restore();
   }
   return blur('still-matches');
 }

@@ -2,18 +2,24 @@
  * `syn` model: every face replaced by a synthetic one (an average of k >= 5 consenting
  * people, fitted to the face's pose and colours), or blurred where that is not safe.
  */
+import { renderDetections } from '../render/index.ts';
 import type { AnonymizeOptions, Detection, RgbFrame } from '../types.ts';
 import { DonorBank } from './donor.bank.ts';
 import { synthesizeFace, type SynContext, type SynOutcome } from './face.synthesizer.ts';
-import { FaceMeshRuntime } from './human.runtime.ts';
 
 let shared: Promise<SynContext> | undefined;
 
-/** Loads Human (WASM) and the donor bank once per process (about 1-2 s). */
+/** Loads Human and face-api (WASM) and the donor bank once per process (a few seconds). */
 export function getSynContext(): Promise<SynContext> {
   shared ??= (async () => {
-    const [runtime, bank] = await Promise.all([FaceMeshRuntime.load(), DonorBank.load()]);
-    return { runtime, bank, topology: { triangles: runtime.triangles, uv: runtime.uv } };
+    // One after the other: both set up a TensorFlow.js WASM backend.
+    // Imported here: loading TensorFlow.js costs every process that never asks for `syn`.
+    const { FaceMeshRuntime } = await import('./human.runtime.ts');
+    const { FaceApiRuntime } = await import('./face-api.runtime.ts');
+    const runtime = await FaceMeshRuntime.load();
+    const judge = await FaceApiRuntime.load();
+    const bank = await DonorBank.load();
+    return { runtime, judge, bank, topology: { triangles: runtime.triangles, uv: runtime.uv } };
   })();
   shared.catch(() => (shared = undefined));
   return shared;
@@ -49,6 +55,32 @@ export async function synthesizeFaces(
     if (outcome.kind === 'replaced') result.replaced++;
     else result.blurred++;
   }
+  return result;
+}
+
+/**
+ * Covers a frame's detections as `options` ask: with `model: 'syn'` and `syntonymize`, faces
+ * are synthesized (or blurred where that is unsafe) and the rest (plates) rendered as usual;
+ * otherwise everything goes through `renderDetections`. Returns the synthesis counts, or
+ * null when no synthesis was asked for.
+ */
+export async function coverDetections(
+  frame: RgbFrame,
+  detections: Detection[],
+  options: AnonymizeOptions,
+  ctx: { salt?: string } = {},
+): Promise<SynthesizeResult | null> {
+  if (options.model !== 'syn' || !options.syntonymize) {
+    renderDetections(frame, detections, options);
+    return null;
+  }
+  const faces = detections.filter((d) => d.cls === 'face');
+  const result = await synthesizeFaces(frame, faces, options, ctx);
+  renderDetections(
+    frame,
+    detections.filter((d) => d.cls !== 'face'),
+    options,
+  );
   return result;
 }
 

@@ -5,7 +5,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Engine } from '../../engine/index.ts';
-import { renderDetections } from '../../engine/render/index.ts';
+import { coverDetections } from '../../engine/syn/index.ts';
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
 import { writeDetectionsJson } from './detections-json.ts';
@@ -47,7 +47,8 @@ export function createImageAnonymizer(deps: ImageAnonymizerDeps = {}): Anonymize
     checkAborted(run.signal);
     const detections = await engine.detect(img.frame, options);
     checkAborted(run.signal);
-    renderDetections(img.frame, detections, options);
+    // `syn` replaces faces with synthetic ones; everything else is rendered as usual.
+    await coverDetections(img.frame, detections, options);
     await writeAtomically(outputPath, await encodeImage(img));
     const result: AnonymizeFileResult = {
       summary: {

@@ -1,0 +1,158 @@
+/**
+ * `syn` on real photos with the real models: the detector (YuNet), Human's mesh and faceres,
+ * and face-api (an independent recogniser, not the one the fail-safe uses) as the judge.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { IdentityModel, distance, SAME_PERSON_DISTANCE } from '../../../scripts/eval/identity.ts';
+import { createEngine, type Engine } from '../../../src/engine/index.ts';
+import { getSynContext, SYN_LIMITS, synthesizeFaces } from '../../../src/engine/syn/index.ts';
+import {
+  defaultAnonymizeOptions,
+  type Box,
+  type Detection,
+  type RgbFrame,
+} from '../../../src/engine/types.ts';
+import { hasFixture, loadFixture } from '../../fixtures/images/fixtures.ts';
+
+const options = { ...defaultAnonymizeOptions, model: 'syn' as const, enableLp: false };
+let engine: Engine;
+let judge: IdentityModel;
+
+before(async () => {
+  engine = await createEngine({ workers: 1, threads: 1 });
+  judge = await IdentityModel.load();
+});
+after(() => engine.close());
+
+const iou = (a: Box, b: Box) => {
+  const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
+  const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
+  const i = w * h;
+  return i / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - i);
+};
+
+/** Mean absolute per-channel difference inside the box's central half. */
+function innerDifference(a: RgbFrame, b: RgbFrame, box: Box): number {
+  const x1 = Math.round(box.x1 + (box.x2 - box.x1) / 4);
+  const x2 = Math.round(box.x2 - (box.x2 - box.x1) / 4);
+  const y1 = Math.round(box.y1 + (box.y2 - box.y1) / 4);
+  const y2 = Math.round(box.y2 - (box.y2 - box.y1) / 4);
+  let sum = 0;
+  let n = 0;
+  for (let y = y1; y < y2; y++)
+    for (let x = x1; x < x2; x++)
+      for (let c = 0; c < 3; c++) {
+        const i = (y * a.width + x) * 3 + c;
+        sum += Math.abs(a.data[i] - b.data[i]);
+        n++;
+      }
+  return sum / n;
+}
+
+let replacedOverall = 0;
+const copy = (f: RgbFrame): RgbFrame => ({ ...f, data: f.data.slice() });
+const faces = (dets: Detection[]) => dets.filter((d) => d.cls === 'face');
+
+for (const name of ['astronaut.jpg', 'group-3-faces.jpg']) {
+  test(
+    `${name}: replaced faces differ, are still faces, and are not the person`,
+    {
+      skip: !hasFixture(name) && `fixture ${name} missing`,
+    },
+    async () => {
+      const original = await loadFixture(name);
+      const dets = faces(await engine.detect(original, options));
+      assert.ok(dets.length > 0, 'the detector finds the fixture faces');
+      const out = copy(original);
+      const sut = await synthesizeFaces(out, dets, options, { salt: 'test' });
+      assert.equal(sut.replaced + sut.blurred, dets.length, 'every face is replaced or blurred');
+      replacedOverall += sut.replaced;
+
+      const found = faces(await engine.detect(out, options));
+      for (const [i, det] of dets.entries()) {
+        assert.ok(innerDifference(original, out, det.box) > 8, `face ${i} changed`);
+        if (sut.outcomes[i].kind !== 'replaced') continue;
+        assert.ok(
+          found.some((f) => iou(f.box, det.box) >= 0.5),
+          `replaced face ${i} is still detected at its place`,
+        );
+        const ref = await judge.describe(original, [
+          det.box.x1,
+          det.box.y1,
+          det.box.x2,
+          det.box.y2,
+        ]);
+        if (!ref) continue;
+        const d = distance(ref.descriptor, await judge.describeAt(out, ref));
+        assert.ok(
+          d >= SAME_PERSON_DISTANCE,
+          `face ${i}: face-api distance ${d.toFixed(3)} to original`,
+        );
+      }
+    },
+  );
+}
+
+test(
+  'the judge does match the same person lightly altered (so the test above can fail)',
+  {
+    skip: !hasFixture('astronaut.jpg') && 'fixture missing',
+  },
+  async () => {
+    const original = await loadFixture('astronaut.jpg');
+    const jpeg = await sharp(Buffer.from(original.data), {
+      raw: { width: original.width, height: original.height, channels: 3 },
+    })
+      .modulate({ brightness: 1.1 })
+      .jpeg({ quality: 60 })
+      .toBuffer();
+    const { data } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+    const altered = { ...original, data: new Uint8Array(data) };
+    const ref = await judge.describe(original);
+    assert.ok(ref);
+    assert.ok(
+      distance(ref.descriptor, await judge.describeAt(altered, ref)) < SAME_PERSON_DISTANCE,
+    );
+  },
+);
+
+test('at least one real fixture face was replaced (not everything falls back to blur)', () => {
+  assert.ok(replacedOverall >= 1, `replaced ${replacedOverall}`);
+});
+
+test('one key keeps one outcome; replaced faces are someone else to faceres too', async () => {
+  const original = await loadFixture('astronaut.jpg');
+  const dets = faces(await engine.detect(original, options)).map((d) => ({ ...d, trackId: 7 }));
+  const a = await synthesizeFaces(copy(original), dets, options, { salt: 's' });
+  const b = await synthesizeFaces(copy(original), dets, options, { salt: 's' });
+  assert.deepEqual(a.outcomes, b.outcomes);
+  for (const outcome of a.outcomes)
+    if (outcome.kind === 'replaced') assert.ok(outcome.similarity < SYN_LIMITS.matchSimilarity);
+  const ctx = await getSynContext();
+  assert.ok(
+    ctx.bank.donors.every((d) => d.members >= 5),
+    'every donor averages 5+ people',
+  );
+});
+
+test('a face too small for a mesh is blurred, not left as is', async () => {
+  const big = await loadFixture('astronaut.jpg');
+  const { data, info } = await sharp(Buffer.from(big.data), {
+    raw: { width: big.width, height: big.height, channels: 3 },
+  })
+    .resize(160)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const small = { data: new Uint8Array(data), width: info.width, height: info.height };
+  const det: Detection = {
+    cls: 'face',
+    score: 0.9,
+    box: { x1: 178 * 0.3125, y1: 66 * 0.3125, x2: 270 * 0.3125, y2: 176 * 0.3125 },
+  };
+  const out = copy(small);
+  const sut = await synthesizeFaces(out, [det], options);
+  assert.deepEqual(sut.outcomes, [{ kind: 'blurred', reason: 'small' }]);
+  assert.ok(innerDifference(small, out, det.box) > 3, 'the small face was blurred');
+});
