@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { buildApi } from './api/build-api.ts';
+import { RedisRateLimiter } from './api/plugins/redis-rate-limiter.store.ts';
 import type { VeilConfig } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { createQueue } from './queue/create-queue.ts';
@@ -63,7 +64,18 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
     let demoKey: string | undefined;
     if (config.role !== 'worker') {
       demoKey = (await services.keys.ensureDemoKey(config.demoCredits)) ?? undefined;
-      const api = await buildApi({ config, services, log });
+      // With Redis, every api process shares one delete_job count per key.
+      let deleteLimiter: RedisRateLimiter | undefined;
+      if (config.redisUrl) {
+        const limiter = new RedisRateLimiter(
+          config.redisUrl,
+          config.deleteRatePerMinute,
+          `${config.redisPrefix}:rate:delete`,
+        );
+        stops.push(() => limiter.close());
+        deleteLimiter = limiter;
+      }
+      const api = await buildApi({ config, services, log, deleteLimiter });
       stops.push(() => api.close());
       await api.listen({ port: config.port, host: config.host });
       const address = api.server.address();
