@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { buildApi } from './api/build-api.ts';
-import { RedisRateLimiter } from './api/plugins/redis-rate-limiter.store.ts';
+import { RedisRateLimiter } from './api/plugins/redis-rate-limiter.adapter.ts';
 import type { VeilConfig } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { createQueue } from './queue/create-queue.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisRateLimiter } from '../../../src/api/plugins/redis-rate-limiter.store.ts';
+import { RedisRateLimiter } from '../../../src/api/plugins/redis-rate-limiter.adapter.ts';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
