@@ -1,12 +1,13 @@
 /**
  * Picks the blob storage adapter from configuration: embedded Azurite when no Azure
- * connection string is set, else the Azure account it names.
+ * connection string is set (started by the `all`/`api` roles; a `worker` joins the one on
+ * `config.azuritePort`), else the Azure account it names.
  */
 import path from 'node:path';
 import type { VeilConfig } from '../config.ts';
 import type { BlobStore } from './index.ts';
 import { AzureBlobStore } from './azure-blob.store.ts';
-import { startAzurite } from './azurite.runtime.ts';
+import { AZURITE_ACCOUNT, azuriteConnectionString, startAzurite } from './azurite.runtime.ts';
 
 export interface BlobStoreHandle {
   store: BlobStore;
@@ -20,6 +21,13 @@ export async function createBlobStore(config: VeilConfig): Promise<BlobStoreHand
     const store = new AzureBlobStore(config.azureConnectionString, config.container);
     await store.ensureReady();
     const endpoint = /BlobEndpoint=([^;]+)/.exec(config.azureConnectionString)?.[1] ?? 'azure';
+    return { store, endpoint, stop: () => store.close() };
+  }
+  if (config.role === 'worker') {
+    // The API process owns the embedded emulator; a worker on the same machine joins it.
+    const endpoint = `http://127.0.0.1:${config.azuritePort}/${AZURITE_ACCOUNT}`;
+    const store = new AzureBlobStore(azuriteConnectionString(endpoint), config.container);
+    await store.ensureReady();
     return { store, endpoint, stop: () => store.close() };
   }
   const azurite = await startAzurite({

@@ -12,7 +12,6 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { startVeil, type VeilHandle } from '../../src/app.ts';
 import type { UploadSessionResponse } from '../../src/services/types.ts';
-import { azuriteConnectionString } from '../../src/storage/azurite.runtime.ts';
 import { fixturePath } from '../fixtures/images/fixtures.ts';
 import { startE2E, type E2E } from './e2e-harness.ts';
 
@@ -25,13 +24,10 @@ describe('approval race, with API and worker in separate roles', () => {
 
   before(async () => {
     e = await startE2E({ role: 'api' });
-    // A worker-only Veil on the same database and blob account, as on a second machine.
+    // A worker-only Veil on the same data dir, as `veil serve --role worker` beside
+    // `veil serve --role api`: it joins the API's embedded Azurite on its port.
     worker = await startVeil(
-      {
-        ...e.config,
-        role: 'worker',
-        azureConnectionString: azuriteConnectionString(e.veil.blobEndpoint),
-      },
+      { ...e.config, role: 'worker', azuritePort: Number(new URL(e.veil.blobEndpoint).port) },
       { log: pino({ level: 'silent' }), stopGraceMs: 1000 },
     );
   });

@@ -65,3 +65,20 @@ it('lets browsers upload to the embedded emulator (CORS preflight)', async () =>
     await handle.stop();
   }
 });
+
+it('lets a worker-role process join the embedded Azurite of the API process', async () => {
+  const api = await createBlobStore(loadConfig({}, { dataDir, azuritePort: 0, role: 'api' }));
+  try {
+    await api.store.put('shared/x', Buffer.from('from the api'));
+    const port = Number(new URL(api.endpoint).port);
+    const worker = await createBlobStore(
+      loadConfig({}, { dataDir, azuritePort: port, role: 'worker' }),
+    );
+    assert.equal(worker.endpoint, api.endpoint);
+    assert.deepEqual(await worker.store.list('shared/'), ['shared/x']);
+    await worker.stop();
+    await api.store.ping(); // the worker leaves the API's emulator running
+  } finally {
+    await api.stop();
+  }
+});
