@@ -85,6 +85,15 @@ describe('veil remote', () => {
       await readFile(path.join(dir, written)),
     );
 
+    const upOnly = await veilCli(
+      ['remote', 'anonymize', 'astronaut.jpg', '--no-approve'],
+      env,
+      dir,
+    );
+    assert.equal(upOnly.code, 0, upOnly.stderr);
+    const waiting = /job (\S+) uploaded, not approved/.exec(upOnly.stdout)![1];
+    assert.equal((await e.waitFor(waiting, [2])).job_total_credit_cost, 1, 'costed, not approved');
+
     const del = await veilCli(['remote', 'delete', jobId], env, dir);
     assert.equal(del.code, 0, del.stderr);
     const gone = await veilCli(['remote', 'status', jobId], env, dir);
