@@ -23,7 +23,7 @@ export const SAME_PERSON_DISTANCE = 0.6;
 /** Where the recogniser found the face and who it says it is. */
 export interface FaceRef {
   descriptor: Float32Array;
-  /** Landmark-aligned crop box the descriptor was computed on. */
+  /** Face box the descriptor was computed on: face-api's own dlib-style landmark alignment. */
   aligned: faceapi.Rect;
   score: number;
 }
@@ -77,7 +77,7 @@ export class IdentityModel {
       if (!best) return null;
       return {
         descriptor: best.descriptor,
-        aligned: best.landmarks.align(),
+        aligned: best.landmarks.align(null, { useDlibAlignment: true }),
         score: best.detection.score,
       };
     } finally {
