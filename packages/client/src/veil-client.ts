@@ -157,7 +157,9 @@ export class VeilClient {
     const res = await this.call('GET', `/get_job_result/${jobId}`, 'get_job_result', {
       idempotent: true,
     });
-    return res.body as JobReport;
+    const report = res.body as JobReport;
+    // Other Syntonym servers may leave out tasks before a job is processed.
+    return { ...report, tasks: report.tasks ?? [] };
   }
 
   async deleteJob(jobId: string): Promise<void> {
