@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: video speed of Veil against the floor (a plain ffmpeg decode + encode with
  * the same encoder settings), on generated 720p and 1080p clips with real faces moving over a
- * generated background, all measured in one run; then peak RSS for a 10 s and a 60 s clip.
+ * panned street photo with light camera-like noise (--pattern: ffmpeg's test pattern instead),
+ * all measured in one run; then peak RSS for a 10 s and a 60 s clip.
  *
  * Wall-clock fps with ratios, and CPU time per frame (process, threads and ffmpeg children)
  * with ratios, which machines shared with other work disturb far less.
  *
  * Options: --seconds N (clip length, default 4), --repeat N (runs, best kept, default 2),
- * --no-rss (skip the memory part), --detect-side N (default 960),
+ * --no-rss / --no-speed (skip the memory / speed part), --detect-side N (default 960),
  * --detect-every N (detection stride, default 2), --rss-child <clip> (internal).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import { ffmpegPaths } from '../src/media/ffmpeg.runtime.ts';
 import { videoCodecArgs } from '../src/media/video/ffmpeg-args.ts';
 import { createVideoAnonymizer } from '../src/media/video/video.pipeline.ts';
 import {
+  STREET_PHOTO,
   faceCrops,
   synthClip,
   type FaceCrop,
@@ -106,6 +108,7 @@ async function speed(dir: string, engine: Engine) {
       frames,
       audio: true,
       objects: faces(crops, width, height),
+      background: argv.includes('--pattern') ? undefined : STREET_PHOTO,
     });
     const out = path.join(dir, `out-${height}.mp4`);
     // Alternate the runs so load from other processes hits each alike; keep the best of two.
@@ -177,9 +180,11 @@ async function main() {
     console.log(
       `Video bench (${FPS} fps clips, H.264 ${videoCodecArgs('mp4').join(' ')}, audio copied)`,
     );
-    const engine = await createEngine();
-    await speed(dir, engine);
-    await engine.close();
+    if (!argv.includes('--no-speed')) {
+      const engine = await createEngine();
+      await speed(dir, engine);
+      await engine.close();
+    }
     if (!argv.includes('--no-rss')) {
       const crops = await faceCrops(dir, 2, 100);
       const mb: number[] = [];

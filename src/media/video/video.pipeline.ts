@@ -7,7 +7,7 @@
  */
 import { createEngine, type Engine } from '../../engine/index.ts';
 import { coverShape, renderDetection, renderParams } from '../../engine/render/index.ts';
-import { shapeRegion } from '../../engine/render/mask.geometry.ts';
+import { rasterizeMask, shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type {
   AnonymizeOptions,
@@ -19,7 +19,7 @@ import type {
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
 import { scaleDetections } from './detection-frame.ts';
-import { reducedRgb, renderOnYuv, type YuvFrame } from './yuv.frame.ts';
+import { reducedRgb, renderOnYuv, type ReducedRendering, type YuvFrame } from './yuv.frame.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
 import { probeVideoStreams } from './video.probe.ts';
 import { decodeFrames, openVideoWriter } from './video.pipes.ts';
@@ -39,6 +39,8 @@ export interface VideoPipelineSettings {
   weakFactor?: number;
   /** Tracking off: every detection drawn only on its own frame (evaluation baseline). */
   noTracking?: boolean;
+  /** Render every object at full resolution (default: big ones at 1/2 or 1/4, see yuv.frame). */
+  fullResolutionRender?: boolean;
   encoder?: EncoderSettings;
 }
 
@@ -122,6 +124,16 @@ async function anonymize(
     const g = renderDetection(rgb, d, options.style, options.maskBlur);
     return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
   };
+  const reduced: ReducedRendering | undefined =
+    s.fullResolutionRender || options.model === 'syn'
+      ? undefined
+      : {
+          minSide: 48,
+          coverage: (d, r) => {
+            const region = { x: r.x1, y: r.y1, w: r.x2 - r.x1, h: r.y2 - r.y1 };
+            return rasterizeMask(coverShape(d, options.maskBlur), renderParams(d).feather, region);
+          },
+        };
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; result: Promise<Detection[]> }> = [];
   const perFrame: AnonymizeFileResult['detections'] = [];
@@ -153,7 +165,7 @@ async function anonymize(
     while (buffer.length > 0 && buffer[0].index <= upTo) {
       const p = buffer.shift()!;
       const objects = finalObjects(p.draw, p.frame);
-      if (objects.length > 0) renderOnYuv(p.frame, objects, sourceOf, draw);
+      if (objects.length > 0) renderOnYuv(p.frame, objects, sourceOf, draw, reduced);
       perFrame.push({ frame: p.index, objects });
       await writer.write(p.frame);
       written++;

@@ -94,6 +94,11 @@ export interface ClipSpec {
   audio?: boolean;
   /** Encoder arguments (default H.264 veryfast, or VP9 for .webm; AAC/Opus audio). */
   codecArgs?: string[];
+  /**
+   * A photo (path) as background instead of ffmpeg's test pattern: scaled to 1.25x the frame,
+   * panned slowly, with light temporal noise like a camera's. Default: test pattern.
+   */
+  background?: string;
   /** Audio encoder arguments (default AAC, Opus for .webm). */
   audioArgs?: string[];
   /** Display rotation tag written on the stream (mp4/mov), clockwise degrees. */
@@ -106,16 +111,21 @@ const within = (n: string, ranges: Array<[number, number]> = []) =>
 /** Renders a clip with ffmpeg. */
 export function synthClip(spec: ClipSpec): void {
   const objects = spec.objects ?? [];
-  const inputs = [
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
-  ];
+  const inputs = spec.background
+    ? ['-loop', '1', '-framerate', spec.fps, '-i', spec.background]
+    : ['-f', 'lavfi', '-i', `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`];
   for (const o of objects) inputs.push('-loop', '1', '-framerate', spec.fps, '-i', o.crop.file);
   if (spec.audio) inputs.push('-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=48000');
   const graph: string[] = [];
   let base = '0:v';
+  if (spec.background) {
+    const [w, h] = [Math.round(spec.width * 1.25), Math.round(spec.height * 1.25)];
+    const pan = `x='(iw-${spec.width})/2*(1+sin(n/40))':y='(ih-${spec.height})/2'`;
+    graph.push(
+      `[0:v]scale=${w}:${h}:force_original_aspect_ratio=increase,crop=${spec.width}:${spec.height}:${pan},noise=alls=4:allf=t,format=yuv420p[bg]`,
+    );
+    base = 'bg';
+  }
   objects.forEach((o, i) => {
     const k = i + 1;
     const x = `${o.x0}+${o.vx}*n`;
@@ -176,6 +186,9 @@ export function synthClip(spec: ClipSpec): void {
     execFileSync('mv', [tmp, spec.output]);
   }
 }
+
+/** A real street photo with few faces, for backgrounds (evaluation data, not shipped). */
+export const STREET_PHOTO = path.join(FACES_DIR, 'mask-wearing-34.jpg');
 
 export function fpsOf(fraction: string): number {
   const [n, d] = fraction.split('/').map(Number);

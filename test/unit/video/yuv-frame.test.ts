@@ -90,3 +90,48 @@ test('rendering touches only the neighbourhood of each detection, in its own coo
   assert.equal(frame.data[95 + 50 * 200], 120, 'read but not changed: untouched');
   assert.equal(frame.data[10 + 10 * 200], 120, 'far away untouched');
 });
+
+test('big objects render at reduced resolution: covered pixels take the rendered value, others stay exact', () => {
+  const frame = solid(400, 300, 120, 128, 128);
+  // A gradient so any unwanted resampling outside the coverage would show.
+  for (let i = 0; i < 400 * 300; i++) frame.data[i] = 40 + (i % 400) / 4;
+  const before = Uint8Array.from(frame.data);
+  const det: Detection = { cls: 'face', score: 1, box: { x1: 100, y1: 100, x2: 300, y2: 260 } };
+  const sizes: number[] = [];
+  renderOnYuv(
+    frame,
+    [det],
+    (d) => ({ x1: d.box.x1 - 40, y1: d.box.y1 - 40, x2: d.box.x2 + 40, y2: d.box.y2 + 40 }),
+    (rgb) => {
+      sizes.push(rgb.width);
+      rgb.data.fill(200);
+      return undefined;
+    },
+    {
+      minSide: 48,
+      // Covered: the detection box (local coordinates of the reduced image).
+      coverage: (d, r) => {
+        const w = r.x2 - r.x1;
+        const m = new Float32Array(w * (r.y2 - r.y1));
+        for (let j = 0; j < r.y2 - r.y1; j++) {
+          for (let i = 0; i < w; i++) {
+            const inside = i >= d.box.x1 && i < d.box.x2 && j >= d.box.y1 && j < d.box.y2;
+            m[j * w + i] = inside ? 1 : 0;
+          }
+        }
+        return m;
+      },
+    },
+  );
+  assert.deepEqual(sizes, [140], 'rendered at 1/2 (280 px region, 160 px object)');
+  const at = (x: number, y: number) => frame.data[y * 400 + x];
+  assert.ok(Math.abs(at(200, 180) - 187) <= 2, `covered luma ${at(200, 180)}`); // RGB 200 grey
+  for (const [x, y] of [
+    [10, 10],
+    [70, 180],
+    [330, 180],
+    [200, 290],
+  ]) {
+    assert.equal(at(x, y), before[y * 400 + x], `untouched at ${x},${y}`);
+  }
+});
