@@ -3,8 +3,11 @@
  * and the worker, and stops them in reverse order. The only place that wires adapters.
  */
 import { mkdir } from 'node:fs/promises';
+import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { buildApi } from './api/build-api.ts';
+import { createMetrics } from './api/metrics.ts';
+import { registerOps } from './api/routes/ops/index.ts';
 import { RedisRateLimiter } from './api/plugins/redis-rate-limiter.adapter.ts';
 import type { VeilConfig } from './config.ts';
 import { openDatabase } from './db/index.ts';
@@ -24,7 +27,7 @@ export interface VeilHandle {
 
 export interface StartOptions {
   log?: Logger;
-  /** How long running jobs may finish on stop before they are aborted (default 10 s). */
+  /** How long running jobs may finish on stop before they are aborted (default config.shutdownGraceMs). */
   stopGraceMs?: number;
   /** First webhook retry delay (tests shorten it). */
   webhookBackoffMs?: number;
@@ -50,7 +53,14 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
     const db = await openDatabase(config);
     stops.push(() => db.close());
     const queue = createQueue(config, db, { log, leaseMs: opts.queueLeaseMs });
-    stops.push(() => queue.close(opts.stopGraceMs ?? 10_000));
+    const graceMs = opts.stopGraceMs ?? config.shutdownGraceMs;
+    stops.push(() => queue.close(graceMs));
+    // Counts this process's queue work too, so it wraps the queue before the worker uses it.
+    const metrics =
+      config.metrics && config.role !== 'worker'
+        ? createMetrics({ db: db.kysely, queue })
+        : undefined;
+    if (metrics) metrics.instrumentQueue(queue);
     const services = createServices({
       config,
       db,
@@ -77,6 +87,14 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
       }
       const api = await buildApi({ config, services, log, deleteLimiter });
       stops.push(() => api.close());
+      registerOps(api, {
+        metrics,
+        checks: {
+          database: () => sql`select 1`.execute(db.kysely),
+          queue: () => queue.stats(),
+          blobStorage: () => blobs.store.ping(),
+        },
+      });
       await api.listen({ port: config.port, host: config.host });
       const address = api.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -95,7 +113,7 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
         log,
         housekeepingMs: opts.housekeepingMs,
       });
-      stops.push(() => worker.stop(opts.stopGraceMs ?? 10_000));
+      stops.push(() => worker.stop(graceMs));
     }
     log.info(
       {

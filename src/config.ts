@@ -60,6 +60,14 @@ export interface VeilConfig {
   ffprobePath?: string;
   /** pino level (LOG_LEVEL, default info). */
   logLevel: string;
+  /** Delete a job's inputs as soon as it ends, kept only for privacy's sake (VEIL_DELETE_INPUTS, default true). */
+  deleteInputs: boolean;
+  /** Hours a finished job's outputs are kept before housekeeping deletes them (VEIL_RETENTION_HOURS, default 168 = 7 days). */
+  retentionHours: number;
+  /** Serve Prometheus metrics at GET /metrics (VEIL_METRICS, default false). */
+  metrics: boolean;
+  /** How long running work may finish on SIGTERM before it is handed back (VEIL_SHUTDOWN_GRACE_MS, default 10000). */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -151,6 +159,10 @@ export function loadConfig(
     ffmpegPath: env.VEIL_FFMPEG || undefined,
     ffprobePath: env.VEIL_FFPROBE || undefined,
     logLevel: env.LOG_LEVEL || 'info',
+    deleteInputs: bool(env, 'VEIL_DELETE_INPUTS', true),
+    retentionHours: num(env, 'VEIL_RETENTION_HOURS', 168),
+    metrics: bool(env, 'VEIL_METRICS', false),
+    shutdownGraceMs: int(env, 'VEIL_SHUTDOWN_GRACE_MS', 10_000),
   };
   if (config.port > 65535) throw new ConfigError('PORT must be <= 65535');
   return { ...config, ...overrides };
