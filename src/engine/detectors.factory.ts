@@ -2,25 +2,32 @@
 import { YunetFaceDetector } from './face.detector.ts';
 import type { FrameDetectors } from './frame.detector.ts';
 import { detectFrame } from './frame.detector.ts';
-import { modelPath } from './models.ts';
+import {
+  modelPath,
+  npmModelPath,
+  resolveModels,
+  type FaceModelChoice,
+  type PlateModelChoice,
+} from './models.ts';
 import { openSession } from './onnx.runtime.ts';
 import { PlateDetector, PlateEnsembleDetector } from './plate.detector.ts';
 import type { RegionDetector } from './region.detector.ts';
-import { RetinaFaceDetector, retinafaceModelPath } from './retinaface.detector.ts';
+import { RetinaFaceDetector, retinafaceModelBytes } from './retinaface.detector.ts';
+import { TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
 
-export type FaceModel = 'yunet' | 'retinaface';
-export type PlateModel = '640' | '320' | 'both';
+/** Face model asked for: 'auto' (default) is YuNet when its weights are found, else RetinaFace. */
+export type FaceModel = FaceModelChoice;
+/**
+ * Plate model asked for: 'auto' (default) is HyperLPR3 ('both', or the one model found), else
+ * 'text' (the PP-OCR text detector grown into plates); 'hyperlpr' forces HyperLPR3.
+ */
+export type PlateModel = PlateModelChoice;
 
 export interface DetectorSettings {
   /** Intra-op threads per model session (default 1). */
   threads?: number;
-  /** Face model (default 'yunet'; 'retinaface' has research-only weights). */
   faceModel?: FaceModel;
-  /**
-   * Plate model (default 'both': the 640 and 320 models merged, best recall measured; '640'
-   * or '320' alone are faster, the 320 weaker on small plates in large frames).
-   */
   plateModel?: PlateModel;
 }
 
@@ -28,9 +35,10 @@ export async function openDetectors(
   settings: DetectorSettings = {},
 ): Promise<Required<FrameDetectors>> {
   const threads = settings.threads ?? 1;
+  const chosen = resolveModels(settings.faceModel, settings.plateModel);
   let face: RegionDetector;
-  if (settings.faceModel === 'retinaface') {
-    face = new RetinaFaceDetector(await openSession(retinafaceModelPath(), { threads }));
+  if (chosen.face === 'retinaface') {
+    face = new RetinaFaceDetector(await openSession(retinafaceModelBytes(), { threads }));
   } else {
     face = new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }));
   }
@@ -40,9 +48,11 @@ export async function openDetectors(
       side,
     );
   let plate: RegionDetector;
-  if ((settings.plateModel ?? 'both') === 'both')
+  if (chosen.plate === 'text') {
+    plate = new TextPlateDetector(await openSession(npmModelPath('textDet'), { threads }));
+  } else if (chosen.plate === 'both') {
     plate = new PlateEnsembleDetector([await open(640), await open(320)]);
-  else plate = await open(settings.plateModel === '320' ? 320 : 640);
+  } else plate = await open(chosen.plate === '320' ? 320 : 640);
   return { face, plate };
 }
 

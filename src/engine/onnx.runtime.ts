@@ -22,12 +22,12 @@ export interface SessionOptions {
   threads?: number;
 }
 
-/** Open an ONNX model on the CPU execution provider. */
+/** Open an ONNX model (a file, or model bytes edited in memory) on the CPU execution provider. */
 export async function openSession(
-  modelPath: string,
+  model: string | Uint8Array,
   options: SessionOptions = {},
 ): Promise<ModelSession> {
-  const session = await ort.InferenceSession.create(modelPath, {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     intraOpNumThreads: Math.max(1, options.threads ?? 1),
     interOpNumThreads: 1,
@@ -35,7 +35,11 @@ export async function openSession(
     executionMode: 'sequential',
     // Spinning threads steal the core that ffmpeg and the other worker need.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  };
+  const session =
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model, sessionOptions)
+      : await ort.InferenceSession.create(model, sessionOptions);
   const inputName = session.inputNames[0];
   return {
     inputNames: session.inputNames,

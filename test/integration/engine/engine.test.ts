@@ -9,18 +9,14 @@ import { promisify } from 'node:util';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
 import { detectFrame } from '../../../src/engine/frame.detector.ts';
 import { createEngine, type Engine } from '../../../src/engine/index.ts';
-import { hasModel } from '../../../src/engine/models.ts';
 import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
 import { hasFixture, loadFixture } from '../../fixtures/images/fixtures.ts';
 
-const modelsMissing =
-  !hasModel('yunet') || !hasModel('plate640')
-    ? 'model weights not found (models/README.md)'
-    : false;
+// No skip: without the preferred weights the engine runs the npm-shipped fallbacks.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const options = { ...defaultAnonymizeOptions };
 
-describe('engine', { skip: modelsMissing }, () => {
+describe('engine', () => {
   let sut: Engine;
   before(async () => {
     sut = await createEngine({ workers: 2 });
@@ -85,7 +81,7 @@ describe('engine', { skip: modelsMissing }, () => {
   });
 
   it('refuses work after close', async () => {
-    const engine = await createEngine({ plateModel: '320' });
+    const engine = await createEngine({ workers: 1 });
     await engine.close();
     await assert.rejects(engine.detect(await loadFixture('astronaut.jpg'), options), /closed/);
   });

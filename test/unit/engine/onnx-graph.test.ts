@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  concat,
+  encodeVarint,
+  graphInputs,
+  lengthField,
+  readFields,
+  withSymbolicDims,
+} from '../../../src/engine/onnx-graph.ts';
+
+const utf8 = new TextEncoder();
+const varintField = (no: number, v: number): Uint8Array =>
+  concat([encodeVarint(no * 8), encodeVarint(v)]);
+
+/** ValueInfoProto { name, type { tensor_type { elem_type 1, shape { dim... } } } } */
+function valueInfo(name: string, dims: number[]): Uint8Array {
+  const shape = concat(dims.map((d) => lengthField(1, varintField(1, d))));
+  const tensor = concat([varintField(1, 1), lengthField(2, shape)]);
+  return concat([lengthField(1, utf8.encode(name)), lengthField(2, lengthField(1, tensor))]);
+}
+
+/** A ModelProto with ir_version, a graph holding a node-like blob, inputs, outputs, value_info. */
+function model(): Uint8Array {
+  const graph = concat([
+    lengthField(1, utf8.encode('opaque node bytes \u0000\u00ff')),
+    lengthField(11, valueInfo('data', [1, 3, 640, 640])),
+    lengthField(11, valueInfo('conv_weight', [8, 3, 3, 3])),
+    lengthField(12, valueInfo('score', [1, 4, 20, 20])),
+    lengthField(13, valueInfo('hidden', [1, 8, 320, 320])),
+  ]);
+  return concat([varintField(1, 7), lengthField(7, graph), lengthField(8, utf8.encode('opset'))]);
+}
+
+describe('protobuf wire helpers', () => {
+  const cases: Array<[number, number[]]> = [
+    [0, [0]],
+    [1, [1]],
+    [127, [127]],
+    [128, [0x80, 0x01]],
+    [300, [0xac, 0x02]],
+    [2 ** 40, [0x80, 0x80, 0x80, 0x80, 0x80, 0x20]],
+  ];
+  for (const [value, bytes] of cases) {
+    it(`varint ${value}`, () => {
+      assert.deepEqual([...encodeVarint(value)], bytes);
+      const [f] = readFields(concat([encodeVarint(8), encodeVarint(value)]));
+      assert.equal(f.varint, value);
+    });
+  }
+
+  it('rejects truncated messages and unsupported wire types', () => {
+    assert.throws(() => readFields(Uint8Array.from([0x0a, 0x05, 0x01])), RangeError);
+    assert.throws(() => readFields(Uint8Array.from([0x0b])), RangeError);
+    assert.throws(() => readFields(Uint8Array.from([0x08, 0x80])), RangeError);
+  });
+});
+
+describe('withSymbolicDims', () => {
+  it('makes H and W of the named input and of every output symbolic, keeps the rest', () => {
+    const out = withSymbolicDims(model(), { inputs: ['data'] });
+    assert.deepEqual(graphInputs(out), [
+      { name: 'data', dims: [1, 3, 'data_2', 'data_3'] },
+      { name: 'conv_weight', dims: [8, 3, 3, 3] },
+    ]);
+    const fields = readFields(out);
+    assert.deepEqual(
+      fields.map((f) => f.no),
+      [1, 7, 8],
+    );
+    const graph = readFields(fields[1].data!);
+    // value_info (13) dropped, node bytes untouched, output dims symbolic.
+    assert.deepEqual(
+      graph.map((f) => f.no),
+      [1, 11, 11, 12],
+    );
+    assert.deepEqual(graph[0].raw, readFields(readFields(model())[1].data!)[0].raw);
+    const outputAsInput = withSymbolicDims(
+      concat([lengthField(7, lengthField(11, graph[3].data!))]),
+      { inputs: ['score'], axes: [] },
+    );
+    assert.deepEqual(graphInputs(outputAsInput)[0].dims, [1, 4, 'score_2', 'score_3']);
+  });
+
+  it('honours the axes asked for', () => {
+    const out = withSymbolicDims(model(), { inputs: ['data'], axes: [0] });
+    assert.deepEqual(graphInputs(out)[0].dims, ['data_0', 3, 640, 640]);
+  });
+
+  it('throws when an input is missing', () => {
+    assert.throws(() => withSymbolicDims(model(), { inputs: ['image'] }), /not all found/);
+  });
+});
