@@ -234,6 +234,12 @@ console.log(
     )
   ).toFixed(1)}%)`,
 );
+for (const r of rows.filter(
+  (x) => x.resOut >= resMatch || fa(x.faceapiOrig, x.faceapiOut) < SAME_PERSON_DISTANCE,
+))
+  console.log(
+    `  matched: ${r.id} ${r.outcome.kind} faceres ${r.resOut.toFixed(2)} face-api ${fa(r.faceapiOrig, r.faceapiOut).toFixed(3)}`,
+  );
 console.log(
   `still a face: detected at the same place (IoU >= 0.5): ${pct(rows.filter((r) => r.detected).length)}; replaced only: ${pct(replaced.filter((r) => r.detected).length, replaced.length)}`,
 );

@@ -19,8 +19,13 @@ export const SYN_LIMITS = {
   minFace: 40,
   /** Beyond this yaw (radians, ~40 degrees) hidden triangles break the render: blur. */
   maxYaw: 0.7,
-  /** `faceres` similarity at or above which output and original count as one person. */
+  /** `faceres` similarity at or above which two faces count as one person (reported level). */
   matchSimilarity: 0.45,
+  /**
+   * What the fail-safe demands: the output's similarity must stay below this. The margin
+   * covers the recogniser's wobble with crop geometry (an attacker crops as they like).
+   */
+  passSimilarity: 0.4,
   /** Side of the square crop Human analyses (px). */
   cropSide: 256,
   /** face-api distance the output must reach (its same-person threshold 0.6, plus a margin). */
@@ -33,7 +38,7 @@ export type SynOutcome =
   | {
       kind: 'replaced';
       donor: string;
-      /** faceres similarity to the original (below `matchSimilarity`). */
+      /** faceres similarity to the original (below `passSimilarity`). */
       similarity: number;
       /** face-api distance to the original (above `faceApiDistance`); null if it saw no face. */
       faceApiDistance: number | null;
@@ -162,7 +167,7 @@ export async function synthesizeFace(
     const faceApiDistance =
       ctx.judge && faceApiRef ? await ctx.judge.distanceAt(after.crop.image, faceApiRef) : null;
     if (
-      similarity < SYN_LIMITS.matchSimilarity &&
+      similarity < SYN_LIMITS.passSimilarity &&
       (faceApiDistance === null || faceApiDistance >= SYN_LIMITS.faceApiDistance)
     )
       return {
