@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { buildApi } from './api/build-api.ts';
+import { privateLogger } from './api/log-privacy.ts';
 import { createMetrics } from './api/metrics.ts';
 import { registerOps } from './api/routes/ops/index.ts';
 import { RedisRateLimiter } from './api/plugins/redis-rate-limiter.adapter.ts';
@@ -38,7 +39,8 @@ export interface StartOptions {
 }
 
 export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Promise<VeilHandle> {
-  const log = opts.log ?? pino({ level: config.logLevel });
+  // Every line Veil writes goes through the privacy filter (keys, SAS signatures, secrets).
+  const log = privateLogger(opts.log ?? pino({ level: config.logLevel }));
   // Stops run last-in first-out; a failed start undoes what it began.
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {

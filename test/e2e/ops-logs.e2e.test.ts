@@ -1,0 +1,132 @@
+/**
+ * Privacy of logs: a full flow (upload session, SAS upload, webhook, approval, processing,
+ * download) with every log line captured at debug level; no line may carry the API key, a
+ * SAS signature, the webhook secret or file content, and job lines carry the job id.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { AnonymousCredential, BlockBlobClient } from '@azure/storage-blob';
+import { pino } from 'pino';
+import { startVeil } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/index.ts';
+import type { JobReport, UploadSessionResponse } from '../../src/services/types.ts';
+import { fixturePath } from '../fixtures/images/fixtures.ts';
+import { startHookServer } from './e2e-harness.ts';
+
+test('logs of a whole job hold no key, SAS signature, webhook secret or file bytes', async () => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'veil-logs-'));
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = loadConfig(
+    {},
+    {
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      azuritePort: 0,
+      uploadPollMs: 100,
+      webhookAllowPrivate: true,
+    },
+  );
+  const veil = await startVeil(config, { log: pino({ level: 'debug' }, sink), stopGraceMs: 1000 });
+  const hooks = await startHookServer();
+  try {
+    const key = veil.demoKey!;
+    const api = (route: string, init: RequestInit = {}) =>
+      fetch(`${veil.url}${route}`, {
+        ...init,
+        headers: {
+          access_token: key,
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+        },
+      });
+    const photo = await readFile(fixturePath('astronaut.jpg')!);
+    const res = await api('/create_upload_session', {
+      method: 'POST',
+      body: JSON.stringify({
+        file_name: 'astronaut.jpg',
+        file_size: photo.length,
+        content_type: 'image/jpeg',
+        model: 'blur',
+        model_config: { blur_face: true, enable_lp: true },
+      }),
+    });
+    assert.equal(res.status, 200);
+    const session = (await res.json()) as UploadSessionResponse;
+    const jobId = session.job_id;
+    const cb = encodeURIComponent(hooks.url);
+    const sub = await api(`/notify_on_job_status?job_id=${jobId}&callback_url=${cb}`, {
+      method: 'POST',
+    });
+    assert.equal(sub.status, 200);
+    // A wrong key is logged as a failed request: its value must not be either.
+    const wrongKey = 'wrong-key-0123456789abcdef';
+    assert.equal(
+      (await fetch(`${veil.url}/credits`, { headers: { access_token: wrongKey } })).status,
+      401,
+    );
+
+    await new BlockBlobClient(session.session_uri, new AnonymousCredential()).uploadData(photo);
+    await hooks.next((h) => h.report.job_id === jobId && h.report.job_status === 2);
+    assert.equal((await api(`/approve_job/${jobId}`, { method: 'POST' })).status, 200);
+    const done = await hooks.next((h) => h.report.job_id === jobId && h.report.job_status >= 5);
+    assert.equal(done.report.job_status, 5, done.report.job_status_description);
+    const report = (await (await api(`/get_job_result/${jobId}`)).json()) as JobReport;
+    const link = report.tasks[0]?.download_link;
+    assert.ok(link, 'a download link');
+    assert.equal((await fetch(link)).status, 200);
+
+    const db = await openDatabase(config);
+    const { webhook_secret: secret } = await db.kysely
+      .selectFrom('api_keys')
+      .select('webhook_secret')
+      .executeTakeFirstOrThrow();
+    await db.close();
+    const sigs = [session.session_uri, link].map((u) => new URL(u).searchParams.get('sig')!);
+
+    const log = lines.join('\n');
+    assert.ok(lines.length >= 8, `captured ${lines.length} lines:\n${log}`);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(
+      parsed.some((l) => l.reqId && l.msg === 'request'),
+      'request lines carry a request id',
+    );
+    const jobLines = parsed.filter((l) => JSON.stringify(l).includes(jobId));
+    assert.ok(jobLines.length >= 2, 'the job is logged');
+    for (const line of parsed.filter((l) =>
+      /job (processed|failed)|upload inspected/.test(String(l.msg)),
+    )) {
+      assert.equal(line.jobId, jobId, `job line "${line.msg}" names its job`);
+    }
+    for (const [what, secretValue] of [
+      ['API key', key],
+      ['wrong API key', wrongKey],
+      ['webhook secret', secret],
+      ['upload SAS signature', sigs[0]!],
+      ['download SAS signature', sigs[1]!],
+      ['file bytes', photo.subarray(200, 232).toString('base64')],
+    ] as const) {
+      assert.ok(secretValue.length >= 16, `${what} is long enough to grep`);
+      assert.equal(log.includes(secretValue), false, `${what} found in the logs`);
+      assert.equal(
+        log.includes(encodeURIComponent(secretValue)),
+        false,
+        `${what} (encoded) in logs`,
+      );
+    }
+  } finally {
+    await veil.stop();
+    await hooks.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
