@@ -19,10 +19,16 @@ import type {
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
 import { scaleDetections } from './detection-frame.ts';
-import { reducedRgb, renderOnYuv, type ReducedRendering, type YuvFrame } from './yuv.frame.ts';
+import {
+  reducedRgb,
+  renderOnYuv,
+  yuvFrameSize,
+  type ReducedRendering,
+  type YuvFrame,
+} from './yuv.frame.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
 import { probeVideoStreams } from './video.probe.ts';
-import { decodeFrames, openVideoWriter } from './video.pipes.ts';
+import { decodeFrames, FramePool, openVideoWriter } from './video.pipes.ts';
 
 export interface VideoPipelineSettings {
   /** Run the detector on every Nth frame; the tracker fills the others (default 2). */
@@ -134,6 +140,7 @@ async function anonymize(
             return rasterizeMask(coverShape(d, options.maskBlur), renderParams(d).feather, region);
           },
         };
+  const pool = new FramePool(yuvFrameSize(info.displayWidth, info.displayHeight));
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; result: Promise<Detection[]> }> = [];
   const perFrame: AnonymizeFileResult['detections'] = [];
@@ -167,7 +174,7 @@ async function anonymize(
       const objects = finalObjects(p.draw, p.frame);
       if (objects.length > 0) renderOnYuv(p.frame, objects, sourceOf, draw, reduced);
       perFrame.push({ frame: p.index, objects });
-      await writer.write(p.frame);
+      await writer.write(p.frame, () => pool.give(p.frame.data));
       written++;
       if (onProgress && (written - lastReport >= total / 100 || written === 1)) {
         lastReport = written;
@@ -178,7 +185,7 @@ async function anonymize(
 
   let index = -1;
   try {
-    for await (const frame of decodeFrames(input, info, signal)) {
+    for await (const frame of decodeFrames(input, info, signal, pool)) {
       if (signal?.aborted) throw new VeilError('CANCELLED');
       index++;
       buffer.push({ index, frame, draw: [] });

@@ -18,12 +18,36 @@ import {
 import type { VideoStreamInfo } from './video.probe.ts';
 import { yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
 
+/**
+ * Frame buffers handed back once written, so a long video does not allocate (and the GC
+ * reclaim) megabytes per frame.
+ */
+export class FramePool {
+  private readonly free: Buffer[] = [];
+
+  constructor(
+    readonly frameSize: number,
+    private readonly max = 32,
+  ) {}
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.frameSize);
+  }
+
+  give(data: Uint8Array): void {
+    if (Buffer.isBuffer(data) && data.length === this.frameSize && this.free.length < this.max) {
+      this.free.push(data);
+    }
+  }
+}
+
 /** Splits a byte stream into frames of `frameSize` bytes; a trailing partial frame is dropped. */
 export async function* splitFrames(
   stream: AsyncIterable<Buffer>,
   frameSize: number,
+  pool: FramePool = new FramePool(frameSize, 0),
 ): AsyncGenerator<Uint8Array> {
-  let frame = Buffer.allocUnsafe(frameSize);
+  let frame = pool.take();
   let filled = 0;
   for await (const chunk of stream) {
     let offset = 0;
@@ -34,7 +58,7 @@ export async function* splitFrames(
       offset += n;
       if (filled === frameSize) {
         yield frame;
-        frame = Buffer.allocUnsafe(frameSize);
+        frame = pool.take();
         filled = 0;
       }
     }
@@ -46,6 +70,7 @@ export async function* decodeFrames(
   input: string,
   info: Pick<VideoStreamInfo, 'displayWidth' | 'displayHeight'>,
   signal?: AbortSignal,
+  pool?: FramePool,
 ): AsyncGenerator<YuvFrame> {
   const { displayWidth: width, displayHeight: height } = info;
   const proc = spawnFfmpeg(decodeArgs({ input }), { role: 'decoder', signal, stdout: 'pipe' });
@@ -54,6 +79,7 @@ export async function* decodeFrames(
     for await (const data of splitFrames(
       proc.child.stdout as Readable,
       yuvFrameSize(width, height),
+      pool,
     )) {
       count++;
       yield { data, width, height };
@@ -75,8 +101,11 @@ export interface VideoWriterOptions {
 }
 
 export interface VideoWriter {
-  /** Resolves once ffmpeg has taken the frame (waits while its pipe is full). */
-  write(frame: YuvFrame): Promise<void>;
+  /**
+   * Resolves once ffmpeg can take more (waits while its pipe is full); `written` is called
+   * when the frame's bytes are no longer needed (its buffer may be reused).
+   */
+  write(frame: YuvFrame, written?: () => void): Promise<void>;
   /** Closes the input and waits for the file to be complete. */
   finish(): Promise<void>;
   /** Kills both processes (on error). */
@@ -121,14 +150,14 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
     });
   }
 
-  const write = async (frame: YuvFrame) => {
+  const write = async (frame: YuvFrame, written?: () => void) => {
     if (frame.width !== o.info.displayWidth || frame.height !== o.info.displayHeight) {
       throw new Error('frame size changed mid-stream');
     }
     const stdin = encoder.child.stdin!;
     if (failure) throw failure;
     if (stdin.destroyed) await failedOrClosed();
-    if (!stdin.write(frame.data)) await drained(stdin);
+    if (!stdin.write(frame.data, () => written?.())) await drained(stdin);
   };
   const drained = (stdin: NodeJS.WritableStream & { destroyed: boolean }) =>
     new Promise<void>((resolve, reject) => {
