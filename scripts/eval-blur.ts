@@ -278,6 +278,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     model: '@vladmandic/face-api 1.7.15 (tfjs WASM)',
+    selection: { tag, minSize, max },
     summary: { ...summary, sweep },
     faces,
   };
