@@ -14,6 +14,7 @@ import type { VeilConfig } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { createQueue } from './queue/create-queue.ts';
 import { createServices } from './services/index.ts';
+import { createRetention } from './services/retention.service.ts';
 import { createBlobStore } from './storage/create-blob-store.ts';
 
 export interface VeilHandle {
@@ -106,6 +107,14 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
     if (config.role !== 'api') {
       // Loaded only here: an api-only process never loads the engine and its models.
       const { startWorker } = await import('./worker/index.ts');
+      // Retention wraps the worker's handlers: inputs go when a job ends, outputs on schedule.
+      createRetention({
+        db: db.kysely,
+        store: blobs.store,
+        lifecycle: services.lifecycle,
+        config,
+        log,
+      }).attachTo(queue);
       const worker = await startWorker({
         config,
         db,

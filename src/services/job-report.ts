@@ -19,7 +19,12 @@ export async function buildReport(
   store: BlobStore,
   config: VeilConfig,
 ): Promise<JobReport> {
-  const expiresAt = new Date(Date.now() + config.downloadTtlSeconds * 1000);
+  // A link never outlives the output: retention deletes it at finished_at + retentionHours.
+  const ttlEnd = Date.now() + config.downloadTtlSeconds * 1000;
+  const outputEnd = job.finished_at
+    ? Date.parse(job.finished_at) + config.retentionHours * 3600_000
+    : Infinity;
+  const expiresAt = new Date(Math.min(ttlEnd, outputEnd));
   const link = (key: string | null, downloadName: string) =>
     key ? store.signedUrl(key, 'read', expiresAt, { downloadName }) : Promise.resolve(null);
   const done = (t: TaskRow) => t.status === 'completed';
