@@ -45,6 +45,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     faceModel: models.face,
     plateModel: models.plate,
   };
+  warnFallbacks(models);
   const pool = await InferencePool.start(opts.workers ?? 1, settings);
   return {
     async detect(frame, options) {
@@ -55,6 +56,22 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     close: () => pool.close(),
     models,
   };
+}
+
+const warned = new Set<string>();
+
+/**
+ * Say once per process, on stderr, when a fallback runs: RetinaFace's weights are for
+ * non-commercial research only, and the text-based plate detector finds more false plates.
+ */
+function warnFallbacks(models: ResolvedModels): void {
+  const lines: string[] = [];
+  if (models.faceFallback) lines.push(`faces: ${models.describe.face}`);
+  if (models.plateFallback) lines.push(`plates: ${models.describe.plate}`);
+  const message = `Veil engine runs npm-shipped fallback detectors (${lines.join('; ')}); see models/README.md`;
+  if (lines.length === 0 || warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { code: 'VEIL_FALLBACK_MODELS' });
 }
 
 export type { FaceModel, PlateModel } from './detectors.factory.ts';

@@ -85,8 +85,17 @@ describe('npm-shipped fallback detectors', () => {
   });
 
   it('createEngine reports the fallbacks it runs and returns what in-thread detection returns', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): number => warnings.push(w);
+    process.on('warning', onWarning);
     const engine = await createEngine({ faceModel: 'retinaface', plateModel: 'text' });
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on next tick
+    process.off('warning', onWarning);
     try {
+      const warning = warnings.find(
+        (w) => (w as { code?: string }).code === 'VEIL_FALLBACK_MODELS',
+      );
+      assert.match(String(warning?.message), /faces: RetinaFace.*research only.*plates: PP-OCRv4/);
       assert.equal(engine.models.face, 'retinaface');
       assert.equal(engine.models.plate, 'text');
       assert.ok(engine.models.faceFallback && engine.models.plateFallback);
