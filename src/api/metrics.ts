@@ -45,6 +45,11 @@ export function createMetrics(deps: { db: Kysely<DB>; queue: JobQueue }): VeilMe
     buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 1800, 3600],
     registers: [registry],
   });
+  const videoSeconds = new Counter({
+    name: 'veil_video_media_seconds_total',
+    help: 'Seconds of video anonymized by this process; divided by veil_processing_seconds_sum{kind="video"} it gives the speed relative to real time',
+    registers: [registry],
+  });
   const webhooks = new Counter({
     name: 'veil_webhook_deliveries_total',
     help: 'Webhook delivery attempts by this process, by outcome (delivered or failed)',
@@ -135,6 +140,17 @@ export function createMetrics(deps: { db: Kysely<DB>; queue: JobQueue }): VeilMe
     return row?.media_kind ?? 'unknown';
   }
 
+  async function videoDuration(jobId: string): Promise<number> {
+    const row = await db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.sum<number>('duration_seconds').as('s'))
+      .where('job_id', '=', jobId)
+      .where('kind', '=', 'video')
+      .where('status', '=', 'completed')
+      .executeTakeFirst();
+    return Number(row?.s ?? 0);
+  }
+
   return {
     registry,
     instrumentApi(app) {
@@ -175,7 +191,10 @@ export function createMetrics(deps: { db: Kysely<DB>; queue: JobQueue }): VeilMe
     } else if (name === 'process-job') {
       const jobId = (payload as { jobId?: string }).jobId ?? '';
       void mediaKind(jobId)
-        .then((kind) => processing.observe({ kind, outcome }, seconds))
+        .then(async (kind) => {
+          processing.observe({ kind, outcome }, seconds);
+          if (kind !== 'image') videoSeconds.inc(await videoDuration(jobId));
+        })
         .catch(() => undefined);
     }
   }
