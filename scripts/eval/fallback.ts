@@ -5,7 +5,7 @@
  * weights are missing are reported as such.
  *
  *   node --import tsx scripts/eval/fallback.ts [--thresholds 0.5] [--faces yunet,retinaface]
- *        [--plates both,text] [--tune]
+ *        [--plates both,text] [--tune [--variant <name part>]]
  *
  * `--tune` also runs the text plate detector in this thread with a few settings variants.
  */
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     faces: { type: 'string', default: 'yunet,retinaface' },
     plates: { type: 'string', default: 'both,text' },
     tune: { type: 'boolean', default: false },
+    /** With --tune: only the variants whose names contain this. */
+    variant: { type: 'string', default: '' },
   },
 });
 const list = (v: string): string[] => v.split(',').filter(Boolean);
@@ -103,9 +105,9 @@ if (values.tune) {
     ['default', d],
     ['minAspect 1.5', { ...d, shape: { ...d.shape, minAspect: 1.5 } }],
     ['padX 0.5 padY 0.3', { ...d, shape: { ...d.shape, padX: 0.5, padY: 0.3 } }],
-    ['minLongSide 960', { ...d, minLongSide: 960 }],
+    ['minLongSide 640', { ...d, minLongSide: 640 }],
   ];
-  for (const [name, settings] of variants) {
+  for (const [name, settings] of variants.filter(([n]) => n.includes(values.variant))) {
     const engine = await inThread(settings);
     try {
       for (const threshold of thresholds) {
