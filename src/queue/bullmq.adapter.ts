@@ -53,9 +53,11 @@ export class BullmqQueue implements JobQueue {
   private readonly queues = new Map<JobName, Queue>();
   private readonly handlers = new Map<JobName, Registration>();
   private readonly workers: Worker[] = [];
-  private readonly inflight = new Set<AbortController>();
+  /** Running handlers by BullMQ job id. */
+  private readonly inflight = new Map<string, AbortController>();
   private started = false;
   private closing = false;
+  private closed: Promise<void> | null = null;
 
   constructor(
     redisUrl: string,
@@ -119,6 +121,11 @@ export class BullmqQueue implements JobQueue {
         autorun: false,
       });
       worker.on('error', (err) => this.opts.log?.error({ err, name }, 'queue worker error'));
+      // Our lock could not be renewed (e.g. Redis unreachable for a lease): another worker
+      // may take the job, so stop duplicate work here.
+      worker.on('lockRenewalFailed', (ids) => {
+        for (const id of ids) this.inflight.get(id)?.abort(new Error('Lease lost'));
+      });
       worker.on('failed', (job, err) => {
         if (job && err.name !== 'WaitingError' && job.finishedOn) {
           this.opts.log?.warn({ err, name, attempts: job.attemptsMade }, 'queue job failed');
@@ -132,7 +139,8 @@ export class BullmqQueue implements JobQueue {
 
   private async execute(reg: Registration, job: Job, token: string | undefined): Promise<void> {
     const controller = new AbortController();
-    this.inflight.add(controller);
+    const key = job.id ?? randomUUID();
+    this.inflight.set(key, controller);
     const maxAttempts = job.opts.attempts ?? 1;
     try {
       await reg.handler(job.data, {
@@ -150,7 +158,7 @@ export class BullmqQueue implements JobQueue {
       if (err instanceof UnrecoverableJobError) throw new UnrecoverableError(err.message);
       throw err;
     } finally {
-      this.inflight.delete(controller);
+      this.inflight.delete(key);
     }
   }
 
@@ -170,14 +178,20 @@ export class BullmqQueue implements JobQueue {
     return { waiting, active, oldestWaitingMs };
   }
 
-  async close(graceMs = 10_000): Promise<void> {
+  /** Idempotent: the worker and the composition root may both close the queue. */
+  close(graceMs = 10_000): Promise<void> {
+    this.closed ??= this.shutdown(graceMs);
+    return this.closed;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
     // Stop taking jobs; closing() resolves once running handlers have returned.
     const closed = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
-    for (const controller of this.inflight) controller.abort(new Error('Queue closing'));
+    for (const controller of this.inflight.values()) controller.abort(new Error('Queue closing'));
     await closed;
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     await this.connection.quit().catch(() => this.connection.disconnect());
