@@ -60,6 +60,17 @@ describe('engine', () => {
     },
   );
 
+  it('serves concurrent calls on committed photos, each answered for its own frame', async () => {
+    const many = await loadFixture('group-5-faces.jpg');
+    const one = await loadFixture('astronaut.jpg');
+    const alone = [await sut.detect(many, options), await sut.detect(one, options)];
+    assert.ok(alone[0].length > alone[1].length, 'the two photos must differ to tell them apart');
+    const results = await Promise.all(
+      [many, one, many, one, many].map((f) => sut.detect(f, options)),
+    );
+    results.forEach((r, i) => assert.deepEqual(r, alone[i % 2]));
+  });
+
   it('leaves the caller frame untouched and usable', async () => {
     const frame = await loadFixture('astronaut.jpg');
     const copy = Uint8Array.from(frame.data);
