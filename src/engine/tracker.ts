@@ -31,7 +31,7 @@ export interface TrackerOptions {
   minIou?: number;
   /** Per class, the score at or above which a detection may start a track (default: any). */
   startScores?: Partial<Record<ObjectClass, number>>;
-  /** Box growth per held frame, as a share of the box size (default 0.04). */
+  /** Box growth per held frame, as a share of the box size (default 0.04, at most 0.3). */
   growPerFrame?: number;
 }
 
@@ -54,15 +54,16 @@ interface Track {
   last: Detection;
 }
 
+/**
+ * The box moved rigidly by its centre velocity over `dt` frames and grown by `grow` of its
+ * size each side (edge velocities are noisy: extrapolating them would stretch the box).
+ */
 function shift(b: Box, v: Track['v'], dt: number, grow = 0): Box {
   const gx = (b.x2 - b.x1) * grow;
   const gy = (b.y2 - b.y1) * grow;
-  return {
-    x1: b.x1 + v[0] * dt - gx,
-    y1: b.y1 + v[1] * dt - gy,
-    x2: b.x2 + v[2] * dt + gx,
-    y2: b.y2 + v[3] * dt + gy,
-  };
+  const dx = ((v[0] + v[2]) / 2) * dt;
+  const dy = ((v[1] + v[3]) / 2) * dt;
+  return { x1: b.x1 + dx - gx, y1: b.y1 + dy - gy, x2: b.x2 + dx + gx, y2: b.y2 + dy + gy };
 }
 
 function lerp(a: Box, b: Box, t: number): Box {
@@ -298,7 +299,8 @@ export class Tracker {
     const until = Math.min(frame, this.holdUntil(t));
     for (let f = t.emittedTo + 1; f <= until; f++) {
       const dt = f - t.lastSeen;
-      out.push(this.emit(t, f, shift(t.box, t.v, dt, this.o.growPerFrame * dt)));
+      const grow = Math.min(this.o.growPerFrame * dt, 0.3);
+      out.push(this.emit(t, f, shift(t.box, t.v, dt, grow)));
     }
   }
 

@@ -37,6 +37,8 @@ export interface VideoPipelineSettings {
   holdFrames?: number;
   /** Frames covered before an object's first detection (default 8, at least detectEvery). */
   lookbackFrames?: number;
+  /** With lp_track, plates are searched on every Nth detection frame (default 2). */
+  plateStride?: number;
   /** Longer side of the reduced copy the detectors see (default 960). */
   detectSide?: number;
   /** Detection frames in flight in the engine at once (default 2). */
@@ -110,9 +112,14 @@ async function anonymize(
       s.noTracking || !options.lpTrack ? options.lpThreshold : options.lpThreshold * weak,
   };
 
-  const detect = async (frame: YuvFrame) => {
+  // Tracked plates move little between frames and cost more to find than faces: with
+  // lp_track they are searched on every other detection frame (the tracker bridges the gap).
+  const plateEvery = options.lpTrack && !s.noTracking ? every * (s.plateStride ?? 2) : every;
+  const withoutPlates = { ...detectOptions, enableLp: false };
+  const detect = async (frame: YuvFrame, index: number) => {
     const small = reducedRgb(frame, s.detectSide ?? 960);
-    return scaleDetections(await engine.detect(small.frame, detectOptions), small.sx, small.sy);
+    const o = index % plateEvery === 0 ? detectOptions : withoutPlates;
+    return scaleDetections(await engine.detect(small.frame, o), small.sx, small.sy);
   };
   // What the renderer reads for one object (its shape, feather and blur reach) and draws.
   const sourceOf = (d: Detection): Box => {
@@ -189,7 +196,7 @@ async function anonymize(
       if (signal?.aborted) throw new VeilError('CANCELLED');
       index++;
       buffer.push({ index, frame, draw: [] });
-      if (index % every === 0) inflight.push({ index, result: detect(frame) });
+      if (index % every === 0) inflight.push({ index, result: detect(frame, index) });
       while (inflight.length > (s.inflight ?? 2)) await settle();
       await flush(processedTo - lookback);
     }
