@@ -26,7 +26,7 @@ export function expiredDescription(retentionHours: number): string {
   const span =
     retentionHours % 24 === 0 && retentionHours >= 24
       ? `${retentionHours / 24} day${retentionHours === 24 ? '' : 's'}`
-      : `${+retentionHours.toFixed(4)} hours`;
+      : `${+retentionHours.toFixed(4)} hour${retentionHours === 1 ? '' : 's'}`;
   return `expired: outputs were deleted after ${span} (retention period)`;
 }
 
@@ -125,8 +125,11 @@ export function createRetention(deps: {
   }
 
   /** One housekeeping pass; logs (records) every job it cleaned. */
+  let passes = 0;
   async function run(): Promise<RetentionPass> {
-    const inputsDeleted = await sweepInputs();
+    // Listing every blob is the costly part and ended jobs lose their inputs at once anyway:
+    // the catch-up sweep runs every 10th pass only.
+    const inputsDeleted = passes++ % 10 === 0 ? await sweepInputs() : [];
     const { expired, leftovers } = await expireOutputs();
     const pass = { inputsDeleted, outputsExpired: expired, leftoversDeleted: leftovers };
     if (inputsDeleted.length + expired.length + leftovers.length > 0) {
