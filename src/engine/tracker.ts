@@ -197,7 +197,8 @@ export class Tracker {
   /**
    * A detection cut by the frame border shrinks as its object leaves; the track keeps the
    * object's last full size on that side (the box extends past the border) so that its
-   * velocity is the object's, not the shrinking box's. Such boxes are padded.
+   * velocity is the object's, not the shrinking box's. Such boxes are drawn padded (see
+   * `observe`), as the detector's least reliable ones; the track keeps them unpadded.
    */
   private amodal(t: Track, d: Detection): Detection {
     const { width, height } = this.o.frameSize;
@@ -214,10 +215,7 @@ export class Tracker {
       else if (b.y1 <= 1) b.y1 = b.y2 - ph;
     }
     if (b.x1 === d.box.x1 && b.x2 === d.box.x2 && b.y1 === d.box.y1 && b.y2 === d.box.y2) return d;
-    // Boxes of half-visible objects are the detector's least reliable: pad them.
-    const px = 0.15 * (b.x2 - b.x1);
-    const py = 0.15 * (b.y2 - b.y1);
-    return moveTo(d, { x1: b.x1 - px, y1: b.y1 - py, x2: b.x2 + px, y2: b.y2 + py });
+    return moveTo(d, b);
   }
 
   private observe(t: Track, seen: Detection, frame: number, out: TrackedBox[]): void {
@@ -237,14 +235,25 @@ export class Tracker {
       (d.box.y2 - prevBox.y2) / dt,
     ];
     const beta = t.hits === 1 ? 1 : 0.5;
-    t.v = t.v.map((v, i) => v + beta * (measured[i] - v)) as Track['v'];
+    // Along an axis where the box is cut by the border, the detector's edges drift as the
+    // object leaves: keep the velocity measured while it was whole.
+    const cutX = d.box.x1 !== seen.box.x1 || d.box.x2 !== seen.box.x2;
+    const cutY = d.box.y1 !== seen.box.y1 || d.box.y2 !== seen.box.y2;
+    t.v = t.v.map((v, i) => {
+      const frozen = t.hits > 1 && (i % 2 === 0 ? cutX : cutY);
+      return frozen ? v : v + beta * (measured[i] - v);
+    }) as Track['v'];
     if (t.hits === 1) this.lookBack(t, out);
     t.box = d.box;
     t.last = d;
     t.lastSeen = frame;
     t.hits++;
     d.trackId = t.id;
-    out.push(this.emit(t, frame, d.box));
+    const cut = d !== seen;
+    const px = cut ? 0.15 * (d.box.x2 - d.box.x1) : 0;
+    const py = cut ? 0.15 * (d.box.y2 - d.box.y1) : 0;
+    const b = d.box;
+    out.push(this.emit(t, frame, { x1: b.x1 - px, y1: b.y1 - py, x2: b.x2 + px, y2: b.y2 + py }));
   }
 
   /** Second sighting: velocity is known now, so extend the look-back along the motion. */
