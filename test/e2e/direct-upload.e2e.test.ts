@@ -84,7 +84,10 @@ describe('direct upload with curl, end to end', () => {
     assert.ok(diff.outside < 2.5, `rest nearly untouched (mean diff ${diff.outside.toFixed(2)})`);
     assert.ok((await fetch(task.download_link, { method: 'DELETE' })).status >= 400);
 
-    assert.ok((await e.container.list(`jobs/${jobId}/`)).length >= 2, 'input and output stored');
+    // Inputs go when the job ends (VEIL_DELETE_INPUTS, default true); outputs stay.
+    const stored = await e.container.list(`jobs/${jobId}/`);
+    assert.ok(stored.some((k) => k.includes('/output/')), 'output stored');
+    assert.ok(!stored.some((k) => k.includes('/input/')), 'input deleted once the job ended');
     const del = await e.api(`/delete_job/${jobId}`, { method: 'DELETE' });
     assert.equal(del.status, 200);
     assert.deepEqual(await e.container.list(`jobs/${jobId}/`), [], 'no blob left under the job');

@@ -42,6 +42,8 @@ async function serve(port: number, azuritePort: number) {
       VEIL_AZURITE_PORT: String(azuritePort),
       VEIL_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // The garbage upload fails inspection; its input must survive for the restart check.
+      VEIL_DELETE_INPUTS: 'false',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
