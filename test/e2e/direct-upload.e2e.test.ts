@@ -86,7 +86,10 @@ describe('direct upload with curl, end to end', () => {
 
     // Inputs go when the job ends (VEIL_DELETE_INPUTS, default true); outputs stay.
     const stored = await e.container.list(`jobs/${jobId}/`);
-    assert.ok(stored.some((k) => k.includes('/output/')), 'output stored');
+    assert.ok(
+      stored.some((k) => k.includes('/output/')),
+      'output stored',
+    );
     assert.ok(!stored.some((k) => k.includes('/input/')), 'input deleted once the job ended');
     const del = await e.api(`/delete_job/${jobId}`, { method: 'DELETE' });
     assert.equal(del.status, 200);
