@@ -73,6 +73,8 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
       webhookBackoffMs: opts.webhookBackoffMs,
     });
 
+    // On stop the API stops accepting at once, while the worker still has its grace period.
+    let closeApi: (() => Promise<void>) | undefined;
     let url = '';
     let demoKey: string | undefined;
     if (config.role !== 'worker') {
@@ -89,7 +91,9 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
         deleteLimiter = limiter;
       }
       const api = await buildApi({ config, services, log, deleteLimiter });
-      stops.push(() => api.close());
+      let closing: Promise<void> | undefined;
+      closeApi = () => (closing ??= api.close());
+      stops.push(closeApi);
       registerOps(api, {
         metrics,
         checks: {
@@ -124,7 +128,9 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
         log,
         housekeepingMs: opts.housekeepingMs,
       });
-      stops.push(() => worker.stop(graceMs));
+      stops.push(async () => {
+        await Promise.all([closeApi?.(), worker.stop(graceMs)]);
+      });
     }
     log.info(
       {

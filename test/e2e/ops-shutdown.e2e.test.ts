@@ -104,7 +104,13 @@ it('SIGTERM mid-video: exits within the grace period, the job completes once aft
   const signalled = Date.now();
   const exited = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
   first.child.kill('SIGTERM');
-  // While stopping, new connections are refused or answered; never hang.
+  // The API stops accepting at once, while the worker still uses its grace period.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const late = await fetch(`${url}/healthz`).then(
+    (r) => `answered ${r.status}`,
+    () => 'refused',
+  );
+  assert.equal(late, 'refused', 'no new requests once SIGTERM arrived');
   assert.equal(await exited, 0, first.output());
   const stopMs = Date.now() - signalled;
   t.diagnostic(`SIGTERM to exit: ${stopMs} ms`);
