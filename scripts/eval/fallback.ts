@@ -104,6 +104,7 @@ if (values.tune) {
   const variants: Array<[string, TextPlateSettings]> = [
     ['default', d],
     ['minAspect 1.5', { ...d, shape: { ...d.shape, minAspect: 1.5 } }],
+    ['minTextAspect 1.0', { ...d, shape: { ...d.shape, minTextAspect: 1 } }],
     ['padX 0.5 padY 0.3', { ...d, shape: { ...d.shape, padX: 0.5, padY: 0.3 } }],
     ['minLongSide 640', { ...d, minLongSide: 640 }],
   ];

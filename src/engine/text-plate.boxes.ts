@@ -137,6 +137,11 @@ export function sameLine(a: Box, b: Box, maxGap: number): boolean {
 }
 
 export interface PlateShape {
+  /**
+   * Smallest width / height of the text line itself: plate text is a row of several characters;
+   * single near-square blobs (emblems, one letter, a mouth) are not plates.
+   */
+  minTextAspect: number;
   /** Plate margin around the text, as a fraction of the text height, each side. */
   padX: number;
   padY: number;
@@ -151,6 +156,7 @@ export interface PlateShape {
 }
 
 export const DEFAULT_PLATE_SHAPE: PlateShape = {
+  minTextAspect: 1.2,
   padX: 0.3,
   padY: 0.15,
   minAspect: 1.0,
@@ -168,7 +174,7 @@ export function plateFromText(
   shape: PlateShape = DEFAULT_PLATE_SHAPE,
 ): Box | undefined {
   const th = text.y2 - text.y1;
-  if (th < shape.minTextPx) return undefined;
+  if (th < shape.minTextPx || text.x2 - text.x1 < shape.minTextAspect * th) return undefined;
   const box = {
     x1: text.x1 - shape.padX * th,
     y1: text.y1 - shape.padY * th,

@@ -138,6 +138,16 @@ describe('plateFromText', () => {
     ['text too small to be a readable plate', box(100, 100, 112, 103), undefined],
     ['a long sign line is too wide for its height', box(0, 100, 400, 110), undefined],
     ['a tall narrow glyph is not a plate', box(100, 100, 105, 130), undefined],
+    [
+      'a near-square blob (emblem, one letter) is not a line of plate text',
+      box(100, 100, 122, 120),
+      undefined,
+    ],
+    [
+      'a short line above the text aspect limit passes',
+      box(100, 100, 130, 120),
+      box(100 - s.padX * 20, 100 - s.padY * 20, 130 + s.padX * 20, 120 + s.padY * 20),
+    ],
     ['wider than 60% of the image', box(0, 100, 700, 230), undefined],
   ];
   for (const [name, text, expected] of cases) {
