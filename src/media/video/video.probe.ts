@@ -27,6 +27,10 @@ export interface VideoStreamInfo {
   audioCodecs: string[];
   /** Variable frame rate: r_frame_rate and avg_frame_rate disagree. */
   variableFrameRate: boolean;
+  /** Container as ffmpeg names it ("mov,mp4,m4a,3gp,3g2,mj2", "mpegts"). */
+  formatName: string;
+  /** Video codec ("h264"). */
+  codec: string;
 }
 
 function fraction(value: unknown): number {
@@ -39,7 +43,7 @@ function fraction(value: unknown): number {
 /** Parses ffprobe's JSON (`-show_format -show_streams`); exported for unit tests. */
 export function parseProbe(json: string): VideoStreamInfo {
   const info = JSON.parse(json) as {
-    format?: { duration?: string };
+    format?: { duration?: string; format_name?: string };
     streams?: Array<Record<string, unknown>>;
   };
   const streams = info.streams ?? [];
@@ -80,6 +84,8 @@ export function parseProbe(json: string): VideoStreamInfo {
       .filter((s) => s.codec_type === 'audio')
       .map((s) => String(s.codec_name ?? '')),
     variableFrameRate,
+    formatName: info.format?.format_name ?? '',
+    codec: String(video.codec_name ?? ''),
   };
 }
 
@@ -161,6 +167,8 @@ export function parseFfmpegInfo(text: string): VideoStreamInfo | undefined {
       .map((l) => /Stream #\d+:\d+.*: Audio: (\w+)/.exec(l)?.[1])
       .filter((c): c is string => c !== undefined),
     variableFrameRate: false,
+    formatName: /^Input #\d+, (.+?), from /m.exec(text)?.[1] ?? '',
+    codec: /: Video: (\w+)/.exec(line)?.[1] ?? '',
   };
 }
 
