@@ -2,6 +2,7 @@
  * The HTTP API as a Fastify instance: schemas, auth, errors, OpenAPI and the Syntonym routes
  * (at `/<name>` and `/v1/<name>`). Thin: every route calls one service method.
  */
+import { randomUUID } from 'node:crypto';
 import querystring from 'node:querystring';
 import Fastify, { LogController } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -34,7 +35,16 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
     bodyLimit: 1024 * 1024,
     // One line per request, at debug: clients poll get_job_result often.
     logController: new LogController({ disableRequestLogging: true }),
+    // Request ids unique across api processes; a proxy's X-Request-Id is kept (log field reqId).
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   app.addHook('onResponse', async (request, reply) => {
     const level = reply.statusCode >= 500 ? 'error' : 'debug';
     request.log[level](

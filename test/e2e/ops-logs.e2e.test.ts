@@ -48,6 +48,7 @@ test('logs of a whole job hold no key, SAS signature, webhook secret or file byt
         headers: {
           access_token: key,
           ...(init.body ? { 'content-type': 'application/json' } : {}),
+          ...(init.headers as Record<string, string> | undefined),
         },
       });
     const photo = await readFile(fixturePath('astronaut.jpg')!);
@@ -76,6 +77,11 @@ test('logs of a whole job hold no key, SAS signature, webhook secret or file byt
       401,
     );
 
+    // A proxy's request id is kept and echoed; otherwise a fresh UUID.
+    const traced = await api('/credits', { headers: { 'x-request-id': 'trace-abc-123' } });
+    assert.equal(traced.headers.get('x-request-id'), 'trace-abc-123');
+    const plain = await api('/credits');
+    assert.match(plain.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
     await new BlockBlobClient(session.session_uri, new AnonymousCredential()).uploadData(photo);
     await hooks.next((h) => h.report.job_id === jobId && h.report.job_status === 2);
     assert.equal((await api(`/approve_job/${jobId}`, { method: 'POST' })).status, 200);
@@ -100,6 +106,10 @@ test('logs of a whole job hold no key, SAS signature, webhook secret or file byt
     assert.ok(
       parsed.some((l) => l.reqId && l.msg === 'request'),
       'request lines carry a request id',
+    );
+    assert.ok(
+      parsed.some((l) => l.reqId === 'trace-abc-123' && l.url === '/credits'),
+      'the given request id is the log reqId',
     );
     const jobLines = parsed.filter((l) => JSON.stringify(l).includes(jobId));
     assert.ok(jobLines.length >= 2, 'the job is logged');
