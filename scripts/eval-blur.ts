@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { createEngine } from '../src/engine/index.ts';
 import { renderDetections } from '../src/engine/render/index.ts';
 import type { AnonymizeOptions, Detection, RgbFrame } from '../src/engine/types.ts';
-import { loadEvalSet, type Xyxy } from './eval/dataset.ts';
+import { evalDataPath, loadEvalSet, type Xyxy } from './eval/dataset.ts';
 import { boxSize, iouXyxy, liesInside } from './eval/metrics.ts';
 import { distance, IdentityModel, SAME_PERSON_DISTANCE, type RgbImage } from './eval/identity.ts';
 import { countMatches, impostorMatchRate, median, rank1Rate } from './eval/identity-stats.ts';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const minSize = Number(values['min-size']);
   // Masked faces carry little identity to begin with; unmasked ones are the real test.
   const tag = values.tag;
-  const set = loadEvalSet('eval-data/faces/annotations.json');
+  const set = loadEvalSet(evalDataPath('faces/annotations.json'));
   const cases = await decodeSet(set);
   const engine = await createEngine({ workers: 1, threads: 1 });
   const model = await IdentityModel.load();

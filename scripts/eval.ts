@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Engine, FaceModel, PlateModel } from '../src/engine/index.ts';
 import { createEngine } from '../src/engine/index.ts';
-import { imagePath, loadEvalSet } from './eval/dataset.ts';
+import { imagePath, evalDataPath, loadEvalSet } from './eval/dataset.ts';
 import { buildMosaics } from './eval/mosaic.ts';
 import type { EvalCase, RunResult, RunSettings } from './eval/run-set.ts';
 import { decodeSet, runCases } from './eval/run-set.ts';
@@ -79,8 +79,8 @@ const HEADER =
 
 async function main(): Promise<void> {
   const cli = parseCli();
-  const faceSet = loadEvalSet('eval-data/faces/annotations.json');
-  const plateSet = loadEvalSet('eval-data/plates/annotations.json');
+  const faceSet = loadEvalSet(evalDataPath('faces/annotations.json'));
+  const plateSet = loadEvalSet(evalDataPath('plates/annotations.json'));
   const sets: Record<string, EvalCase[]> = {
     faces: await decodeSet(faceSet),
     plates: await decodeSet(plateSet),

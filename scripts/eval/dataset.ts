@@ -1,6 +1,6 @@
 /** The evaluation sets' file format (eval-data/<set>/annotations.json) and its loader. */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export type Xyxy = [number, number, number, number];
 
@@ -50,4 +50,19 @@ export function loadEvalSet(annotationsPath: string): LoadedSet {
 
 export function imagePath(set: LoadedSet, image: EvalImage): string {
   return join(set.dir, image.file);
+}
+
+/**
+ * Where an evaluation file lives: `eval-data/<rel>` in the checkout, else `shared/eval-data/<rel>`
+ * beside it. The images come from public datasets that this project may not commit (see
+ * eval-data/README.md), so a checkout usually holds only the README and the results.
+ */
+export function evalDataPath(rel: string): string {
+  const local = resolve('eval-data', rel);
+  if (existsSync(local)) return local;
+  const shared = resolve('..', 'shared', 'eval-data', rel);
+  if (existsSync(shared)) return shared;
+  throw new Error(
+    `evaluation data ${rel} not found in eval-data/ or ../shared/eval-data/ (see eval-data/README.md)`,
+  );
 }

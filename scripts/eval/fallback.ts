@@ -20,7 +20,7 @@ import {
   TextPlateDetector,
   type TextPlateSettings,
 } from '../../src/engine/text-plate.detector.ts';
-import { loadEvalSet } from './dataset.ts';
+import { evalDataPath, loadEvalSet } from './dataset.ts';
 import { decodeSet, runCases, type EvalCase, type RunResult } from './run-set.ts';
 
 const { values } = parseArgs({
@@ -89,8 +89,8 @@ async function inThread(settings: TextPlateSettings): Promise<Engine> {
   };
 }
 
-const faces = await decodeSet(loadEvalSet('eval-data/faces/annotations.json'));
-const plates = await decodeSet(loadEvalSet('eval-data/plates/annotations.json'));
+const faces = await decodeSet(loadEvalSet(evalDataPath('faces/annotations.json')));
+const plates = await decodeSet(loadEvalSet(evalDataPath('plates/annotations.json')));
 console.log(`faces: ${faces.length} images; plates: ${plates.length} images; IoU >= 0.3`);
 for (const m of list(values.faces)) {
   await runEngine('faces', faces, 'face', { faceModel: m as FaceModel });
