@@ -16,7 +16,7 @@ const h = await startHarness();
 after(() => h.close());
 
 it('completes a job whose worker was killed mid-way, without duplicate tasks, outputs or charges', async () => {
-  const photos = ['group-3-faces.jpg', 'astronaut.jpg', 'closeup-plate-cn.jpg'].map((n) =>
+  const photos = ['group-3-faces.jpg', 'astronaut.jpg', 'group-5-faces.jpg'].map((n) =>
     fixturePath(n)!,
   );
   const zipPath = path.join(h.dataDir, 'six.zip');
