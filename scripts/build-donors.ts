@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { rgbToLab } from '../src/engine/syn/colour.transfer.ts';
 import {
-  DONOR_DIR,
+  DONOR_DIRS,
   TEXTURE_SIZE,
   type Donor,
   type DonorManifest,
@@ -176,18 +176,18 @@ async function main(): Promise<void> {
   const people = await prepareFaces(runtime, readLondonSet(values.repo));
   console.log(`${people.length} faces meshed`);
   const donors = buildDonors(people, Number(values.k));
-  mkdirSync(DONOR_DIR, { recursive: true });
+  mkdirSync(DONOR_DIRS[0], { recursive: true });
   const manifest: DonorManifest = { textureSize: TEXTURE_SIZE, donors: [] };
   for (const { texture, ...info } of donors) {
     await sharp(Buffer.from(texture.data), {
       raw: { width: TEXTURE_SIZE, height: TEXTURE_SIZE, channels: 3 },
     })
       .jpeg({ quality: 90 })
-      .toFile(path.join(DONOR_DIR, info.file));
+      .toFile(path.join(DONOR_DIRS[0], info.file));
     manifest.donors.push(info);
     console.log(info.id, info.members, 'faces, L*', info.lightness, 'age', info.age);
   }
-  writeFileSync(path.join(DONOR_DIR, 'donors.json'), JSON.stringify(manifest));
+  writeFileSync(path.join(DONOR_DIRS[0], 'donors.json'), JSON.stringify(manifest));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

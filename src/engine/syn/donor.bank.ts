@@ -5,16 +5,36 @@
  * get different synthetic identities while one key always gets the same one.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { RgbImage, Vec2 } from './mesh.geometry.ts';
 
-export const DONOR_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../models/syn',
-);
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * Where the donor bank is looked for, in order. The averages are built from a public face set
+ * held in a GitHub repository, which this project does not commit, so a checkout may only have
+ * them under `shared/models/syn/` beside it (or nowhere: then `syn` blurs faces instead).
+ */
+export const DONOR_DIRS = [
+  path.join(repoRoot, 'models', 'syn'),
+  path.join(repoRoot, '..', 'shared', 'models', 'syn'),
+];
+
+/** The first folder holding a donor bank, or undefined. */
+export function findDonorDir(dirs: readonly string[] = DONOR_DIRS): string | undefined {
+  return dirs.find((dir) => existsSync(path.join(dir, 'donors.json')));
+}
+
+/** Thrown when no donor bank is installed. */
+export class NoDonorBankError extends Error {
+  override name = 'NoDonorBankError';
+  constructor() {
+    super(`no syn donor bank (donors.json) in ${DONOR_DIRS.join(' or ')}`);
+  }
+}
 export const TEXTURE_SIZE = 256;
 
 export interface DonorInfo {
@@ -57,7 +77,8 @@ export class DonorBank {
     if (donors.length === 0) throw new Error('empty donor bank');
   }
 
-  static async load(dir = DONOR_DIR): Promise<DonorBank> {
+  static async load(dir = findDonorDir()): Promise<DonorBank> {
+    if (!dir) throw new NoDonorBankError();
     const manifest = JSON.parse(
       readFileSync(path.join(dir, 'donors.json'), 'utf8'),
     ) as DonorManifest;

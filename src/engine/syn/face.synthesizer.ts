@@ -44,7 +44,11 @@ export type SynOutcome =
       faceApiDistance: number | null;
       attempts: number;
     }
-  | { kind: 'blurred'; reason: 'small' | 'no-mesh' | 'turned' | 'still-matches' };
+  | {
+      kind: 'blurred';
+      /** `unavailable`: no donor bank installed, so `syn` blurred every face. */
+      reason: 'small' | 'no-mesh' | 'turned' | 'still-matches' | 'unavailable';
+    };
 
 export interface SynContext {
   runtime: FaceMeshRuntime;

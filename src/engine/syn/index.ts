@@ -4,10 +4,15 @@
  */
 import { renderDetections } from '../render/index.ts';
 import type { AnonymizeOptions, Detection, RgbFrame } from '../types.ts';
-import { DonorBank } from './donor.bank.ts';
+import { DonorBank, findDonorDir } from './donor.bank.ts';
 import { synthesizeFace, type SynContext, type SynOutcome } from './face.synthesizer.ts';
 
 let shared: Promise<SynContext> | undefined;
+
+/** Whether synthetic faces can be made here (the donor bank is installed). */
+export function synAvailable(donorDirs?: readonly string[]): boolean {
+  return findDonorDir(donorDirs) !== undefined;
+}
 
 /** Loads Human and face-api (WASM) and the donor bank once per process (a few seconds). */
 export function getSynContext(): Promise<SynContext> {
@@ -68,13 +73,19 @@ export async function coverDetections(
   frame: RgbFrame,
   detections: Detection[],
   options: AnonymizeOptions,
-  ctx: { salt?: string } = {},
+  ctx: { salt?: string; donorDirs?: readonly string[] } = {},
 ): Promise<SynthesizeResult | null> {
   if (options.model !== 'syn' || !options.syntonymize) {
     renderDetections(frame, detections, options);
     return null;
   }
   const faces = detections.filter((d) => d.cls === 'face');
+  if (!synAvailable(ctx.donorDirs)) {
+    // Never leave a face uncovered: without a donor bank every face is blurred, and counted.
+    renderDetections(frame, detections, options);
+    const outcomes = faces.map((): SynOutcome => ({ kind: 'blurred', reason: 'unavailable' }));
+    return { replaced: 0, blurred: options.blurFace ? faces.length : 0, outcomes };
+  }
   const result = await synthesizeFaces(frame, faces, options, ctx);
   renderDetections(
     frame,
