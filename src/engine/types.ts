@@ -90,6 +90,11 @@ export interface MediaSummary {
   fps?: number;
   faces: number;
   plates: number;
+  /**
+   * `syn` videos: face renders (one face on one frame) replaced by a synthetic face, and those
+   * blurred instead (unsafe to replace, or `unavailable`: syn's models/donors failed to load).
+   */
+  syn?: { replaced: number; blurred: number; unavailable?: string };
 }
 
 export interface ProgressReport {

@@ -28,6 +28,7 @@ import {
 } from './yuv.frame.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
 import { probeVideoStreams } from './video.probe.ts';
+import { synthesizeOnYuv, type SynTally } from './syn.render.ts';
 import { decodeFrames, FramePool, openVideoWriter } from './video.pipes.ts';
 
 export interface VideoPipelineSettings {
@@ -50,6 +51,8 @@ export interface VideoPipelineSettings {
   /** Render every object at full resolution (default: big ones at 1/2 or 1/4, see yuv.frame). */
   fullResolutionRender?: boolean;
   encoder?: EncoderSettings;
+  /** How `syn` is loaded (default: the process-wide context); a failure blurs the faces. */
+  synLoad?: () => Promise<unknown>;
 }
 
 interface Pending {
@@ -122,20 +125,45 @@ async function anonymize(
     return scaleDetections(await engine.detect(small.frame, o), small.sx, small.sy);
   };
   // What the renderer reads for one object (its shape, feather and blur reach) and draws.
-  const sourceOf = (d: Detection): Box => {
-    const r = renderParams(d);
-    const reach = r.feather + (options.style === 'blur' ? r.radius : 0) + 2;
-    const g = shapeRegion(
-      coverShape(d, options.maskBlur),
-      reach,
-      info.displayWidth,
-      info.displayHeight,
-    );
-    return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
+  const sourceFor =
+    (style: AnonymizeOptions['style'], mask: boolean) =>
+    (d: Detection): Box => {
+      const r = renderParams(d);
+      const reach = r.feather + (style === 'blur' ? r.radius : 0) + 2;
+      const g = shapeRegion(coverShape(d, mask), reach, info.displayWidth, info.displayHeight);
+      return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
+    };
+  const drawFor =
+    (style: AnonymizeOptions['style'], mask: boolean) =>
+    (rgb: RgbFrame, d: Detection): Box => {
+      const g = renderDetection(rgb, d, style, mask);
+      return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
+    };
+  const sourceOf = sourceFor(options.style, options.maskBlur);
+  const draw = drawFor(options.style, options.maskBlur);
+  // `syn`: faces replaced by synthetic ones (slow); plates, and every other job, as usual.
+  const synTally: SynTally | undefined =
+    options.model === 'syn' && options.syntonymize && options.blurFace
+      ? { replaced: 0, blurred: 0 }
+      : undefined;
+  // The syn code blurs faces it must not replace as `renderDetection(.., 'blur', true)` does.
+  const synSettings = {
+    options,
+    blurSourceOf: sourceFor('blur', true),
+    blur: (frame: YuvFrame, faces: Detection[]) =>
+      renderOnYuv(frame, faces, sourceFor('blur', true), drawFor('blur', true)),
+    load: s.synLoad,
   };
-  const draw = (rgb: RgbFrame, d: Detection): Box => {
-    const g = renderDetection(rgb, d, options.style, options.maskBlur);
-    return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
+  const render = async (frame: YuvFrame, objects: Detection[]) => {
+    if (!synTally) return renderOnYuv(frame, objects, sourceOf, draw, reduced);
+    const others = objects.filter((d) => d.cls !== 'face');
+    if (others.length > 0) renderOnYuv(frame, others, sourceOf, draw);
+    await synthesizeOnYuv(
+      frame,
+      objects.filter((d) => d.cls === 'face'),
+      synSettings,
+      synTally,
+    );
   };
   const reduced: ReducedRendering | undefined =
     s.fullResolutionRender || options.model === 'syn'
@@ -179,7 +207,7 @@ async function anonymize(
     while (buffer.length > 0 && buffer[0].index <= upTo) {
       const p = buffer.shift()!;
       const objects = finalObjects(p.draw, p.frame);
-      if (objects.length > 0) renderOnYuv(p.frame, objects, sourceOf, draw, reduced);
+      if (objects.length > 0) await render(p.frame, objects);
       perFrame.push({ frame: p.index, objects });
       await writer.write(p.frame, () => pool.give(p.frame.data));
       written++;
@@ -221,6 +249,7 @@ async function anonymize(
       fps: info.fps,
       faces: tracker.started.face,
       plates: plateCounter.started.plate,
+      ...(synTally ? { syn: synTally } : {}),
     },
     detections: perFrame,
   };

@@ -168,7 +168,8 @@ export interface ReducedRendering {
   coverage: (d: Detection, region: Box) => Float32Array;
 }
 
-function scaled(d: Detection, dx: number, dy: number, k: number): Detection {
+/** `d` in the coordinates of a region whose top-left is (dx, dy), reduced k times. */
+export function scaled(d: Detection, dx: number, dy: number, k: number): Detection {
   const p = (q: [number, number]): [number, number] => [(q[0] - dx) / k, (q[1] - dy) / k];
   return {
     ...d,
@@ -199,7 +200,7 @@ function renderReduced(
 }
 
 /** Grows a box to even edges (whole chroma blocks), inside the frame. */
-function evenBox(b: Box, width: number, height: number): Box {
+export function evenBox(b: Box, width: number, height: number): Box {
   const down = (v: number, max: number) => Math.min(max, Math.max(0, 2 * Math.floor(v / 2)));
   // An odd last column/row belongs to the last chroma block: take it in whole.
   const up = (v: number, max: number) => {
