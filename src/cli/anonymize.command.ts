@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { anonymizeFile } from '../media/anonymize-file.ts';
+import { configureEngineModels } from './engine-models.ts';
 import { closeSharedEngine } from '../media/image/shared-engine.ts';
 import type { AnonymizeFileResult } from '../media/index.ts';
 import {
@@ -61,6 +62,7 @@ function progressPrinter(
 }
 
 export async function runAnonymize(inputs: string[], flags: AnonymizeFlags): Promise<number> {
+  configureEngineModels();
   const options = { ...toAnonymizeOptions(flags), detections: false };
   const files = await collectInputs(inputs);
   if (files.length === 0) {

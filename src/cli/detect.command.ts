@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Detection } from '../engine/types.ts';
 import { VeilError } from '../errors.ts';
 import { decodeImage, formatOfExtension } from '../media/image/image.codec.ts';
+import { configureEngineModels } from './engine-models.ts';
 import { closeSharedEngine, getSharedEngine } from '../media/image/shared-engine.ts';
 import { errorMessage } from './anonymize.command.ts';
 import {
@@ -34,6 +35,7 @@ function describe(d: Detection): string {
 }
 
 export async function runDetect(inputs: string[], flags: DetectFlags): Promise<number> {
+  configureEngineModels();
   const options = toAnonymizeOptions(flags);
   const results: FileDetections[] = [];
   try {
