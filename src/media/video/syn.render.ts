@@ -4,7 +4,8 @@
  * pixels it changed go back to YUV. When syn cannot load (models or donor bank missing) the
  * faces are blurred instead: a face is never left uncovered.
  */
-import { synthesizeFaces, getSynContext } from '../../engine/syn/index.ts';
+import { NoDonorBankError } from '../../engine/syn/donor.bank.ts';
+import { getSynContext, synAvailable, synthesizeFaces } from '../../engine/syn/index.ts';
 import type { AnonymizeOptions, Box, Detection } from '../../engine/types.ts';
 import { evenBox, regionToRgb, rgbToRegion, scaled, type YuvFrame } from './yuv.frame.ts';
 
@@ -35,7 +36,7 @@ export async function synthesizeOnYuv(
   if (faces.length === 0) return;
   if (tally.unavailable === undefined) {
     try {
-      await (s.load ?? getSynContext)();
+      await (s.load ?? loadSyn)();
     } catch (err) {
       tally.unavailable = (err as Error).message || String(err);
     }
@@ -68,6 +69,11 @@ export async function synthesizeOnYuv(
     );
     rgbToRegion(frame, back, rgb, { x: region.x1, y: region.y1 });
   }
+}
+
+/** The process-wide syn context; without a donor bank it fails at once (no model loading). */
+function loadSyn(): Promise<unknown> {
+  return synAvailable() ? getSynContext() : Promise.reject(new NoDonorBankError());
 }
 
 /**
