@@ -28,27 +28,28 @@ echo "job $job"
 
 report() { curl -sS -f "${auth[@]}" "$url/get_job_result/$job"; }
 
-# 2. Wait until the upload is costed (status 2, waiting for approval); 6 means it failed.
+# 2. Wait until the upload is costed: 2 waiting for approval (3-5 if the server approved it on
+#    its own); 6 failed, 7 expired, 8 cancelled.
 while :; do
   status=$(report | json job_status)
   case $status in
-    2) break ;;
-    6) echo "job failed: $(report)" >&2; exit 1 ;;
+    2|3|4|5) break ;;
+    6|7|8) echo "job ended: $(report)" >&2; exit 1 ;;
   esac
   sleep 1
 done
 echo "cost: $(report | json job_total_credit_cost) credit(s)"
 
-# 3. Approve (200; 202 if already approved).
+# 3. Approve (200; 201/202 if no approval was needed or it was already approved).
 curl -sS -f -X POST "${auth[@]}" "$url/approve_job/$job" -o /dev/null
 
-# 4. Poll until the job ends: 5 done, 6 failed (Veil's 7 is cancelled).
+# 4. Poll until the job ends: 5 completed; 6 failed, 7 expired, 8 cancelled.
 while :; do
   r=$(report)
   status=$(printf '%s' "$r" | json job_status)
   case $status in
     5) break ;;
-    6|7) echo "job ended with status $status: $r" >&2; exit 1 ;;
+    6|7|8) echo "job ended with status $status: $r" >&2; exit 1 ;;
   esac
   sleep 1
 done

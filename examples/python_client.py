@@ -26,7 +26,11 @@ import urllib.parse
 import urllib.request
 
 BLOCK_SIZE = 4 * 1024 * 1024  # Syntonym's client sends 4 MB blocks.
-DONE, FAILED, CANCELLED, WAITING_FOR_APPROVAL = 5, 6, 7, 2
+# Job statuses: 2 waiting for approval, 3 approved, 4 processing, 5 completed; 6 failed,
+# 7 expired, 8 cancelled.
+COSTED = [2, 3, 4, 5]  # 3-5: the server approved the job on its own
+DONE = [5]
+ENDED_BADLY = [6, 7, 8]
 
 
 def api(method, route, body=None):
@@ -75,7 +79,7 @@ def poll(job_id, until):
         report, _ = api("GET", f"/get_job_result/{job_id}")
         if report["job_status"] in until:
             return report
-        if report["job_status"] in (FAILED, CANCELLED):
+        if report["job_status"] in ENDED_BADLY:
             raise SystemExit(f"job ended: {json.dumps(report)}")
         time.sleep(1)
 
@@ -94,14 +98,14 @@ def main(path, out):
     upload_blocks(session["session_uri"], path)
 
     # 2. Veil notices the committed blob and costs it.
-    report = poll(job_id, [WAITING_FOR_APPROVAL])
+    report = poll(job_id, COSTED)
     print(f"cost: {report['job_total_credit_cost']} credit(s)")
 
-    # 3. Approve (200; 202 if it was already approved).
+    # 3. Approve (200; 201/202 if no approval was needed or it was already approved).
     api("POST", f"/approve_job/{job_id}")
 
     # 4. Wait until done, then download each task's read-only SAS link.
-    report = poll(job_id, [DONE])
+    report = poll(job_id, DONE)
     os.makedirs(out, exist_ok=True)
     for task in report["tasks"]:
         if not task.get("download_link"):
