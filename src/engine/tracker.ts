@@ -200,26 +200,33 @@ export class Tracker {
    * velocity is the object's, not the shrinking box's. Such boxes are drawn padded (see
    * `observe`), as the detector's least reliable ones; the track keeps them unpadded.
    */
-  private amodal(t: Track, d: Detection): Detection {
+  private amodal(t: Track, d: Detection, frame: number): Detection {
     const { width, height } = this.o.frameSize;
-    if (width === 0) return d;
     const b = { ...d.box };
     const pw = t.box.x2 - t.box.x1;
     const ph = t.box.y2 - t.box.y1;
-    if (b.x2 - b.x1 < pw) {
+    if (width > 0 && b.x2 - b.x1 < pw) {
       if (b.x2 >= width - 1) b.x2 = b.x1 + pw;
       else if (b.x1 <= 1) b.x1 = b.x2 - pw;
     }
-    if (b.y2 - b.y1 < ph) {
+    if (width > 0 && b.y2 - b.y1 < ph) {
       if (b.y2 >= height - 1) b.y2 = b.y1 + ph;
       else if (b.y1 <= 1) b.y1 = b.y2 - ph;
+    }
+    // A half hidden object (a hand, a passer-by) is often still found by its visible part:
+    // a box that suddenly shrinks below half the track's area keeps the predicted extent too.
+    const area = (x: Box) => (x.x2 - x.x1) * (x.y2 - x.y1);
+    if (t.hits > 1 && area(b) < 0.5 * area(t.box)) {
+      const p = shift(t.box, t.v, frame - t.lastSeen);
+      [b.x1, b.y1] = [Math.min(b.x1, p.x1), Math.min(b.y1, p.y1)];
+      [b.x2, b.y2] = [Math.max(b.x2, p.x2), Math.max(b.y2, p.y2)];
     }
     if (b.x1 === d.box.x1 && b.x2 === d.box.x2 && b.y1 === d.box.y1 && b.y2 === d.box.y2) return d;
     return moveTo(d, b);
   }
 
   private observe(t: Track, seen: Detection, frame: number, out: TrackedBox[]): void {
-    const d = this.amodal(t, seen);
+    const d = this.amodal(t, seen, frame);
     seen.trackId = t.id;
     const dt = frame - t.lastSeen;
     const prevBox = t.box;

@@ -201,3 +201,26 @@ test('a box cut by the border keeps the object size, so the track follows the ob
   const next = sut.update(8, []).find((o) => o.frame === 8)!.detection.box;
   assert.ok(next.x1 <= 270 && next.x2 >= 310, `predicted ${next.x1}..${next.x2}`);
 });
+
+test('a half hidden object found by its visible part keeps its whole extent', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], frameSize: { width: 640, height: 480 } });
+  for (let f = 0; f < 4; f++) sut.update(f, [face(100 + f * 4, 100, 80)]);
+  // Frame 4: only the lower 40% (the chin under a hand) is detected, moved on by 4 px.
+  const part: Detection = { cls: 'face', box: { x1: 126, y1: 148, x2: 186, y2: 180 }, score: 0.8 };
+  const drawn = byFrame(sut.update(4, [part])).get(4)!;
+  assert.equal(part.trackId, 1);
+  // The whole face where it would be (x 116..196, y 100..180) stays covered.
+  for (const [x, y] of [
+    [118, 102],
+    [194, 102],
+    [156, 140],
+    [118, 178],
+  ])
+    assert.ok(
+      covers(drawn[0].box, x, y),
+      `(${x}, ${y}) covered by ${JSON.stringify(drawn[0].box)}`,
+    );
+  // Once the whole face is detected again, the box follows it, not the union.
+  const whole = byFrame(sut.update(5, [face(120, 100, 80)])).get(5)!;
+  assert.ok(whole[0].box.x2 - whole[0].box.x1 < 90);
+});
