@@ -1,20 +1,24 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine } from '../../../src/engine/index.ts';
 import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
 import { createVideoAnonymizer } from '../../../src/media/video/video.pipeline.ts';
+import sharp from 'sharp';
+import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
+import { fixturePath } from '../../fixtures/images/fixtures.ts';
 import { coverage, synthClip, type MovingObject } from './synth-clip.ts';
 
-const PLATES = path.resolve(import.meta.dirname, '../../../eval-data/plates');
 let dir: string;
 let engine: Engine;
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'veil-plates-'));
-  engine = await createEngine();
+  // The drawn EU plate is found by the text detector; HyperLPR3 (trained on Chinese plates,
+  // used where its weights are present) misses it: see test/fixtures/images/README.md.
+  engine = await createEngine({ plateModel: 'text' });
 });
 after(async () => {
   await engine.close();
@@ -22,28 +26,31 @@ after(async () => {
 });
 
 test('with lp_track a moving plate is covered on every frame and keeps one track', async () => {
-  const ann = JSON.parse(readFileSync(path.join(PLATES, 'annotations.json'), 'utf8')) as {
-    images: Array<{ file: string; width: number; height: number; boxes: Array<{ box: number[] }> }>;
-  };
-  // A photo with one large plate.
-  const photo = ann.images.find((im) => {
-    if (im.boxes.length !== 1) return false;
-    const [x1, y1, x2, y2] = im.boxes[0].box;
-    return x2 - x1 > 90 && y2 - y1 > 25 && x1 > 20 && x2 < im.width - 20;
-  })!;
-  const [x1, y1, x2, y2] = photo.boxes[0].box;
+  // A plate drawn onto a committed photo (no car photo with a plate can be committed), the
+  // lower left of the photo cut out as the moving object.
+  const drawn = await drawPlate(fixturePath('group-5-faces.jpg')!, 'AB 123 CD', 200, 1250, 220);
+  const [left, top, width, height] = [0, 1000, 600, drawn.frame.height - 1000];
+  const file = path.join(dir, 'car.png');
+  await sharp(Buffer.from(drawn.frame.data), {
+    raw: { width: drawn.frame.width, height: drawn.frame.height, channels: 3 },
+  })
+    .extract({ left, top, width, height })
+    .png()
+    .toFile(file);
+  const b = drawn.box;
   const car: MovingObject = {
     crop: {
-      file: path.join(PLATES, photo.file),
-      width: photo.width,
-      height: photo.height,
-      face: { x1, y1, x2, y2 },
+      file,
+      width,
+      height,
+      face: { x1: b.x1 - left, y1: b.y1 - top, x2: b.x2 - left, y2: b.y2 - top },
     },
     x0: 100,
     y0: 60,
     vx: 3,
     vy: 1,
   };
+  const { x1, x2, y1 } = car.crop.face;
   const clip = path.join(dir, 'car.mp4');
   synthClip({ output: clip, width: 960, height: 540, fps: '25', frames: 40, objects: [car] });
   const options = { ...defaultAnonymizeOptions, blurFace: false, lpTrack: true };
