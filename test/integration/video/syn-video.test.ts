@@ -152,7 +152,11 @@ test(
 test('without its donor bank, syn blurs every face and counts them', async () => {
   const blurred = path.join(dir, 'blur2.mp4');
   const fallback = path.join(dir, 'fallback.mp4');
-  await createVideoAnonymizer(engine)(clip, blurred, { ...blurOptions, maskBlur: true });
+  // The fallback blurs at full resolution (syn jobs skip the reduced-resolution rendering).
+  await createVideoAnonymizer(engine, { fullResolutionRender: true })(clip, blurred, {
+    ...blurOptions,
+    maskBlur: true,
+  });
   const missing = path.join(dir, 'no-donors');
   const r = await createVideoAnonymizer(engine, { synLoad: () => DonorBank.load(missing) })(
     clip,
