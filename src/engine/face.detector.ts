@@ -2,7 +2,7 @@
 import { clipDetection } from './box.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
-import { roundUp, toPlanarTensor } from './preprocess.ts';
+import { paddedPlanarTensor } from './preprocess.ts';
 import type { RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
 import { decodeYunet, type YunetOutputs } from './yunet.decode.ts';
@@ -17,17 +17,8 @@ export class YunetFaceDetector implements RegionDetector {
   constructor(private readonly session: ModelSession) {}
 
   async detect(image: RgbFrame, minScore: number): Promise<Detection[]> {
-    const width = roundUp(image.width, 32);
-    const height = roundUp(image.height, 32);
-    const data = toPlanarTensor(image, {
-      width,
-      height,
-      offsetX: 0,
-      offsetY: 0,
-      order: 'bgr',
-      scale: 1,
-    });
-    const out = await this.session.run({ data, dims: [1, 3, height, width] });
+    const { data, dims, width, height } = paddedPlanarTensor(image, 'bgr');
+    const out = await this.session.run({ data, dims });
     const raw: YunetOutputs = {};
     for (const [name, tensor] of Object.entries(out)) raw[name] = tensor.data;
     const faces = nms(decodeYunet(raw, width, height, minScore), { iou: this.nmsIou });

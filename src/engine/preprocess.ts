@@ -210,6 +210,20 @@ export function toPlanarTensor(frame: RgbFrame, layout: TensorLayout): Float32Ar
   return out;
 }
 
+/**
+ * The frame, raw 0..255, at the top-left of a planar tensor whose sides are padded up to
+ * multiples of 32 (the largest stride of YuNet and RetinaFace), with the dims to run it.
+ */
+export function paddedPlanarTensor(
+  frame: RgbFrame,
+  order: TensorLayout['order'],
+): { data: Float32Array; dims: number[]; width: number; height: number } {
+  const width = roundUp(frame.width, 32);
+  const height = roundUp(frame.height, 32);
+  const data = toPlanarTensor(frame, { width, height, offsetX: 0, offsetY: 0, order, scale: 1 });
+  return { data, dims: [1, 3, height, width], width, height };
+}
+
 /** Round up to a multiple of `m` (YuNet needs sides that are multiples of 32). */
 export function roundUp(value: number, m: number): number {
   return Math.ceil(value / m) * m;

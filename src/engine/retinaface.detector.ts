@@ -11,7 +11,7 @@ import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withSymbolicDims } from './onnx-graph.ts';
-import { roundUp, toPlanarTensor } from './preprocess.ts';
+import { paddedPlanarTensor } from './preprocess.ts';
 import type { RegionDetector } from './region.detector.ts';
 import {
   decodeRetinaface,
@@ -46,17 +46,8 @@ export class RetinaFaceDetector implements RegionDetector {
   constructor(private readonly session: ModelSession) {}
 
   async detect(image: RgbFrame, minScore: number): Promise<Detection[]> {
-    const width = roundUp(image.width, 32);
-    const height = roundUp(image.height, 32);
-    const data = toPlanarTensor(image, {
-      width,
-      height,
-      offsetX: 0,
-      offsetY: 0,
-      order: 'rgb',
-      scale: 1,
-    });
-    const out = await this.session.run({ data, dims: [1, 3, height, width] });
+    const { data, dims } = paddedPlanarTensor(image, 'rgb');
+    const out = await this.session.run({ data, dims });
     const byStride: Record<number, RetinaStrideOutput> = {};
     for (const stride of RETINA_STRIDES) {
       const cls = out[`face_rpn_cls_prob_reshape_stride${stride}`];

@@ -7,6 +7,7 @@ import {
   resizeRgb,
   roundUp,
   toPlanarTensor,
+  paddedPlanarTensor,
 } from '../../../src/engine/preprocess.ts';
 import type { RgbFrame } from '../../../src/engine/types.ts';
 
@@ -152,4 +153,17 @@ describe('preprocessing', () => {
       padY: 160,
     });
   });
+});
+
+it('paddedPlanarTensor pads both sides up to 32 and keeps the frame at the top-left', () => {
+  const frame = { data: new Uint8Array(33 * 2 * 3).fill(200), width: 33, height: 2 };
+  frame.data[0] = 10; // R of the first pixel
+  frame.data[2] = 30; // B of the first pixel
+  const sut = paddedPlanarTensor(frame, 'bgr');
+  assert.deepEqual(sut.dims, [1, 3, 32, 64]);
+  assert.equal(sut.data.length, 3 * 32 * 64);
+  assert.equal(sut.data[0], 30, 'first plane is blue in bgr');
+  assert.equal(sut.data[2 * 32 * 64], 10, 'third plane is red in bgr');
+  assert.equal(sut.data[33], 0, 'padding right of the frame is black');
+  assert.equal(sut.data[2 * 64], 0, 'padding below the frame is black');
 });
