@@ -51,6 +51,11 @@ export interface VideoPipelineSettings {
   /** Render every object at full resolution (default: big ones at 1/2 or 1/4, see yuv.frame). */
   fullResolutionRender?: boolean;
   encoder?: EncoderSettings;
+  /**
+   * Frames at the start that are decoded, detected and tracked but not written (default 0):
+   * a video segment's overlap with the one before, so tracks continue across the join.
+   */
+  skipOutputFrames?: number;
   /** How `syn` is loaded (default: the process-wide context); a failure blurs the faces. */
   synLoad?: () => Promise<unknown>;
 }
@@ -183,7 +188,8 @@ async function anonymize(
   let processedTo = -1;
   let written = 0;
   let lastReport = 0;
-  const total = Math.max(info.frames, 1);
+  const skip = Math.max(0, Math.floor(s.skipOutputFrames ?? 0));
+  const total = Math.max(info.frames - skip, 1);
 
   const place = (boxes: TrackedBox[]) => {
     const first = buffer[0]?.index ?? 0;
@@ -206,9 +212,13 @@ async function anonymize(
   const flush = async (upTo: number) => {
     while (buffer.length > 0 && buffer[0].index <= upTo) {
       const p = buffer.shift()!;
+      if (p.index < skip) {
+        pool.give(p.frame.data);
+        continue;
+      }
       const objects = finalObjects(p.draw, p.frame);
       if (objects.length > 0) await render(p.frame, objects);
-      perFrame.push({ frame: p.index, objects });
+      perFrame.push({ frame: p.index - skip, objects });
       await writer.write(p.frame, () => pool.give(p.frame.data));
       written++;
       if (onProgress && (written - lastReport >= total / 100 || written === 1)) {
