@@ -34,6 +34,13 @@ export interface VeilConfig {
   azuritePort: number;
   /** Blob container (VEIL_CONTAINER, default veil). */
   container: string;
+  /**
+   * Base URL that SAS URLs given to clients carry (307 Location, session_uri, download
+   * links), e.g. http://veil.example:10000/devstoreaccount1; Veil itself keeps using the
+   * blob endpoint (VEIL_PUBLIC_BLOB_URL, default unset: the endpoint, 127.0.0.1 for the
+   * embedded Azurite). The path must reach the same account: signatures do not cover the host.
+   */
+  publicBlobUrl?: string;
   /** Which parts this process runs (VEIL_ROLE or --role, default all). */
   role: Role;
   /** Upload SAS and session lifetime in seconds (VEIL_UPLOAD_TTL_S, default 7 days). */
@@ -55,6 +62,17 @@ export interface VeilConfig {
   deleteRatePerMinute: number;
   /** Files processed at once per worker process (VEIL_WORKER_CONCURRENCY, default 1). */
   workerConcurrency: number;
+  /**
+   * Videos longer than 1.5x this many seconds are split at keyframes into segments of about
+   * this length that any worker processes, then joined (VEIL_SEGMENT_SECONDS, default 60;
+   * 0 = never split).
+   */
+  segmentSeconds: number;
+  /**
+   * Seconds before each segment decoded and tracked but not output, so tracks continue
+   * across the joins (VEIL_SEGMENT_OVERLAP_S, default 2).
+   */
+  segmentOverlapSeconds: number;
   /** ffmpeg/ffprobe binaries; default the ones shipped by npm (VEIL_FFMPEG, VEIL_FFPROBE). */
   ffmpegPath?: string;
   ffprobePath?: string;
@@ -160,6 +178,7 @@ export function loadConfig(
     azureConnectionString: env.AZURE_STORAGE_CONNECTION_STRING || undefined,
     azuritePort: int(env, 'VEIL_AZURITE_PORT', 10000),
     container: env.VEIL_CONTAINER || 'veil',
+    publicBlobUrl: url(env, 'VEIL_PUBLIC_BLOB_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
     role: parseRole(env.VEIL_ROLE),
     uploadTtlSeconds: int(env, 'VEIL_UPLOAD_TTL_S', 7 * 24 * 3600, 1),
     downloadTtlSeconds: int(env, 'VEIL_DOWNLOAD_TTL_S', 24 * 3600, 1),
@@ -175,6 +194,8 @@ export function loadConfig(
     webhookAttempts: int(env, 'VEIL_WEBHOOK_ATTEMPTS', 6, 1),
     deleteRatePerMinute: int(env, 'VEIL_DELETE_RATE_PER_MIN', 100, 1),
     workerConcurrency: int(env, 'VEIL_WORKER_CONCURRENCY', 1, 1),
+    segmentSeconds: num(env, 'VEIL_SEGMENT_SECONDS', 60),
+    segmentOverlapSeconds: num(env, 'VEIL_SEGMENT_OVERLAP_S', 2),
     ffmpegPath: env.VEIL_FFMPEG || undefined,
     ffprobePath: env.VEIL_FFPROBE || undefined,
     faceModel: oneOf(env, 'VEIL_FACE_MODEL', ['auto', 'yunet', 'retinaface'] as const),

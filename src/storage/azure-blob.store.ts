@@ -10,6 +10,7 @@ import {
   RestError,
   type ContainerClient,
 } from '@azure/storage-blob';
+import { rebaseUrl } from './public-url.ts';
 import type {
   BlobProperties,
   BlobStore,
@@ -28,11 +29,21 @@ function isNotFound(err: unknown): boolean {
   return err instanceof RestError && err.statusCode === 404;
 }
 
+export interface AzureBlobStoreOptions {
+  /**
+   * Base URL that SAS URLs handed out carry instead of the connection string's endpoint
+   * (e.g. http://veil.example:10000/devstoreaccount1); the store itself keeps using the
+   * endpoint. Unset: SAS URLs use the endpoint.
+   */
+  publicUrl?: string;
+}
+
 export class AzureBlobStore implements BlobStore {
   private readonly container: ContainerClient;
   private readonly service: BlobServiceClient;
+  private readonly publicUrl?: string;
 
-  constructor(connectionString: string, containerName: string) {
+  constructor(connectionString: string, containerName: string, opts: AzureBlobStoreOptions = {}) {
     if (!/(^|;)\s*AccountKey=/i.test(connectionString)) {
       // SAS URLs are signed with the account key; a SAS-only connection string cannot sign.
       throw new Error('AZURE_STORAGE_CONNECTION_STRING must include AccountKey=');
@@ -43,6 +54,7 @@ export class AzureBlobStore implements BlobStore {
       retryOptions: { maxTries: 4, retryDelayInMs: 250, maxRetryDelayInMs: 4000 },
     });
     this.container = this.service.getContainerClient(containerName);
+    this.publicUrl = opts.publicUrl;
   }
 
   async ensureReady(timeoutMs = 30_000): Promise<void> {
@@ -127,13 +139,14 @@ export class AzureBlobStore implements BlobStore {
     opts: SignedUrlOptions = {},
   ): Promise<string> {
     const blob = this.container.getBlobClient(key);
-    return blob.generateSasUrl({
+    const url = await blob.generateSasUrl({
       permissions: BlobSASPermissions.parse(permissions[permission]),
       expiresOn: expiresAt,
       contentDisposition: opts.downloadName
         ? `attachment; filename*=UTF-8''${encodeURIComponent(opts.downloadName)}`
         : undefined,
     });
+    return this.publicUrl ? rebaseUrl(url, this.service.url, this.publicUrl) : url;
   }
 
   /**

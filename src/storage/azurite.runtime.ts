@@ -103,6 +103,9 @@ export async function startAzurite(opts: AzuriteOptions): Promise<AzuriteHandle>
     '--blobPort',
     String(opts.port),
     '--skipApiVersionCheck',
+    // The account always comes from the path: a public host name with dots in front of the
+    // emulator (VEIL_PUBLIC_BLOB_URL) must not be read as <account>.<domain>.
+    '--disableProductStyleUrl',
     '--disableTelemetry',
     '--silent',
   ];
