@@ -3,20 +3,13 @@
  * Also runs the API and the worker as separate roles (sharing SQLite and blob storage).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { startVeil, type VeilHandle } from '../../src/app.ts';
-import type { UploadSessionResponse } from '../../src/services/types.ts';
 import { fixturePath } from '../fixtures/images/fixtures.ts';
 import { startE2E, type E2E } from './e2e-harness.ts';
-
-const run = promisify(execFile);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { root, run } from './kit.ts';
 
 describe('approval race, with API and worker in separate roles', () => {
   let e: E2E;
@@ -46,18 +39,7 @@ describe('approval race, with API and worker in separate roles', () => {
     const photo = await readFile(fixturePath('astronaut.jpg')!);
     const jobs = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
-        const res = await e.api('/create_upload_session', {
-          token,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            file_name: `face-${i}.jpg`,
-            file_size: photo.length,
-            model: 'blur',
-            model_config: {},
-          }),
-        });
-        const session = (await res.json()) as UploadSessionResponse;
+        const session = await e.createSession(`face-${i}.jpg`, photo.length, {}, token);
         const put = await fetch(session.session_uri, {
           method: 'PUT',
           headers: { 'x-ms-blob-type': 'BlockBlob' },

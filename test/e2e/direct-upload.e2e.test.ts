@@ -3,15 +3,12 @@
  * engine, download through the SAS link, delete.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { fixturePath, truth } from '../fixtures/images/fixtures.ts';
 import { compareRegions, startE2E, type E2E } from './e2e-harness.ts';
+import { curlUpload } from './kit.ts';
 
-const run = promisify(execFile);
 const PHOTO = 'group-3-faces.jpg';
 
 describe('direct upload with curl, end to end', () => {
@@ -24,28 +21,14 @@ describe('direct upload with curl, end to end', () => {
 
   it('uploads, costs, approves, anonymizes, serves the result and deletes everything', async (t) => {
     const photo = fixturePath(PHOTO)!;
-    const { stdout: headers } = await run(
-      'curl',
-      [
-        '-sS',
-        '-L',
-        '-T',
-        photo,
-        '-H',
-        'x-ms-blob-type: BlockBlob',
-        '-H',
-        `access_token: ${e.key}`,
-        '-D',
-        '-',
-        '-o',
-        '/dev/null',
-        `${e.veil.url}/direct_upload/photo.jpg?model=blur&enable_lp=True&blur_threshold=0.5`,
-      ],
-      { cwd: path.dirname(photo) },
+    const { jobId, headers } = await curlUpload(
+      e.veil.url,
+      e.key,
+      photo,
+      'photo.jpg?model=blur&enable_lp=True&blur_threshold=0.5',
     );
     assert.match(headers, /^HTTP\/1\.1 307/m);
     assert.match(headers, /^HTTP\/1\.1 201/m);
-    const jobId = /^job_id: (\S+)\r?$/m.exec(headers)![1];
 
     const waiting = await e.waitFor(jobId, [2, 6]);
     assert.equal(waiting.job_status_description, 'waiting for approval');

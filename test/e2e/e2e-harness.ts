@@ -8,14 +8,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import sharp from 'sharp';
 import { startVeil, type VeilHandle } from '../../src/app.ts';
 import { loadConfig, type VeilConfig } from '../../src/config.ts';
-import type { JobReport } from '../../src/services/types.ts';
+import type { JobReport, UploadSessionResponse } from '../../src/services/types.ts';
 import { AzureBlobStore } from '../../src/storage/azure-blob.store.ts';
 import { azuriteConnectionString } from '../../src/storage/azurite.runtime.ts';
 import type { BlobStore } from '../../src/storage/index.ts';
+import { createSession, getReport, waitForJob } from './kit.ts';
 
 export interface E2E {
   veil: VeilHandle;
@@ -25,6 +26,13 @@ export interface E2E {
   key: string;
   api(route: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   report(jobId: string, token?: string): Promise<JobReport>;
+  /** POST /create_upload_session (blur; `extra` overrides body fields). */
+  createSession(
+    fileName: string,
+    fileSize: number,
+    extra?: Record<string, unknown>,
+    token?: string,
+  ): Promise<UploadSessionResponse>;
   /** Polls get_job_result until the job has one of `statuses`. */
   waitFor(
     jobId: string,
@@ -37,7 +45,7 @@ export interface E2E {
 
 export async function startE2E(
   overrides: Partial<VeilConfig> = {},
-  opts: { housekeepingMs?: number } = {},
+  opts: { housekeepingMs?: number; log?: Logger } = {},
 ): Promise<E2E> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'veil-e2e-'));
   const config = loadConfig(
@@ -55,7 +63,7 @@ export async function startE2E(
     },
   );
   const veil = await startVeil(config, {
-    log: pino({ level: process.env.E2E_LOG ?? 'silent' }),
+    log: opts.log ?? pino({ level: process.env.E2E_LOG ?? 'silent' }),
     webhookBackoffMs: 100,
     stopGraceMs: 1000,
     housekeepingMs: opts.housekeepingMs,
@@ -73,22 +81,9 @@ export async function startE2E(
     if (token !== null) headers.set('access_token', token);
     return fetch(`${veil.url}${route}`, { ...init, headers, redirect: 'manual' });
   };
-  const report = async (jobId: string, token?: string) => {
-    const res = await api(`/get_job_result/${jobId}`, { token });
-    assert.equal(res.status, 200, `get_job_result ${jobId}`);
-    return (await res.json()) as JobReport;
-  };
-  const waitFor = async (jobId: string, statuses: number[], timeoutMs = 30_000, token?: string) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = await report(jobId, token);
-      if (statuses.includes(r.job_status)) return r;
-      if (Date.now() > deadline) {
-        assert.fail(`job ${jobId} still ${r.job_status} (${r.job_status_description})`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const report = (jobId: string, token?: string) => getReport(veil.url, token ?? key, jobId);
+  const waitFor = (jobId: string, statuses: number[], timeoutMs = 30_000, token?: string) =>
+    waitForJob(veil.url, token ?? key, jobId, statuses, timeoutMs);
   return {
     veil,
     config,
@@ -96,6 +91,8 @@ export async function startE2E(
     key,
     api,
     report,
+    createSession: (fileName, fileSize, extra, token) =>
+      createSession(veil.url, token ?? key, fileName, fileSize, extra),
     waitFor,
     stop: async () => {
       await veil.stop();

@@ -4,22 +4,17 @@
  * SAS signature, the webhook secret or file content, and job lines carry the job id.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { AnonymousCredential, BlockBlobClient } from '@azure/storage-blob';
 import { pino } from 'pino';
-import { startVeil } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/index.ts';
-import type { JobReport, UploadSessionResponse } from '../../src/services/types.ts';
+import type { JobReport } from '../../src/services/types.ts';
 import { fixturePath } from '../fixtures/images/fixtures.ts';
-import { startHookServer } from './e2e-harness.ts';
+import { startE2E, startHookServer } from './e2e-harness.ts';
 
 test('logs of a whole job hold no key, SAS signature, webhook secret or file bytes', async () => {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'veil-logs-'));
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -27,43 +22,15 @@ test('logs of a whole job hold no key, SAS signature, webhook secret or file byt
       done();
     },
   });
-  const config = loadConfig(
-    {},
-    {
-      dataDir,
-      port: 0,
-      host: '127.0.0.1',
-      azuritePort: 0,
-      uploadPollMs: 100,
-      webhookAllowPrivate: true,
-    },
-  );
-  const veil = await startVeil(config, { log: pino({ level: 'debug' }, sink), stopGraceMs: 1000 });
+  const e = await startE2E({}, { log: pino({ level: 'debug' }, sink) });
   const hooks = await startHookServer();
   try {
-    const key = veil.demoKey!;
-    const api = (route: string, init: RequestInit = {}) =>
-      fetch(`${veil.url}${route}`, {
-        ...init,
-        headers: {
-          access_token: key,
-          ...(init.body ? { 'content-type': 'application/json' } : {}),
-          ...(init.headers as Record<string, string> | undefined),
-        },
-      });
+    const { key, api, config, veil } = e;
     const photo = await readFile(fixturePath('astronaut.jpg')!);
-    const res = await api('/create_upload_session', {
-      method: 'POST',
-      body: JSON.stringify({
-        file_name: 'astronaut.jpg',
-        file_size: photo.length,
-        content_type: 'image/jpeg',
-        model: 'blur',
-        model_config: { blur_face: true, enable_lp: true },
-      }),
+    const session = await e.createSession('astronaut.jpg', photo.length, {
+      content_type: 'image/jpeg',
+      model_config: { blur_face: true, enable_lp: true },
     });
-    assert.equal(res.status, 200);
-    const session = (await res.json()) as UploadSessionResponse;
     const jobId = session.job_id;
     const cb = encodeURIComponent(hooks.url);
     const sub = await api(`/notify_on_job_status?job_id=${jobId}&callback_url=${cb}`, {
@@ -135,8 +102,7 @@ test('logs of a whole job hold no key, SAS signature, webhook secret or file byt
       );
     }
   } finally {
-    await veil.stop();
+    await e.stop();
     await hooks.close();
-    await rm(dataDir, { recursive: true, force: true });
   }
 });

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { AnonymousCredential, BlockBlobClient } from '@azure/storage-blob';
-import type { UploadSessionResponse } from '../../src/services/types.ts';
 import { fixturePath } from '../fixtures/images/fixtures.ts';
 import { startE2E, startHookServer } from './e2e-harness.ts';
 
@@ -20,18 +19,10 @@ test('metrics after one job: requests, jobs, queue, processing, detections, webh
   const [e, hooks] = await Promise.all([startE2E({ metrics: true }), startHookServer()]);
   try {
     const photo = await readFile(fixturePath('group-3-faces.jpg')!);
-    const res = await e.api('/create_upload_session', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        file_name: 'group.jpg',
-        file_size: photo.length,
-        content_type: 'image/jpeg',
-        model: 'blur',
-        model_config: { blur_face: true, enable_lp: true },
-      }),
+    const session = await e.createSession('group.jpg', photo.length, {
+      content_type: 'image/jpeg',
+      model_config: { blur_face: true, enable_lp: true },
     });
-    const session = (await res.json()) as UploadSessionResponse;
     const jobId = session.job_id;
     const cb = encodeURIComponent(hooks.url);
     await e.api(`/notify_on_job_status?job_id=${jobId}&callback_url=${cb}`, { method: 'POST' });

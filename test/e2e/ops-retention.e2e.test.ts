@@ -7,27 +7,18 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { AnonymousCredential, BlockBlobClient } from '@azure/storage-blob';
-import type { UploadSessionResponse } from '../../src/services/types.ts';
 import { fixturePath } from '../fixtures/images/fixtures.ts';
 import { startE2E, type E2E } from './e2e-harness.ts';
+import { until } from './kit.ts';
 
 const RETENTION_S = 10;
 
 async function runJob(e: E2E): Promise<string> {
   const photo = await readFile(fixturePath('astronaut.jpg')!);
-  const res = await e.api('/create_upload_session', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      file_name: 'astronaut.jpg',
-      file_size: photo.length,
-      content_type: 'image/jpeg',
-      model: 'blur',
-      model_config: { blur_face: true, enable_lp: false },
-    }),
+  const session = await e.createSession('astronaut.jpg', photo.length, {
+    content_type: 'image/jpeg',
+    model_config: { blur_face: true, enable_lp: false },
   });
-  assert.equal(res.status, 200);
-  const session = (await res.json()) as UploadSessionResponse;
   await new BlockBlobClient(session.session_uri, new AnonymousCredential()).uploadData(photo);
   await e.waitFor(session.job_id, [2]);
   assert.equal((await e.api(`/approve_job/${session.job_id}`, { method: 'POST' })).status, 200);
@@ -36,23 +27,17 @@ async function runJob(e: E2E): Promise<string> {
   return session.job_id;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('inputs deleted at the end, links bounded by retention, outputs expire', async () => {
   const e = await startE2E({ retentionHours: RETENTION_S / 3600 }, { housekeepingMs: 500 });
   try {
     const jobId = await runJob(e);
     const endedAt = Date.now();
-    await until('inputs deleted', async () =>
-      (await e.container.list(`jobs/${jobId}/input/`)).length === 0 ? true : undefined,
+    await until(
+      'inputs deleted',
+      async () =>
+        (await e.container.list(`jobs/${jobId}/input/`)).length === 0 ? true : undefined,
+      20_000,
+      200,
     );
     assert.ok(Date.now() - endedAt < 3000, 'inputs go as soon as the job ends');
 

@@ -4,40 +4,32 @@
  * restart on the same data the job completes exactly once (one "job processed", one charge).
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { ffmpegPaths } from '../../src/media/ffmpeg.runtime.ts';
 import type { JobReport } from '../../src/services/types.ts';
-import { fixturePath } from '../fixtures/images/fixtures.ts';
+import {
+  curlUpload,
+  freePort,
+  makeClip,
+  serveBanner,
+  spawnVeil,
+  waitForJob,
+  type VeilChild,
+} from './kit.ts';
 
-const run = promisify(execFile);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = await mkdtemp(path.join(tmpdir(), 'veil-sigterm-'));
-const children: ChildProcess[] = [];
+const children: VeilChild[] = [];
 after(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.kill('SIGKILL')));
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function serve(port: number, azuritePort: number) {
-  const child = spawn(process.execPath, ['bin/veil.js', 'serve', '--port', String(port)], {
-    cwd: root,
-    env: {
-      ...process.env,
+  const veil = await spawnVeil(
+    ['bin/veil.js', 'serve', '--port', String(port)],
+    {
       VEIL_DATA_DIR: dataDir,
       VEIL_AZURITE_PORT: String(azuritePort),
       VEIL_HOST: '127.0.0.1',
@@ -45,53 +37,22 @@ async function serve(port: number, azuritePort: number) {
       VEIL_SHUTDOWN_GRACE_MS: '500',
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not started in 45 s:\n${out}`)), 45_000);
-    child.stdout!.on('data', () => {
-      if (!/^ {2}curl -H .*get_job_result/m.test(out)) return;
-      clearTimeout(timer);
-      resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-  return { child, output: () => out };
+    serveBanner,
+  );
+  children.push(veil);
+  return veil;
 }
 
 it('SIGTERM mid-video: exits within the grace period, the job completes once after restart', async (t) => {
   const [port, azuritePort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
-  const clip = path.join(dataDir, 'clip.mp4');
-  const jpg = fixturePath('astronaut.jpg')!;
-  await run(ffmpegPaths().ffmpeg, [
-    ...['-v', 'error', '-loop', '1', '-i', jpg, '-t', '10', '-r', '10', '-c:v', 'libx264'],
-    ...['-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', clip],
-  ]);
+  const clip = await makeClip(path.join(dataDir, 'clip.mp4'), { seconds: 10 });
   const first = await serve(port, azuritePort);
   const key = /^access_token: (\S+)$/m.exec(first.output())![1]!;
   const headers = { access_token: key };
-  const report = async () =>
-    (await (await fetch(`${url}/get_job_result/${jobId}`, { headers })).json()) as JobReport;
-  const until = async (ok: (r: JobReport) => boolean, ms = 60_000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const r = await report();
-      if (ok(r)) return r;
-      assert.ok(Date.now() < deadline, `stuck at ${r.job_status_description}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const until = (ok: (r: JobReport) => boolean, ms = 60_000) => waitForJob(url, key, jobId, ok, ms);
 
-  const { stdout } = await run('curl', [
-    ...['-sS', '-L', '-T', clip, '-H', 'x-ms-blob-type: BlockBlob', '-H', `access_token: ${key}`],
-    ...['-D', '-', '-o', '/dev/null', `${url}/direct_upload/clip.mp4?model=blur`],
-  ]);
-  const jobId = /^job_id: (\S+)\r?$/m.exec(stdout)![1]!;
+  const { jobId } = await curlUpload(url, key, clip, 'clip.mp4?model=blur');
   await until((r) => r.job_status >= 2);
   assert.equal(
     (await fetch(`${url}/approve_job/${jobId}`, { method: 'POST', headers })).status,
@@ -102,8 +63,7 @@ it('SIGTERM mid-video: exits within the grace period, the job completes once aft
   assert.equal(midway.job_status, 4, 'still processing when SIGTERM arrives');
 
   const signalled = Date.now();
-  const exited = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
-  first.child.kill('SIGTERM');
+  const exited = first.kill('SIGTERM');
   // The API stops accepting at once, while the worker still uses its grace period.
   await new Promise((resolve) => setTimeout(resolve, 300));
   const late = await fetch(`${url}/healthz`).then(
@@ -145,6 +105,5 @@ it('SIGTERM mid-video: exits within the grace period, the job completes once aft
     .split('\n')
     .filter((l) => l.includes(jobId) && l.includes('job processed'));
   assert.equal(processed.length, 1, 'the job ran to its end once');
-  second.child.kill('SIGTERM');
-  await new Promise((resolve) => second.child.once('exit', resolve));
+  await second.kill('SIGTERM');
 });

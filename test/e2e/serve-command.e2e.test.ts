@@ -3,41 +3,21 @@
  * stops everything (Azurite included); a restart keeps keys, jobs and blobs.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { AzureBlobStore } from '../../src/storage/azure-blob.store.ts';
 import { azuriteConnectionString } from '../../src/storage/azurite.runtime.ts';
+import { canConnect, createSession, freePort, serveBanner, spawnVeil } from './kit.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = await mkdtemp(path.join(tmpdir(), 'veil-serve-'));
 after(() => rm(dataDir, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const canConnect = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-
-async function serve(port: number, azuritePort: number) {
-  const args = ['bin/veil.js', 'serve', '--port', String(port)];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: {
-      ...process.env,
+function serve(port: number, azuritePort: number) {
+  return spawnVeil(
+    ['bin/veil.js', 'serve', '--port', String(port)],
+    {
       VEIL_DATA_DIR: dataDir,
       VEIL_AZURITE_PORT: String(azuritePort),
       VEIL_HOST: '127.0.0.1',
@@ -45,29 +25,8 @@ async function serve(port: number, azuritePort: number) {
       // The garbage upload fails inspection; its input must survive for the restart check.
       VEIL_DELETE_INPUTS: 'false',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner in 45 s:\n${out}`)), 45_000);
-    const check = () => {
-      if (/^ {2}curl -H .*get_job_result/m.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-  return { child, output: () => out };
-}
-
-async function stopWith(child: ChildProcess, signal: NodeJS.Signals) {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  return exited;
+    serveBanner,
+  );
 }
 
 it('prints the demo key, stops cleanly on SIGTERM, and keeps everything across a restart', async () => {
@@ -80,12 +39,7 @@ it('prints the demo key, stops cleanly on SIGTERM, and keeps everything across a
   assert.ok(first.output().includes(`${url}/docs`));
   assert.equal(((await stat(path.join(dataDir, 'demo-key.txt'))).mode & 0o777).toString(8), '600');
 
-  const session = await fetch(`${url}/create_upload_session`, {
-    method: 'POST',
-    headers: { access_token: key, 'content-type': 'application/json' },
-    body: JSON.stringify({ file_name: 'a.jpg', file_size: 1000, model: 'blur', model_config: {} }),
-  });
-  const { job_id, session_uri } = (await session.json()) as { job_id: string; session_uri: string };
+  const { job_id, session_uri } = await createSession(url, key, 'a.jpg', 1000);
   const put = await fetch(session_uri, {
     method: 'PUT',
     headers: { 'x-ms-blob-type': 'BlockBlob' },
@@ -93,7 +47,7 @@ it('prints the demo key, stops cleanly on SIGTERM, and keeps everything across a
   });
   assert.equal(put.status, 201);
 
-  assert.equal(await stopWith(first.child, 'SIGTERM'), 0);
+  assert.equal(await first.kill('SIGTERM'), 0);
   assert.equal(await canConnect(port), false, 'API closed');
   assert.equal(await canConnect(azuritePort), false, 'Azurite stopped');
 
@@ -110,6 +64,6 @@ it('prints the demo key, stops cleanly on SIGTERM, and keeps everything across a
     );
     assert.equal((await blobs.stat(`jobs/${job_id}/input/a.jpg`))?.size, 1000, 'blob survived');
   } finally {
-    assert.equal(await stopWith(second.child, 'SIGINT'), 0);
+    assert.equal(await second.kill('SIGINT'), 0);
   }
 });

@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { BlockBlobClient, AnonymousCredential, RestError } from '@azure/storage-blob';
-import type { UploadSessionResponse } from '../../src/services/types.ts';
 import { startE2E, type E2E } from './e2e-harness.ts';
 
 let e: E2E;
@@ -12,17 +11,7 @@ before(async () => {
 after(() => e.stop());
 
 it('expires an unused session: status 7, no blob kept, upload URL refused', async () => {
-  const res = await e.api('/create_upload_session', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      file_name: 'late.jpg',
-      file_size: 2000,
-      model: 'blur',
-      model_config: {},
-    }),
-  });
-  const session = (await res.json()) as UploadSessionResponse;
+  const session = await e.createSession('late.jpg', 2000);
   // Blocks staged but never committed: the upload never completed.
   const client = new BlockBlobClient(session.session_uri, new AnonymousCredential());
   await client.stageBlock(Buffer.alloc(4).toString('base64'), Buffer.alloc(2000), 2000);

@@ -3,22 +3,16 @@
  * webhook received by a local server.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { readFile, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { AnonymousCredential, AppendBlobClient, BlockBlobClient } from '@azure/storage-blob';
 import sharp from 'sharp';
-import type { UploadSessionResponse } from '../../src/services/types.ts';
 import { fixturePath, truth } from '../fixtures/images/fixtures.ts';
 import { compareRegions, startE2E, startHookServer, type E2E } from './e2e-harness.ts';
+import { root, run } from './kit.ts';
 
 const MB = 1024 * 1024;
-const run = promisify(execFile);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('upload sessions, end to end', () => {
   let e: E2E;
@@ -35,24 +29,19 @@ describe('upload sessions, end to end', () => {
   async function createSession(
     fileName: string,
     fileSize: number,
-    extra: object = {},
+    extra: Record<string, unknown> = {},
     token?: string,
   ) {
-    const res = await e.api('/create_upload_session', {
-      token,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        file_name: fileName,
-        file_size: fileSize,
+    return e.createSession(
+      fileName,
+      fileSize,
+      {
         content_type: 'application/octet-stream',
-        model: 'blur',
         model_config: { blur_face: true, enable_lp: true, blur_threshold: 0.5 },
         ...extra,
-      }),
-    });
-    assert.equal(res.status, 200);
-    return (await res.json()) as UploadSessionResponse;
+      },
+      token,
+    );
   }
 
   it('uploads in blocks with the Azure SDK, notifies the webhook, processes, delivers', async (t) => {

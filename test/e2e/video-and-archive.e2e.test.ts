@@ -3,20 +3,16 @@
  * uploaded, processed by the real engine, outputs keep their format.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { ffmpegPaths, probeVideo } from '../../src/media/ffmpeg.runtime.ts';
-import type { UploadSessionResponse } from '../../src/services/types.ts';
 import { fixturePath, truth } from '../fixtures/images/fixtures.ts';
 import { compareRegions, startE2E, type E2E } from './e2e-harness.ts';
-
-const run = promisify(execFile);
+import { curlUpload, makeClip, run } from './kit.ts';
 
 function zipOf(files: Array<[string, Buffer]>): Promise<Buffer<ArrayBuffer>> {
   const zip = new yazl.ZipFile();
@@ -58,65 +54,19 @@ describe('video and archive jobs, end to end', () => {
 
   async function frameAt(video: string, second: number, out: string): Promise<Buffer> {
     await run(ffmpegPaths().ffmpeg, [
-      '-v',
-      'error',
-      '-ss',
-      String(second),
-      '-i',
-      video,
-      '-frames:v',
-      '1',
-      '-y',
-      out,
+      ...['-v', 'error', '-ss', String(second), '-i', video, '-frames:v', '1', '-y', out],
     ]);
     return readFile(out);
   }
 
   it('anonymizes a 2 s video with audio uploaded with curl; keeps size, rate and audio', async (t) => {
-    const clip = path.join(dir, 'clip.mp4');
-    await run(ffmpegPaths().ffmpeg, [
-      '-v',
-      'error',
-      '-loop',
-      '1',
-      '-i',
-      fixturePath('astronaut.jpg')!,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:sample_rate=44100',
-      '-t',
-      '2',
-      '-r',
-      '10',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-shortest',
-      '-y',
+    const clip = await makeClip(path.join(dir, 'clip.mp4'), { seconds: 2, audio: true });
+    const { jobId } = await curlUpload(
+      e.veil.url,
+      e.key,
       clip,
-    ]);
-    const { stdout } = await run('curl', [
-      '-sS',
-      '-L',
-      '-T',
-      clip,
-      '-H',
-      'x-ms-blob-type: BlockBlob',
-      '-H',
-      `access_token: ${e.key}`,
-      '-D',
-      '-',
-      '-o',
-      '/dev/null',
-      `${e.veil.url}/direct_upload/clip.mp4?model=blur&lp_track=True`,
-    ]);
-    const jobId = /^job_id: (\S+)\r?$/m.exec(stdout)![1];
+      'clip.mp4?model=blur&lp_track=True',
+    );
     const waiting = await e.waitFor(jobId, [2, 6]);
     assert.equal(waiting.job_status, 2, waiting.job_status_description);
     assert.equal(waiting.job_total_credit_cost, 2, 'two started seconds at 1 credit each');
@@ -159,17 +109,7 @@ describe('video and archive jobs, end to end', () => {
       ['group.jpg', await readFile(fixturePath('group-3-faces.jpg')!)],
     ];
     const zip = await zipOf(files);
-    const res = await e.api('/create_upload_session', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        file_name: 'photos.zip',
-        file_size: zip.length,
-        model: 'blur',
-        model_config: {},
-      }),
-    });
-    const session = (await res.json()) as UploadSessionResponse;
+    const session = await e.createSession('photos.zip', zip.length);
     const put = await fetch(session.session_uri, {
       method: 'PUT',
       headers: { 'x-ms-blob-type': 'BlockBlob' },
