@@ -200,3 +200,56 @@ export function plateScoreFromText(meanProb: number, cut = 0.6): number {
   const p = Math.min(1, Math.max(0, meanProb));
   return p <= cut ? (0.5 * p) / cut : 0.5 + (0.5 * (p - cut)) / (1 - cut);
 }
+
+/** A plate found from a line of text: the line and the plate box grown around it. */
+export interface LinePlate {
+  text: Box;
+  plate: Box;
+}
+
+/**
+ * Lines of smaller text just above or below a plate's own line (a state name, a dealer's frame,
+ * the top row of a two-row plate) are part of that plate: each is merged into the plate of its
+ * larger neighbour instead of standing as a plate of its own. A line is secondary when its text
+ * is under `maxHeightRatio` of the neighbour's, they overlap horizontally by at least `minOverlap`
+ * of the narrower line, and the vertical gap is under `maxGap` x the neighbour's text height.
+ * Returns, per input, the index of the plate it was merged into (itself when it stands alone);
+ * merged plates are the union of their members' plate boxes.
+ */
+export function absorbSecondaryLines(
+  items: readonly LinePlate[],
+  maxHeightRatio = 0.8,
+  minOverlap = 0.3,
+  maxGap = 0.5,
+): { owner: number[]; plates: Box[] } {
+  const height = (b: Box): number => b.y2 - b.y1;
+  const order = items
+    .map((_, i) => i)
+    .sort((a, b) => height(items[b].text) - height(items[a].text));
+  const owner = items.map((_, i) => i);
+  const plates = items.map((it) => ({ ...it.plate }));
+  for (const i of order) {
+    if (owner[i] !== i) continue;
+    const big = items[i].text;
+    for (const j of order) {
+      if (j === i || owner[j] !== j) continue;
+      const small = items[j].text;
+      if (height(small) >= maxHeightRatio * height(big)) continue;
+      const overlap = Math.min(big.x2, small.x2) - Math.max(big.x1, small.x1);
+      const narrower = Math.min(big.x2 - big.x1, small.x2 - small.x1);
+      if (overlap < minOverlap * narrower) continue;
+      const gap = Math.max(big.y1, small.y1) - Math.min(big.y2, small.y2);
+      if (gap > maxGap * height(big)) continue;
+      owner[j] = i;
+      const p = plates[i];
+      const q = items[j].plate;
+      plates[i] = {
+        x1: Math.min(p.x1, q.x1),
+        y1: Math.min(p.y1, q.y1),
+        x2: Math.max(p.x2, q.x2),
+        y2: Math.max(p.y2, q.y2),
+      };
+    }
+  }
+  return { owner, plates };
+}

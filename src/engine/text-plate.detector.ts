@@ -17,6 +17,7 @@ import {
 import { resizeRgb, roundUp } from './preprocess.ts';
 import type { RegionDetector } from './region.detector.ts';
 import {
+  absorbSecondaryLines,
   DEFAULT_PLATE_SHAPE,
   labelComponents,
   mergeLines,
@@ -77,6 +78,21 @@ export function toNormalisedTensor(image: RgbFrame, width: number, height: numbe
   return out;
 }
 
+/** An axis-aligned plate: `polygon` is the box's corners (for `mask_blur`). */
+function plateDetection(b: Box, score: number): Detection {
+  return {
+    cls: 'plate',
+    box: b,
+    score,
+    polygon: [
+      [b.x1, b.y1],
+      [b.x2, b.y1],
+      [b.x2, b.y2],
+      [b.x1, b.y2],
+    ],
+  };
+}
+
 export class TextPlateDetector implements RegionDetector {
   readonly cls = 'plate' as const;
   readonly tileSide = 960;
@@ -94,16 +110,23 @@ export class TextPlateDetector implements RegionDetector {
   ) {}
 
   async detect(image: RgbFrame, minScore: number): Promise<Detection[]> {
-    const plates: Detection[] = [];
     const { input, candidates } = await this.candidates(image, minScore);
+    const kept: PlateCandidate[] = [];
     for (const c of candidates) {
       if (this.recogniser) {
         const reading = await this.recogniser.read(input, c.text);
         if (judgePlateText(reading, this.settings.rules) === 'not-plate') continue;
       }
-      plates.push(c.plate);
+      kept.push(c);
     }
-    return nms(plates, { iou: this.nmsIou, containment: 0.7 }).flatMap(
+    // A state name or dealer line next to a plate's own line is part of that plate.
+    const { owner, plates } = absorbSecondaryLines(
+      kept.map((c) => ({ text: c.text, plate: c.plate.box })),
+    );
+    const found = kept.flatMap((c, i) =>
+      owner[i] === i ? [plateDetection(plates[i], c.plate.score)] : [],
+    );
+    return nms(found, { iou: this.nmsIou, containment: 0.7 }).flatMap(
       (p) => clipDetection(p, image.width, image.height) ?? [],
     );
   }
@@ -140,20 +163,7 @@ export class TextPlateDetector implements RegionDetector {
       const score = plateScoreFromText(line.score, this.settings.scoreCut);
       if (score < minScore) continue;
       const b = { x1: box.x1 * sx, y1: box.y1 * sy, x2: box.x2 * sx, y2: box.y2 * sy };
-      candidates.push({
-        text: line.box,
-        plate: {
-          cls: 'plate',
-          box: b,
-          score,
-          polygon: [
-            [b.x1, b.y1],
-            [b.x2, b.y1],
-            [b.x2, b.y2],
-            [b.x1, b.y2],
-          ],
-        },
-      });
+      candidates.push({ text: line.box, plate: plateDetection(b, score) });
     }
     return { input, candidates };
   }

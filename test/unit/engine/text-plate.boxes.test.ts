@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  absorbSecondaryLines,
   DEFAULT_PLATE_SHAPE,
   labelComponents,
   mergeLines,
@@ -178,6 +179,50 @@ describe('plateScoreFromText', () => {
   for (const [p, cut, expected] of cases) {
     it(`mean probability ${p} (cut ${cut}) scores ${expected}`, () => {
       assert.ok(Math.abs(plateScoreFromText(p, cut) - expected) < 1e-9);
+    });
+  }
+});
+
+describe('absorbSecondaryLines', () => {
+  // The plate's own line: text 20 px high at y 100..120, plate box grown around it.
+  const number = { text: box(100, 100, 200, 120), plate: box(94, 97, 206, 123) };
+  const cases: Array<[string, Array<typeof number>, number[], Box[]]> = [
+    [
+      'a state name just above the number joins its plate',
+      [number, { text: box(120, 88, 180, 98), plate: box(117, 86, 183, 100) }],
+      [0, 0],
+      [box(94, 86, 206, 123), box(117, 86, 183, 100)],
+    ],
+    [
+      'the owner is the larger line whatever the order',
+      [{ text: box(120, 122, 180, 131), plate: box(117, 120, 183, 133) }, number],
+      [1, 1],
+      [box(117, 120, 183, 133), box(94, 97, 206, 133)],
+    ],
+    [
+      'two lines of one height stay two plates',
+      [number, { text: box(100, 126, 200, 146), plate: box(94, 123, 206, 149) }],
+      [0, 1],
+      [number.plate, box(94, 123, 206, 149)],
+    ],
+    [
+      'a small line far below stays apart',
+      [number, { text: box(120, 140, 180, 150), plate: box(117, 138, 183, 152) }],
+      [0, 1],
+      [number.plate, box(117, 138, 183, 152)],
+    ],
+    [
+      'a small line beside, not above or below, stays apart',
+      [number, { text: box(230, 104, 280, 114), plate: box(227, 102, 283, 116) }],
+      [0, 1],
+      [number.plate, box(227, 102, 283, 116)],
+    ],
+  ];
+  for (const [name, items, owner, plates] of cases) {
+    it(name, () => {
+      const sut = absorbSecondaryLines(items);
+      assert.deepEqual(sut.owner, owner);
+      assert.deepEqual(sut.plates, plates);
     });
   }
 });
