@@ -139,8 +139,38 @@ const initial: Migration = {
   },
 };
 
+/** Segments of long videos processed in parallel (see src/worker/README.md). */
+const taskSegments: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('task_segments')
+      .ifNotExists()
+      .addColumn('task_id', 'text', (c) => c.notNull().references('tasks.id').onDelete('cascade'))
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('job_id', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('input_key', 'text', (c) => c.notNull())
+      .addColumn('source_key', 'text', (c) => c.notNull())
+      .addColumn('first_frame', 'integer', (c) => c.notNull())
+      .addColumn('warm_frames', 'integer', (c) => c.notNull())
+      .addColumn('frames', 'integer', (c) => c.notNull())
+      .addColumn('frames_done', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('output_key', 'text')
+      .addColumn('detections_key', 'text')
+      .addColumn('faces', 'integer')
+      .addColumn('plates', 'integer')
+      .addColumn('error', 'text')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('task_segments_pk', ['task_id', 'seq'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`drop table if exists task_segments`.execute(db);
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '2026-11-25-initial': initial };
+    return { '2026-11-25-initial': initial, '2026-11-26-task-segments': taskSegments };
   },
 };

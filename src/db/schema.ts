@@ -73,6 +73,30 @@ export interface TasksTable {
   updated_at: string;
 }
 
+/** One segment of a long video task, processed by any worker (see src/worker/README.md). */
+export interface TaskSegmentsTable {
+  task_id: string;
+  seq: number;
+  job_id: string;
+  status: 'pending' | 'processing' | 'completed' | 'failed';
+  /** Blob of the segment's input (warm-up frames, then its own). */
+  input_key: string;
+  /** Blob of the whole original file: audio, metadata and rotation at the join. */
+  source_key: string;
+  /** Index in the whole video of the segment's first output frame. */
+  first_frame: number;
+  warm_frames: number;
+  /** Frames the segment outputs. */
+  frames: number;
+  frames_done: number;
+  output_key: string | null;
+  detections_key: string | null;
+  faces: number | null;
+  plates: number | null;
+  error: string | null;
+  updated_at: string;
+}
+
 export interface WebhooksTable {
   id: string;
   job_id: string;
@@ -103,6 +127,7 @@ export interface DB {
   credit_entries: CreditEntriesTable;
   jobs: JobsTable;
   tasks: TasksTable;
+  task_segments: TaskSegmentsTable;
   webhooks: WebhooksTable;
   queue_jobs: QueueJobsTable;
 }

@@ -37,7 +37,14 @@ export interface BullmqQueueOptions {
   log?: QueueLog;
 }
 
-const JOB_NAMES: JobName[] = ['prepare-job', 'process-job', 'deliver-webhook', 'housekeeping'];
+const JOB_NAMES: JobName[] = [
+  'prepare-job',
+  'process-job',
+  'process-segment',
+  'join-segments',
+  'deliver-webhook',
+  'housekeeping',
+];
 const FAILED_KEEP_S = 7 * 24 * 3600;
 
 interface Registration {

@@ -10,6 +10,10 @@ export interface JobPayloads {
   'prepare-job': { jobId: string };
   /** Anonymize every file of an approved job. */
   'process-job': { jobId: string };
+  /** Anonymize one segment of a long video task (see src/worker/README.md). */
+  'process-segment': { jobId: string; taskId: string; seq: number };
+  /** Join a task's anonymized segments into its output, once all are done. */
+  'join-segments': { jobId: string; taskId: string };
   /** POST a JobReport to a registered callback. */
   'deliver-webhook': { jobId: string; callbackId: string; event: string };
   /** Expire stale sessions, delete old blobs. */

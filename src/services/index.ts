@@ -12,6 +12,7 @@ import { createJobLifecycle, type JobLifecycle } from './job-lifecycle.service.t
 import { buildReport } from './job-report.ts';
 import { createJobsService } from './jobs.service.ts';
 import { createKeysService, type KeysService } from './keys.service.ts';
+import { createTaskSegments, type TaskSegments } from './task-segments.service.ts';
 import { createUploadWatcher, type UploadWatcher } from './upload-watcher.service.ts';
 import { createWebhooks, type Webhooks } from './webhooks.service.ts';
 import type { AccountApi, JobsApi } from './types.ts';
@@ -36,6 +37,8 @@ export interface Services {
   webhooks: Webhooks;
   uploads: UploadWatcher;
   housekeeping: Housekeeping;
+  /** Segments of long videos processed in parallel. */
+  segments: TaskSegments;
 }
 
 export interface ServiceDeps {
@@ -70,5 +73,6 @@ export function createServices(deps: ServiceDeps): Services {
     webhooks,
     uploads: createUploadWatcher({ store, queue, lifecycle, webhooks, log }),
     housekeeping: createHousekeeping({ db, store, queue, lifecycle }),
+    segments: createTaskSegments(db),
   };
 }

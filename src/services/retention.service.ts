@@ -144,8 +144,8 @@ export function createRetention(deps: {
     expireOutputs,
     run,
     /**
-     * Deletes inputs right after a prepare or process run that ended its job, and runs a
-     * retention pass after each housekeeping run. Wraps the handlers the worker registers.
+     * Deletes inputs right after a prepare, process, segment or join run that ended its job,
+     * and runs a retention pass after each housekeeping run. Wraps the worker's handlers.
      */
     attachTo(queue: JobQueue): void {
       const process = queue.process.bind(queue);
@@ -154,7 +154,7 @@ export function createRetention(deps: {
           const handle = handler as (p: never, c: never) => Promise<unknown>;
           const result = await handle(payload, ctx);
           const jobId = (payload as { jobId?: string }).jobId;
-          if (jobId && (name === 'prepare-job' || name === 'process-job')) {
+          if (jobId && name !== 'deliver-webhook') {
             await deleteInputsIfEnded(jobId).catch((err) =>
               log.warn({ err, jobId }, 'could not delete inputs'),
             );

@@ -4,7 +4,9 @@
  */
 import { closeSharedEngine } from '../media/image/shared-engine.ts';
 import { prepareJobHandler } from './prepare-job.handler.ts';
+import { joinSegmentsHandler } from './join-segments.handler.ts';
 import { processJobHandler } from './process-job.handler.ts';
+import { processSegmentHandler } from './process-segment.handler.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
 export type { WorkerDeps } from './worker-deps.ts';
@@ -20,6 +22,10 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   queue.process('process-job', processJobHandler(deps), {
     concurrency: config.workerConcurrency,
   });
+  queue.process('process-segment', processSegmentHandler(deps), {
+    concurrency: config.workerConcurrency,
+  });
+  queue.process('join-segments', joinSegmentsHandler(deps), { concurrency: 1 });
   queue.process('deliver-webhook', (p, ctx) => services.webhooks.deliver(p, ctx.signal), {
     concurrency: 4,
   });

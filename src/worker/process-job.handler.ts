@@ -1,18 +1,21 @@
 /**
- * `process-job`: anonymize every file of an approved job. Safe to re-run after a crash:
+ * `process-job`: anonymize every file of an approved job (long videos are split into
+ * segments that any worker processes, see split-task.ts). Safe to re-run after a crash:
  * tasks are rows created at inspection, finished ones are skipped, outputs overwrite the
  * same keys, and the charge is written once with the completion.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { VeilError, isVeilError } from '../errors.ts';
-import { createZip, extractArchive } from '../media/archive/index.ts';
+import { extractArchive } from '../media/archive/index.ts';
 import { UnrecoverableJobError, type HandlerContext } from '../queue/index.ts';
 import { jobPrefix } from '../services/jobs.service.ts';
 import { toAnonymizeOptions } from '../services/model-options.ts';
 import { JobStatus } from '../services/types.ts';
-import { outputKey, runTask } from './run-task.ts';
+import { finishJob } from './finish-job.ts';
+import { runTask } from './run-task.ts';
 import { errorText, withScratch } from './scratch.ts';
+import { splitTask } from './split-task.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
 export function processJobHandler(deps: WorkerDeps) {
@@ -63,6 +66,7 @@ export function processJobHandler(deps: WorkerDeps) {
           }
           try {
             const run = { jobId, task, source, outDir, options, signal, checkWanted };
+            if (await splitTask(run, job, deps)) continue;
             outputs.set(task.file_name, await runTask(run, { store, lifecycle }));
           } catch (err) {
             if (signal.aborted) break;
@@ -73,7 +77,8 @@ export function processJobHandler(deps: WorkerDeps) {
         }
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('shutting down');
         if (stop.signal.aborted) return;
-        if (job.media_kind === 'archive') await zipOutputs(jobId, job.file_name, outputs, outDir);
+        // Segmented videos still running leave the job open: their last join ends it.
+        await finishJob(deps, jobId, outDir, outputs);
       });
     } catch (err) {
       if (ctx.signal.aborted) {
@@ -98,38 +103,5 @@ export function processJobHandler(deps: WorkerDeps) {
       log.info({ jobId }, 'job stopped');
       return;
     }
-    const end = await lifecycle.finish(jobId);
-    if (end === JobStatus.COMPLETED) await webhooks.notify(jobId, 'completed');
-    if (end === JobStatus.FAILED) await webhooks.notify(jobId, 'failed');
-    log.info({ jobId, status: end }, 'job processed');
   };
-
-  /** Archive jobs also get one zip of every output (a zip for rar and 7z input too). */
-  async function zipOutputs(
-    jobId: string,
-    fileName: string,
-    local: Map<string, string>,
-    outDir: string,
-  ) {
-    const files: Array<{ name: string; path: string }> = [];
-    for (const task of await lifecycle.tasks(jobId)) {
-      if (task.status !== 'completed' || !task.output_key) continue;
-      let file = local.get(task.file_name);
-      if (!file) {
-        // Completed by an earlier attempt: fetch it back.
-        file = path.join(outDir, task.file_name);
-        await store.downloadToFile(task.output_key, file);
-      }
-      files.push({ name: task.file_name, path: file });
-    }
-    if (files.length === 0) return;
-    const zipName = `${path.parse(fileName).name}.zip`;
-    const zipPath = path.join(outDir, `.${zipName}`);
-    await createZip(files, zipPath);
-    const key = outputKey(jobId, zipName);
-    await store.putFile(key, zipPath, { contentType: 'application/zip' });
-    await lifecycle.transition(jobId, [JobStatus.PROCESSING], JobStatus.PROCESSING, {
-      archive_output_key: key,
-    });
-  }
 }

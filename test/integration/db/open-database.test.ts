@@ -22,6 +22,7 @@ it('creates <dataDir>/veil.db in WAL mode with every table, and reopens it witho
     'credit_entries',
     'jobs',
     'queue_jobs',
+    'task_segments',
     'tasks',
     'webhooks',
   ]);

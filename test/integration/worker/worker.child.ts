@@ -9,7 +9,12 @@ import { quietLog } from '../services/harness.ts';
 
 const [dataDir, connection] = process.argv.slice(2);
 const config = loadConfig(
-  { AZURE_STORAGE_CONNECTION_STRING: connection },
+  {
+    AZURE_STORAGE_CONNECTION_STRING: connection,
+    // The segment tests shrink segments to a second or two.
+    VEIL_SEGMENT_SECONDS: process.env.VEIL_SEGMENT_SECONDS,
+    VEIL_SEGMENT_OVERLAP_S: process.env.VEIL_SEGMENT_OVERLAP_S,
+  },
   { dataDir, uploadPollMs: 50 },
 );
 const db = await openDatabase(config);
