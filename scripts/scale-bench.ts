@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { ffmpegPaths } from '../src/media/ffmpeg.runtime.ts';
 import { fixturePath } from '../test/fixtures/images/fixtures.ts';
-import { directUpload, startCluster, waitAll } from '../test/e2e/scale-out-cluster.ts';
+import { curlUpload } from '../test/e2e/kit.ts';
+import { startCluster } from '../test/e2e/scale-out-cluster.ts';
 
 const run = promisify(execFile);
 const N = Number(process.argv[2] || 16);
@@ -52,6 +53,8 @@ try {
   const approve = (id: string) =>
     fetch(`${api.url}/approve_job/${id}`, { method: 'POST', headers: { access_token: key } });
 
+  const directUpload = async (file: string, name: string) =>
+    (await curlUpload(api.url, key, file, `${name}?model=blur`)).jobId;
   const workerPids = [w1.child.pid!];
   const workerCpu = () => workerPids.reduce((sum, pid) => sum + cpuSeconds(pid, true), 0);
   const cpuPerJob: number[] = [];
@@ -68,14 +71,12 @@ try {
         return file;
       }),
     );
-    const ids = await Promise.all(
-      files.map((f, i) => directUpload(api.url, key, f, `${tag}${i}.jpg`)),
-    );
-    await waitAll(api.url, key, ids, [2], 60_000);
+    const ids = await Promise.all(files.map((f, i) => directUpload(f, `${tag}${i}.jpg`)));
+    await cluster.waitStatuses(ids, [2], 60_000);
     const started = Date.now();
     const cpu0 = workerCpu();
     await Promise.all(ids.map(approve));
-    await waitAll(api.url, key, ids, [5, 6], 300_000);
+    await cluster.waitStatuses(ids, [5, 6], 300_000);
     cpuPerJob.push((workerCpu() - cpu0) / N);
     return (Date.now() - started) / 1000;
   }
@@ -108,8 +109,8 @@ try {
   ]);
   const pid = w1.child.pid!;
   const idle = rssMb(pid);
-  const id = await directUpload(api.url, key, clip, 'clip.mp4');
-  await waitAll(api.url, key, [id], [2], 60_000);
+  const id = await directUpload(clip, 'clip.mp4');
+  await cluster.waitStatuses([id], [2], 60_000);
   const cpu0 = cpuSeconds(pid);
   const cpuAll0 = cpuSeconds(pid, true);
   const started = Date.now();
@@ -125,7 +126,7 @@ try {
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  await waitAll(api.url, key, [id], [5, 6], 300_000);
+  await cluster.waitStatuses([id], [5, 6], 300_000);
   done = true;
   await sampler;
   const wall = (Date.now() - started) / 1000;

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +50,14 @@ export async function makeClip(
     ...['-pix_fmt', 'yuv420p', ...(audio ? ['-c:a', 'aac', '-shortest'] : []), '-y', out],
   ]);
   return out;
+}
+
+/** The frame at `second` of `video` as an image file at `out` (format from its extension). */
+export async function frameAt(video: string, second: number, out: string): Promise<Buffer> {
+  await run(ffmpegPaths().ffmpeg, [
+    ...['-v', 'error', '-ss', String(second), '-i', video, '-frames:v', '1', '-y', out],
+  ]);
+  return readFile(out);
 }
 
 /**

@@ -5,33 +5,23 @@
  * Api processes are `bin/veil.js serve --role api`; workers run `veil-process.ts` (the same
  * `startVeil`, with a 2 s queue lease so a killed worker's job is taken again quickly).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { AzureBlobStore } from '../../src/storage/azure-blob.store.ts';
 import { startAzurite, type AzuriteHandle } from '../../src/storage/azurite.runtime.ts';
-import type { JobReport } from '../../src/services/types.ts';
+import { canConnect, spawnVeil, until, type VeilChild } from './kit.ts';
 
-const run = promisify(execFile);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PG_ADMIN = process.env.SCALE_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
-const reachable = (url: string) =>
-  new Promise<boolean>((resolve) => {
-    const { hostname, port } = new URL(url);
-    const socket = net.connect(Number(port), hostname);
-    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
+const reachable = (url: string) => {
+  const { hostname, port } = new URL(url);
+  return canConnect(Number(port), hostname);
+};
 
 /** Why the scaled-out services are missing, or null when PostgreSQL and Redis answer. */
 export async function missingServices(): Promise<string | null> {
@@ -40,38 +30,27 @@ export async function missingServices(): Promise<string | null> {
   return null;
 }
 
-export interface VeilProcess {
-  child: ChildProcess;
+export interface VeilProcess extends VeilChild {
+  /** The API's base URL ('' for a worker). */
   url: string;
+  /** The demo key, printed only by the api process that created it. */
   demoKey?: string;
-  /** Resolves when the process has exited. */
-  exited: Promise<void>;
-  /** Its stdout so far (workers log at info: one `job processed` line per job). */
-  output(): string;
+  /** Ids of the jobs this worker logged as processed (`job processed` lines). */
+  processed(): string[];
 }
 
 export interface Cluster {
   env: Record<string, string>;
   blobs: AzureBlobStore;
   databaseUrl: string;
-  startApi(): Promise<VeilProcess>;
+  /** An api process; `port` pins its port (a restart keeps the URL). */
+  startApi(opts?: { port?: number }): Promise<VeilProcess>;
   startWorker(): Promise<VeilProcess>;
   /** Runs one query on the cluster's database. */
-  query<T extends pg.QueryResultRow>(sql: string): Promise<T[]>;
+  query<T extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<T[]>;
+  /** Waits, reading the database (cheap for many jobs), until every job has one of `statuses`. */
+  waitStatuses(jobIds: string[], statuses: number[], ms: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** Collects stdout; resolves with it once `match` holds. */
-function watch(child: ChildProcess, match: (out: string) => boolean) {
-  let out = '';
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (match(out)) resolve(out);
-    });
-    child.once('exit', (code) => reject(new Error(`Veil exited ${code}: ${out}`)));
-  });
-  return { ready, output: () => out };
 }
 
 export async function startCluster(extraEnv: Record<string, string> = {}): Promise<Cluster> {
@@ -95,60 +74,64 @@ export async function startCluster(extraEnv: Record<string, string> = {}): Promi
     VEIL_REDIS_PREFIX: prefix,
     AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
     VEIL_CONTAINER: 'veil',
-    VEIL_UPLOAD_POLL_MS: '100',
+    VEIL_UPLOAD_POLL_MS: '150',
     VEIL_DEMO_CREDITS: '1000',
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
-  const children: ChildProcess[] = [];
+  const children: VeilChild[] = [];
   let n = 0;
-  const spawnVeil = (args: string[], more: Record<string, string>) => {
-    const child = spawn(process.execPath, args, {
-      cwd: root,
-      // Each process has its own scratch dir, as on separate machines.
-      env: { ...process.env, ...env, VEIL_DATA_DIR: path.join(dir, `p${n++}`), ...more },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    return { child, exited };
+  const spawn = async (args: string[], more: Record<string, string>, ready: RegExp) => {
+    // Each process has its own scratch dir, as on separate machines.
+    const scratch = { VEIL_DATA_DIR: path.join(dir, `p${n++}`) };
+    const veil = await spawnVeil(args, { ...env, ...scratch, ...more }, (o) => ready.test(o));
+    children.push(veil);
+    const processed = () =>
+      veil
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"job processed"'))
+        .map((l) => (JSON.parse(l) as { jobId: string }).jobId);
+    return { ...veil, processed };
   };
+  const query = async <T extends pg.QueryResultRow>(sql: string, values?: unknown[]) =>
+    (await pool.query<T>(sql, values)).rows;
 
   return {
     env,
     databaseUrl: dbUrl.href,
     blobs: new AzureBlobStore(azurite.connectionString, 'veil'),
-    async startApi() {
-      const { child, exited } = spawnVeil(
-        ['bin/veil.js', 'serve', '--role', 'api', '--port', '0'],
-        { VEIL_HOST: '127.0.0.1' },
-      );
-      const { ready, output } = watch(child, (o) => /API:\s+\S+/.test(o));
-      const out = await ready;
+    async startApi({ port = 0 } = {}) {
+      const args = ['bin/veil.js', 'serve', '--role', 'api', '--port', String(port)];
+      const api = await spawn(args, { VEIL_HOST: '127.0.0.1' }, /API:\s+\S+/);
+      const out = api.output();
       const url = /API:\s+(\S+)/.exec(out)![1];
-      return { child, exited, output, url, demoKey: /access_token: (\S+)/.exec(out)?.[1] };
+      return { ...api, url, demoKey: /access_token: (\S+)/.exec(out)?.[1] };
     },
     async startWorker() {
-      const { child, exited } = spawnVeil(['--import', 'tsx', 'test/e2e/veil-process.ts'], {
-        VEIL_ROLE: 'worker',
-        E2E_LOG: 'info',
-      });
-      const { ready, output } = watch(child, (o) => o.includes('\n'));
-      await ready;
-      return { child, exited, output, url: '' };
+      const args = ['--import', 'tsx', 'test/e2e/veil-process.ts'];
+      const worker = await spawn(args, { VEIL_ROLE: 'worker', E2E_LOG: 'info' }, /"demoKey":/);
+      return { ...worker, url: '' };
     },
-    query: async (sql) => (await pool.query(sql)).rows,
-    async stop() {
-      for (const child of children) {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
-      await Promise.all(
-        children.map((c) =>
-          c.exitCode === null && c.signalCode === null
-            ? new Promise((r) => c.once('exit', r))
-            : null,
-        ),
+    query,
+    async waitStatuses(jobIds, statuses, ms) {
+      let stuck: Array<{ id: string; status: number; status_description: string }> = [];
+      await until(
+        () => `${stuck.length} jobs not in ${statuses}, e.g. ${JSON.stringify(stuck[0])}`,
+        async () => {
+          const rows = await query<{ id: string; status: number; status_description: string }>(
+            'select id, status, status_description from jobs where id = any($1)',
+            [jobIds],
+          );
+          stuck = rows.filter((r) => !statuses.includes(r.status));
+          return rows.length === jobIds.length && stuck.length === 0 ? true : undefined;
+        },
+        ms,
+        200,
       );
+    },
+    async stop() {
+      await Promise.all(children.map((c) => c.kill('SIGKILL')));
       await pool.end();
       await azurite.stop();
       await admin.query(`drop database if exists ${database} with (force)`);
@@ -164,52 +147,4 @@ export async function startCluster(extraEnv: Record<string, string> = {}): Promi
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Direct upload with the real curl (307 to the SAS URL, then the bytes to blob storage). */
-export async function directUpload(url: string, key: string, file: string, name: string) {
-  const { stdout } = await run('curl', [
-    '-sS',
-    '-L',
-    '-T',
-    file,
-    '-H',
-    'x-ms-blob-type: BlockBlob',
-    '-H',
-    `access_token: ${key}`,
-    '-D',
-    '-',
-    '-o',
-    '/dev/null',
-    `${url}/direct_upload/${encodeURIComponent(name)}?model=blur`,
-  ]);
-  const match = /^job_id: (\S+)\r?$/m.exec(stdout);
-  if (!match) throw new Error(`no job id in ${stdout}`);
-  return match[1];
-}
-
-export async function report(url: string, key: string, jobId: string): Promise<JobReport> {
-  const res = await fetch(`${url}/get_job_result/${jobId}`, { headers: { access_token: key } });
-  if (res.status !== 200) throw new Error(`get_job_result ${jobId}: ${res.status}`);
-  return (await res.json()) as JobReport;
-}
-
-/** Polls until every job is in one of `statuses`; returns the reports in the same order. */
-export async function waitAll(
-  url: string,
-  key: string,
-  jobIds: string[],
-  statuses: number[],
-  timeoutMs: number,
-): Promise<JobReport[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reports = await Promise.all(jobIds.map((id) => report(url, key, id)));
-    if (reports.every((r) => statuses.includes(r.job_status))) return reports;
-    if (Date.now() > deadline) {
-      const stuck = reports.filter((r) => !statuses.includes(r.job_status));
-      throw new Error(`${stuck.length} jobs not done: ${stuck[0].job_status_description}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

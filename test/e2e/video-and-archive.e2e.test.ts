@@ -9,10 +9,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
-import { ffmpegPaths, probeVideo } from '../../src/media/ffmpeg.runtime.ts';
+import { probeVideo } from '../../src/media/ffmpeg.runtime.ts';
 import { fixturePath, truth } from '../fixtures/images/fixtures.ts';
 import { compareRegions, startE2E, type E2E } from './e2e-harness.ts';
-import { curlUpload, makeClip, run } from './kit.ts';
+import { curlUpload, frameAt, makeClip } from './kit.ts';
 
 function zipOf(files: Array<[string, Buffer]>): Promise<Buffer<ArrayBuffer>> {
   const zip = new yazl.ZipFile();
@@ -51,13 +51,6 @@ describe('video and archive jobs, end to end', () => {
     await e.stop();
     await rm(dir, { recursive: true, force: true });
   });
-
-  async function frameAt(video: string, second: number, out: string): Promise<Buffer> {
-    await run(ffmpegPaths().ffmpeg, [
-      ...['-v', 'error', '-ss', String(second), '-i', video, '-frames:v', '1', '-y', out],
-    ]);
-    return readFile(out);
-  }
 
   it('anonymizes a 2 s video with audio uploaded with curl; keeps size, rate and audio', async (t) => {
     const clip = await makeClip(path.join(dir, 'clip.mp4'), { seconds: 2, audio: true });

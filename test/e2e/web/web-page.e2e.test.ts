@@ -9,18 +9,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ffmpegPaths, probeVideo } from '../../../src/media/ffmpeg.runtime.ts';
+import { probeVideo } from '../../../src/media/ffmpeg.runtime.ts';
 import { fixturePath, truth } from '../../fixtures/images/fixtures.ts';
 import { compareRegions, startE2E, type E2E } from '../e2e-harness.ts';
+import { frameAt, makeClip, root } from '../kit.ts';
 
-const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const shots = path.join(root, '.tmp', 'screenshots');
 
 /** Drops files on an element the way a browser does (DataTransfer with File objects). */
@@ -197,10 +193,7 @@ describe('web page in headless Chromium', () => {
   it('uploads a short video through a dropped connection, plays both, downloads', async () => {
     const clip = path.join(downloads, 'clip.mp4');
     // 1 s of the astronaut photo at 10 fps: a real H.264 MP4 with a face in every frame.
-    await run(ffmpegPaths().ffmpeg, [
-      ...['-v', 'error', '-loop', '1', '-i', fixturePath('astronaut.jpg')!, '-t', '1', '-r', '10'],
-      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', clip],
-    ]);
+    await makeClip(clip, { seconds: 1 });
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     const page = await context.newPage();
     // The first Put Block dies mid-flight, as on a flaky network; the page must send it again.
@@ -237,22 +230,7 @@ describe('web page in headless Chromium', () => {
     await writeFile(result, Buffer.from(await (await fetch(link!)).arrayBuffer()));
     const probe = await probeVideo(result);
     assert.deepEqual([probe.width, probe.height], [512, 512]);
-    const frame = async (video: string) => {
-      const png = `${video}.png`;
-      await run(ffmpegPaths().ffmpeg, [
-        '-v',
-        'error',
-        '-ss',
-        '0.5',
-        '-i',
-        video,
-        '-frames:v',
-        '1',
-        '-y',
-        png,
-      ]);
-      return readFile(png);
-    };
+    const frame = (video: string) => frameAt(video, 0.5, `${video}.png`);
     const diff = await compareRegions(
       await frame(clip),
       await frame(result),
