@@ -4,19 +4,15 @@
  * output folder and delete its job.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { fixturePath, truth } from '../fixtures/images/fixtures.ts';
 import { compareRegions, startE2E, type E2E } from './e2e-harness.ts';
+import { root, run } from './kit.ts';
 
-const run = promisify(execFile);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PHOTO = 'astronaut.jpg';
 
 /** curl.sh reads JSON with python3 too; where python3 is missing those two are skipped. */
