@@ -267,6 +267,7 @@ describe('scaled out: api and worker processes on PostgreSQL, Redis and Azurite'
       key,
       jobId,
       (r) => r.job_status >= 5 || (r.tasks[0]?.progress?.done ?? 0) > 0,
+      60_000,
     );
     assert.equal(midway.job_status, 4, 'still processing when killed');
     await workers[0].kill('SIGKILL');
