@@ -95,6 +95,10 @@ export class DonorBank {
     return new DonorBank(donors);
   }
 
+  byId(id: string): Donor | undefined {
+    return this.donors.find((d) => d.id === id);
+  }
+
   /** The donor for `q`: the first of `ranked(q)`. */
   choose(q: DonorQuery): Donor {
     return this.ranked(q)[0];

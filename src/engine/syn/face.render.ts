@@ -6,7 +6,7 @@
  * teeth and an open mouth stay).
  */
 import type { RgbFrame } from '../types.ts';
-import { labStats, transferLab } from './colour.transfer.ts';
+import { labStats, transferLab, type LabStats } from './colour.transfer.ts';
 import type { Donor } from './donor.bank.ts';
 import { createWarpTarget, warpTriangles, type Vec2 } from './mesh.geometry.ts';
 import { EXPRESSION_PARTS, FACE_OVAL } from './mesh.topology.ts';
@@ -101,7 +101,8 @@ export function boxBlur(plane: Float32Array, width: number, height: number, r: n
 
 /**
  * Renders `donor` over the face whose 468-point mesh (frame pixels) is `mesh`. `pull` (0..1)
- * is how far the inner-face geometry moves toward the donor's proportions.
+ * is how far the inner-face geometry moves toward the donor's proportions. `colour` may
+ * replace the skin colour statistics measured on this frame (video: smoothed over a track).
  */
 export function renderDonorFace(
   frame: RgbFrame,
@@ -109,6 +110,7 @@ export function renderDonorFace(
   donor: Donor,
   topo: MeshTopology,
   pull: number,
+  colour: (measured: LabStats) => LabStats = (m) => m,
 ): RenderOutcome {
   const size = donor.texture.width;
   const uvPts = topo.uv.map(([u, v]) => [u * size, v * size] as Vec2);
@@ -140,7 +142,7 @@ export function renderDonorFace(
   }
   trimToTypical(original, skinMask);
   const from = labStats(target.rgb, skinMask, 2);
-  transferLab(target.rgb, target.covered, from, labStats(original, skinMask, 2));
+  transferLab(target.rgb, target.covered, from, colour(labStats(original, skinMask, 2)));
 
   // Feather inward: blur the coverage, then map 0.5..1 to 0..1 so nothing outside it shows.
   const faceSize = Math.max(width, height);

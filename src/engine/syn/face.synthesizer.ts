@@ -1,35 +1,40 @@
 /**
  * One face, end to end: mesh it on a crop around the detector's box, pick a donor, render,
- * then check with the recogniser that the output is no longer the person. A face that still
+ * then have two recognisers judge the final pixels against the original. A face that still
  * matches gets a stronger shape pull and another donor; if that matches too, or the face is
  * too small or turned for a reliable mesh, it is blurred. The original identity never leaves.
+ *
+ * In video a face carries its track's memory: the donor is chosen once per track, the mesh
+ * and colour are smoothed over frames, and the recognisers run on the first frame and again
+ * whenever `checkDue` says the output may have moved toward the person (see track.memory.ts).
  */
 import { renderDetection } from '../render/index.ts';
 import type { Detection, RgbFrame } from '../types.ts';
 import { rgbToLab } from './colour.transfer.ts';
-import type { DonorBank } from './donor.bank.ts';
+import type { Donor, DonorBank } from './donor.bank.ts';
+import { cropAround, cropGeometry, toFrame, type FaceCrop } from './face.crop.ts';
 import { renderDonorFace, type MeshTopology } from './face.render.ts';
 import type { FaceApiRuntime } from './face-api.runtime.ts';
-import type { FaceAnalysis, FaceMeshRuntime } from './human.runtime.ts';
-import { sampleBilinear, type Vec2 } from './mesh.geometry.ts';
+import type { FaceMeshRuntime } from './human.runtime.ts';
+import { centralFace, JUDGE_LIMITS, judgeOutput, type OriginalIdentity } from './identity.judge.ts';
+import type { Vec2 } from './mesh.geometry.ts';
+import {
+  checkDue,
+  poseOf,
+  rememberOriginal,
+  routineCheckDue,
+  smoothColour,
+  smoothMesh,
+  type TrackMemory,
+} from './track.memory.ts';
 
 /** Thresholds of the synthesizer (defaults measured on the London set; see eval:syn). */
 export const SYN_LIMITS = {
+  ...JUDGE_LIMITS,
   /** Faces whose box side is below this (px) are blurred: too few pixels for a mesh. */
   minFace: 40,
   /** Beyond this yaw (radians, ~40 degrees) hidden triangles break the render: blur. */
   maxYaw: 0.7,
-  /** `faceres` similarity at or above which two faces count as one person (reported level). */
-  matchSimilarity: 0.45,
-  /**
-   * What the fail-safe demands: the output's similarity must stay below this. The margin
-   * covers the recogniser's wobble with crop geometry (an attacker crops as they like).
-   */
-  passSimilarity: 0.4,
-  /** Side of the square crop Human analyses (px). */
-  cropSide: 256,
-  /** face-api distance the output must reach (its same-person threshold 0.6, plus a margin). */
-  faceApiDistance: 0.65,
   /** Shape pull per attempt, each with the next donor in line (measured: the donor matters more). */
   pulls: [0.75, 0.75, 1, 1, 1] as const,
 };
@@ -38,16 +43,18 @@ export type SynOutcome =
   | {
       kind: 'replaced';
       donor: string;
-      /** faceres similarity to the original (below `passSimilarity`). */
+      /** faceres similarity to the original at the last check (below `passSimilarity`). */
       similarity: number;
-      /** face-api distance to the original (above `faceApiDistance`); null if it saw no face. */
+      /** Lowest face-api distance at the last check (above `faceApiDistance`); null: not seen. */
       faceApiDistance: number | null;
       attempts: number;
+      /** Whether the recognisers judged this very output (video: not every frame). */
+      checked: boolean;
     }
   | {
       kind: 'blurred';
       /** `unavailable`: no donor bank installed, so `syn` blurred every face. */
-      reason: 'small' | 'no-mesh' | 'turned' | 'still-matches' | 'unavailable';
+      reason: 'small' | 'no-mesh' | 'turned' | 'still-matches' | 'unavailable' | 'failed';
     };
 
 export interface SynContext {
@@ -56,56 +63,6 @@ export interface SynContext {
   judge?: FaceApiRuntime;
   bank: DonorBank;
   topology: MeshTopology;
-}
-
-interface Crop {
-  image: RgbFrame;
-  /** Frame pixels per crop pixel, and the crop's origin in the frame. */
-  scale: number;
-  x0: number;
-  y0: number;
-}
-
-/** A square crop twice the face's size around its centre, resampled to `side` px. */
-export function cropAround(frame: RgbFrame, det: Detection, side: number): Crop {
-  const cx = (det.box.x1 + det.box.x2) / 2;
-  const cy = (det.box.y1 + det.box.y2) / 2;
-  const extent = 2 * Math.max(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1);
-  const scale = extent / side;
-  const x0 = cx - extent / 2;
-  const y0 = cy - extent / 2;
-  const data = new Uint8Array(side * side * 3);
-  const px = new Float32Array(3);
-  for (let y = 0; y < side; y++)
-    for (let x = 0; x < side; x++) {
-      sampleBilinear(frame, x0 + (x + 0.5) * scale, y0 + (y + 0.5) * scale, px, 0);
-      const o = (y * side + x) * 3;
-      data[o] = px[0];
-      data[o + 1] = px[1];
-      data[o + 2] = px[2];
-    }
-  return { image: { data, width: side, height: side }, scale, x0, y0 };
-}
-
-/** The analysed face nearest the crop's centre, if it is the detector's face. */
-function centralFace(faces: FaceAnalysis[], side: number): FaceAnalysis | undefined {
-  let best: FaceAnalysis | undefined;
-  let bestDist = side / 5;
-  for (const f of faces) {
-    const d = Math.hypot(f.box[0] + f.box[2] / 2 - side / 2, f.box[1] + f.box[3] / 2 - side / 2);
-    if (d < bestDist) [best, bestDist] = [f, d];
-  }
-  return best;
-}
-
-async function analyzeAt(ctx: SynContext, frame: RgbFrame, det: Detection) {
-  const crop = cropAround(frame, det, SYN_LIMITS.cropSide);
-  const face = centralFace(await ctx.runtime.analyze(crop.image), SYN_LIMITS.cropSide);
-  if (!face) return { crop };
-  const mesh = face.mesh.map(
-    ([x, y]) => [crop.x0 + x * crop.scale, crop.y0 + y * crop.scale] as Vec2,
-  );
-  return { crop, found: { face, mesh } };
 }
 
 /** A copy of the frame's pixels around the mesh, to undo a render that still matched. */
@@ -135,53 +92,155 @@ function skinLightness(frame: RgbFrame, mesh: Vec2[]): number {
   return sum / cheeks.length;
 }
 
+type Blur = Extract<SynOutcome, { kind: 'blurred' }>['reason'];
+
+/**
+ * Replaces the face `det` of `frame` in place. `key` and `salt` pick the donor (a salted hash
+ * within the face's attribute group); `track` (video) carries the track's memory.
+ */
 export async function synthesizeFace(
   ctx: SynContext,
   frame: RgbFrame,
   det: Detection,
   key: string,
   salt: string,
+  track?: TrackMemory,
 ): Promise<SynOutcome> {
-  const blur = (reason: Extract<SynOutcome, { kind: 'blurred' }>['reason']): SynOutcome => {
-    renderDetection(frame, det, 'blur', true);
+  let original: OriginalIdentity | undefined;
+  const blur = async (reason: Blur): Promise<SynOutcome> => {
+    await coverVerified(ctx, frame, det, original ?? (await identityOf(crop.image, [])));
+    if (track) track.checked = undefined;
     return { kind: 'blurred', reason };
   };
-  if (Math.min(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1) < SYN_LIMITS.minFace)
-    return blur('small');
-  const { crop, found } = await analyzeAt(ctx, frame, det);
-  if (!found || found.face.embedding.length === 0) return blur('no-mesh');
-  if (Math.abs(found.face.yaw) > SYN_LIMITS.maxYaw) return blur('turned');
-  const faceApiRef = ctx.judge ? await ctx.judge.describe(crop.image) : null;
+  if (Math.min(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1) < SYN_LIMITS.minFace) {
+    // Too few pixels for the recognisers as well: blurred unverified.
+    renderDetection(frame, det, 'blur', true);
+    if (track) track.checked = undefined;
+    return { kind: 'blurred', reason: 'small' };
+  }
+  const crop = cropAround(frame, det);
+  const identityOf = async (image: RgbFrame, faceres: number[]): Promise<OriginalIdentity> => ({
+    faceres: [...(faceres.length ? [faceres] : []), ...(track?.originals.faceres ?? [])],
+    faceApi: ctx.judge ? await ctx.judge.describe(image) : null,
+    earlierFaceApi: track?.originals.faceApi ?? [],
+  });
+  // The mesh alone is enough on frames that need no check; faceres runs when one is due.
+  const mayCheck = routineCheckDue(track);
+  let face = centralFace(
+    await ctx.runtime.analyze(crop.image, { describe: mayCheck }),
+    crop.image.width,
+  );
+  if (!face) return blur('no-mesh');
+  if (Math.abs(face.yaw) > SYN_LIMITS.maxYaw) {
+    original = await identityOf(crop.image, face.embedding);
+    return blur('turned');
+  }
+  const rawMesh = face.mesh.map((p) => toFrame(crop, p));
+  const pose = poseOf(rawMesh, face.yaw, face.pitch);
+  const check = checkDue(track, pose);
+  if (check && face.embedding.length === 0) {
+    // The pose moved since the last check: describe the original after all.
+    face = centralFace(await ctx.runtime.analyze(crop.image), crop.image.width);
+    if (!face) return blur('no-mesh');
+  }
+  if (check && face.embedding.length === 0) return blur('no-mesh');
+  const mesh = track ? smoothMesh(track, pose) : rawMesh;
 
-  const query = {
-    gender: found.face.genderScore >= 0.6 ? found.face.gender : ('unknown' as const),
-    lightness: skinLightness(frame, found.mesh),
+  if (check) {
+    original = await identityOf(crop.image, face.embedding);
+    if (track)
+      rememberOriginal(track, face.embedding, original.faceApi?.map((v) => v.descriptor) ?? []);
+  }
+
+  const attempts = candidates(ctx, track, {
+    gender: face.genderScore >= 0.6 ? face.gender : 'unknown',
+    lightness: skinLightness(frame, rawMesh),
     key,
     salt,
-  };
-  const restore = saveRegion(frame, found.mesh);
-  const donors = ctx.bank.ranked(query);
-  for (const [attempt, pull] of SYN_LIMITS.pulls.entries()) {
-    const donor = donors[attempt % donors.length];
-    renderDonorFace(frame, found.mesh, donor, ctx.topology, pull);
-    const after = await analyzeAt(ctx, frame, det);
-    const similarity = after.found?.face.embedding.length
-      ? ctx.runtime.similarity(found.face.embedding, after.found.face.embedding)
-      : 0;
-    const faceApiDistance =
-      ctx.judge && faceApiRef ? await ctx.judge.distanceAt(after.crop.image, faceApiRef) : null;
-    if (
-      similarity < SYN_LIMITS.passSimilarity &&
-      (faceApiDistance === null || faceApiDistance >= SYN_LIMITS.faceApiDistance)
-    )
-      return {
-        kind: 'replaced',
-        donor: donor.id,
-        similarity,
-        faceApiDistance,
-        attempts: attempt + 1,
+  });
+  const colour = track
+    ? (m: Parameters<typeof smoothColour>[1]) => smoothColour(track, m)
+    : undefined;
+  const restore = saveRegion(frame, mesh);
+  for (const [attempt, { donor, pull }] of attempts.entries()) {
+    renderDonorFace(frame, mesh, donor, ctx.topology, pull, colour);
+    if (!original && track?.checked) {
+      track.sinceCheck++;
+      return replaced(donor, track.checked, attempt, false);
+    }
+    // The very pixels that leave: the same crop as the original's, after blending.
+    const out = cropAround(frame, det).image;
+    const verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original!);
+    if (verdict.pass) {
+      const state = {
+        pose,
+        similarity: verdict.similarity,
+        faceApiDistance: finite(verdict.faceApiDistance),
       };
+      if (track) Object.assign(track, { donor: donor.id, pull, checked: state, sinceCheck: 0 });
+      return replaced(donor, state, attempt, true);
+    }
     restore();
   }
   return blur('still-matches');
 }
+
+/** Blur passes tried before a face that still matches is filled instead. */
+const BLUR_PASSES = 3;
+
+/**
+ * The fallback cover, judged too: the normal blur, blurred again while a recogniser still
+ * finds the person's face through it, and a solid fill if that is not enough.
+ */
+async function coverVerified(
+  ctx: SynContext,
+  frame: RgbFrame,
+  det: Detection,
+  original: OriginalIdentity,
+): Promise<void> {
+  for (let pass = 0; pass < BLUR_PASSES; pass++) {
+    renderDetection(frame, det, 'blur', true);
+    const out = cropAround(frame, det).image;
+    const verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original, { atPlace: false });
+    if (verdict.pass) return;
+  }
+  renderDetection(frame, det, 'fill', true);
+}
+
+function replaced(
+  donor: Donor,
+  state: { similarity: number; faceApiDistance: number | null },
+  attempt: number,
+  checked: boolean,
+): SynOutcome {
+  return {
+    kind: 'replaced',
+    donor: donor.id,
+    similarity: state.similarity,
+    faceApiDistance: state.faceApiDistance,
+    attempts: attempt + 1,
+    checked,
+  };
+}
+
+const finite = (d: number | null) => (d !== null && Number.isFinite(d) ? d : null);
+
+/**
+ * Donor and pull per attempt. A track that has its donor keeps it (one synthetic person per
+ * track), with a stronger pull as the second try; otherwise the ranked donors in turn.
+ */
+function candidates(
+  ctx: SynContext,
+  track: TrackMemory | undefined,
+  query: Parameters<DonorBank['ranked']>[0],
+): { donor: Donor; pull: number }[] {
+  const kept = track?.donor !== undefined ? ctx.bank.byId(track.donor) : undefined;
+  if (kept) {
+    const pull = track?.pull ?? SYN_LIMITS.pulls[0];
+    return [{ donor: kept, pull }, ...(pull < 1 ? [{ donor: kept, pull: 1 }] : [])];
+  }
+  const donors = ctx.bank.ranked(query);
+  return SYN_LIMITS.pulls.map((pull, i) => ({ donor: donors[i % donors.length], pull }));
+}
+
+export { cropAround, cropGeometry, type FaceCrop };

@@ -5,7 +5,12 @@
  * faces are blurred instead: a face is never left uncovered.
  */
 import { NoDonorBankError } from '../../engine/syn/donor.bank.ts';
-import { getSynContext, synAvailable, synthesizeFaces } from '../../engine/syn/index.ts';
+import {
+  startSynWorker,
+  synAvailable,
+  synthesizeFaces,
+  type TrackBook,
+} from '../../engine/syn/index.ts';
 import type { AnonymizeOptions, Box, Detection } from '../../engine/types.ts';
 import { evenBox, regionToRgb, rgbToRegion, scaled, type YuvFrame } from './yuv.frame.ts';
 
@@ -26,7 +31,13 @@ export interface SynOnYuv {
   load?: () => Promise<unknown>;
 }
 
-/** Covers `faces` of `frame` in place; adds the outcome to `tally`. */
+/** Each video's track memories (donor, smoothed mesh and colour, last check), by its settings. */
+const books = new WeakMap<SynOnYuv, TrackBook>();
+
+/**
+ * Covers `faces` of `frame` in place; adds the outcome to `tally`. Calls with one `s` are one
+ * video, frame after frame: a track keeps its synthetic person across them.
+ */
 export async function synthesizeOnYuv(
   frame: YuvFrame,
   faces: Detection[],
@@ -46,12 +57,16 @@ export async function synthesizeOnYuv(
     tally.blurred += faces.length;
     return;
   }
+  const tracks = books.get(s) ?? new Map();
+  books.set(s, tracks);
   for (const d of faces) {
     const region = regionOf(frame, d, s.blurSourceOf(d));
     if (region.x2 <= region.x1 || region.y2 <= region.y1) continue;
     const rgb = regionToRgb(frame, region);
     const before = rgb.data.slice();
-    const result = await synthesizeFaces(rgb, [scaled(d, region.x1, region.y1, 1)], s.options);
+    const result = await synthesizeFaces(rgb, [scaled(d, region.x1, region.y1, 1)], s.options, {
+      tracks,
+    });
     tally.replaced += result.replaced;
     tally.blurred += result.blurred;
     // Unchanged pixels stay as decoded: a YUV -> RGB -> YUV round trip is not lossless.
@@ -71,9 +86,9 @@ export async function synthesizeOnYuv(
   }
 }
 
-/** The process-wide syn context; without a donor bank it fails at once (no model loading). */
+/** Starts the syn worker (models load there); without a donor bank it fails at once. */
 function loadSyn(): Promise<unknown> {
-  return synAvailable() ? getSynContext() : Promise.reject(new NoDonorBankError());
+  return synAvailable() ? startSynWorker() : Promise.reject(new NoDonorBankError());
 }
 
 /**
@@ -82,7 +97,8 @@ function loadSyn(): Promise<unknown> {
  */
 function regionOf(frame: YuvFrame, d: Detection, blurSource: Box): Box {
   const b = d.box;
-  const half = Math.max(b.x2 - b.x1, b.y2 - b.y1);
+  // Two pixels beyond the crop: its corners are rounded to whole pixels.
+  const half = Math.max(b.x2 - b.x1, b.y2 - b.y1) + 2;
   const cx = (b.x1 + b.x2) / 2;
   const cy = (b.y1 + b.y2) / 2;
   return evenBox(

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { distance, IdentityModel, SAME_PERSON_DISTANCE } from '../../../scripts/eval/identity.ts';
 import { createEngine, type Engine } from '../../../src/engine/index.ts';
 import { DonorBank } from '../../../src/engine/syn/donor.bank.ts';
 import { synAvailable, synthesizeFaces } from '../../../src/engine/syn/index.ts';
@@ -145,6 +146,29 @@ test(
       assert.ok(away < 2, `frame ${n}: background differs by ${away}`);
     }
     assert.ok(differsFromBoth >= syn.replaced / 2, `${differsFromBoth} frames differ from both`);
+
+    // No output frame is the person; the track stays one synthetic person (face-api).
+    const judge = await IdentityModel.load();
+    const rgb = (data: Uint8Array) => ({ data, width: W, height: H });
+    const outputs: Float32Array[] = [];
+    for (let n = 0; n < FRAMES; n++) {
+      const b = groundTruth(objects, n, W, H)[0].box;
+      const ref = await judge.describe(rgb(input[n]), [b.x1, b.y1, b.x2, b.y2]);
+      if (!ref) continue;
+      const out = await judge.describeAt(rgb(synFrames[n]), ref);
+      const d = distance(ref.descriptor, out);
+      assert.ok(d >= SAME_PERSON_DISTANCE, `frame ${n}: face-api distance ${d.toFixed(3)}`);
+      outputs.push(
+        (await judge.describe(rgb(synFrames[n]), [b.x1, b.y1, b.x2, b.y2]))?.descriptor ?? out,
+      );
+    }
+    const steps = outputs.slice(1).map((d, i) => distance(outputs[i], d));
+    assert.ok(steps.length >= 3, `${steps.length} frame pairs judged`);
+    assert.ok(
+      Math.max(...steps) < SAME_PERSON_DISTANCE,
+      `one synthetic person: frame-to-frame distances ${steps.map((d) => d.toFixed(3))}`,
+    );
+    console.log(`syn track: frame-to-frame face-api distances ${steps.map((d) => d.toFixed(3))}`);
     console.log(`syn: ${JSON.stringify(syn)} in ${Math.round(ms)} ms for ${FRAMES} frames`);
   },
 );

@@ -1,0 +1,82 @@
+/**
+ * The `syn` fail-safe's verdict on one output face: two recognisers look at the final pixels
+ * (after blending) through the same crop as the original, and the output passes only if it is
+ * someone else to both, in every view, with a margin beyond their same-person thresholds.
+ */
+import type { FaceApiRef, FaceApiRuntime } from './face-api.runtime.ts';
+import type { FaceAnalysis, FaceMeshRuntime } from './human.runtime.ts';
+import type { RgbFrame } from '../types.ts';
+
+export const JUDGE_LIMITS = {
+  /** `faceres` similarity at or above which two faces count as one person (reported level). */
+  matchSimilarity: 0.45,
+  /**
+   * What the fail-safe demands: the output's similarity must stay below this. The margin
+   * covers the recogniser's wobble with crop geometry and re-encoding.
+   */
+  passSimilarity: 0.4,
+  /** face-api distance the output must reach in every view (same-person threshold 0.6, plus a margin). */
+  faceApiDistance: 0.65,
+};
+
+/** Who the original face is, to both recognisers. */
+export interface OriginalIdentity {
+  /** faceres descriptors: this frame's first, then earlier ones of the same track. */
+  faceres: number[][];
+  /** face-api views of this frame (null: face-api did not find the face). */
+  faceApi: FaceApiRef | null;
+  /** face-api descriptors of earlier frames of the same track (compared, not re-cut). */
+  earlierFaceApi: readonly Float32Array[];
+}
+
+export interface Verdict {
+  pass: boolean;
+  /** Highest faceres similarity to the original (0 when Human sees no face there). */
+  similarity: number;
+  /** Lowest face-api distance over all views; null when face-api never saw the original. */
+  faceApiDistance: number | null;
+}
+
+/** The analysed face nearest the crop's centre, if it is the detector's face. */
+export function centralFace(faces: FaceAnalysis[], side: number): FaceAnalysis | undefined {
+  let best: FaceAnalysis | undefined;
+  let bestDist = side / 5;
+  for (const f of faces) {
+    const d = Math.hypot(f.box[0] + f.box[2] / 2 - side / 2, f.box[1] + f.box[3] / 2 - side / 2);
+    if (d < bestDist) [best, bestDist] = [f, d];
+  }
+  return best;
+}
+
+/**
+ * Judges `output`, a crop of the final frame at the very place of the original's crop.
+ * `atPlace: false` skips the views cut at the original's aligned boxes: for a blurred face,
+ * whose kept hair and outline alone put face-api at ~0.53 from the original even when the
+ * oval is filled solid, only a face that the recognisers find again is a leak.
+ */
+export async function judgeOutput(
+  runtime: FaceMeshRuntime,
+  faceApi: FaceApiRuntime | undefined,
+  output: RgbFrame,
+  original: OriginalIdentity,
+  { atPlace = true } = {},
+): Promise<Verdict> {
+  const after = centralFace(await runtime.analyze(output), output.width);
+  let similarity = 0;
+  if (after?.embedding.length)
+    for (const e of original.faceres)
+      similarity = Math.max(similarity, runtime.similarity(e, after.embedding));
+  // A face already matched by faceres needs no second opinion.
+  if (similarity >= JUDGE_LIMITS.passSimilarity)
+    return { pass: false, similarity, faceApiDistance: null };
+  let faceApiDistance: number | null = null;
+  if (faceApi && (original.faceApi || original.earlierFaceApi.length > 0))
+    faceApiDistance = await faceApi.closestDistance(
+      output,
+      original.faceApi ?? [],
+      original.earlierFaceApi,
+      { atPlace },
+    );
+  const pass = faceApiDistance === null || faceApiDistance >= JUDGE_LIMITS.faceApiDistance;
+  return { pass, similarity, faceApiDistance };
+}

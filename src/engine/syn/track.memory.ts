@@ -1,0 +1,159 @@
+/**
+ * What `syn` remembers of one video track, so that the track is one synthetic person without
+ * flicker: the donor and shape pull chosen on its first frame (never re-ranked per frame), a
+ * temporally smoothed mesh and skin colour, and the state of its last fail-safe check, which
+ * decides when the next check is due. Plain data: it can cross a worker boundary.
+ */
+import type { LabStats } from './colour.transfer.ts';
+import type { Vec2 } from './mesh.geometry.ts';
+
+/** When a track's output is checked again by the recognisers (see `checkDue`). */
+export const TRACK_CHECK = {
+  /** At the latest every this many frames. */
+  every: 8,
+  /** Mean mesh point move since the last check, in units of the mesh's RMS radius. */
+  shape: 0.05,
+  /** Head rotation since the last check (radians, about 7 degrees). */
+  angle: 0.12,
+  /** Face size ratio to the last check's, either way. */
+  scale: 1.2,
+  /** A last check closer than these to the limits means: check every frame. */
+  thinFaceApi: 0.72,
+  thinSimilarity: 0.33,
+};
+
+/** Pose of a face: the mesh without position and size, plus its rotation. */
+export interface Pose {
+  /** Mesh points centred on their mean and divided by their RMS radius. */
+  shape: Vec2[];
+  centre: Vec2;
+  /** RMS radius of the mesh (px). */
+  radius: number;
+  yaw: number;
+  pitch: number;
+}
+
+export interface CheckState {
+  pose: Pose;
+  similarity: number;
+  faceApiDistance: number | null;
+}
+
+export interface TrackMemory {
+  /** Donor id and pull fixed by the track's first passing check. */
+  donor?: string;
+  pull?: number;
+  /** Smoothed normalised mesh and skin colour of the previous frame. */
+  shape?: Vec2[];
+  colour?: LabStats;
+  /** The last passing check; undefined: the next frame is checked. */
+  checked?: CheckState;
+  /** Frames rendered since that check. */
+  sinceCheck: number;
+  /** Descriptors of the original on checked frames (capped): the output is compared with all. */
+  originals: { faceres: number[][]; faceApi: Float32Array[] };
+}
+
+export function newTrackMemory(): TrackMemory {
+  return { sinceCheck: 0, originals: { faceres: [], faceApi: [] } };
+}
+
+export function poseOf(mesh: readonly Vec2[], yaw: number, pitch: number): Pose {
+  const n = mesh.length;
+  const cx = mesh.reduce((s, p) => s + p[0], 0) / n;
+  const cy = mesh.reduce((s, p) => s + p[1], 0) / n;
+  const radius = Math.sqrt(mesh.reduce((s, p) => s + (p[0] - cx) ** 2 + (p[1] - cy) ** 2, 0) / n);
+  const k = 1 / Math.max(radius, 1e-9);
+  return {
+    shape: mesh.map((p) => [(p[0] - cx) * k, (p[1] - cy) * k]),
+    centre: [cx, cy],
+    radius,
+    yaw,
+    pitch,
+  };
+}
+
+/** Mean distance between corresponding points of two normalised shapes. */
+export function shapeDistance(a: readonly Vec2[], b: readonly Vec2[]): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.hypot(a[i][0] - b[i][0], a[i][1] - b[i][1]);
+  return sum / a.length;
+}
+
+/**
+ * The mesh to draw this frame: position and size follow the face at once (the synthetic face
+ * stays glued to the head), while the normalised shape is an exponential average of the
+ * frames so far, which removes the mesh's frame-to-frame jitter. A large change (a mouth
+ * opening, a turn) is followed at once, so expression does not lag.
+ */
+export function smoothMesh(memory: TrackMemory, pose: Pose): Vec2[] {
+  const prev = memory.shape;
+  let shape = pose.shape;
+  if (prev) {
+    const moved = shapeDistance(prev, shape);
+    // Jitter is ~0.01 of the radius; above 0.04 it is motion.
+    const alpha = Math.min(1, Math.max(0.4, moved / 0.04));
+    shape = prev.map((p, i) => [
+      p[0] + (shape[i][0] - p[0]) * alpha,
+      p[1] + (shape[i][1] - p[1]) * alpha,
+    ]);
+  }
+  memory.shape = shape;
+  return shape.map((p) => [
+    pose.centre[0] + p[0] * pose.radius,
+    pose.centre[1] + p[1] * pose.radius,
+  ]);
+}
+
+/** The skin colour statistics to match: an exponential average over the track's frames. */
+export function smoothColour(memory: TrackMemory, measured: LabStats): LabStats {
+  const prev = memory.colour;
+  const mix = (a: number, b: number) => a + (b - a) * 0.3;
+  const out: LabStats = prev
+    ? {
+        mean: [0, 1, 2].map((c) => mix(prev.mean[c], measured.mean[c])) as LabStats['mean'],
+        std: [0, 1, 2].map((c) => mix(prev.std[c], measured.std[c])) as LabStats['std'],
+        count: measured.count,
+      }
+    : measured;
+  memory.colour = out;
+  return out;
+}
+
+/**
+ * Whether this frame's output must be checked by the recognisers. Between checks the output
+ * is the checked synthetic face (same donor, same pull) warped by a small pose change: the
+ * recognisers' descriptors move little under such a change, and each check leaves a margin
+ * beyond the same-person thresholds. A check is due on a track's first frame, after a failed
+ * check, every `TRACK_CHECK.every` frames, when the pose or size moved beyond the limits
+ * since the last check, and on every frame while the last check's margin was thin.
+ */
+export function checkDue(memory: TrackMemory | undefined, pose: Pose): boolean {
+  if (routineCheckDue(memory)) return true;
+  const c = memory!.checked!;
+  if (Math.abs(pose.yaw - c.pose.yaw) > TRACK_CHECK.angle) return true;
+  if (Math.abs(pose.pitch - c.pose.pitch) > TRACK_CHECK.angle) return true;
+  const ratio = pose.radius / Math.max(1e-9, c.pose.radius);
+  if (ratio > TRACK_CHECK.scale || ratio < 1 / TRACK_CHECK.scale) return true;
+  return shapeDistance(pose.shape, c.pose.shape) > TRACK_CHECK.shape;
+}
+
+/** The part of `checkDue` known before the frame is meshed (no pose needed). */
+export function routineCheckDue(memory: TrackMemory | undefined): boolean {
+  const c = memory?.checked;
+  if (!memory || !c || memory.donor === undefined) return true;
+  if (memory.sinceCheck + 1 >= TRACK_CHECK.every) return true;
+  if (c.similarity > TRACK_CHECK.thinSimilarity) return true;
+  return c.faceApiDistance !== null && c.faceApiDistance < TRACK_CHECK.thinFaceApi;
+}
+
+/** Keeps the original's descriptors of a checked frame (the last four of each). */
+export function rememberOriginal(
+  memory: TrackMemory,
+  faceres: number[],
+  faceApi: readonly Float32Array[],
+): void {
+  const o = memory.originals;
+  if (faceres.length > 0) o.faceres = [...o.faceres, faceres].slice(-4);
+  o.faceApi = [...o.faceApi, ...faceApi].slice(-8);
+}
