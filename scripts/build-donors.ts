@@ -24,7 +24,8 @@ import {
   type Donor,
   type DonorManifest,
 } from '../src/engine/syn/donor.bank.ts';
-import { FaceMeshRuntime } from '../src/engine/syn/human.runtime.ts';
+import { FaceMeshRuntime, type FaceAnalysis } from '../src/engine/syn/human.runtime.ts';
+import type { RgbFrame } from '../src/engine/types.ts';
 import { createWarpTarget, warpTriangles, type Vec2 } from '../src/engine/syn/mesh.geometry.ts';
 import { normaliseShape } from '../src/engine/syn/shape.ts';
 
@@ -65,9 +66,44 @@ export function readLondonSet(repo: string): LondonFace[] {
     const neutral = tryShow(`inst/neutral_front/${id}_03.jpg`);
     if (!neutral || (gender !== 'female' && gender !== 'male')) continue;
     const smiling = tryShow(`inst/smiling_front/${id}_08.jpg`);
-    faces.push({ id, gender, age: Number(age), neutral, smiling });
+    // Two people did not give their age ("NA"): unknown, left out of the donors' mean age.
+    faces.push({ id, gender, age: age === 'NA' ? NaN : Number(age), neutral, smiling });
   }
   return faces;
+}
+
+/** Unwraps a meshed face's texture into UV space and normalises its shape. */
+export function unwrapFace(
+  runtime: FaceMeshRuntime,
+  frame: RgbFrame,
+  face: FaceAnalysis,
+  id: string,
+  gender: Person['gender'],
+  age: number,
+): Person {
+  const uvPts = runtime.uv.map(([u, v]) => [u * TEXTURE_SIZE, v * TEXTURE_SIZE] as Vec2);
+  const mesh = face.mesh.map(([x, y]) => [x, y] as Vec2);
+  const target = createWarpTarget(0, 0, TEXTURE_SIZE, TEXTURE_SIZE);
+  warpTriangles(frame, mesh, uvPts, runtime.triangles, target);
+  // Skin lightness: the forehead band of the unwrapped texture.
+  let l = 0;
+  let n = 0;
+  for (let y = Math.round(TEXTURE_SIZE * 0.15); y < TEXTURE_SIZE * 0.3; y++)
+    for (let x = Math.round(TEXTURE_SIZE * 0.3); x < TEXTURE_SIZE * 0.7; x++) {
+      const i = y * TEXTURE_SIZE + x;
+      if (!target.covered[i]) continue;
+      l += rgbToLab(target.rgb[i * 3], target.rgb[i * 3 + 1], target.rgb[i * 3 + 2])[0];
+      n++;
+    }
+  return {
+    id,
+    gender,
+    age,
+    texture: target.rgb,
+    covered: target.covered,
+    shape: normaliseShape(mesh),
+    lightness: l / Math.max(1, n),
+  };
 }
 
 /** Meshes each face, unwraps its texture into UV space and normalises its shape. */
@@ -75,7 +111,6 @@ export async function prepareFaces(
   runtime: FaceMeshRuntime,
   faces: LondonFace[],
 ): Promise<Person[]> {
-  const uvPts = runtime.uv.map(([u, v]) => [u * TEXTURE_SIZE, v * TEXTURE_SIZE] as Vec2);
   const people: Person[] = [];
   for (const f of faces) {
     const { data, info: img } = await sharp(f.neutral)
@@ -86,30 +121,15 @@ export async function prepareFaces(
     const frame = { data: new Uint8Array(data), width: img.width, height: img.height };
     const [face] = await runtime.analyze(frame);
     if (!face) continue;
-    const mesh = face.mesh.map(([x, y]) => [x, y] as Vec2);
-    const target = createWarpTarget(0, 0, TEXTURE_SIZE, TEXTURE_SIZE);
-    warpTriangles(frame, mesh, uvPts, runtime.triangles, target);
-    // Skin lightness: the forehead band of the unwrapped texture.
-    let l = 0;
-    let n = 0;
-    for (let y = Math.round(TEXTURE_SIZE * 0.15); y < TEXTURE_SIZE * 0.3; y++)
-      for (let x = Math.round(TEXTURE_SIZE * 0.3); x < TEXTURE_SIZE * 0.7; x++) {
-        const i = y * TEXTURE_SIZE + x;
-        if (!target.covered[i]) continue;
-        l += rgbToLab(target.rgb[i * 3], target.rgb[i * 3 + 1], target.rgb[i * 3 + 2])[0];
-        n++;
-      }
-    people.push({
-      id: f.id,
-      gender: f.gender,
-      age: f.age,
-      texture: target.rgb,
-      covered: target.covered,
-      shape: normaliseShape(mesh),
-      lightness: l / Math.max(1, n),
-    });
+    people.push(unwrapFace(runtime, frame, face, f.id, f.gender, f.age));
   }
   return people;
+}
+
+/** Mean age of the members whose age is known (NaN if none). */
+function meanAge(group: Person[]): number {
+  const known = group.filter((p) => Number.isFinite(p.age));
+  return known.reduce((s, p) => s + p.age, 0) / known.length;
 }
 
 /** Consecutive runs of k by lightness; a short tail joins the previous group. */
@@ -157,7 +177,7 @@ export function buildDonors(people: Person[], k: number): Donor[] {
         file: `donor-${id}.jpg`,
         gender,
         lightness: Math.round(mean((p) => p.lightness) * 10) / 10,
-        age: Math.round(mean((p) => p.age)),
+        age: Math.round(meanAge(group)),
         members: group.length,
         shape,
         texture: { data: out, width: TEXTURE_SIZE, height: TEXTURE_SIZE },

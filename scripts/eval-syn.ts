@@ -13,7 +13,11 @@
  * the smiling gallery (chance 1/N), outputs still detected by our detector (IoU >= 0.5),
  * landmark drift, ms per face, fallbacks. `--sheet FILE` writes a before/after contact sheet.
  *
- *   npm run eval:syn -- [--repo DIR] [--max 102] [--width 640] [--sheet docs/syn-contact-sheet.png]
+ * Then `--tracks` people become video tracks of `--frames` 1080p frames (scripts/eval/syn-tracks.ts):
+ * one synthetic person per track, no frame left uncovered, none matching, ms per face.
+ *
+ *   npm run eval:syn -- [--repo DIR] [--max 102] [--width 640] [--tracks 8] [--frames 12]
+ *                       [--sheet docs/syn-contact-sheet.png]
  */
 import { parseArgs } from 'node:util';
 import sharp, { type Sharp } from 'sharp';
@@ -28,6 +32,7 @@ import type { Xyxy } from './eval/dataset.ts';
 import { iouXyxy } from './eval/metrics.ts';
 import { distance, IdentityModel, SAME_PERSON_DISTANCE } from './eval/identity.ts';
 import { impostorMatchRate, median, rank1Rate } from './eval/identity-stats.ts';
+import { evalTracks } from './eval/syn-tracks.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +40,8 @@ const { values } = parseArgs({
     max: { type: 'string', default: '102' },
     width: { type: 'string', default: '640' },
     k: { type: 'string', default: '6' },
+    tracks: { type: 'string', default: '8' },
+    frames: { type: 'string', default: '12' },
     sheet: { type: 'string' },
   },
 });
@@ -260,6 +267,25 @@ function countReasons(list: Row[]): Record<string, number> {
   }
   return out;
 }
+
+const trackPeople = set
+  .filter((f) => f.smiling)
+  .slice(0, Number(values.tracks))
+  .map((f) => ({
+    id: f.id,
+    neutral: f.neutral,
+    smiling: f.smiling as Buffer,
+    bank: banks[foldOf.get(f.id) as number],
+  }));
+if (trackPeople.length > 0)
+  await evalTracks({
+    people: trackPeople,
+    frames: Number(values.frames),
+    engine,
+    identity,
+    options,
+    context: (bank) => ({ runtime, judge, bank, topology }),
+  });
 
 if (values.sheet && tiles.length > 0) {
   const cols = 12;
