@@ -85,7 +85,7 @@ export function processSegmentHandler(deps: WorkerDeps) {
     checkWanted: () => Promise<void>,
   ): Promise<void> {
     const { task_id: taskId, seq, job_id: jobId } = seg;
-    const input = path.join(dir, 'input.nut');
+    const input = path.join(dir, `input${path.extname(seg.input_key)}`);
     const output = path.join(dir, segmentOutputName(fileName, seq));
     await store.downloadToFile(seg.input_key, input);
     let lastSave = 0;

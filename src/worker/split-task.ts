@@ -6,7 +6,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { splitVideo } from '../media/video/segment.split.ts';
+import { splitVideo, type SegmentInput } from '../media/video/segment.split.ts';
 import type { JobRow } from '../services/job-report.ts';
 import type { TaskRun } from './run-task.ts';
 import type { WorkerDeps } from './worker-deps.ts';
@@ -57,13 +57,14 @@ export async function splitTask(
         sourceKey = `${prefix}source${path.extname(task.file_name)}`;
         await store.putFile(sourceKey, run.source);
       }
-      for (const p of parts) await store.putFile(`${prefix}input-${p.seq}.nut`, p.file);
+      const inputKey = (p: SegmentInput) => `${prefix}input-${p.seq}${path.extname(p.file)}`;
+      for (const p of parts) await store.putFile(inputKey(p), p.file);
       rows = await services.segments.create(
         jobId,
         task.id,
         parts.map((p) => ({
           seq: p.seq,
-          inputKey: `${prefix}input-${p.seq}.nut`,
+          inputKey: inputKey(p),
           sourceKey,
           firstFrame: p.firstFrame,
           warmFrames: p.warmFrames,

@@ -37,7 +37,7 @@ export async function joinSegments(
   signal?: AbortSignal,
 ): Promise<number> {
   const info = await probeVideoStreams(original, signal);
-  const args = joinArgs(await concatInput(parts), {
+  const args = joinArgs(await concatInput(parts.map((file) => ({ file }))), {
     container: containerFor(output),
     input: original,
     output,
@@ -46,5 +46,5 @@ export async function joinSegments(
     frameRate: info.frameRate,
   });
   await runFfmpeg(args.slice(args.indexOf('-v') + 2), 'joiner', signal);
-  return countFrames([output], signal);
+  return countFrames([{ file: output }], signal);
 }

@@ -1,18 +1,19 @@
 /**
  * Splits a video (its first video stream, stream copy, no re-encoding) into segment inputs
- * for parallel processing: NUT files that start on a keyframe, each holding its warm-up
- * frames (the end of the segment before) followed by the frames it outputs. NUT keeps the
- * source's time base, so the frame rate the pipeline probes is the source's exactly.
+ * for parallel processing: NUT files (MOV for rotated videos) that start on a keyframe, each
+ * holding its warm-up frames (the end of the segment before) followed by the frames it
+ * outputs. NUT keeps the source's time base, so the pipeline probes the exact frame rate.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VeilError } from '../../errors.ts';
 import { spawnFfmpeg } from './ffmpeg.process.ts';
 import { chunkSeconds, parseChunkList, planSegments } from './segment.plan.ts';
+import { probeVideoStreams } from './video.probe.ts';
 
 export interface SegmentInput {
   seq: number;
-  /** The NUT file to process. */
+  /** The file to process (.nut, or .mov for rotated videos). */
   file: string;
   /** Frames at its start that are only there to warm the tracker. */
   warmFrames: number;
@@ -62,25 +63,47 @@ export async function splitVideo(
   const chunks = parseChunkList(await readFile(list, 'utf8'));
   if (chunks.length === 0) throw new VeilError('CORRUPT_MEDIA', 'The video could not be split');
   const plans = planSegments(chunks, o.segmentSeconds, o.overlapSeconds);
+  // The 2018 decoder turns frames upright by a display matrix only, which NUT cannot carry:
+  // rotated videos (phones: H.264/HEVC) get MOV segments, so the detector sees faces upright.
+  const { rotation } = await probeVideoStreams(input, o.signal);
+  const format = rotation
+    ? { ext: 'mov', args: ['-metadata:s:v:0', `rotate=${rotation}`, '-f', 'mov'] }
+    : { ext: 'nut', args: ['-f', 'nut'] };
   const out: SegmentInput[] = [];
   let firstFrame = 0;
   for (const plan of plans) {
-    const names = (ids: number[]) => ids.map((i) => path.join(dir, chunks[i].name));
-    const file = path.join(dir, `segment-${plan.seq}.nut`);
-    await concatCopy(names([...plan.warm, ...plan.main]), file, o.signal);
-    const warmFrames = plan.warm.length ? await countFrames(names(plan.warm), o.signal) : 0;
-    const frames = (await countFrames([file], o.signal)) - warmFrames;
+    // Durations from the muxer's list: the concat demuxer's own guess for NUT is off.
+    const names = (ids: number[]): ConcatPart[] =>
+      ids.map((i) => ({
+        file: path.join(dir, chunks[i].name),
+        duration: chunks[i].end - chunks[i].start,
+      }));
+    const file = path.join(dir, `segment-${plan.seq}.${format.ext}`);
+    await concatCopy(names([...plan.warm, ...plan.main]), file, format.args, o.signal);
+    // Warm-up frames are counted as decoded (a decoder may drop leading frames of an open
+    // GOP); the segment's own frames follow in one stream and are all decoded.
+    const warmFrames = plan.warm.length ? await countFrames(names(plan.warm), o.signal, true) : 0;
+    const warmPackets = plan.warm.length ? await countFrames(names(plan.warm), o.signal) : 0;
+    const frames = (await countFrames([{ file }], o.signal)) - warmPackets;
     out.push({ seq: plan.seq, file, warmFrames, frames, firstFrame });
     firstFrame += frames;
   }
   return out;
 }
 
-/** Video packets (= frames) in the files played one after another; no decoding. */
-export async function countFrames(files: string[], signal?: AbortSignal): Promise<number> {
-  const input = files.length === 1 ? ['-i', files[0]] : await concatInput(files);
+/**
+ * Video packets (= frames) in the files played one after another, without decoding; with
+ * `decode`, the frames a decoder delivers (as the pipeline's decoder: no frame rate change).
+ */
+export async function countFrames(
+  files: ConcatPart[],
+  signal?: AbortSignal,
+  decode = false,
+): Promise<number> {
+  const input = files.length === 1 ? ['-i', files[0].file] : await concatInput(files);
+  const how = decode ? ['-vsync', 'passthrough'] : ['-c', 'copy'];
   const stdout = await runFfmpeg(
-    [...input, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-progress', 'pipe:1', '-'],
+    [...input, '-map', '0:v:0', ...how, '-f', 'null', '-progress', 'pipe:1', '-'],
     'frame counter',
     signal,
   );
@@ -90,19 +113,33 @@ export async function countFrames(files: string[], signal?: AbortSignal): Promis
   return Number(counts[counts.length - 1][1]);
 }
 
-async function concatCopy(files: string[], output: string, signal?: AbortSignal) {
+async function concatCopy(
+  files: ConcatPart[],
+  output: string,
+  muxer: string[],
+  signal?: AbortSignal,
+) {
   const input = await concatInput(files);
   await runFfmpeg(
-    [...input, '-map', '0:v:0', '-c', 'copy', '-f', 'nut', '-y', output],
+    [...input, '-map', '0:v:0', '-c', 'copy', ...muxer, '-y', output],
     'splitter',
     signal,
   );
 }
 
-/** A concat demuxer input over `files` (its list is written beside the first file). */
-export async function concatInput(files: string[]): Promise<string[]> {
-  const list = `${files[0]}.${files.length}.list.txt`;
-  await writeFile(list, files.map((f) => `file '${f.replace(/'/g, "'\\''")}'\n`).join(''));
+export interface ConcatPart {
+  file: string;
+  /** Seconds; when unset the concat demuxer takes the file's own duration. */
+  duration?: number;
+}
+
+/** A concat demuxer input over `parts` (its list is written beside the first file). */
+export async function concatInput(parts: ConcatPart[]): Promise<string[]> {
+  const list = `${parts[0].file}.${parts.length}.list.txt`;
+  const line = (p: ConcatPart) =>
+    `file '${p.file.replace(/'/g, "'\\''")}'\n` +
+    (p.duration === undefined ? '' : `duration ${p.duration.toFixed(6)}\n`);
+  await writeFile(list, parts.map(line).join(''));
   return ['-f', 'concat', '-safe', '0', '-i', list];
 }
 

@@ -85,7 +85,7 @@ async function checkJoined(h: Harness, who: Principal, jobId: string) {
 
   const output = path.join(dir, `${jobId}.mp4`);
   await writeFile(output, Buffer.from(await (await fetch(task.download_link!)).arrayBuffer()));
-  assert.equal(await countFrames([output]), await countFrames([clip.file]));
+  assert.equal(await countFrames([{ file: output }]), await countFrames([{ file: clip.file }]));
   assert.deepEqual(streamsOf(output), streamsOf(clip.file));
   assert.deepEqual(streamsOf(output), ['Video:h264', 'Audio:aac']);
   const [a, b] = [await probeVideoStreams(clip.file), await probeVideoStreams(output)];
