@@ -126,19 +126,74 @@ export function rasterizeMask(shape: Shape, feather: number, region: Region): Fl
   const f = Math.max(feather, 1e-6);
   if (shape.kind === 'polygon') return rasterizePolygon(shape.points, f, region);
   const mask = new Float32Array(region.w * region.h);
+  const span: RowSpan = { lo: 0, hi: 0, in1: 0, in2: 0 };
   for (let j = 0; j < region.h; j++) {
-    const y = region.y + j + 0.5;
-    const row = j * region.w;
-    // Inside the ellipse on this row coverage is 1: only the rest needs a distance.
-    const dy = (y - shape.cy) / shape.ry;
-    const half = dy * dy < 1 ? shape.rx * Math.sqrt(1 - dy * dy) : -1;
-    for (let i = 0; i < region.w; i++) {
-      const x = region.x + i + 0.5;
-      mask[row + i] =
-        Math.abs(x - shape.cx) <= half ? 1 : coverage(ellipseOutsideDistance(shape, x, y), f);
-    }
+    ellipseMaskRow(shape, f, region, j, mask.subarray(j * region.w, (j + 1) * region.w), span);
   }
   return mask;
+}
+
+/** Where one row of a mask is covered: [lo, hi) above zero, [in1, in2) fully (may be empty). */
+export interface RowSpan {
+  lo: number;
+  hi: number;
+  in1: number;
+  in2: number;
+}
+
+/**
+ * Row `j` of an ellipse's mask over `region` into `out` (region.w values; zero outside the
+ * span written to `span`), as `rasterizeMask` computes it.
+ */
+export function ellipseMaskRow(
+  e: Ellipse,
+  feather: number,
+  region: Region,
+  j: number,
+  out: Float32Array,
+  span: RowSpan,
+): void {
+  const f = Math.max(feather, 1e-6);
+  out.fill(0);
+  span.lo = span.hi = span.in1 = span.in2 = 0;
+  const cx = e.cx - region.x - 0.5;
+  const y = region.y + j + 0.5;
+  // Coverage needs distance < f, and the distance is at least (rho - 1) x the smaller
+  // semi-axis: only pixels with rho < outer can be covered.
+  const outer = 1 + f / Math.min(e.rx, e.ry);
+  const dy = (y - e.cy) / e.ry;
+  if (dy * dy >= outer * outer) return;
+  const reach = e.rx * Math.sqrt(outer * outer - dy * dy);
+  const i1 = Math.max(0, Math.floor(cx - reach));
+  const i2 = Math.min(region.w - 1, Math.ceil(cx + reach));
+  if (i2 < i1) return;
+  // Inside the ellipse on this row coverage is 1: only the rest needs a distance.
+  const half = dy * dy < 1 ? e.rx * Math.sqrt(1 - dy * dy) : -1;
+  const in1 = half < 0 ? i2 + 1 : Math.max(i1, Math.ceil(cx - half));
+  const in2 = half < 0 ? i2 : Math.min(i2, Math.floor(cx + half));
+  let lo = i2 + 1;
+  let hi = i1;
+  for (let i = i1; i <= i2; i++) {
+    if (i === in1 && in2 >= in1) i = in2 + 1;
+    if (i > i2) break;
+    const a = coverage(ellipseOutsideDistance(e, region.x + i + 0.5, y), f);
+    out[i] = a;
+    if (a > 0) {
+      if (i < lo) lo = i;
+      hi = i + 1;
+    }
+  }
+  if (in2 >= in1) {
+    out.fill(1, in1, in2 + 1);
+    span.in1 = in1;
+    span.in2 = in2 + 1;
+    lo = Math.min(lo, in1);
+    hi = Math.max(hi, in2 + 1);
+  }
+  if (hi > lo) {
+    span.lo = lo;
+    span.hi = hi;
+  }
 }
 
 /**

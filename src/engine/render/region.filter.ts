@@ -46,7 +46,10 @@ export function downsampleRegion(
   return { data: sum, w, h };
 }
 
-/** One box-blur pass along lines of `n` RGB pixels `step` apart; edges clamp. */
+/**
+ * One box-blur pass along lines of `n` 3-channel pixels `step` apart; edges clamp. A running
+ * sum per channel: each output costs one add and one subtract whatever the radius.
+ */
 function boxBlurLines(
   buf: Float32Array,
   tmp: Float32Array,
@@ -57,17 +60,21 @@ function boxBlurLines(
   r: number,
 ): void {
   const norm = 1 / (2 * r + 1);
+  const last = n - 1;
   for (let l = 0; l < lines; l++) {
     const base = l * lineStep;
     for (let c = 0; c < 3; c++) {
-      const at = (k: number): number => buf[base + Math.min(n - 1, Math.max(0, k)) * step + c];
-      let acc = 0;
-      for (let k = -r; k <= r; k++) acc += at(k);
+      const b = base + c;
+      for (let k = 0; k < n; k++) tmp[k] = buf[b + k * step];
+      // Window [-r, r] around 0 with the edge pixel repeated.
+      let acc = (r + 1) * tmp[0];
+      for (let k = 1; k <= r; k++) acc += tmp[k < last ? k : last];
       for (let k = 0; k < n; k++) {
-        tmp[k] = acc * norm;
-        acc += at(k + r + 1) - at(k - r);
+        buf[b + k * step] = acc * norm;
+        const add = k + r + 1;
+        const sub = k - r;
+        acc += tmp[add < last ? add : last] - tmp[sub > 0 ? sub : 0];
       }
-      for (let k = 0; k < n; k++) buf[base + k * step + c] = tmp[k];
     }
   }
 }

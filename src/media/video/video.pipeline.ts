@@ -6,26 +6,15 @@
  * engine's worker while this thread renders and ffmpeg encodes in its own processes.
  */
 import { createEngine, type Engine } from '../../engine/index.ts';
-import { coverShape, renderDetection, renderParams } from '../../engine/render/index.ts';
-import { rasterizeMask, shapeRegion } from '../../engine/render/mask.geometry.ts';
+import { coverShape, renderParams } from '../../engine/render/index.ts';
+import { shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
-import type {
-  AnonymizeOptions,
-  Box,
-  Detection,
-  ObjectClass,
-  RgbFrame,
-} from '../../engine/types.ts';
+import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine/types.ts';
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
 import { scaleDetections } from './detection-frame.ts';
-import {
-  reducedRgb,
-  renderOnYuv,
-  yuvFrameSize,
-  type ReducedRendering,
-  type YuvFrame,
-} from './yuv.frame.ts';
+import { reducedRgb, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
+import { coverOnYuv } from './yuv.render.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
 import { probeVideoStreams } from './video.probe.ts';
 import { synthesizeOnYuv, type SynTally } from './syn.render.ts';
@@ -48,7 +37,10 @@ export interface VideoPipelineSettings {
   weakFactor?: number;
   /** Tracking off: every detection drawn only on its own frame (evaluation baseline). */
   noTracking?: boolean;
-  /** Render every object at full resolution (default: big ones at 1/2 or 1/4, see yuv.frame). */
+  /**
+   * @deprecated Ignored: objects are always rendered at full resolution on the YUV frame
+   * (`yuv.render.ts`), which is faster than the reduced RGB rendering this switched off.
+   */
   fullResolutionRender?: boolean;
   encoder?: EncoderSettings;
   /**
@@ -129,23 +121,17 @@ async function anonymize(
     const o = index % plateEvery === 0 ? detectOptions : withoutPlates;
     return scaleDetections(await engine.detect(small.frame, o), small.sx, small.sy);
   };
-  // What the renderer reads for one object (its shape, feather and blur reach) and draws.
-  const sourceFor =
-    (style: AnonymizeOptions['style'], mask: boolean) =>
-    (d: Detection): Box => {
-      const r = renderParams(d);
-      const reach = r.feather + (style === 'blur' ? r.radius : 0) + 2;
-      const g = shapeRegion(coverShape(d, mask), reach, info.displayWidth, info.displayHeight);
-      return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
-    };
-  const drawFor =
-    (style: AnonymizeOptions['style'], mask: boolean) =>
-    (rgb: RgbFrame, d: Detection): Box => {
-      const g = renderDetection(rgb, d, style, mask);
-      return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
-    };
-  const sourceOf = sourceFor(options.style, options.maskBlur);
-  const draw = drawFor(options.style, options.maskBlur);
+  // What the blur of one object reads (its shape, feather and blur reach): syn's region.
+  const blurSourceOf = (d: Detection): Box => {
+    const r = renderParams(d);
+    const g = shapeRegion(
+      coverShape(d, true),
+      r.feather + r.radius + 2,
+      info.displayWidth,
+      info.displayHeight,
+    );
+    return { x1: g.x, y1: g.y, x2: g.x + g.w, y2: g.y + g.h };
+  };
   // `syn`: faces replaced by synthetic ones (slow); plates, and every other job, as usual.
   const synTally: SynTally | undefined =
     options.model === 'syn' && options.syntonymize && options.blurFace
@@ -154,15 +140,14 @@ async function anonymize(
   // The syn code blurs faces it must not replace as `renderDetection(.., 'blur', true)` does.
   const synSettings = {
     options,
-    blurSourceOf: sourceFor('blur', true),
-    blur: (frame: YuvFrame, faces: Detection[]) =>
-      renderOnYuv(frame, faces, sourceFor('blur', true), drawFor('blur', true)),
+    blurSourceOf,
+    blur: (frame: YuvFrame, faces: Detection[]) => coverOnYuv(frame, faces, 'blur', true),
     load: s.synLoad,
   };
   const render = async (frame: YuvFrame, objects: Detection[]) => {
-    if (!synTally) return renderOnYuv(frame, objects, sourceOf, draw, reduced);
+    if (!synTally) return coverOnYuv(frame, objects, options.style, options.maskBlur);
     const others = objects.filter((d) => d.cls !== 'face');
-    if (others.length > 0) renderOnYuv(frame, others, sourceOf, draw);
+    if (others.length > 0) coverOnYuv(frame, others, options.style, options.maskBlur);
     await synthesizeOnYuv(
       frame,
       objects.filter((d) => d.cls === 'face'),
@@ -170,16 +155,6 @@ async function anonymize(
       synTally,
     );
   };
-  const reduced: ReducedRendering | undefined =
-    s.fullResolutionRender || options.model === 'syn'
-      ? undefined
-      : {
-          minSide: 48,
-          coverage: (d, r) => {
-            const region = { x: r.x1, y: r.y1, w: r.x2 - r.x1, h: r.y2 - r.y1 };
-            return rasterizeMask(coverShape(d, options.maskBlur), renderParams(d).feather, region);
-          },
-        };
   const pool = new FramePool(yuvFrameSize(info.displayWidth, info.displayHeight));
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; result: Promise<Detection[]> }> = [];

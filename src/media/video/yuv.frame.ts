@@ -64,7 +64,13 @@ export function reducedRgb(
   const sy = h / dh;
   const { cw, uOff, vOff } = planes(frame);
   const out = new Uint8Array(dw * dh * 3);
+  // Stores into a clamped view saturate at 0 and 255 without a branch per channel.
+  const o8 = new Uint8ClampedArray(out.buffer);
   const average = sx >= 2 && sy >= 2 && w > 1 && h > 1;
+  if (sx === 2 && sy === 2 && w % 2 === 0 && h % 2 === 0) {
+    halveToRgb(data, w, dw, dh, cw, uOff, vOff, o8);
+    return { frame: { data: out, width: dw, height: dh }, sx, sy };
+  }
   // Source column per output column, computed once per frame rather than per pixel.
   const xs = new Int32Array(dw);
   for (let i = 0; i < dw; i++) xs[i] = Math.min(w - (average ? 2 : 1), Math.floor(i * sx));
@@ -81,16 +87,40 @@ export function reducedRgb(
       const yy = Y_T[luma];
       const u = data[uOff + c];
       const v = data[vOff + c];
-      const r = (yy + V_R[v]) >> 10;
-      const g = (yy + U_G[u] + V_G[v]) >> 10;
-      const b = (yy + U_B[u]) >> 10;
-      // Uint8Array stores wrap: clamp by hand.
-      out[o] = r < 0 ? 0 : r > 255 ? 255 : r;
-      out[o + 1] = g < 0 ? 0 : g > 255 ? 255 : g;
-      out[o + 2] = b < 0 ? 0 : b > 255 ? 255 : b;
+      o8[o] = (yy + V_R[v]) >> 10;
+      o8[o + 1] = (yy + U_G[u] + V_G[v]) >> 10;
+      o8[o + 2] = (yy + U_B[u]) >> 10;
     }
   }
   return { frame: { data: out, width: dw, height: dh }, sx, sy };
+}
+
+/**
+ * The exact half-size case (1080p to 960 x 540): output pixel (i, j) is the mean of luma
+ * 2i..2i+1 x 2j..2j+1 with chroma sample (i, j) itself.
+ */
+function halveToRgb(
+  data: Uint8Array,
+  w: number,
+  dw: number,
+  dh: number,
+  cw: number,
+  uOff: number,
+  vOff: number,
+  out: Uint8ClampedArray,
+): void {
+  for (let j = 0, o = 0; j < dh; j++) {
+    let p = 2 * j * w;
+    let c = j * cw;
+    for (let i = 0; i < dw; i++, o += 3, p += 2, c++) {
+      const yy = Y_T[(data[p] + data[p + 1] + data[p + w] + data[p + w + 1]) >> 2];
+      const u = data[uOff + c];
+      const v = data[vOff + c];
+      out[o] = (yy + V_R[v]) >> 10;
+      out[o + 1] = (yy + U_G[u] + V_G[v]) >> 10;
+      out[o + 2] = (yy + U_B[u]) >> 10;
+    }
+  }
 }
 
 /** The region of `frame` inside `box` as RGB; box edges on even pixels (whole chroma blocks). */
@@ -157,17 +187,6 @@ export function rgbToRegion(
   }
 }
 
-/**
- * Big objects are rendered at 1/2 or 1/4 resolution (a blur of a big face is smooth: nothing
- * is lost) and blended back with the renderer's own coverage mask, recomputed here.
- */
-export interface ReducedRendering {
-  /** Objects whose shorter side is at least 2x / 4x this are rendered at 1/2 / 1/4. */
-  minSide: number;
-  /** The renderer's coverage (0..1) of detection `d` over `region` of a frame, row-major. */
-  coverage: (d: Detection, region: Box) => Float32Array;
-}
-
 /** `d` in the coordinates of a region whose top-left is (dx, dy), reduced k times. */
 export function scaled(d: Detection, dx: number, dy: number, k: number): Detection {
   const p = (q: [number, number]): [number, number] => [(q[0] - dx) / k, (q[1] - dy) / k];
@@ -184,21 +203,6 @@ export function scaled(d: Detection, dx: number, dy: number, k: number): Detecti
   };
 }
 
-function renderReduced(
-  frame: YuvFrame,
-  d: Detection,
-  region: Box,
-  k: number,
-  render: (rgb: RgbFrame, d: Detection) => Box | undefined,
-  coverage: ReducedRendering['coverage'],
-): void {
-  const small = regionToRgbReduced(frame, region, k);
-  const local = scaled(d, region.x1, region.y1, k);
-  render(small, local);
-  const alpha = coverage(local, { x1: 0, y1: 0, x2: small.width, y2: small.height });
-  blendReduced(frame, region, small, alpha, k, { x: region.x1, y: region.y1 });
-}
-
 /** Grows a box to even edges (whole chroma blocks), inside the frame. */
 export function evenBox(b: Box, width: number, height: number): Box {
   const down = (v: number, max: number) => Math.min(max, Math.max(0, 2 * Math.floor(v / 2)));
@@ -213,212 +217,4 @@ export function evenBox(b: Box, width: number, height: number): Box {
     x2: up(b.x2, width),
     y2: up(b.y2, height),
   };
-}
-
-/**
- * Draws detections on a YUV frame through an RGB renderer, converting only what each object
- * needs: `sourceOf(d)` is the frame area the renderer reads for `d`; `render` draws on that
- * area as an RGB frame (detection in its coordinates) and returns the part it changed.
- */
-export function renderOnYuv(
-  frame: YuvFrame,
-  detections: Detection[],
-  sourceOf: (d: Detection) => Box,
-  render: (rgb: RgbFrame, d: Detection) => Box | undefined,
-  reduced?: ReducedRendering,
-): void {
-  for (const d of detections) {
-    const region = evenBox(sourceOf(d), frame.width, frame.height);
-    if (region.x2 <= region.x1 || region.y2 <= region.y1) continue;
-    const side = Math.min(d.box.x2 - d.box.x1, d.box.y2 - d.box.y1);
-    const k = reduced ? (side >= 4 * reduced.minSide ? 4 : side >= 2 * reduced.minSide ? 2 : 1) : 1;
-    if (k > 1 && reduced) {
-      renderReduced(frame, d, region, k, render, reduced.coverage);
-      continue;
-    }
-    const rgb = regionToRgb(frame, region);
-    const dx = region.x1;
-    const dy = region.y1;
-    const shift = (p: [number, number]): [number, number] => [p[0] - dx, p[1] - dy];
-    const local: Detection = {
-      ...d,
-      box: { x1: d.box.x1 - dx, y1: d.box.y1 - dy, x2: d.box.x2 - dx, y2: d.box.y2 - dy },
-      ...(d.landmarks ? { landmarks: d.landmarks.map(shift) } : {}),
-      ...(d.polygon ? { polygon: d.polygon.map(shift) } : {}),
-    };
-    const changed = render(rgb, local);
-    if (changed && (changed.x2 <= changed.x1 || changed.y2 <= changed.y1)) continue;
-    const back = changed
-      ? evenBox(
-          { x1: changed.x1 + dx, y1: changed.y1 + dy, x2: changed.x2 + dx, y2: changed.y2 + dy },
-          frame.width,
-          frame.height,
-        )
-      : region;
-    const clipped = {
-      x1: Math.max(back.x1, region.x1),
-      y1: Math.max(back.y1, region.y1),
-      x2: Math.min(back.x2, region.x2),
-      y2: Math.min(back.y2, region.y2),
-    };
-    rgbToRegion(frame, clipped, rgb, { x: region.x1, y: region.y1 });
-  }
-}
-
-/** An RGB copy of `box` of the frame reduced by `k` (2 or 4): luma averaged over k x k. */
-export function regionToRgbReduced(frame: YuvFrame, box: Box, k: number): RgbFrame {
-  const { width: w, data } = frame;
-  const { cw, uOff, vOff } = planes(frame);
-  const rw = Math.ceil((box.x2 - box.x1) / k);
-  const rh = Math.ceil((box.y2 - box.y1) / k);
-  const out = new Uint8Array(rw * rh * 3);
-  const kc = k >> 1;
-  for (let j = 0, o = 0; j < rh; j++) {
-    const y0 = box.y1 + j * k;
-    const ny = Math.min(k, box.y2 - y0);
-    for (let i = 0; i < rw; i++, o += 3) {
-      const x0 = box.x1 + i * k;
-      const nx = Math.min(k, box.x2 - x0);
-      let luma = 0;
-      for (let dy = 0; dy < ny; dy++) {
-        const row = (y0 + dy) * w + x0;
-        for (let dx = 0; dx < nx; dx++) luma += data[row + dx];
-      }
-      let u = 0;
-      let v = 0;
-      const ncy = Math.max(1, Math.min(kc, (ny + 1) >> 1));
-      const ncx = Math.max(1, Math.min(kc, (nx + 1) >> 1));
-      for (let dy = 0; dy < ncy; dy++) {
-        const c = ((y0 >> 1) + dy) * cw + (x0 >> 1);
-        for (let dx = 0; dx < ncx; dx++) {
-          u += data[uOff + c + dx];
-          v += data[vOff + c + dx];
-        }
-      }
-      const n = ncx * ncy;
-      put(out, o, Math.round(luma / (nx * ny)), Math.round(u / n), Math.round(v / n));
-    }
-  }
-  return { data: out, width: rw, height: rh };
-}
-
-/** For each output coordinate t in [from, to): the two grid cells and weight of a bilinear 1/k upsampling. */
-function taps(from: number, to: number, origin: number, k: number, size: number) {
-  const n = Math.max(0, to - from);
-  const i0 = new Int32Array(n);
-  const i1 = new Int32Array(n);
-  const w1 = new Float32Array(n);
-  for (let t = 0; t < n; t++) {
-    const f = Math.min(Math.max((from + t - origin + 0.5) / k - 0.5, 0), size - 1);
-    i0[t] = Math.floor(f);
-    i1[t] = Math.min(i0[t] + 1, size - 1);
-    w1[t] = f - i0[t];
-  }
-  return { i0, i1, w1 };
-}
-
-/** Bilinear upsampling of `plane` (rendered grid) blended into `dst` by `alpha`. */
-function blendPlane(
-  dst: Uint8Array,
-  dstOffset: number,
-  dstStride: number,
-  cols: ReturnType<typeof taps>,
-  rows: ReturnType<typeof taps>,
-  x0: number,
-  y0: number,
-  plane: Float32Array,
-  alpha: Float32Array,
-  rw: number,
-): void {
-  const { i0: c0, i1: c1, w1: cw1 } = cols;
-  for (let j = 0; j < rows.i0.length; j++) {
-    const r0 = rows.i0[j] * rw;
-    const r1 = rows.i1[j] * rw;
-    const wy = rows.w1[j];
-    let p = dstOffset + (y0 + j) * dstStride + x0;
-    for (let i = 0; i < c0.length; i++, p++) {
-      const wx = cw1[i];
-      const a00 = alpha[r0 + c0[i]];
-      const a01 = alpha[r0 + c1[i]];
-      const a10 = alpha[r1 + c0[i]];
-      const a11 = alpha[r1 + c1[i]];
-      if (a00 === 0 && a01 === 0 && a10 === 0 && a11 === 0) continue;
-      const top = a00 + (a01 - a00) * wx;
-      const a = top + (a10 + (a11 - a10) * wx - top) * wy;
-      const v00 = plane[r0 + c0[i]];
-      const v01 = plane[r0 + c1[i]];
-      const v10 = plane[r1 + c0[i]];
-      const v11 = plane[r1 + c1[i]];
-      const vt = v00 + (v01 - v00) * wx;
-      const v = vt + (v10 + (v11 - v10) * wx - vt) * wy;
-      const old = dst[p];
-      const out = old + a * (v - old) + 0.5;
-      dst[p] = out < 0 ? 0 : out > 255 ? 255 : out;
-    }
-  }
-}
-
-/**
- * Blends a region rendered at 1/k resolution back into the frame: each full-resolution
- * pixel moves toward the (bilinear) rendered value by the (bilinear) coverage `alpha`, so
- * uncovered pixels stay exactly as they were and covered ones carry no original detail.
- * `box` is the part to write (even edges), `origin` the frame position of the rendered
- * image's top-left; `alpha` has one coverage per rendered pixel.
- */
-export function blendReduced(
-  frame: YuvFrame,
-  box: Box,
-  rendered: RgbFrame,
-  alpha: Float32Array,
-  k: number,
-  origin: { x: number; y: number },
-): void {
-  const { width: w, data } = frame;
-  const { cw, ch, uOff, vOff } = planes(frame);
-  const { width: rw, height: rh } = rendered;
-  const n = rw * rh;
-  const Y = new Float32Array(n);
-  const U = new Float32Array(n);
-  const V = new Float32Array(n);
-  for (let i = 0, s = 0; i < n; i++, s += 3) {
-    const r = rendered.data[s];
-    const g = rendered.data[s + 1];
-    const b = rendered.data[s + 2];
-    Y[i] = 16 + 0.257 * r + 0.504 * g + 0.098 * b;
-    U[i] = 128 - 0.148 * r - 0.291 * g + 0.439 * b;
-    V[i] = 128 + 0.439 * r - 0.368 * g - 0.071 * b;
-  }
-  // Only where coverage is non-zero (the blur reach around the shape is read, not written).
-  let ax1 = rw;
-  let ay1 = rh;
-  let ax2 = -1;
-  let ay2 = -1;
-  for (let j = 0; j < rh; j++) {
-    for (let i = 0; i < rw; i++) {
-      if (alpha[j * rw + i] === 0) continue;
-      if (i < ax1) ax1 = i;
-      if (i > ax2) ax2 = i;
-      if (j < ay1) ay1 = j;
-      if (j > ay2) ay2 = j;
-    }
-  }
-  if (ax2 < 0) return;
-  box = {
-    x1: Math.max(box.x1, origin.x + 2 * Math.floor(((ax1 - 1) * k) / 2)),
-    y1: Math.max(box.y1, origin.y + 2 * Math.floor(((ay1 - 1) * k) / 2)),
-    x2: Math.min(box.x2, origin.x + 2 * Math.ceil(((ax2 + 2) * k) / 2)),
-    y2: Math.min(box.y2, origin.y + 2 * Math.ceil(((ay2 + 2) * k) / 2)),
-  };
-  const cols = taps(box.x1, box.x2, origin.x, k, rw);
-  const rows = taps(box.y1, box.y2, origin.y, k, rh);
-  blendPlane(data, 0, w, cols, rows, box.x1, box.y1, Y, alpha, rw);
-  // Chroma sample c sits at luma 2c + 0.5 (between its two luma pixels).
-  const cx1 = box.x1 >> 1;
-  const cx2 = Math.min(cw, (box.x2 + 1) >> 1);
-  const cy1 = box.y1 >> 1;
-  const cy2 = Math.min(ch, (box.y2 + 1) >> 1);
-  const ccols = taps(cx1, cx2, origin.x / 2, k / 2, rw);
-  const crows = taps(cy1, cy2, origin.y / 2, k / 2, rh);
-  blendPlane(data, uOff, cw, ccols, crows, cx1, cy1, U, alpha, rw);
-  blendPlane(data, vOff, cw, ccols, crows, cx1, cy1, V, alpha, rw);
 }

@@ -4,6 +4,7 @@ import type { Point } from '../../../src/engine/types.ts';
 import {
   clipRegion,
   distanceToSegment,
+  ellipseMaskRow,
   ellipseOutsideDistance,
   pointInPolygon,
   polygonOutsideDistance,
@@ -11,6 +12,7 @@ import {
   scalePolygon,
   shapeRegion,
   type Ellipse,
+  type RowSpan,
 } from '../../../src/engine/render/mask.geometry.ts';
 
 const square: Point[] = [
@@ -92,6 +94,31 @@ test('mask: full inside, feathered ramp outside, zero beyond the feather', () =>
   assert.equal(at(region.x, region.y), 0);
   // values are monotone non-increasing along a ray from the centre
   for (let x = 20; x < region.x + region.w - 1; x++) assert.ok(at(x, 20) >= at(x + 1, 20));
+});
+
+test('ellipse mask rows match the per-pixel definition, inside spans that hold every covered pixel', () => {
+  const cases: Array<[Ellipse, number]> = [
+    [{ kind: 'ellipse', cx: 20.3, cy: 31.7, rx: 13, ry: 16 }, 4],
+    [{ kind: 'ellipse', cx: 5, cy: 40, rx: 40, ry: 6 }, 9], // a plate, cut by the region edge
+    [{ kind: 'ellipse', cx: 25, cy: -3, rx: 3, ry: 30 }, 12], // tall and thin, centre outside
+  ];
+  for (const [e, f] of cases) {
+    const region = { x: 2, y: 3, w: 45, h: 50 };
+    const mask = rasterizeMask(e, f, region);
+    const row = new Float32Array(region.w);
+    const span: RowSpan = { lo: 0, hi: 0, in1: 0, in2: 0 };
+    for (let j = 0; j < region.h; j++) {
+      ellipseMaskRow(e, f, region, j, row, span);
+      for (let i = 0; i < region.w; i++) {
+        const d = ellipseOutsideDistance(e, region.x + i + 0.5, region.y + j + 0.5);
+        const expected = d <= 0 ? 1 : d >= f ? 0 : 1 - d / f;
+        assert.ok(Math.abs(row[i] - expected) < 1e-6, `${i},${j}: ${row[i]} vs ${expected}`);
+        assert.equal(mask[j * region.w + i], row[i]);
+        if (row[i] > 0) assert.ok(i >= span.lo && i < span.hi, `span ${i},${j}`);
+        if (i >= span.in1 && i < span.in2) assert.equal(row[i], 1);
+      }
+    }
+  }
 });
 
 test('polygon mask covers exactly the square plus its feather', () => {

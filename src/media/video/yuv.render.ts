@@ -1,0 +1,380 @@
+/**
+ * Covers detections directly on I420 frames, without any RGB: per object, the means of the
+ * area it reads on a coarse grid of cells (Y, U and V together), blurred there for `blur`,
+ * then interpolated back (bilinear for blur, blocks for pixelate) and blended in through the
+ * renderer's own feathered mask, at full resolution and only where the mask covers.
+ *
+ * Same shapes, strengths and mask as the RGB renderer (`renderDetection`): the colour
+ * conversion is affine, so blurring Y, U and V is blurring R, G and B. The blur grid is the
+ * RGB blur's reduced copy (cells of radius/4 pixels): detail finer than a cell is averaged
+ * away before the blur and cannot come back.
+ */
+import { coverShape, FILL_COLOUR, renderParams } from '../../engine/render/index.ts';
+import {
+  ellipseMaskRow,
+  rasterizeMask,
+  shapeRegion,
+  type Region,
+  type RowSpan,
+  type Shape,
+} from '../../engine/render/mask.geometry.ts';
+import { gaussianish } from '../../engine/render/region.filter.ts';
+import type { Detection, RenderStyle } from '../../engine/types.ts';
+import { evenBox, type YuvFrame } from './yuv.frame.ts';
+
+/** Cell means of part of a frame: interleaved Y, U, V per cell, row-major. */
+export interface CellGrid {
+  data: Float32Array;
+  w: number;
+  h: number;
+  /** Frame position (luma pixels) of cell (0, 0)'s top-left corner. */
+  x: number;
+  y: number;
+  /** Cell side in luma pixels. */
+  cell: number;
+  /** Interpolate between cell centres (blur) rather than fill whole cells (pixelate). */
+  smooth: boolean;
+}
+
+/** Covers every detection of `frame` in place as `style` and `maskBlur` say. */
+export function coverOnYuv(
+  frame: YuvFrame,
+  detections: Detection[],
+  style: RenderStyle,
+  maskBlur: boolean,
+): void {
+  for (const d of detections) coverDetectionOnYuv(frame, d, style, maskBlur);
+}
+
+/** Covers one detection in place; returns the region it may have changed. */
+export function coverDetectionOnYuv(
+  frame: YuvFrame,
+  d: Detection,
+  style: RenderStyle,
+  maskBlur: boolean,
+): Region {
+  const { width, height } = frame;
+  const p = renderParams(d);
+  const shape = coverShape(d, maskBlur);
+  const target = evenRegion(shapeRegion(shape, p.feather, width, height), width, height);
+  if (target.w === 0 || target.h === 0) return target;
+  let grid: CellGrid;
+  if (style === 'blur') {
+    // The blur reads a margin around the target so its edge is made of real neighbours.
+    const source = shapeRegion(shape, p.feather + p.radius, width, height);
+    const cell = Math.max(1, Math.floor(p.radius / 4));
+    // Every pixel up to cells of 8, then about 16 samples per cell (as the RGB blur).
+    grid = cellMeans(frame, source, source.x, source.y, cell, Math.floor(cell / 4), true);
+    gaussianish(grid.data, grid.w, grid.h, Math.max(1, Math.round(p.radius / cell)));
+  } else if (style === 'pixelate') {
+    const ox = Math.round(d.box.x1);
+    const oy = Math.round(d.box.y1);
+    grid = cellMeans(frame, target, ox, oy, p.cell, 1, false);
+  } else {
+    grid = solidGrid(FILL_COLOUR);
+  }
+  blendGrid(frame, target, coverageRows(shape, p.feather, target), grid);
+  return target;
+}
+
+/** `r` grown to even edges (whole chroma samples), or the frame's edge. */
+function evenRegion(r: Region, width: number, height: number): Region {
+  const b = evenBox({ x1: r.x, y1: r.y, x2: r.x + r.w, y2: r.y + r.h }, width, height);
+  return { x: b.x1, y: b.y1, w: Math.max(0, b.x2 - b.x1), h: Math.max(0, b.y2 - b.y1) };
+}
+
+/** One cell of a colour (RGB, BT.601 limited range as the frames) covering everything. */
+function solidGrid([r, g, b]: [number, number, number]): CellGrid {
+  const data = Float32Array.of(
+    16 + 0.257 * r + 0.504 * g + 0.098 * b,
+    128 - 0.148 * r - 0.291 * g + 0.439 * b,
+    128 + 0.439 * r - 0.368 * g - 0.071 * b,
+  );
+  return { data, w: 1, h: 1, x: 0, y: 0, cell: Number.MAX_SAFE_INTEGER, smooth: false };
+}
+
+/**
+ * Means of the pixels of `region` over cells of `cell` pixels on a grid through (ox, oy).
+ * With `step` > 1 only every step-th pixel of every step-th row is read (chroma: every
+ * step/2-th sample); the blur that follows hides the aliasing.
+ */
+export function cellMeans(
+  frame: YuvFrame,
+  region: Region,
+  ox: number,
+  oy: number,
+  cell: number,
+  step: number,
+  smooth: boolean,
+): CellGrid {
+  const gx = Math.floor((region.x - ox) / cell);
+  const gy = Math.floor((region.y - oy) / cell);
+  const x0 = ox + gx * cell;
+  const y0 = oy + gy * cell;
+  const w = Math.max(1, Math.ceil((region.x + region.w - x0) / cell));
+  const h = Math.max(1, Math.ceil((region.y + region.h - y0) / cell));
+  const g: CellGrid = { data: new Float32Array(w * h * 3), w, h, x: x0, y: y0, cell, smooth };
+  const s = Math.max(1, Math.min(step, cell));
+  const count = new Float32Array(w * h);
+  accumulateLuma(frame, region, g, s, count);
+  finishMeans(g.data, count, 0);
+  count.fill(0);
+  accumulateChroma(frame, region, g, cell < 2 ? 0 : Math.max(1, s >> 1), count);
+  finishMeans(g.data, count, 1);
+  return g;
+}
+
+/**
+ * Frame-relative x where each cell column ends, clipped to the region: the inner loops sum
+ * whole runs of one cell in a local before touching the grid.
+ */
+function cellEnds(r: Region, g: CellGrid): Int32Array {
+  const ends = new Int32Array(g.w);
+  for (let c = 0; c < g.w; c++) ends[c] = Math.min(r.x + r.w, g.x + (c + 1) * g.cell);
+  return ends;
+}
+
+function accumulateLuma(f: YuvFrame, r: Region, g: CellGrid, s: number, count: Float32Array) {
+  const src = f.data;
+  const data = g.data;
+  const ends = cellEnds(r, g);
+  const c0 = Math.floor((r.x - g.x) / g.cell);
+  for (let y = r.y; y < r.y + r.h; y += s) {
+    const cells = Math.floor((y - g.y) / g.cell) * g.w;
+    const row = y * f.width;
+    for (let x = r.x, c = c0; c < g.w; c++) {
+      const end = ends[c];
+      let sum = 0;
+      let n = 0;
+      for (; x < end; x += s, n++) sum += src[row + x];
+      data[(cells + c) * 3] += sum;
+      count[cells + c] += n;
+    }
+  }
+}
+
+/**
+ * U and V under `r`, read at every `2s`-th luma pixel and row from the region's corner (each
+ * chroma sample once when s = 1; every cell of 2s pixels or more holds one); `s` = 0: at
+ * every luma pixel, for cells of 1 pixel.
+ */
+function accumulateChroma(f: YuvFrame, r: Region, g: CellGrid, s: number, count: Float32Array) {
+  const src = f.data;
+  const data = g.data;
+  const cw = (f.width + 1) >> 1;
+  const uOff = f.width * f.height;
+  const vOff = uOff + cw * ((f.height + 1) >> 1);
+  const ls = s === 0 ? 1 : 2 * s;
+  const ends = cellEnds(r, g);
+  const c0 = Math.floor((r.x - g.x) / g.cell);
+  for (let y = r.y; y < r.y + r.h; y += ls) {
+    const cells = Math.floor((y - g.y) / g.cell) * g.w;
+    const crow = (y >> 1) * cw;
+    for (let x = r.x, c = c0; c < g.w; c++) {
+      const end = ends[c];
+      let u = 0;
+      let v = 0;
+      let n = 0;
+      for (; x < end; x += ls, n++) {
+        u += src[uOff + crow + (x >> 1)];
+        v += src[vOff + crow + (x >> 1)];
+      }
+      data[(cells + c) * 3 + 1] += u;
+      data[(cells + c) * 3 + 2] += v;
+      count[cells + c] += n;
+    }
+  }
+}
+
+/** Sums to means for channel `c` (and `c + 1` for chroma). */
+function finishMeans(data: Float32Array, count: Float32Array, c: number): void {
+  const channels = c === 0 ? 1 : 2;
+  for (let o = 0; o < count.length; o++) {
+    const n = count[o];
+    for (let k = c; k < c + channels; k++) {
+      // A sliver of a last cell that no sample fell in takes its neighbour's value (cell
+      // (0, 0) always holds a sample, so o - 1 is finished).
+      data[o * 3 + k] = n === 0 ? data[o * 3 + k - 3] : data[o * 3 + k] / n;
+    }
+  }
+}
+
+interface Taps {
+  i0: Int32Array;
+  i1: Int32Array;
+  w1: Float32Array;
+}
+
+/**
+ * Grid cells and weights along one axis for samples whose centres (in luma pixel corner
+ * coordinates) are `first + t * spacing`, t in [0, n).
+ */
+function taps(
+  n: number,
+  first: number,
+  spacing: number,
+  origin: number,
+  cells: number,
+  g: CellGrid,
+): Taps {
+  const i0 = new Int32Array(n);
+  const i1 = new Int32Array(n);
+  const w1 = new Float32Array(n);
+  for (let t = 0; t < n; t++) {
+    const pos = (first + t * spacing - origin) / g.cell;
+    if (g.smooth) {
+      const f = Math.min(Math.max(pos - 0.5, 0), cells - 1);
+      i0[t] = Math.floor(f);
+      i1[t] = Math.min(i0[t] + 1, cells - 1);
+      w1[t] = f - i0[t];
+    } else {
+      i0[t] = i1[t] = Math.min(Math.max(Math.floor(pos), 0), cells - 1);
+    }
+  }
+  return { i0, i1, w1 };
+}
+
+/** Fills `out` with the coverage of target row `j` and says where it is non-zero / full. */
+type CoverageRow = (j: number, out: Float32Array, span: RowSpan) => void;
+
+/** The renderer's mask row by row: ellipses computed per row, polygons rasterised once. */
+function coverageRows(shape: Shape, feather: number, target: Region): CoverageRow {
+  if (shape.kind === 'ellipse') {
+    return (j, out, span) => ellipseMaskRow(shape, feather, target, j, out, span);
+  }
+  const mask = rasterizeMask(shape, feather, target);
+  return (j, out, span) => {
+    out.set(mask.subarray(j * target.w, (j + 1) * target.w));
+    let lo = 0;
+    let hi = target.w;
+    while (lo < hi && out[lo] === 0) lo++;
+    while (hi > lo && out[hi - 1] === 0) hi--;
+    Object.assign(span, { lo, hi, in1: 0, in2: 0 });
+  };
+}
+
+/**
+ * Blends the grid, interpolated to full resolution, into `target` of the frame by the
+ * renderer's coverage: covered pixels take the grid's value, uncovered ones stay exactly as
+ * decoded. `target` has even edges (or the frame's): chroma sample (i, j) takes the mean
+ * coverage of luma pixels 2i, 2i + 1 on rows 2j, 2j + 1, so rows are taken in pairs.
+ */
+function blendGrid(frame: YuvFrame, target: Region, coverage: CoverageRow, g: CellGrid): void {
+  const { width: fw, height: fh, data } = frame;
+  const cw = (fw + 1) >> 1;
+  const uOff = fw * fh;
+  const vOff = uOff + cw * ((fh + 1) >> 1);
+  const { x: tx, y: ty, w: tw, h: th } = target;
+  const rowBuf = new Float32Array(g.w);
+  const cols = taps(tw, tx + 0.5, 1, g.x, g.w, g);
+  const rows = taps(th, ty + 0.5, 1, g.y, g.h, g);
+  // Chroma sample c covers luma 2c and 2c + 1: its centre is at 2c + 1.
+  const n = (tw + 1) >> 1;
+  const ccols = taps(n, tx + 1, 2, g.x, g.w, g);
+  const crows = taps((th + 1) >> 1, ty + 1, 2, g.y, g.h, g);
+  const top = new Float32Array(tw);
+  const bottom = new Float32Array(tw);
+  const alpha = new Float32Array(n);
+  const s0: RowSpan = { lo: 0, hi: 0, in1: 0, in2: 0 };
+  const s1: RowSpan = { ...s0 };
+  const sc: RowSpan = { ...s0 };
+  for (let j = 0; j < th; j += 2) {
+    coverage(j, top, s0);
+    // An odd last row (at the frame's edge) counts twice for its chroma.
+    const pair = j + 1 < th;
+    if (pair) {
+      coverage(j + 1, bottom, s1);
+    } else {
+      bottom.set(top);
+      Object.assign(s1, s0);
+    }
+    if (s0.hi > s0.lo) {
+      gridRow(g, rows, j, 0, rowBuf);
+      blendSpan(data, (ty + j) * fw + tx, top, s0, rowBuf, cols);
+    }
+    if (pair && s1.hi > s1.lo) {
+      gridRow(g, rows, j + 1, 0, rowBuf);
+      blendSpan(data, (ty + j + 1) * fw + tx, bottom, s1, rowBuf, cols);
+    }
+    if (!chromaCoverage(top, s0, bottom, s1, tw, alpha, sc)) continue;
+    const at = ((ty + j) >> 1) * cw + (tx >> 1);
+    gridRow(g, crows, j >> 1, 1, rowBuf);
+    blendSpan(data, uOff + at, alpha, sc, rowBuf, ccols);
+    gridRow(g, crows, j >> 1, 2, rowBuf);
+    blendSpan(data, vOff + at, alpha, sc, rowBuf, ccols);
+  }
+}
+
+/**
+ * Chroma coverage of a pair of luma rows (mean of each 2x2; an odd last column counts
+ * twice) into `out`, with its span; false when nothing is covered.
+ */
+function chromaCoverage(
+  a: Float32Array,
+  sa: RowSpan,
+  b: Float32Array,
+  sb: RowSpan,
+  tw: number,
+  out: Float32Array,
+  span: RowSpan,
+): boolean {
+  const lo = Math.min(sa.hi > sa.lo ? sa.lo : tw, sb.hi > sb.lo ? sb.lo : tw) >> 1;
+  const hi = (Math.max(sa.hi > sa.lo ? sa.hi : 0, sb.hi > sb.lo ? sb.hi : 0) + 1) >> 1;
+  if (hi <= lo) return false;
+  for (let i = lo, k = 2 * lo; i < hi; i++, k += 2) {
+    const k1 = k + 1 < tw ? k + 1 : k;
+    out[i] = (a[k] + a[k1] + b[k] + b[k1]) * 0.25;
+  }
+  span.lo = lo;
+  span.hi = hi;
+  // Fully covered where both rows are fully covered on both columns.
+  span.in1 = Math.max(lo, (Math.max(sa.in1, sb.in1) + 1) >> 1);
+  span.in2 = Math.min(hi, Math.min(sa.in2, sb.in2) >> 1);
+  if (span.in2 <= span.in1) span.in1 = span.in2 = lo;
+  return true;
+}
+
+/** Channel `c` of the grid interpolated between rows to output row `j`, into `out`. */
+function gridRow(g: CellGrid, rows: Taps, j: number, c: number, out: Float32Array): void {
+  const r0 = rows.i0[j] * g.w * 3 + c;
+  const r1 = rows.i1[j] * g.w * 3 + c;
+  const wy = rows.w1[j];
+  const d = g.data;
+  for (let i = 0, k = 0; i < g.w; i++, k += 3) {
+    const top = d[r0 + k];
+    out[i] = top + (d[r1 + k] - top) * wy;
+  }
+}
+
+/**
+ * Blends the interpolated grid row into `dst` (from `at`) over the span: by `alpha` at the
+ * edges, plain copies where coverage is full.
+ */
+function blendSpan(
+  dst: Uint8Array,
+  at: number,
+  alpha: Float32Array,
+  span: RowSpan,
+  row: Float32Array,
+  cols: Taps,
+): void {
+  const { i0, i1, w1 } = cols;
+  const full1 = span.in2 > span.in1 ? span.in1 : span.hi;
+  const full2 = span.in2 > span.in1 ? span.in2 : span.hi;
+  for (let i = span.lo; i < span.hi; i++) {
+    if (i === full1) {
+      for (; i < full2; i++) {
+        const left = row[i0[i]];
+        dst[at + i] = (left + (row[i1[i]] - left) * w1[i] + 0.5) | 0;
+      }
+      if (i >= span.hi) break;
+    }
+    const a = alpha[i];
+    if (a === 0) continue;
+    const left = row[i0[i]];
+    const v = left + (row[i1[i]] - left) * w1[i];
+    const old = dst[at + i];
+    // Both old and v lie in 0..255, so the blend does too: no clamp.
+    dst[at + i] = (old + a * (v - old) + 0.5) | 0;
+  }
+}
