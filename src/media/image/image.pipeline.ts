@@ -5,6 +5,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Engine } from '../../engine/index.ts';
+import { synthesizePlates } from '../../engine/render/plate.synth.ts';
 import { coverDetections } from '../../engine/syn/index.ts';
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
@@ -47,8 +48,8 @@ export function createImageAnonymizer(deps: ImageAnonymizerDeps = {}): Anonymize
     checkAborted(run.signal);
     const detections = await engine.detect(img.frame, options);
     checkAborted(run.signal);
-    // `syn` replaces faces with synthetic ones; everything else is rendered as usual.
-    await coverDetections(img.frame, detections, options);
+    // lp_syn replaces plates with synthetic ones; `syn` replaces faces; the rest is rendered.
+    await coverDetections(img.frame, synthesizePlates(img.frame, detections, options), options);
     await writeAtomically(outputPath, await encodeImage(img));
     const result: AnonymizeFileResult = {
       summary: {

@@ -18,6 +18,7 @@ import { coverOnYuv } from './yuv.render.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
 import { probeVideoStreams } from './video.probe.ts';
 import { synthesizeOnYuv, type SynTally } from './syn.render.ts';
+import { plateSynthFor, synthesizePlatesOnYuv } from './plate.render.ts';
 import { decodeFrames, FramePool, openVideoWriter } from './video.pipes.ts';
 
 export interface VideoPipelineSettings {
@@ -95,7 +96,10 @@ async function anonymize(
     face: options.blurThreshold,
     plate: options.lpThreshold,
   };
-  const trackedClasses: ObjectClass[] = options.lpTrack ? ['face', 'plate'] : ['face'];
+  // Synthetic plates are tracked so that one plate keeps one synthetic registration.
+  const plateSynth = plateSynthFor(options);
+  const trackedClasses: ObjectClass[] =
+    options.lpTrack || plateSynth ? ['face', 'plate'] : ['face'];
   const tracker = new Tracker({
     trackedClasses: s.noTracking ? [] : trackedClasses,
     holdFrames: s.holdFrames ?? 12,
@@ -144,7 +148,8 @@ async function anonymize(
     blur: (frame: YuvFrame, faces: Detection[]) => coverOnYuv(frame, faces, 'blur', true),
     load: s.synLoad,
   };
-  const render = async (frame: YuvFrame, objects: Detection[]) => {
+  const render = async (frame: YuvFrame, all: Detection[]) => {
+    const objects = plateSynth ? synthesizePlatesOnYuv(frame, all, plateSynth) : all;
     if (!synTally) return coverOnYuv(frame, objects, options.style, options.maskBlur);
     const others = objects.filter((d) => d.cls !== 'face');
     if (others.length > 0) coverOnYuv(frame, others, options.style, options.maskBlur);
