@@ -17,6 +17,7 @@ export interface MediaFlags {
   slicing?: boolean;
   maskBlur?: boolean;
   lpTrack?: boolean;
+  lpSyn?: boolean;
   style?: string;
 }
 
@@ -46,6 +47,11 @@ export function addRenderFlags(cmd: Command): Command {
     )
     .option('--mask-blur', "blur the object's own shape instead of an ellipse", false)
     .option('--lp-track', 'track plates across video frames', false)
+    .option(
+      '--lp-syn',
+      'replace plates with synthetic plates that cannot be real (lp_syntonymize; Veil extension)',
+      false,
+    )
     .addOption(
       new Option('--style <style>', 'how regions are covered (Veil extension)')
         .choices(['blur', 'pixelate', 'fill'])
@@ -64,6 +70,7 @@ export function toAnonymizeOptions(flags: MediaFlags): AnonymizeOptions {
     slicing: flags.slicing === true,
     maskBlur: flags.maskBlur === true,
     lpTrack: flags.lpTrack === true,
+    lpSyntonymize: flags.lpSyn === true,
     style: flags.style === 'pixelate' || flags.style === 'fill' ? flags.style : 'blur',
   };
 }

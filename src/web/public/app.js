@@ -80,6 +80,7 @@ function readOptions() {
     slicing: $('slicing').checked,
     mask_blur: $('mask-blur').checked,
     lp_track: $('lp-track').checked,
+    lp_syntonymize: $('lp-syn').checked,
     blur_threshold: Number($('blur-threshold').value),
   };
   if ($('style').value !== 'blur') config.style = $('style').value;

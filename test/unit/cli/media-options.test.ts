@@ -34,6 +34,8 @@ test('flags map onto AnonymizeOptions', () => {
       { maskBlur: true, lpTrack: true, style: 'fill' },
     ],
     [['--model', 'syn'], { model: 'syn' }],
+    [['--lp-syn'], { lpSyntonymize: true }],
+    [['--model', 'syn', '--lp-syn'], { model: 'syn', lpSyntonymize: true }],
   ];
   for (const [args, expected] of cases) {
     assert.deepEqual(
