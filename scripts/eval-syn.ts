@@ -98,11 +98,11 @@ const identity = await IdentityModel.load();
 const options = { ...defaultAnonymizeOptions, model: 'syn' as const, enableLp: false };
 const topology = { triangles: runtime.triangles, uv: runtime.uv };
 
-const set = readLondonSet(values.repo)
-  .filter((f) => f.smiling)
-  .slice(0, Number(values.max));
-const people = await prepareFaces(runtime, set);
-const foldOf = new Map(set.map((f, i) => [f.id, i % 2]));
+// Donors are always averaged from the whole set (two folds); `--max` limits the faces judged.
+const all = readLondonSet(values.repo).filter((f) => f.smiling);
+const set = all.slice(0, Number(values.max));
+const people = await prepareFaces(runtime, all);
+const foldOf = new Map(all.map((f, i) => [f.id, i % 2]));
 const banks = [0, 1].map(
   (fold) =>
     new DonorBank(

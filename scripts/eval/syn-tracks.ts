@@ -55,6 +55,7 @@ async function trackFrame(p: TrackPerson, t: number, frames: number): Promise<Rg
     raw: { width: W, height: H, channels: 3 },
   })
     .composite([{ input: photo, left: 400 + 14 * t, top: 200 + 3 * t }])
+    .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), width: W, height: H };

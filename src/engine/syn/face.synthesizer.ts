@@ -158,8 +158,10 @@ export async function synthesizeFace(
     key,
     salt,
   });
+  // Smoothed once per frame, whatever the number of attempts.
+  let smoothed: ReturnType<typeof smoothColour> | undefined;
   const colour = track
-    ? (m: Parameters<typeof smoothColour>[1]) => smoothColour(track, m)
+    ? (m: Parameters<typeof smoothColour>[1]) => (smoothed ??= smoothColour(track, m))
     : undefined;
   const restore = saveRegion(frame, mesh);
   for (const [attempt, { donor, pull }] of attempts.entries()) {

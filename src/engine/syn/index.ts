@@ -94,7 +94,11 @@ async function inWorker(
   const y1 = Math.max(0, Math.floor(g.y0) - 2);
   const x2 = Math.min(frame.width, Math.ceil(g.x0 + extent) + 2);
   const y2 = Math.min(frame.height, Math.ceil(g.y0 + extent) + 2);
-  if (x2 <= x1 || y2 <= y1) return { kind: 'blurred', reason: 'small' };
+  if (x2 <= x1 || y2 <= y1) {
+    // Outside the frame: whatever of it shows is blurred as is.
+    renderDetection(frame, det, 'blur', true);
+    return { kind: 'blurred', reason: 'small' };
+  }
   const width = x2 - x1;
   const region = { data: new Uint8Array(width * (y2 - y1) * 3), width, height: y2 - y1 };
   for (let y = y1; y < y2; y++)
