@@ -121,8 +121,10 @@ async function anonymize(
   const plateEvery = options.lpTrack && !s.noTracking ? every * (s.plateStride ?? 2) : every;
   const withoutPlates = { ...detectOptions, enableLp: false };
   const detect = async (frame: YuvFrame, index: number) => {
-    const small = reducedRgb(frame, s.detectSide ?? 960);
     const o = index % plateEvery === 0 ? detectOptions : withoutPlates;
+    // Nothing to find (no faces asked, no plates on this frame): no detection copy either.
+    if (!o.blurFace && !o.enableLp) return [];
+    const small = reducedRgb(frame, s.detectSide ?? 960);
     return scaleDetections(await engine.detect(small.frame, o), small.sx, small.sy);
   };
   // What the blur of one object reads (its shape, feather and blur reach): syn's region.

@@ -203,6 +203,10 @@ interface Taps {
   i0: Int32Array;
   i1: Int32Array;
   w1: Float32Array;
+  /** End (exclusive) of the run of samples between the same two cells that t starts. */
+  runEnd: Int32Array;
+  /** Weight step from one sample to the next within that run (0 where clamped or blocky). */
+  slope: Float32Array;
 }
 
 /**
@@ -220,6 +224,7 @@ function taps(
   const i0 = new Int32Array(n);
   const i1 = new Int32Array(n);
   const w1 = new Float32Array(n);
+  const slope = new Float32Array(n);
   for (let t = 0; t < n; t++) {
     const pos = (first + t * spacing - origin) / g.cell;
     if (g.smooth) {
@@ -227,11 +232,17 @@ function taps(
       i0[t] = Math.floor(f);
       i1[t] = Math.min(i0[t] + 1, cells - 1);
       w1[t] = f - i0[t];
+      slope[t] = f === pos - 0.5 ? spacing / g.cell : 0;
     } else {
       i0[t] = i1[t] = Math.min(Math.max(Math.floor(pos), 0), cells - 1);
     }
   }
-  return { i0, i1, w1 };
+  const runEnd = new Int32Array(n);
+  for (let t = n - 1; t >= 0; t--) {
+    const same = t + 1 < n && i0[t + 1] === i0[t] && slope[t + 1] === slope[t];
+    runEnd[t] = same ? runEnd[t + 1] : t + 1;
+  }
+  return { i0, i1, w1, runEnd, slope };
 }
 
 /** Fills `out` with the coverage of target row `j` and says where it is non-zero / full. */
@@ -358,14 +369,20 @@ function blendSpan(
   row: Float32Array,
   cols: Taps,
 ): void {
-  const { i0, i1, w1 } = cols;
+  const { i0, i1, w1, runEnd, slope } = cols;
   const full1 = span.in2 > span.in1 ? span.in1 : span.hi;
   const full2 = span.in2 > span.in1 ? span.in2 : span.hi;
   for (let i = span.lo; i < span.hi; i++) {
     if (i === full1) {
-      for (; i < full2; i++) {
+      // Full coverage: the interpolated value itself, stepped along each run between two
+      // cells rather than weighed per pixel.
+      while (i < full2) {
+        const end = Math.min(full2, runEnd[i]);
         const left = row[i0[i]];
-        dst[at + i] = (left + (row[i1[i]] - left) * w1[i] + 0.5) | 0;
+        const d = row[i1[i]] - left;
+        const step = d * slope[i];
+        let v = left + d * w1[i] + 0.5;
+        for (; i < end; i++, v += step) dst[at + i] = v | 0;
       }
       if (i >= span.hi) break;
     }
