@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
 import { iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
 import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
@@ -13,9 +14,13 @@ import { createEngine } from '../../../src/engine/index.ts';
 import { npmModelPath } from '../../../src/engine/models.ts';
 import { graphInputs } from '../../../src/engine/onnx-graph.ts';
 import { openSession } from '../../../src/engine/onnx.runtime.ts';
-import { retinafaceModelBytes } from '../../../src/engine/retinaface.detector.ts';
+import {
+  DEFAULT_RETINA,
+  RetinaFaceDetector,
+  retinafaceModelBytes,
+} from '../../../src/engine/retinaface.detector.ts';
 import { TextPlateDetector } from '../../../src/engine/text-plate.detector.ts';
-import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
+import { defaultAnonymizeOptions, type Detection } from '../../../src/engine/types.ts';
 import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
 import { fixturePath, loadFixture, truth } from '../../fixtures/images/fixtures.ts';
 import { drawSign } from './drawn-sign.ts';
@@ -60,6 +65,42 @@ describe('npm-shipped fallback detectors', () => {
       }
     });
   }
+
+  it('RetinaFace finds 16 px faces through its enlarged second pass', async () => {
+    // group-5-faces.jpg shrunk to 160 px wide on a 960 x 540 grey frame: faces of about 16 px.
+    const k = 160 / 1920;
+    const small = await sharp(fixturePath('group-5-faces.jpg')!).resize(160).toBuffer();
+    const { data } = await sharp({
+      create: { width: 960, height: 540, channels: 3, background: { r: 90, g: 90, b: 90 } },
+    })
+      .composite([{ input: small, left: 100, top: 100 }])
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const frame = { data: new Uint8Array(data), width: 960, height: 540 };
+    const faces = truth('group-5-faces.jpg').faces.map(({ box: b }) => ({
+      x1: 100 + b.x1 * k,
+      y1: 100 + b.y1 * k,
+      x2: 100 + b.x2 * k,
+      y2: 100 + b.y2 * k,
+    }));
+    const hits = (found: Detection[]): number =>
+      faces.filter((f) => found.some((d) => iou(d.box, f) >= 0.3)).length;
+    const onePass = new RetinaFaceDetector(await openSession(retinafaceModelBytes()), {
+      ...DEFAULT_RETINA,
+      upscale: 1,
+    });
+    try {
+      const single = await detectFrame(frame, facesOnly, { face: onePass });
+      const found = await detectFrame(frame, facesOnly, detectors);
+      assert.equal(hits(found), faces.length, JSON.stringify(found.map((d) => d.box)));
+      assert.ok(found.length <= faces.length + 1, `${found.length} faces for ${faces.length}`);
+      // The first pass alone misses some: the second pass is what finds them.
+      assert.ok(hits(single) < faces.length, `one pass found ${hits(single)}`);
+    } finally {
+      await onePass.close();
+    }
+  });
 
   it('finds no plate in the committed photos of people (emblems, single letters rejected)', async () => {
     for (const name of FACE_PHOTOS) {
