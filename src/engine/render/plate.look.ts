@@ -79,7 +79,7 @@ export function measurePlate(plate: RgbFrame): PlateLook {
   for (const v of lum) if (v > split) nHigh++;
   const bgHigh = nHigh >= lum.length - nHigh;
   const isBg = (v: number) => v > split === bgHigh;
-  // Colours: background from its cluster's middle half, ink from the half farthest from it.
+  // Colours: background from its cluster's middle half, ink from the quarter farthest from it (edges are mixed).
   const bgVals: number[] = [];
   const inkVals: number[] = [];
   lum.forEach((v, i) => (isBg(v) ? bgVals : inkVals).push(i));
@@ -99,7 +99,7 @@ export function measurePlate(plate: RgbFrame): PlateLook {
     );
   const background = meanOf(q(bgVals, 0.25, 0.75));
   const rawInk =
-    inkVals.length === 0 ? background : meanOf(bgHigh ? q(inkVals, 0, 0.5) : q(inkVals, 0.5, 1));
+    inkVals.length === 0 ? background : meanOf(bgHigh ? q(inkVals, 0, 0.25) : q(inkVals, 0.75, 1));
   const ink = legibleInk(background, rawInk);
   return {
     background,
