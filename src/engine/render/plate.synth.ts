@@ -6,7 +6,7 @@
  * none of the original characters is left. Pure; in place on RGB frames.
  */
 import { randomUUID } from 'node:crypto';
-import type { AnonymizeOptions, Detection, RgbFrame } from '../types.ts';
+import type { AnonymizeOptions, Detection, Point, RgbFrame } from '../types.ts';
 import type { Region } from './mask.geometry.ts';
 import {
   layoutText,
@@ -79,19 +79,29 @@ export function drawPlateCanvas(
   return { data: out, width, height };
 }
 
+/** The plate's quadrilateral and its size in frame pixels. */
+export function plateShape(det: Detection): { quad: Point[]; width: number; height: number } {
+  const quad = plateQuad(det.box, det.polygon);
+  return { quad, ...quadSize(quad) };
+}
+
+/** The characters of a synthetic plate keyed by `key` for a plate the shape of `det`. */
+export function plateTextFor(det: Detection, key: string, salt: string = PROCESS_SALT): string {
+  const { width, height } = plateShape(det);
+  return syntheticPlateText(key, salt, plateTextLength(width, height));
+}
+
 /**
- * Replaces the plate `det` of `frame` in place with a synthetic one whose characters follow
- * from `key` and `salt`. Returns the changed region, or undefined when the plate is too small
- * or degenerate (then the caller covers it as usual).
+ * Replaces the plate `det` of `frame` in place with a synthetic one showing `text` (see
+ * `plateTextFor`). Returns the changed region, or undefined when the plate is too small or
+ * degenerate (then the caller covers it as usual).
  */
 export function renderSyntheticPlate(
   frame: RgbFrame,
   det: Detection,
-  key: string,
-  salt: string = PROCESS_SALT,
+  text: string,
 ): Region | undefined {
-  const quad = plateQuad(det.box, det.polygon);
-  const size = quadSize(quad);
+  const { quad, ...size } = plateShape(det);
   if (size.width < MIN_SYNTH_PLATE.width || size.height < MIN_SYNTH_PLATE.height) return undefined;
   const W = Math.round(size.width);
   const H = Math.round(size.height);
@@ -99,16 +109,10 @@ export function renderSyntheticPlate(
   const toCanvas = toFrame && invert(toFrame);
   if (!toFrame || !toCanvas) return undefined;
   const look = measurePlate(rectify(frame, toFrame, W, H));
-  const text = syntheticPlateText(key, salt, plateTextLength(W, H));
   const cw = W * SUPERSAMPLE;
   const ch = H * SUPERSAMPLE;
-  const canvas = drawPlateCanvas(
-    look,
-    layoutText(text, cw, ch, look.textHeight * SUPERSAMPLE),
-    cw,
-    ch,
-  );
-  return compositePlate(frame, canvas, toCanvas, W, H, look, `${salt}:${key}`);
+  const layout = layoutText(text, cw, ch, look.textHeight * SUPERSAMPLE);
+  return compositePlate(frame, drawPlateCanvas(look, layout, cw, ch), toCanvas, W, H, look, text);
 }
 
 /**
@@ -255,6 +259,7 @@ export function synthesizePlates(
   let plateIndex = 0;
   return detections.filter((d) => {
     if (d.cls !== 'plate') return true;
-    return renderSyntheticPlate(frame, d, plateKey(d, plateIndex++), salt) === undefined;
+    const text = plateTextFor(d, plateKey(d, plateIndex++), salt);
+    return renderSyntheticPlate(frame, d, text) === undefined;
   });
 }

@@ -5,13 +5,15 @@
  * so one plate track shows one synthetic registration; the salt is drawn once per video.
  */
 import { randomUUID } from 'node:crypto';
-import { plateKey, renderSyntheticPlate } from '../../engine/render/plate.synth.ts';
+import { plateKey, plateTextFor, renderSyntheticPlate } from '../../engine/render/plate.synth.ts';
 import type { AnonymizeOptions, Detection } from '../../engine/types.ts';
 import { evenBox, regionToRgb, rgbToRegion, scaled, type YuvFrame } from './yuv.frame.ts';
 
 export interface PlateSynth {
   /** Salt of this video's plate texts. */
   salt: string;
+  /** Text of each plate key (track), fixed when the track is first drawn. */
+  texts: Map<string, string>;
 }
 
 /** A plate synthesizer for one video, or undefined when `options` do not ask for one. */
@@ -19,7 +21,7 @@ export function plateSynthFor(
   options: Pick<AnonymizeOptions, 'lpSyntonymize' | 'enableLp'>,
   salt: string = randomUUID(),
 ): PlateSynth | undefined {
-  return options.lpSyntonymize && options.enableLp ? { salt } : undefined;
+  return options.lpSyntonymize && options.enableLp ? { salt, texts: new Map() } : undefined;
 }
 
 /**
@@ -38,7 +40,10 @@ export function synthesizePlatesOnYuv(
     const region = regionAround(frame, d);
     if (region.x2 - region.x1 < 2 || region.y2 - region.y1 < 2) return true;
     const rgb = regionToRgb(frame, region);
-    const changed = renderSyntheticPlate(rgb, scaled(d, region.x1, region.y1, 1), key, s.salt);
+    // The length of the text follows the plate's shape: fixed on the track's first frame.
+    const text = s.texts.get(key) ?? plateTextFor(d, key, s.salt);
+    s.texts.set(key, text);
+    const changed = renderSyntheticPlate(rgb, scaled(d, region.x1, region.y1, 1), text);
     if (!changed) return true;
     const back = evenBox(
       {

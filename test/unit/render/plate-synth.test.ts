@@ -13,6 +13,7 @@ import { legibleInk, measurePlate, twoMeansSplit } from '../../../src/engine/ren
 import {
   drawPlateCanvas,
   gaussianBlur,
+  plateTextFor,
   plateTextLength,
   renderSyntheticPlate,
   synthesizePlates,
@@ -293,8 +294,8 @@ describe('synthetic plate rendering', () => {
         score: 1,
         polygon: quad,
       };
-      assert.ok(renderSyntheticPlate(a, det, 'track:3', 'salt'));
-      assert.ok(renderSyntheticPlate(b, det, 'track:3', 'salt'));
+      assert.ok(renderSyntheticPlate(a, det, 'KMT#4821'));
+      assert.ok(renderSyntheticPlate(b, det, 'KMT#4821'));
       const inv = invert(canvasToQuad(quad, 200, 50)!)!;
       let inside = 0;
       let differ = 0;
@@ -340,9 +341,9 @@ describe('synthetic plate rendering', () => {
     const a = scene(quad);
     const b = scene(quad);
     const c = scene(quad);
-    renderSyntheticPlate(a, det, 'track:1', 's');
-    renderSyntheticPlate(b, det, 'track:1', 's');
-    renderSyntheticPlate(c, det, 'track:2', 's');
+    renderSyntheticPlate(a, det, plateTextFor(det, 'track:1', 's'));
+    renderSyntheticPlate(b, det, plateTextFor(det, 'track:1', 's'));
+    renderSyntheticPlate(c, det, plateTextFor(det, 'track:2', 's'));
     assert.deepEqual(a.data, b.data);
     assert.notDeepEqual(a.data, c.data);
   });
