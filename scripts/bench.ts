@@ -2,7 +2,8 @@
  * `npm run bench`: video speed of Veil against the floor (a plain ffmpeg decode + encode with
  * the same encoder settings), on generated 720p and 1080p clips with 3 and 10 real face crops
  * (crops from group photos: neighbours' faces come along, so more faces are drawn) moving over a
- * panned street photo with light camera-like noise (--pattern: ffmpeg's test pattern instead),
+ * panned street photo with light camera-like noise (--pattern, or without the evaluation
+ * images: ffmpeg's test pattern instead),
  * all measured in one run; then peak RSS for a 10 s and a 60 s clip.
  *
  * Wall-clock fps with ratios, and CPU time per frame (process, threads and ffmpeg children)
@@ -13,7 +14,7 @@
  * --detect-every N (detection stride, default 2), --rss-child <clip> (internal).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -45,6 +46,11 @@ function faces(crops: FaceCrop[], width: number, height: number): MovingObject[]
     vx: i % 2 ? -3 : 4,
     vy: i % 2 ? 1 : -0.5,
   }));
+}
+
+/** The street photo (evaluation data, absent from clones) or, without it, the test pattern. */
+function background(): string | undefined {
+  return argv.includes('--pattern') || !existsSync(STREET_PHOTO) ? undefined : STREET_PHOTO;
 }
 
 /** CPU seconds used so far by this process (all threads) and its finished children. */
@@ -111,7 +117,7 @@ async function speed(dir: string, engine: Engine) {
       frames,
       audio: true,
       objects: faces(crops, width, height),
-      background: argv.includes('--pattern') ? undefined : STREET_PHOTO,
+      background: background(),
     });
     const out = path.join(dir, `out-${height}.mp4`);
     // Alternate the runs so load from other processes hits each alike; keep the best of two.
@@ -187,7 +193,8 @@ async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'veil-bench-'));
   try {
     console.log(
-      `Video bench (${FPS} fps clips, H.264 ${videoCodecArgs('mp4').join(' ')}, audio copied)`,
+      `Video bench (${FPS} fps clips, H.264 ${videoCodecArgs('mp4').join(' ')}, audio copied, ` +
+        `${background() ? 'street photo' : 'test pattern'} background)`,
     );
     if (!argv.includes('--no-speed')) {
       const engine = await createEngine();

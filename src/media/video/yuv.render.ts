@@ -20,21 +20,8 @@ import {
 } from '../../engine/render/mask.geometry.ts';
 import { gaussianish } from '../../engine/render/region.filter.ts';
 import type { Detection, RenderStyle } from '../../engine/types.ts';
+import { cellMeans, solidGrid, type CellGrid } from './yuv.cells.ts';
 import { evenBox, type YuvFrame } from './yuv.frame.ts';
-
-/** Cell means of part of a frame: interleaved Y, U, V per cell, row-major. */
-export interface CellGrid {
-  data: Float32Array;
-  w: number;
-  h: number;
-  /** Frame position (luma pixels) of cell (0, 0)'s top-left corner. */
-  x: number;
-  y: number;
-  /** Cell side in luma pixels. */
-  cell: number;
-  /** Interpolate between cell centres (blur) rather than fill whole cells (pixelate). */
-  smooth: boolean;
-}
 
 /** Covers every detection of `frame` in place as `style` and `maskBlur` say. */
 export function coverOnYuv(
@@ -81,122 +68,6 @@ export function coverDetectionOnYuv(
 function evenRegion(r: Region, width: number, height: number): Region {
   const b = evenBox({ x1: r.x, y1: r.y, x2: r.x + r.w, y2: r.y + r.h }, width, height);
   return { x: b.x1, y: b.y1, w: Math.max(0, b.x2 - b.x1), h: Math.max(0, b.y2 - b.y1) };
-}
-
-/** One cell of a colour (RGB, BT.601 limited range as the frames) covering everything. */
-function solidGrid([r, g, b]: [number, number, number]): CellGrid {
-  const data = Float32Array.of(
-    16 + 0.257 * r + 0.504 * g + 0.098 * b,
-    128 - 0.148 * r - 0.291 * g + 0.439 * b,
-    128 + 0.439 * r - 0.368 * g - 0.071 * b,
-  );
-  return { data, w: 1, h: 1, x: 0, y: 0, cell: Number.MAX_SAFE_INTEGER, smooth: false };
-}
-
-/**
- * Means of the pixels of `region` over cells of `cell` pixels on a grid through (ox, oy).
- * With `step` > 1 only every step-th pixel of every step-th row is read (chroma: every
- * step/2-th sample); the blur that follows hides the aliasing.
- */
-export function cellMeans(
-  frame: YuvFrame,
-  region: Region,
-  ox: number,
-  oy: number,
-  cell: number,
-  step: number,
-  smooth: boolean,
-): CellGrid {
-  const gx = Math.floor((region.x - ox) / cell);
-  const gy = Math.floor((region.y - oy) / cell);
-  const x0 = ox + gx * cell;
-  const y0 = oy + gy * cell;
-  const w = Math.max(1, Math.ceil((region.x + region.w - x0) / cell));
-  const h = Math.max(1, Math.ceil((region.y + region.h - y0) / cell));
-  const g: CellGrid = { data: new Float32Array(w * h * 3), w, h, x: x0, y: y0, cell, smooth };
-  const s = Math.max(1, Math.min(step, cell));
-  const count = new Float32Array(w * h);
-  accumulateLuma(frame, region, g, s, count);
-  finishMeans(g.data, count, 0);
-  count.fill(0);
-  accumulateChroma(frame, region, g, cell < 2 ? 0 : Math.max(1, s >> 1), count);
-  finishMeans(g.data, count, 1);
-  return g;
-}
-
-/**
- * Frame-relative x where each cell column ends, clipped to the region: the inner loops sum
- * whole runs of one cell in a local before touching the grid.
- */
-function cellEnds(r: Region, g: CellGrid): Int32Array {
-  const ends = new Int32Array(g.w);
-  for (let c = 0; c < g.w; c++) ends[c] = Math.min(r.x + r.w, g.x + (c + 1) * g.cell);
-  return ends;
-}
-
-function accumulateLuma(f: YuvFrame, r: Region, g: CellGrid, s: number, count: Float32Array) {
-  const src = f.data;
-  const data = g.data;
-  const ends = cellEnds(r, g);
-  const c0 = Math.floor((r.x - g.x) / g.cell);
-  for (let y = r.y; y < r.y + r.h; y += s) {
-    const cells = Math.floor((y - g.y) / g.cell) * g.w;
-    const row = y * f.width;
-    for (let x = r.x, c = c0; c < g.w; c++) {
-      const end = ends[c];
-      let sum = 0;
-      let n = 0;
-      for (; x < end; x += s, n++) sum += src[row + x];
-      data[(cells + c) * 3] += sum;
-      count[cells + c] += n;
-    }
-  }
-}
-
-/**
- * U and V under `r`, read at every `2s`-th luma pixel and row from the region's corner (each
- * chroma sample once when s = 1; every cell of 2s pixels or more holds one); `s` = 0: at
- * every luma pixel, for cells of 1 pixel.
- */
-function accumulateChroma(f: YuvFrame, r: Region, g: CellGrid, s: number, count: Float32Array) {
-  const src = f.data;
-  const data = g.data;
-  const cw = (f.width + 1) >> 1;
-  const uOff = f.width * f.height;
-  const vOff = uOff + cw * ((f.height + 1) >> 1);
-  const ls = s === 0 ? 1 : 2 * s;
-  const ends = cellEnds(r, g);
-  const c0 = Math.floor((r.x - g.x) / g.cell);
-  for (let y = r.y; y < r.y + r.h; y += ls) {
-    const cells = Math.floor((y - g.y) / g.cell) * g.w;
-    const crow = (y >> 1) * cw;
-    for (let x = r.x, c = c0; c < g.w; c++) {
-      const end = ends[c];
-      let u = 0;
-      let v = 0;
-      let n = 0;
-      for (; x < end; x += ls, n++) {
-        u += src[uOff + crow + (x >> 1)];
-        v += src[vOff + crow + (x >> 1)];
-      }
-      data[(cells + c) * 3 + 1] += u;
-      data[(cells + c) * 3 + 2] += v;
-      count[cells + c] += n;
-    }
-  }
-}
-
-/** Sums to means for channel `c` (and `c + 1` for chroma). */
-function finishMeans(data: Float32Array, count: Float32Array, c: number): void {
-  const channels = c === 0 ? 1 : 2;
-  for (let o = 0; o < count.length; o++) {
-    const n = count[o];
-    for (let k = c; k < c + channels; k++) {
-      // A sliver of a last cell that no sample fell in takes its neighbour's value (cell
-      // (0, 0) always holds a sample, so o - 1 is finished).
-      data[o * 3 + k] = n === 0 ? data[o * 3 + k - 3] : data[o * 3 + k] / n;
-    }
-  }
 }
 
 interface Taps {
