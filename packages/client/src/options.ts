@@ -18,7 +18,10 @@ export interface ModelOptions {
   lpTrack?: boolean;
   /** syn model: synthetic faces (true) or blur (false). */
   syntonymize?: boolean;
-  /** syn model: synthetic plates instead of blurred ones. */
+  /**
+   * Synthetic plates (`lp_syntonymize`, alias `lp_syn`; Veil renders them for `blur` and `syn`):
+   * each plate redrawn with characters that cannot be a real registration.
+   */
   lpSyntonymize?: boolean;
   /** Veil extension: also write detections as JSON. */
   detections?: boolean;

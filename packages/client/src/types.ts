@@ -17,6 +17,8 @@ export interface ModelConfig {
   lp_track?: boolean;
   syntonymize?: boolean;
   lp_syntonymize?: boolean;
+  /** Alias of `lp_syntonymize` (`lpSyntonymize` in the client's options). */
+  lp_syn?: boolean;
   /** Veil extension. */
   detections?: boolean;
   /** Veil extension. */

@@ -42,8 +42,14 @@ export const modelConfigProperties = {
   mask_blur: Type.Optional(flag('Blur the face/plate shape instead of a circle (default false)')),
   lp_track: Type.Optional(flag('Track plates across video frames (default false)')),
   syntonymize: Type.Optional(flag('syn: true = synthetic faces, false = blur (default true)')),
-  lp_syntonymize: Type.Optional(flag('syn: synthetic plates instead of blur (default false)')),
-  lp_syn: Type.Optional(flag('Alias of lp_syntonymize')),
+  lp_syntonymize: Type.Optional(
+    flag(
+      'Synthetic plates instead of blur, for blur and syn (Veil renders them: same shape, colours ' +
+        'and perspective, characters that always include # so they cannot be a real ' +
+        'registration; one text per plate track in video) (default false)',
+    ),
+  ),
+  lp_syn: Type.Optional(flag('Veil extension: alias of lp_syntonymize (default false)')),
   detections: Type.Optional(flag('Veil extension: also write detections as JSON (default false)')),
   style: Type.Optional(
     Type.Union([Type.Literal('blur'), Type.Literal('pixelate'), Type.Literal('fill')], {
