@@ -5,6 +5,7 @@
  * models in this thread, so the table's ms are detection + reading of every candidate.
  *
  *   node --import tsx scripts/eval/plate-reading.ts [--threshold 0.5] [--dump file.json]
+ *        [--min-text-aspect 1.2]
  */
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -19,8 +20,8 @@ import {
   type Reading,
 } from '../../src/engine/plate-text.rules.ts';
 import { openTextLineRecogniser } from '../../src/engine/text-line.recogniser.ts';
-import { TextPlateDetector } from '../../src/engine/text-plate.detector.ts';
-import { absorbSecondaryLines } from '../../src/engine/text-plate.boxes.ts';
+import { DEFAULT_TEXT_PLATE, TextPlateDetector } from '../../src/engine/text-plate.detector.ts';
+import { absorbSecondaryLines, DEFAULT_PLATE_SHAPE } from '../../src/engine/text-plate.boxes.ts';
 import type { Box, Detection } from '../../src/engine/types.ts';
 import { evalDataPath, loadEvalSet, type Xyxy } from './dataset.ts';
 import { iouXyxy, matchImage, summarize } from './metrics.ts';
@@ -30,6 +31,8 @@ const { values } = parseArgs({
   options: {
     threshold: { type: 'string', default: '0.5' },
     dump: { type: 'string' },
+    /** Smallest text-line width / height before reading (default: DEFAULT_PLATE_SHAPE's). */
+    'min-text-aspect': { type: 'string' },
   },
 });
 const threshold = Number(values.threshold);
@@ -44,7 +47,14 @@ interface Read {
 }
 
 const cases = await decodeSet(loadEvalSet(evalDataPath('plates/annotations.json')));
-const detector = new TextPlateDetector(await openSession(npmModelPath('textDet')));
+const shape = {
+  ...DEFAULT_PLATE_SHAPE,
+  ...(values['min-text-aspect'] ? { minTextAspect: Number(values['min-text-aspect']) } : {}),
+};
+const detector = new TextPlateDetector(await openSession(npmModelPath('textDet')), {
+  ...DEFAULT_TEXT_PLATE,
+  shape,
+});
 const recogniser = await openTextLineRecogniser();
 const perImage: Read[][] = [];
 let detectMs = 0;
@@ -129,7 +139,7 @@ const variants: Array<[string, ((r: Read) => boolean) | PlateTextRules]> = [
 ];
 const n = cases.length;
 console.log(
-  `plates: ${n} images, threshold ${threshold}, IoU >= 0.3; detection ${(detectMs / n).toFixed(0)} ms/img, reading ${(readMs / n).toFixed(0)} ms/img (${perImage.flat().length} lines read)`,
+  `plates: ${n} images, threshold ${threshold}, text-line aspect >= ${shape.minTextAspect}, IoU >= 0.3; detection ${(detectMs / n).toFixed(0)} ms/img, reading ${(readMs / n).toFixed(0)} ms/img (${perImage.flat().length} lines read)`,
 );
 console.log(
   '| rules | recall | precision | false/img | smaller lines merged: recall | precision | false/img |',
