@@ -63,54 +63,67 @@ export function legibleInk(background: Rgb, ink: Rgb): Rgb {
   return lb > 128 ? [20, 20, 20] : [235, 235, 235];
 }
 
+/** Luminance of every pixel of `plate`. */
+function lumaPlane(plate: RgbFrame): Float32Array {
+  const out = new Float32Array(plate.width * plate.height);
+  for (let i = 0, o = 0; i < out.length; i++, o += 3) out[i] = luma(plate.data, o);
+  return out;
+}
+
+/** The value at quantile `q` (0..1) of `sorted`. */
+const at = (sorted: Float32Array, q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(sorted.length * q)))];
+
 /**
  * Measures `plate` (straightened, about its size in the frame). The ring of the outer 8% is
  * left out of the colours; the larger luminance cluster inside is the background.
  */
 export function measurePlate(plate: RgbFrame): PlateLook {
   const { width: w, height: h, data } = plate;
+  const L = lumaPlane(plate);
   const mx = Math.floor(w * 0.08);
   const my = Math.floor(h * 0.12);
-  const inner: number[] = [];
-  for (let y = my; y < h - my; y++) for (let x = mx; x < w - mx; x++) inner.push((y * w + x) * 3);
-  const lum = Float32Array.from(inner, (o) => luma(data, o));
+  const inner = new Int32Array(Math.max(0, (w - 2 * mx) * (h - 2 * my)));
+  let k = 0;
+  for (let y = my; y < h - my; y++) for (let x = mx; x < w - mx; x++) inner[k++] = y * w + x;
+  const lum = Float32Array.from(inner, (i) => L[i]);
   const split = twoMeansSplit(lum);
   let nHigh = 0;
   for (const v of lum) if (v > split) nHigh++;
   const bgHigh = nHigh >= lum.length - nHigh;
   const isBg = (v: number) => v > split === bgHigh;
-  // Colours: background from its cluster's middle half, ink from the quarter farthest from it (edges are mixed).
-  const bgVals: number[] = [];
-  const inkVals: number[] = [];
-  lum.forEach((v, i) => (isBg(v) ? bgVals : inkVals).push(i));
-  const meanOf = (idx: number[]): Rgb => {
-    const s = [0, 0, 0];
-    for (const i of idx) for (let c = 0; c < 3; c++) s[c] += data[inner[i] + c];
-    const n = Math.max(1, idx.length);
-    return [s[0] / n, s[1] / n, s[2] / n];
+  const bgLum = lum.filter(isBg).sort();
+  const inkLum = lum.filter((v) => !isBg(v)).sort();
+  /** Mean colour of the inner pixels whose luminance lies in [lo, hi]. */
+  const meanBetween = (lo: number, hi: number): Rgb => {
+    const sum = [0, 0, 0];
+    let n = 0;
+    for (const i of inner) {
+      if (L[i] < lo || L[i] > hi) continue;
+      for (let c = 0; c < 3; c++) sum[c] += data[i * 3 + c];
+      n++;
+    }
+    return n === 0 ? [lo, lo, lo] : [sum[0] / n, sum[1] / n, sum[2] / n];
   };
-  const byLum = (a: number, b: number) => lum[a] - lum[b];
-  bgVals.sort(byLum);
-  inkVals.sort(byLum);
-  const q = (a: number[], from: number, to: number) =>
-    a.slice(
-      Math.floor(a.length * from),
-      Math.max(Math.floor(a.length * from) + 1, Math.floor(a.length * to)),
-    );
-  const background = meanOf(q(bgVals, 0.25, 0.75));
+  // Background from its cluster's middle half; ink from the quarter of its cluster farthest
+  // from the background (the rest are edges mixed with the background).
+  const background =
+    bgLum.length === 0 ? meanBetween(0, 255) : meanBetween(at(bgLum, 0.25), at(bgLum, 0.75));
   const rawInk =
-    inkVals.length === 0 ? background : meanOf(bgHigh ? q(inkVals, 0, 0.25) : q(inkVals, 0.75, 1));
+    inkLum.length === 0
+      ? background
+      : bgHigh
+        ? meanBetween(-1, at(inkLum, 0.25))
+        : meanBetween(at(inkLum, 0.75), 256);
   const ink = legibleInk(background, rawInk);
+  const contrast = Math.abs(luma(background, 0) - luma(rawInk, 0));
   return {
     background,
     ink,
-    border: hasBorder(plate, luma(background, 0), luma(ink, 0)),
-    textHeight: textHeightOf(plate, isBg, mx, my),
-    ...sharpnessOf(
-      plate,
-      Math.abs(luma(background, 0) - luma(rawInk, 0)),
-      bgVals.map((i) => inner[i]),
-    ),
+    border: hasBorder(L, w, h, luma(background, 0), luma(ink, 0)),
+    textHeight: textHeightOf(L, w, h, isBg, mx, my),
+    blurSigma: blurOf(L, w, h, contrast),
+    noise: noiseOf(L, w, inner, isBg),
   };
 }
 
@@ -118,8 +131,7 @@ export function measurePlate(plate: RgbFrame): PlateLook {
  * Whether the plate has a border: some ring of pixels at a fixed distance from the edge, within
  * the outer 8% of the height, is closer in mean luminance to the ink than to the background.
  */
-function hasBorder(plate: RgbFrame, lb: number, li: number): boolean {
-  const { width: w, height: h, data } = plate;
+function hasBorder(L: Float32Array, w: number, h: number, lb: number, li: number): boolean {
   const rings = Math.max(2, Math.round(h * 0.08));
   const sum = new Float64Array(rings);
   const count = new Float64Array(rings);
@@ -127,7 +139,7 @@ function hasBorder(plate: RgbFrame, lb: number, li: number): boolean {
     for (let x = 0; x < w; x++) {
       const edge = Math.min(x, y, w - 1 - x, h - 1 - y);
       if (edge >= rings) continue;
-      sum[edge] += luma(data, (y * w + x) * 3);
+      sum[edge] += L[y * w + x];
       count[edge]++;
     }
   }
@@ -143,12 +155,13 @@ function hasBorder(plate: RgbFrame, lb: number, li: number): boolean {
  * inner pixels are ink; 60% of the plate when nothing clear is found.
  */
 function textHeightOf(
-  plate: RgbFrame,
+  L: Float32Array,
+  w: number,
+  h: number,
   isBg: (v: number) => boolean,
   mx: number,
   my: number,
 ): number {
-  const { width: w, height: h, data } = plate;
   const fallback = h * 0.6;
   const span = w - 2 * mx;
   if (span <= 0) return fallback;
@@ -157,7 +170,7 @@ function textHeightOf(
   const top = Math.floor(my / 2);
   for (let y = top; y < h - top; y++) {
     let ink = 0;
-    for (let x = mx; x < w - mx; x++) if (!isBg(luma(data, (y * w + x) * 3))) ink++;
+    for (let x = mx; x < w - mx; x++) if (!isBg(L[y * w + x])) ink++;
     run = ink > span * 0.06 ? run + 1 : 0;
     best = Math.max(best, run);
   }
@@ -167,39 +180,39 @@ function textHeightOf(
 /**
  * Blur: a sharp edge of contrast C blurred by a gaussian of sigma s has a largest gradient of
  * C / (s * 2.5); the 98th percentile gradient gives s, less what sampling and the renderer's
- * own anti-aliasing already give (about 0.8 px). Noise: the spread of neighbour differences
- * over background pixels (median absolute deviation).
+ * own anti-aliasing already give (about 0.8 px).
  */
-function sharpnessOf(
-  plate: RgbFrame,
-  contrast: number,
-  bgOffsets: number[],
-): { blurSigma: number; noise: number } {
-  const { width: w, height: h, data } = plate;
-  const grads: number[] = [];
+function blurOf(L: Float32Array, w: number, h: number, contrast: number): number {
+  if (w < 3 || h < 3 || contrast < 20) return 0;
+  const grads = new Float32Array((w - 2) * (h - 2));
+  let k = 0;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
-      const o = (y * w + x) * 3;
-      const gx = (luma(data, o + 3) - luma(data, o - 3)) / 2;
-      const gy = (luma(data, o + w * 3) - luma(data, o - w * 3)) / 2;
-      grads.push(Math.hypot(gx, gy));
+      const i = y * w + x;
+      grads[k++] = Math.hypot((L[i + 1] - L[i - 1]) / 2, (L[i + w] - L[i - w]) / 2);
     }
   }
-  grads.sort((a, b) => a - b);
-  const g98 = grads[Math.floor(grads.length * 0.98)] ?? 0;
-  let blurSigma = 0;
-  if (contrast >= 20 && g98 > 0) {
-    const s = contrast / (g98 * 2.5);
-    blurSigma = Math.min(4, Math.sqrt(Math.max(0, s * s - 0.8 * 0.8)));
+  const g98 = at(grads.sort(), 0.98);
+  if (!(g98 > 0)) return 0;
+  const s = contrast / (g98 * 2.5);
+  return Math.min(4, Math.sqrt(Math.max(0, s * s - 0.8 * 0.8)));
+}
+
+/** Noise: the spread of neighbour differences over background pixels (median absolute deviation). */
+function noiseOf(
+  L: Float32Array,
+  w: number,
+  inner: Int32Array,
+  isBg: (v: number) => boolean,
+): number {
+  const diffs = new Float32Array(inner.length);
+  let n = 0;
+  for (const i of inner) {
+    if (i % w === w - 1 || !isBg(L[i])) continue;
+    diffs[n++] = Math.abs(L[i] - L[i + 1]);
   }
-  const diffs: number[] = [];
-  for (const o of bgOffsets) {
-    if ((o / 3) % w === w - 1) continue;
-    diffs.push(Math.abs(luma(data, o) - luma(data, o + 3)));
-  }
-  diffs.sort((a, b) => a - b);
-  const mad = diffs[Math.floor(diffs.length / 2)] ?? 0;
-  // |a - b| of two gaussian samples has median 0.954 * sigma.
-  const noise = Math.min(10, mad / 0.954 / Math.SQRT2);
-  return { blurSigma, noise };
+  if (n === 0) return 0;
+  const mad = at(diffs.subarray(0, n).sort(), 0.5);
+  // |a - b| of two gaussian samples has median 0.954 * sigma * sqrt(2).
+  return Math.min(10, mad / 0.954 / Math.SQRT2);
 }
