@@ -216,3 +216,43 @@ function noiseOf(
   // |a - b| of two gaussian samples has median 0.954 * sigma * sqrt(2).
   return Math.min(10, mad / 0.954 / Math.SQRT2);
 }
+
+/** What a video track remembers of its plate's look, so the synthetic plate does not flicker. */
+export interface LookMemory {
+  look?: PlateLook;
+  /** Plate height (canvas pixels) that `look.textHeight` was measured against. */
+  height?: number;
+}
+
+/**
+ * `measured` (on a plate `height` pixels tall) blended into `memory`, which keeps `keep` of
+ * what it had: colours, blur, noise and the text's share of the plate height move slowly;
+ * the border is decided on the first frame. Returns the look to draw and updates `memory`.
+ */
+export function steadyLook(
+  memory: LookMemory,
+  measured: PlateLook,
+  height: number,
+  keep = 0.8,
+): PlateLook {
+  const old = memory.look;
+  const oldHeight = memory.height;
+  if (!old || !oldHeight) {
+    memory.look = measured;
+    memory.height = height;
+    return measured;
+  }
+  const mix = (a: number, b: number) => a * keep + b * (1 - keep);
+  const rgb = (a: Rgb, b: Rgb): Rgb => [mix(a[0], b[0]), mix(a[1], b[1]), mix(a[2], b[2])];
+  const look: PlateLook = {
+    background: rgb(old.background, measured.background),
+    ink: rgb(old.ink, measured.ink),
+    border: old.border,
+    textHeight: mix(old.textHeight / oldHeight, measured.textHeight / height) * height,
+    blurSigma: mix(old.blurSigma, measured.blurSigma),
+    noise: mix(old.noise, measured.noise),
+  };
+  memory.look = look;
+  memory.height = height;
+  return look;
+}

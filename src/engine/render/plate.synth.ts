@@ -14,7 +14,7 @@ import {
   syntheticPlateText,
   type TextLayout,
 } from './plate.glyphs.ts';
-import { measurePlate, type PlateLook } from './plate.look.ts';
+import { measurePlate, steadyLook, type LookMemory, type PlateLook } from './plate.look.ts';
 import {
   canvasToQuad,
   invert,
@@ -93,13 +93,15 @@ export function plateTextFor(det: Detection, key: string, salt: string = PROCESS
 
 /**
  * Replaces the plate `det` of `frame` in place with a synthetic one showing `text` (see
- * `plateTextFor`). Returns the changed region, or undefined when the plate is too small or
- * degenerate (then the caller covers it as usual).
+ * `plateTextFor`). With `memory` (one per video track) its look changes slowly from frame to
+ * frame. Returns the changed region, or undefined when the plate is too small or degenerate
+ * (then the caller covers it as usual).
  */
 export function renderSyntheticPlate(
   frame: RgbFrame,
   det: Detection,
   text: string,
+  memory?: LookMemory,
 ): Region | undefined {
   const { quad, ...size } = plateShape(det);
   if (size.width < MIN_SYNTH_PLATE.width || size.height < MIN_SYNTH_PLATE.height) return undefined;
@@ -108,7 +110,8 @@ export function renderSyntheticPlate(
   const toFrame = canvasToQuad(quad, W, H);
   const toCanvas = toFrame && invert(toFrame);
   if (!toFrame || !toCanvas) return undefined;
-  const look = measurePlate(rectify(frame, toFrame, W, H));
+  const measured = measurePlate(rectify(frame, toFrame, W, H));
+  const look = memory ? steadyLook(memory, measured, H) : measured;
   const cw = W * SUPERSAMPLE;
   const ch = H * SUPERSAMPLE;
   const layout = layoutText(text, cw, ch, look.textHeight * SUPERSAMPLE);

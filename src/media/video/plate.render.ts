@@ -6,14 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { plateKey, plateTextFor, renderSyntheticPlate } from '../../engine/render/plate.synth.ts';
+import type { LookMemory } from '../../engine/render/plate.look.ts';
 import type { AnonymizeOptions, Detection } from '../../engine/types.ts';
 import { evenBox, regionToRgb, rgbToRegion, scaled, type YuvFrame } from './yuv.frame.ts';
 
 export interface PlateSynth {
   /** Salt of this video's plate texts. */
   salt: string;
-  /** Text of each plate key (track), fixed when the track is first drawn. */
-  texts: Map<string, string>;
+  /** Per plate key (track): its text, fixed when first drawn, and its slowly changing look. */
+  tracks: Map<string, { text: string; look: LookMemory }>;
 }
 
 /** A plate synthesizer for one video, or undefined when `options` do not ask for one. */
@@ -21,7 +22,7 @@ export function plateSynthFor(
   options: Pick<AnonymizeOptions, 'lpSyntonymize' | 'enableLp'>,
   salt: string = randomUUID(),
 ): PlateSynth | undefined {
-  return options.lpSyntonymize && options.enableLp ? { salt, texts: new Map() } : undefined;
+  return options.lpSyntonymize && options.enableLp ? { salt, tracks: new Map() } : undefined;
 }
 
 /**
@@ -40,10 +41,15 @@ export function synthesizePlatesOnYuv(
     const region = regionAround(frame, d);
     if (region.x2 - region.x1 < 2 || region.y2 - region.y1 < 2) return true;
     const rgb = regionToRgb(frame, region);
-    // The length of the text follows the plate's shape: fixed on the track's first frame.
-    const text = s.texts.get(key) ?? plateTextFor(d, key, s.salt);
-    s.texts.set(key, text);
-    const changed = renderSyntheticPlate(rgb, scaled(d, region.x1, region.y1, 1), text);
+    // The text (its length follows the plate's shape) is fixed on the track's first frame.
+    const track = s.tracks.get(key) ?? { text: plateTextFor(d, key, s.salt), look: {} };
+    s.tracks.set(key, track);
+    const changed = renderSyntheticPlate(
+      rgb,
+      scaled(d, region.x1, region.y1, 1),
+      track.text,
+      d.trackId !== undefined ? track.look : undefined,
+    );
     if (!changed) return true;
     const back = evenBox(
       {

@@ -9,7 +9,13 @@ import {
   PLATE_LETTERS,
   syntheticPlateText,
 } from '../../../src/engine/render/plate.glyphs.ts';
-import { legibleInk, measurePlate, twoMeansSplit } from '../../../src/engine/render/plate.look.ts';
+import {
+  legibleInk,
+  measurePlate,
+  steadyLook,
+  twoMeansSplit,
+  type LookMemory,
+} from '../../../src/engine/render/plate.look.ts';
 import {
   drawPlateCanvas,
   gaussianBlur,
@@ -237,6 +243,26 @@ describe('plate look', () => {
     const sut = measurePlate({ ...frame, data: noisy });
     assert.ok(sut.blurSigma > 1 && sut.blurSigma < 3.2, `sigma ${sut.blurSigma} for 2`);
     assert.ok(sut.noise > 3 && sut.noise < 9, `noise ${sut.noise} for 6`);
+  });
+
+  it('changes slowly along a track: colours and the text share of the height blend in', () => {
+    const memory: LookMemory = {};
+    const first = {
+      background: [200, 200, 200] as [number, number, number],
+      ink: [0, 0, 0] as [number, number, number],
+      border: true,
+      textHeight: 30,
+      blurSigma: 1,
+      noise: 2,
+    };
+    assert.deepEqual(steadyLook(memory, first, 50), first);
+    const next = { ...first, background: [100, 100, 100] as typeof first.ink, border: false };
+    // The plate grew to 100 px with the text at 70%: 0.8 * 0.6 + 0.2 * 0.7 = 0.62 of 100.
+    const sut = steadyLook(memory, { ...next, textHeight: 70 }, 100);
+    assert.deepEqual(sut.background, [180, 180, 180]);
+    assert.equal(sut.border, true);
+    close(sut.textHeight, 62, 1e-9, 'text height');
+    assert.equal(memory.look, sut);
   });
 
   it('gives black or white ink when the measured ink is too close to the background', () => {
