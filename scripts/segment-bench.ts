@@ -98,17 +98,32 @@ for (const run of RUNS) {
     const cpu0 = children.reduce((s, c) => s + cpuSeconds(c.pid!), 0);
     const started = Date.now();
     await h.services.jobs.approve(who, jobId);
-    await until(async () => (await h.services.lifecycle.get(jobId))!.status >= 5, 3_600_000);
-    const wall = (Date.now() - started) / 1000;
+    const [task] = await h.services.lifecycle.tasks(jobId);
+    const ended = async () => (await h.services.lifecycle.get(jobId))!.status >= 5;
+    const segments = () => h.services.segments.list(task.id);
+    // Phases, polled: approval -> segments stored (download, split, upload); every segment
+    // done -> job completed (downloads, join, upload, completion).
+    await until(async () => (await segments()).length > 0 || (await ended()), 3_600_000);
+    const splitAt = Date.now();
+    const allDone = async () => (await segments()).every((s) => s.status === 'completed');
+    await until(async () => (await allDone()) || (await ended()), 3_600_000);
+    const segmentsDoneAt = Date.now();
+    await until(ended, 3_600_000);
+    const endedAt = Date.now();
+    const wall = (endedAt - started) / 1000;
     const job = await h.services.lifecycle.get(jobId);
     if (job!.status !== 5) throw new Error(`job ended ${job!.status}: ${job!.status_description}`);
     const cpu = children.reduce((s, c) => s + cpuSeconds(c.pid!), 0) - cpu0;
-    const tasks = await h.services.lifecycle.tasks(jobId);
-    const segs = await h.services.segments.list(tasks[0].id);
+    const segs = await segments();
     results[run] = { wall, cpu };
     console.log(
       `${run}: ${wall.toFixed(1)} s wall (${(frames / wall).toFixed(1)} fps), worker CPU ${cpu.toFixed(0)} s, segments ${segs.length}, load ${loadavg()[0].toFixed(1)}`,
     );
+    if (segs.length > 0) {
+      const split = (splitAt - started) / 1000;
+      const join = (endedAt - segmentsDoneAt) / 1000;
+      console.log(`  split phase ${split.toFixed(1)} s, join phase ~${join.toFixed(1)} s`);
+    }
   } finally {
     for (const c of children) c.kill('SIGKILL');
     await h.close();
