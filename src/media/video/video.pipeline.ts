@@ -120,12 +120,19 @@ async function anonymize(
   // lp_track they are searched on every other detection frame (the tracker bridges the gap).
   const plateEvery = options.lpTrack && !s.noTracking ? every * (s.plateStride ?? 2) : every;
   const withoutPlates = { ...detectOptions, enableLp: false };
+  const copies: Uint8Array[] = [];
   const detect = async (frame: YuvFrame, index: number) => {
     const o = index % plateEvery === 0 ? detectOptions : withoutPlates;
     // Nothing to find (no faces asked, no plates on this frame): no detection copy either.
     if (!o.blurFace && !o.enableLp) return [];
-    const small = reducedRgb(frame, s.detectSide ?? 960);
-    return scaleDetections(await engine.detect(small.frame, o), small.sx, small.sy);
+    // Detection copies are reused once their detection is done (the engine copies them out).
+    const into = copies.pop();
+    const small = reducedRgb(frame, s.detectSide ?? 960, into);
+    try {
+      return scaleDetections(await engine.detect(small.frame, o), small.sx, small.sy);
+    } finally {
+      copies.push(small.frame.data);
+    }
   };
   // What the blur of one object reads (its shape, feather and blur reach): syn's region.
   const blurSourceOf = (d: Detection): Box => {

@@ -51,10 +51,12 @@ function planes(f: YuvFrame) {
 /**
  * An RGB copy of `frame` no larger than `maxSide` on its longer side, for the detectors;
  * luma is averaged over 2x2 source pixels when reducing by 2 or more (less aliasing).
+ * Written into `into` when it is large enough (buffers reused across frames).
  */
 export function reducedRgb(
   frame: YuvFrame,
   maxSide: number,
+  into?: Uint8Array,
 ): { frame: RgbFrame; sx: number; sy: number } {
   const { width: w, height: h, data } = frame;
   const scale = Math.min(1, maxSide / Math.max(w, h));
@@ -63,9 +65,10 @@ export function reducedRgb(
   const sx = w / dw;
   const sy = h / dh;
   const { cw, uOff, vOff } = planes(frame);
-  const out = new Uint8Array(dw * dh * 3);
+  const out =
+    into && into.length >= dw * dh * 3 ? into.subarray(0, dw * dh * 3) : new Uint8Array(dw * dh * 3);
   // Stores into a clamped view saturate at 0 and 255 without a branch per channel.
-  const o8 = new Uint8ClampedArray(out.buffer);
+  const o8 = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
   const average = sx >= 2 && sy >= 2 && w > 1 && h > 1;
   if (sx === 2 && sy === 2 && w % 2 === 0 && h % 2 === 0) {
     halveToRgb(data, w, dw, dh, cw, uOff, vOff, o8);
