@@ -66,7 +66,9 @@ export function reducedRgb(
   const sy = h / dh;
   const { cw, uOff, vOff } = planes(frame);
   const out =
-    into && into.length >= dw * dh * 3 ? into.subarray(0, dw * dh * 3) : new Uint8Array(dw * dh * 3);
+    into && into.length >= dw * dh * 3
+      ? into.subarray(0, dw * dh * 3)
+      : new Uint8Array(dw * dh * 3);
   // Stores into a clamped view saturate at 0 and 255 without a branch per channel.
   const o8 = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
   const average = sx >= 2 && sy >= 2 && w > 1 && h > 1;
