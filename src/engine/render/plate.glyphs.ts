@@ -15,6 +15,8 @@ export const GLYPH_W = 4;
 export const GLYPH_H = 7;
 /** Advance from one character to the next, in grid units (glyph plus gap). */
 export const GLYPH_ADVANCE = 5.6;
+/** Stroke width in grid units. */
+export const GLYPH_STROKE = 0.9;
 /** The character every synthetic plate carries (no registration has it). */
 export const FAKE_MARKER = '#';
 
@@ -145,8 +147,9 @@ export interface TextLayout {
 }
 
 /**
- * Segments of `text` centred on a `width` x `height` canvas, `textHeight` pixels tall (smaller
- * when the line would not fit 92% of the width), strokes about 0.9 grid units wide.
+ * Segments of `text` centred on a `width` x `height` canvas, its ink `textHeight` pixels tall
+ * (strokes included; smaller when the line would not fit 92% of the width), strokes
+ * GLYPH_STROKE grid units wide.
  */
 export function layoutText(
   text: string,
@@ -156,7 +159,10 @@ export function layoutText(
 ): TextLayout {
   const chars = [...text];
   const span = (chars.length - 1) * GLYPH_ADVANCE + GLYPH_W;
-  const u = Math.max(0.1, Math.min(textHeight / GLYPH_H, (width * 0.92) / span));
+  const u = Math.max(
+    0.1,
+    Math.min(textHeight / (GLYPH_H + GLYPH_STROKE), (width * 0.92) / (span + GLYPH_STROKE)),
+  );
   const x0 = (width - span * u) / 2;
   const y0 = (height - GLYPH_H * u) / 2;
   const segments: Segment[] = [];
@@ -177,7 +183,7 @@ export function layoutText(
   });
   return {
     segments,
-    half: 0.45 * u,
+    half: (GLYPH_STROKE / 2) * u,
     x1: x0,
     y1: y0,
     x2: x0 + span * u,

@@ -12,6 +12,8 @@ export interface PlateLook {
   ink: Rgb;
   /** The outer ring of the plate is ink-coloured (an EU-style border). */
   border: boolean;
+  /** Colour of a band along the left edge (the EU country band), if the plate has one. */
+  band?: Rgb;
   /** Height of the text line in canvas pixels. */
   textHeight: number;
   /** Gaussian sigma (canvas pixels) that softens sharp rendering to the plate's sharpness. */
@@ -121,10 +123,41 @@ export function measurePlate(plate: RgbFrame): PlateLook {
     background,
     ink,
     border: hasBorder(L, w, h, luma(background, 0), luma(ink, 0)),
+    ...bandOf(plate, background, ink),
     textHeight: textHeightOf(L, w, h, isBg, mx, my),
     blurSigma: blurOf(L, w, h, contrast),
     noise: noiseOf(L, w, inner, isBg),
   };
+}
+
+/** Width of a left band, as a share of the plate width (EU plates: about 8%). */
+export const BAND_SHARE = 0.08;
+
+const colourDistance = (a: Rgb, b: Rgb) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+
+/**
+ * A band along the left edge: the strip of BAND_SHARE of the width (rows 20-80%) is nearly
+ * uniform and far in colour from both the background and the ink.
+ */
+function bandOf(plate: RgbFrame, background: Rgb, ink: Rgb): { band?: Rgb } {
+  const { width: w, height: h, data } = plate;
+  const x1 = Math.max(1, Math.round(w * 0.015));
+  const x2 = Math.round(w * BAND_SHARE * 0.85);
+  const sum = [0, 0, 0];
+  const lums: number[] = [];
+  for (let y = Math.round(h * 0.2); y < Math.round(h * 0.8); y++) {
+    for (let x = x1; x < x2; x++) {
+      const o = (y * w + x) * 3;
+      for (let c = 0; c < 3; c++) sum[c] += data[o + c];
+      lums.push(luma(data, o));
+    }
+  }
+  if (lums.length < 4) return {};
+  const band: Rgb = [sum[0] / lums.length, sum[1] / lums.length, sum[2] / lums.length];
+  const mean = lums.reduce((a, b) => a + b, 0) / lums.length;
+  const sd = Math.sqrt(lums.reduce((a, b) => a + (b - mean) ** 2, 0) / lums.length);
+  const distinct = colourDistance(band, background) > 80 && colourDistance(band, ink) > 60;
+  return distinct && sd < 25 ? { band } : {};
 }
 
 /**
@@ -248,6 +281,7 @@ export function steadyLook(
     background: rgb(old.background, measured.background),
     ink: rgb(old.ink, measured.ink),
     border: old.border,
+    ...(old.band ? { band: measured.band ? rgb(old.band, measured.band) : old.band } : {}),
     textHeight: mix(old.textHeight / oldHeight, measured.textHeight / height) * height,
     blurSigma: mix(old.blurSigma, measured.blurSigma),
     noise: mix(old.noise, measured.noise),

@@ -14,7 +14,13 @@ import {
   syntheticPlateText,
   type TextLayout,
 } from './plate.glyphs.ts';
-import { measurePlate, steadyLook, type LookMemory, type PlateLook } from './plate.look.ts';
+import {
+  BAND_SHARE,
+  measurePlate,
+  steadyLook,
+  type LookMemory,
+  type PlateLook,
+} from './plate.look.ts';
 import {
   canvasToQuad,
   invert,
@@ -37,7 +43,7 @@ export function plateTextLength(width: number, height: number): number {
   return Math.max(3, Math.min(9, Math.round((width / Math.max(1, height)) * 1.5)));
 }
 
-/** An upright plate, `width` x `height` pixels: background, border, then the text's strokes. */
+/** An upright plate, `width` x `height` pixels: background (and band), border, then the text's strokes. */
 export function drawPlateCanvas(
   look: PlateLook,
   layout: TextLayout,
@@ -69,9 +75,11 @@ export function drawPlateCanvas(
     }
   }
   const out = new Uint8Array(width * height * 3);
-  const { background: b, ink: k } = look;
+  const { ink: k } = look;
+  const bandW = look.band ? Math.round(width * BAND_SHARE) : 0;
   for (let i = 0, o = 0; i < ink.length; i++, o += 3) {
     const a = ink[i];
+    const b = look.band && i % width < bandW ? look.band : look.background;
     out[o] = Math.round(b[0] + (k[0] - b[0]) * a);
     out[o + 1] = Math.round(b[1] + (k[1] - b[1]) * a);
     out[o + 2] = Math.round(b[2] + (k[2] - b[2]) * a);
@@ -114,8 +122,24 @@ export function renderSyntheticPlate(
   const look = memory ? steadyLook(memory, measured, H) : measured;
   const cw = W * SUPERSAMPLE;
   const ch = H * SUPERSAMPLE;
-  const layout = layoutText(text, cw, ch, look.textHeight * SUPERSAMPLE);
+  // Text centred right of the band, where the plate has one.
+  const bandW = look.band ? Math.round(cw * BAND_SHARE) : 0;
+  const layout = shiftLayout(
+    layoutText(text, cw - bandW, ch, look.textHeight * SUPERSAMPLE),
+    bandW,
+  );
   return compositePlate(frame, drawPlateCanvas(look, layout, cw, ch), toCanvas, W, H, look, text);
+}
+
+/** `layout` moved right by `dx` canvas pixels. */
+function shiftLayout(layout: TextLayout, dx: number): TextLayout {
+  if (dx === 0) return layout;
+  return {
+    ...layout,
+    segments: layout.segments.map((g) => ({ ...g, ax: g.ax + dx, bx: g.bx + dx })),
+    x1: layout.x1 + dx,
+    x2: layout.x2 + dx,
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   FAKE_MARKER,
   GLYPH_H,
+  GLYPH_STROKE,
   GLYPHS,
   layoutText,
   PLATE_DIGITS,
@@ -104,7 +105,8 @@ describe('synthetic plate text', () => {
 describe('glyph layout', () => {
   it('centres the text at the asked height when it fits', () => {
     const sut = layoutText('KM#4821', 520, 110, 66);
-    close(sut.y2 - sut.y1, 66, 1e-9, 'text height');
+    // The ink is 66 px tall: the glyph grid plus half a stroke above and below.
+    close(sut.y2 - sut.y1 + 2 * sut.half, 66, 1e-9, 'text height');
     close((sut.x1 + sut.x2) / 2, 260, 1e-9, 'centre x');
     close((sut.y1 + sut.y2) / 2, 55, 1e-9, 'centre y');
     for (const s of sut.segments) {
@@ -123,7 +125,12 @@ describe('glyph layout', () => {
     const sut = layoutText('ABCDEFGHJ', 200, 110, 80);
     assert.ok(sut.x2 - sut.x1 <= 200 * 0.92 + 1e-9);
     assert.ok(sut.y2 - sut.y1 < 80);
-    close((sut.y2 - sut.y1) / GLYPH_H, sut.half / 0.45, 1e-9, 'stroke follows the grid unit');
+    close(
+      (sut.y2 - sut.y1) / GLYPH_H,
+      sut.half / (GLYPH_STROKE / 2),
+      1e-9,
+      'stroke follows the grid unit',
+    );
   });
 
   it('refuses characters it has no glyph for', () => {
@@ -217,6 +224,25 @@ describe('plate look', () => {
     close(sut.textHeight, look.textHeight, 4, 'text height');
     assert.ok(sut.blurSigma < 0.8, `sharp plate: sigma ${sut.blurSigma}`);
     assert.ok(sut.noise < 1, `clean plate: noise ${sut.noise}`);
+  });
+
+  it('finds the blue band of an EU plate, and none on a plain plate', () => {
+    const w = 260;
+    const h = 55;
+    const look = {
+      background: [244, 244, 240] as [number, number, number],
+      ink: [17, 17, 17] as [number, number, number],
+      band: [31, 63, 159] as [number, number, number],
+      border: true,
+      textHeight: 33,
+      blurSigma: 0,
+      noise: 0,
+    };
+    const eu = drawPlateCanvas(look, layoutText('KM#4821', w, h, 33), w, h);
+    const found = measurePlate(eu).band;
+    assert.ok(found, 'band found');
+    found.forEach((v, c) => close(v, look.band[c], 6, `band ${c}`));
+    assert.equal(measurePlate(knownPlate({ border: true }).frame).band, undefined);
   });
 
   it('finds a light-on-dark plate without a border', () => {
