@@ -80,11 +80,15 @@ export async function splitVideo(
       }));
     const file = path.join(dir, `segment-${plan.seq}.${format.ext}`);
     await concatCopy(names([...plan.warm, ...plan.main]), file, format.args, o.signal);
-    // Warm-up frames are counted as decoded (a decoder may drop leading frames of an open
-    // GOP); the segment's own frames follow in one stream and are all decoded.
-    const warmFrames = plan.warm.length ? await countFrames(names(plan.warm), o.signal, true) : 0;
-    const warmPackets = plan.warm.length ? await countFrames(names(plan.warm), o.signal) : 0;
-    const frames = (await countFrames([{ file }], o.signal)) - warmPackets;
+    // A decoder may drop the leading frames of an open GOP at the start of a stream: the
+    // warm-up (or, for the first segment, its first chunk) is counted as decoded, and the
+    // frames after it, decoded in one run, as packets.
+    const head = names(plan.warm.length ? plan.warm : plan.main.slice(0, 1));
+    const headDecoded = await countFrames(head, o.signal, true);
+    const headPackets = await countFrames(head, o.signal);
+    const warmFrames = plan.warm.length ? headDecoded : 0;
+    const packets = await countFrames([{ file }], o.signal);
+    const frames = plan.warm.length ? packets - headPackets : packets - headPackets + headDecoded;
     out.push({ seq: plan.seq, file, warmFrames, frames, firstFrame });
     firstFrame += frames;
   }
