@@ -7,6 +7,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { splitVideo, type SegmentInput } from '../media/video/segment.split.ts';
+import type { AnonymizeOptions } from '../engine/types.ts';
 import type { JobRow } from '../services/job-report.ts';
 import type { TaskRun } from './run-task.ts';
 import type { WorkerDeps } from './worker-deps.ts';
@@ -15,13 +16,23 @@ import type { WorkerDeps } from './worker-deps.ts';
 export const segmentPrefix = (jobId: string, taskId: string) =>
   `jobs/${jobId}/input/segments/${taskId}/`;
 
-/** Whether the task is long enough to split (at least 1.5 segments). */
+/**
+ * Whether the task is long enough to split (at least 1.5 segments). Synthetic faces or plates
+ * keep one synthetic identity per track, and track ids start anew in each segment, so such
+ * videos are processed in one piece: a person must not change face at a cut.
+ */
 export function wantsSegments(
   task: { kind: string; duration_seconds: number | null },
   segmentSeconds: number,
+  options: Pick<AnonymizeOptions, 'syntonymize' | 'lpSyntonymize'> = {
+    syntonymize: false,
+    lpSyntonymize: false,
+  },
 ): boolean {
   return (
     segmentSeconds > 0 &&
+    !options.syntonymize &&
+    !options.lpSyntonymize &&
     task.kind === 'video' &&
     (task.duration_seconds ?? 0) >= 1.5 * segmentSeconds
   );
@@ -35,7 +46,7 @@ export async function splitTask(
 ): Promise<boolean> {
   const { config, store, queue, services, log } = deps;
   const { task, jobId } = run;
-  if (!wantsSegments(task, config.segmentSeconds)) return false;
+  if (!wantsSegments(task, config.segmentSeconds, run.options)) return false;
   let rows = await services.segments.list(task.id);
   if (rows.length === 0) {
     await services.lifecycle.updateTask(task.id, { status: 'processing', error: null });

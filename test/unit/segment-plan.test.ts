@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { joinArgs, segmentOutputName } from '../../src/media/video/segment.join.ts';
 import { chunkSeconds, parseChunkList, planSegments } from '../../src/media/video/segment.plan.ts';
+import { wantsSegments } from '../../src/worker/split-task.ts';
 
 /** Chunks of the given lengths, one after another from 0. */
 const chunks = (...lengths: number[]) => {
@@ -96,4 +97,15 @@ it('joins with the muxer arguments, the encoder pipe replaced by the concat list
   assert.ok(args.includes('rotate=90'));
   assert.equal(segmentOutputName('a.webm', 2), 'segment-2.webm');
   assert.equal(segmentOutputName('a.ts', 0), 'segment-0.mkv');
+});
+
+it('splits only long blur videos: synthetic faces or plates keep one identity per track', () => {
+  const long = { kind: 'video', duration_seconds: 100 };
+  const blur = { syntonymize: false, lpSyntonymize: false };
+  assert.equal(wantsSegments(long, 60, blur), true);
+  assert.equal(wantsSegments({ kind: 'video', duration_seconds: 80 }, 60, blur), false);
+  assert.equal(wantsSegments({ kind: 'image', duration_seconds: null }, 60, blur), false);
+  assert.equal(wantsSegments(long, 0, blur), false);
+  assert.equal(wantsSegments(long, 60, { ...blur, syntonymize: true }), false);
+  assert.equal(wantsSegments(long, 60, { ...blur, lpSyntonymize: true }), false);
 });
