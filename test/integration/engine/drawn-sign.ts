@@ -3,8 +3,8 @@
  * of short text line the text plate fallback must not take for a plate. Characters are stroked
  * paths (no fonts needed), like the drawn plates of test/fixtures/images/drawn-plate.ts.
  */
-import sharp from 'sharp';
 import type { Box, RgbFrame } from '../../../src/engine/types.ts';
+import { drawSvg } from '../../fixtures/images/drawn-plate.ts';
 
 /** Strokes per lower-case character on a 4-wide grid: x-height 3..7, ascenders from 0. */
 const GLYPHS: Record<string, string> = {
@@ -43,28 +43,12 @@ export function signSvg(text: string, width: number): string {
 }
 
 /** `photo` with a sign of `width` px whose top-left corner is at (left, top). */
-export async function drawSign(
+export function drawSign(
   photo: string,
   text: string,
   left: number,
   top: number,
   width: number,
 ): Promise<DrawnSign> {
-  const sign = await sharp(Buffer.from(signSvg(text, width)))
-    .png()
-    .toBuffer({ resolveWithObject: true });
-  const { data, info } = await sharp(photo)
-    .rotate()
-    .removeAlpha()
-    .composite([{ input: sign.data, left, top }])
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    frame: {
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-      width: info.width,
-      height: info.height,
-    },
-    box: { x1: left, y1: top, x2: left + sign.info.width, y2: top + sign.info.height },
-  };
+  return drawSvg(photo, signSvg(text, width), left, top);
 }
