@@ -12,22 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { BullmqQueue } from '../../../src/queue/bullmq.adapter.ts';
 import { runQueueConformance } from './queue.conformance.ts';
+import { REDIS_URL, redisMissing } from './redis-server.ts';
 
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-
-/** .ci/run starts Redis; elsewhere a missing server skips (a queue without it would hang). */
-async function redisMissing(): Promise<string | false> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.quit();
-    return false;
-  } catch {
-    probe.disconnect();
-    return `no Redis at ${REDIS_URL}`;
-  }
-}
 const skip = await redisMissing();
 
 async function dropPrefix(prefix: string): Promise<void> {

@@ -3,7 +3,8 @@
  * that several workers process and one join puts back together: same frames, streams and
  * duration as the input, each output frame the anonymized copy of its own input frame, the
  * face covered on every frame (across the joins too), one output and one charge; also with
- * BullMQ on Redis, and when a worker process is killed in the middle of a segment.
+ * PostgreSQL and BullMQ on Redis (the scaled-out configuration), and when a worker process
+ * is killed in the middle of a segment.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,10 +14,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { closeSharedEngine } from '../../../src/media/image/shared-engine.ts';
 import { countFrames } from '../../../src/media/video/segment.split.ts';
 import { probeVideoStreams } from '../../../src/media/video/video.probe.ts';
 import { BullmqQueue } from '../../../src/queue/bullmq.adapter.ts';
+import { PG_ADMIN } from '../../e2e/scale-out-cluster.ts';
+import { REDIS_URL, redisMissing } from '../queue/redis-server.ts';
 import { DatabaseQueue } from '../../../src/queue/database.queue.ts';
 import type { JobQueue } from '../../../src/queue/index.ts';
 import { createServices, type Principal } from '../../../src/services/index.ts';
@@ -28,7 +32,6 @@ import { CLIP, greyFrames, misplacedFrames, streamsOf, uploadVideo } from './seg
 import { segmentClip } from './segments.fixture.ts';
 
 const SEGMENTS = { segmentSeconds: 0.8, segmentOverlapSeconds: 0.4 };
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 let dir: string;
 let clip: { file: string; objects: MovingObject[] };
@@ -51,8 +54,11 @@ const workerOf = (h: Harness, queue: JobQueue, services = h.services) =>
     housekeepingMs: 3_600_000,
   });
 
-async function withWorld(fn: (h: Harness, who: Principal) => Promise<void>) {
-  const h = await startHarness(SEGMENTS);
+async function withWorld(
+  fn: (h: Harness, who: Principal) => Promise<void>,
+  overrides: { databaseUrl?: string } = {},
+) {
+  const h = await startHarness({ ...SEGMENTS, ...overrides });
   const key = await h.services.keys.create({ name: 'segments', credits: 100 });
   try {
     await fn(h, { keyId: key.keyId, name: 'segments' });
@@ -173,45 +179,64 @@ it('joins a long video from segments seamlessly after a worker dies mid-segment 
     }
   }));
 
-async function redisMissing(): Promise<string | false> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
-  probe.on('error', () => undefined);
+/** A fresh database on the machine's PostgreSQL (as the scaled-out deployment uses), or why not. */
+async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } | string> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
   try {
-    await probe.connect();
-    await probe.quit();
-    return false;
+    await admin.connect();
   } catch {
-    probe.disconnect();
-    return `no Redis at ${REDIS_URL}`;
+    return `no PostgreSQL at ${PG_ADMIN}`;
   }
+  const name = `veil_segments_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  await admin.query(`create database ${name}`);
+  const url = new URL(PG_ADMIN);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      await admin.query(`drop database if exists ${name}`);
+      await admin.end();
+    },
+  };
 }
 
-it('runs the segments and the join on BullMQ (two consumers)', { skip: await redisMissing() }, () =>
-  withWorld(async (h, who) => {
-    const prefix = `veil-seg-${randomUUID().slice(0, 8)}`;
-    const queues = [0, 1].map(() => new BullmqQueue(REDIS_URL, { prefix, leaseMs: 5000 }));
-    // Services that queue on Redis: the approval's process-job goes there too.
-    const services = createServices({
-      ...h,
-      store: h.blobs.store,
-      queue: queues[0],
-      log: quietLog,
-    });
-    const workers = [
-      await workerOf(h, queues[0], services),
-      await workerOf(h, queues[1], services),
-    ];
-    try {
-      const jobId = await uploadVideo(h, who, clip.file);
-      assert.equal(await services.jobs.approve(who, jobId), 'approved');
-      await until(async () => (await h.services.lifecycle.get(jobId))!.status >= 5, 120_000);
-      await checkJoined(h, who, jobId);
-    } finally {
-      await Promise.all(workers.map((w) => w.stop(1000)));
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-    }
-  }),
+const postgres = await freshPostgres();
+after(async () => {
+  if (typeof postgres !== 'string') await postgres.drop();
+});
+
+it(
+  'runs the segments and the join on PostgreSQL and BullMQ (two consumers)',
+  { skip: (await redisMissing()) || (typeof postgres === 'string' && postgres) },
+  () =>
+    withWorld(
+      async (h, who) => {
+        const prefix = `veil-seg-${randomUUID().slice(0, 8)}`;
+        const queues = [0, 1].map(() => new BullmqQueue(REDIS_URL, { prefix, leaseMs: 5000 }));
+        // Services that queue on Redis: the approval's process-job goes there too.
+        const services = createServices({
+          ...h,
+          store: h.blobs.store,
+          queue: queues[0],
+          log: quietLog,
+        });
+        const workers = [
+          await workerOf(h, queues[0], services),
+          await workerOf(h, queues[1], services),
+        ];
+        try {
+          const jobId = await uploadVideo(h, who, clip.file);
+          assert.equal(await services.jobs.approve(who, jobId), 'approved');
+          await until(async () => (await h.services.lifecycle.get(jobId))!.status >= 5, 120_000);
+          await checkJoined(h, who, jobId);
+        } finally {
+          await Promise.all(workers.map((w) => w.stop(1000)));
+          const redis = new Redis(REDIS_URL);
+          const keys = await redis.keys(`${prefix}:*`);
+          if (keys.length) await redis.del(...keys);
+          await redis.quit();
+        }
+      },
+      { databaseUrl: typeof postgres === 'string' ? undefined : postgres.url },
+    ),
 );
