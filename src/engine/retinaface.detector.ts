@@ -51,7 +51,8 @@ export interface RetinaSettings {
   upscaleKeepPx: number;
   /**
    * The enlarged pass must beat a raised threshold, t + (1 - t) x this (enlarged noise looks
-   * like small faces), as tiles do with `slicing`.
+   * like small faces), as tiles do with `slicing`: its scores s are reported as
+   * (s - raise) / (1 - raise), which is the same test against t.
    */
   upscaleRaise: number;
 }
@@ -98,8 +99,14 @@ export class RetinaFaceDetector implements RegionDetector {
         offsetX: 0,
         offsetY: 0,
       };
+      // The raise is carried by the score itself, not only by this call's threshold: video
+      // asks for weak detections (to continue tracks) and starts tracks at the user's
+      // threshold, so an enlarged-pass score must mean what a main-pass score means.
       const small = (await this.pass(big, minScore + (1 - minScore) * upscaleRaise))
-        .map((f) => mapDetection(f, back))
+        .map((f) => ({
+          ...mapDetection(f, back),
+          score: (f.score - upscaleRaise) / (1 - upscaleRaise),
+        }))
         .filter((f) => Math.max(boxWidth(f.box), boxHeight(f.box)) < upscaleKeepPx);
       // A face of both passes is kept once; a part of a face inside a whole one is dropped.
       found = nms([...found, ...small], { iou: this.nmsIou, containment: 0.7 });
