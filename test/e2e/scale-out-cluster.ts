@@ -10,9 +10,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { AzureBlobStore } from '../../src/storage/azure-blob.store.ts';
 import { startAzurite, type AzuriteHandle } from '../../src/storage/azurite.runtime.ts';
+import { dropRedisPrefix } from '../integration/queue/redis-server.ts';
 import { canConnect, spawnVeil, until, type VeilChild } from './kit.ts';
 
 export const PG_ADMIN = process.env.SCALE_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -136,14 +136,7 @@ export async function startCluster(extraEnv: Record<string, string> = {}): Promi
       await azurite.stop();
       await admin.query(`drop database if exists ${database} with (force)`);
       await admin.end();
-      const redis = new Redis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      await redis.quit();
+      await dropRedisPrefix(prefix);
       await rm(dir, { recursive: true, force: true });
     },
   };

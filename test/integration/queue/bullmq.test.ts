@@ -9,30 +9,18 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { BullmqQueue } from '../../../src/queue/bullmq.adapter.ts';
 import { runQueueConformance } from './queue.conformance.ts';
-import { REDIS_URL, redisMissing } from './redis-server.ts';
+import { dropRedisPrefix, REDIS_URL, redisMissing } from './redis-server.ts';
 
 const skip = await redisMissing();
-
-async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  await redis.quit();
-}
 
 describe('BullMQ adapter', { skip }, () => {
   runQueueConformance('BullMQ on Redis', async () => {
     const prefix = `veil-test-${randomUUID()}`;
     return {
       make: (opts) => new BullmqQueue(REDIS_URL, { prefix, ...opts }),
-      cleanup: () => dropPrefix(prefix),
+      cleanup: () => dropRedisPrefix(prefix),
     };
   });
 });
@@ -71,7 +59,7 @@ describe('BullMQ queue crash safety', { skip }, () => {
       assert.equal((await producer.stats()).waiting, 0);
     } finally {
       await producer.close();
-      await dropPrefix(prefix);
+      await dropRedisPrefix(prefix);
     }
   });
 });

@@ -19,3 +19,15 @@ export async function redisMissing(): Promise<string | false> {
     return `no Redis at ${REDIS_URL}`;
   }
 }
+
+/** Deletes every key under `prefix:` (a test's own queues), scanning rather than KEYS. */
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
+}

@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import sharp from 'sharp';
 import { iou } from '../../../src/engine/box.ts';
 import { FAKE_MARKER } from '../../../src/engine/render/plate.glyphs.ts';
 import { createEngine, type Engine } from '../../../src/engine/index.ts';
@@ -20,9 +19,7 @@ import {
 import { defaultAnonymizeOptions, type Box, type RgbFrame } from '../../../src/engine/types.ts';
 import { ffmpegPaths } from '../../../src/media/ffmpeg.runtime.ts';
 import { createVideoAnonymizer } from '../../../src/media/video/video.pipeline.ts';
-import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
-import { fixturePath } from '../../fixtures/images/fixtures.ts';
-import { synthClip, type MovingObject } from './synth-clip.ts';
+import { movingPlateCar, synthClip } from './synth-clip.ts';
 
 const W = 960;
 const H = 540;
@@ -87,24 +84,8 @@ function meanAbsDiff(a: RgbFrame, b: RgbFrame, box: Box): number {
 }
 
 test('lp_syn: a moving plate shows one synthetic registration on every frame, never the original', async (t) => {
-  const drawn = await drawPlate(fixturePath('group-5-faces.jpg')!, 'AB 123 CD', 200, 1250, 220);
-  const [left, top, width, height] = [0, 1000, 600, drawn.frame.height - 1000];
-  const file = path.join(dir, 'car.png');
-  await sharp(Buffer.from(drawn.frame.data), {
-    raw: { width: drawn.frame.width, height: drawn.frame.height, channels: 3 },
-  })
-    .extract({ left, top, width, height })
-    .png()
-    .toFile(file);
-  const b = drawn.box;
-  const plate = { x1: b.x1 - left, y1: b.y1 - top, x2: b.x2 - left, y2: b.y2 - top };
-  const car: MovingObject = {
-    crop: { file, width, height, face: plate },
-    x0: 100,
-    y0: 60,
-    vx: 3,
-    vy: 1,
-  };
+  const car = await movingPlateCar(dir);
+  const plate = car.crop.face;
   const clip = path.join(dir, 'car.mp4');
   const out = path.join(dir, 'out.mp4');
   synthClip({ output: clip, width: W, height: H, fps: '25', frames: FRAMES, objects: [car] });

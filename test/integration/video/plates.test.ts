@@ -6,10 +6,7 @@ import path from 'node:path';
 import { createEngine, type Engine } from '../../../src/engine/index.ts';
 import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
 import { createVideoAnonymizer } from '../../../src/media/video/video.pipeline.ts';
-import sharp from 'sharp';
-import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
-import { fixturePath } from '../../fixtures/images/fixtures.ts';
-import { coverage, synthClip, type MovingObject } from './synth-clip.ts';
+import { coverage, movingPlateCar, synthClip } from './synth-clip.ts';
 
 let dir: string;
 let engine: Engine;
@@ -26,30 +23,7 @@ after(async () => {
 });
 
 test('with lp_track a moving plate is covered on every frame and keeps one track', async () => {
-  // A plate drawn onto a committed photo (no car photo with a plate can be committed), the
-  // lower left of the photo cut out as the moving object.
-  const drawn = await drawPlate(fixturePath('group-5-faces.jpg')!, 'AB 123 CD', 200, 1250, 220);
-  const [left, top, width, height] = [0, 1000, 600, drawn.frame.height - 1000];
-  const file = path.join(dir, 'car.png');
-  await sharp(Buffer.from(drawn.frame.data), {
-    raw: { width: drawn.frame.width, height: drawn.frame.height, channels: 3 },
-  })
-    .extract({ left, top, width, height })
-    .png()
-    .toFile(file);
-  const b = drawn.box;
-  const car: MovingObject = {
-    crop: {
-      file,
-      width,
-      height,
-      face: { x1: b.x1 - left, y1: b.y1 - top, x2: b.x2 - left, y2: b.y2 - top },
-    },
-    x0: 100,
-    y0: 60,
-    vx: 3,
-    vy: 1,
-  };
+  const car = await movingPlateCar(dir);
   const { x1, x2, y1 } = car.crop.face;
   const clip = path.join(dir, 'car.mp4');
   synthClip({ output: clip, width: 960, height: 540, fps: '25', frames: 40, objects: [car] });

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { iou } from '../../../src/engine/box.ts';
 import type { Box, Detection, RgbFrame } from '../../../src/engine/types.ts';
 import { ffmpegPaths } from '../../../src/media/ffmpeg.runtime.ts';
+import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
 import { FIXTURES, fixturePath, truth } from '../../fixtures/images/fixtures.ts';
 
 const FACES_DIR = path.resolve(import.meta.dirname, '../../../eval-data/faces');
@@ -381,4 +382,24 @@ export async function evalScene(
     hardFrames += groundTruth(objects, n, width, height).filter((g) => g.hard).length;
   }
   return { clip, objects, width, height, hardFrames };
+}
+
+/**
+ * A "car" for plate clips: an EU plate reading `AB 123 CD` drawn onto a committed photo (no car
+ * photo with a plate can be committed), the photo's lower left cut out as the moving object,
+ * starting at (100, 60) and moving 3 px right and 1 px down per frame. `crop.face` is the plate.
+ */
+export async function movingPlateCar(dir: string): Promise<MovingObject> {
+  const drawn = await drawPlate(fixturePath('group-5-faces.jpg')!, 'AB 123 CD', 200, 1250, 220);
+  const [left, top, width, height] = [0, 1000, 600, drawn.frame.height - 1000];
+  const file = path.join(dir, 'car.png');
+  await sharp(Buffer.from(drawn.frame.data), {
+    raw: { width: drawn.frame.width, height: drawn.frame.height, channels: 3 },
+  })
+    .extract({ left, top, width, height })
+    .png()
+    .toFile(file);
+  const b = drawn.box;
+  const plate = { x1: b.x1 - left, y1: b.y1 - top, x2: b.x2 - left, y2: b.y2 - top };
+  return { crop: { file, width, height, face: plate }, x0: 100, y0: 60, vx: 3, vy: 1 };
 }

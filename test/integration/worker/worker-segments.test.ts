@@ -13,14 +13,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { closeSharedEngine } from '../../../src/media/image/shared-engine.ts';
 import { countFrames } from '../../../src/media/video/segment.split.ts';
 import { probeVideoStreams } from '../../../src/media/video/video.probe.ts';
 import { BullmqQueue } from '../../../src/queue/bullmq.adapter.ts';
 import { PG_ADMIN } from '../../e2e/scale-out-cluster.ts';
-import { REDIS_URL, redisMissing } from '../queue/redis-server.ts';
+import { dropRedisPrefix, REDIS_URL, redisMissing } from '../queue/redis-server.ts';
 import { DatabaseQueue } from '../../../src/queue/database.queue.ts';
 import type { JobQueue } from '../../../src/queue/index.ts';
 import { createServices, type Principal } from '../../../src/services/index.ts';
@@ -231,10 +230,7 @@ it(
           await checkJoined(h, who, jobId);
         } finally {
           await Promise.all(workers.map((w) => w.stop(1000)));
-          const redis = new Redis(REDIS_URL);
-          const keys = await redis.keys(`${prefix}:*`);
-          if (keys.length) await redis.del(...keys);
-          await redis.quit();
+          await dropRedisPrefix(prefix);
         }
       },
       { databaseUrl: typeof postgres === 'string' ? undefined : postgres.url },
