@@ -5,7 +5,6 @@
  * a canvas and warped onto the plate's quadrilateral. The whole quadrilateral is repainted, so
  * none of the original characters is left. Pure; in place on RGB frames.
  */
-import { randomUUID } from 'node:crypto';
 import type { AnonymizeOptions, Detection, Point, RgbFrame } from '../types.ts';
 import type { Region } from './mask.geometry.ts';
 import {
@@ -35,8 +34,14 @@ import {
 export const MIN_SYNTH_PLATE = { width: 16, height: 6 };
 /** Supersampling of the canvas the plate is drawn on. */
 const SUPERSAMPLE = 2;
-/** Salt of this process: the same key gives other characters in another run. */
-const PROCESS_SALT = randomUUID();
+/**
+ * Salt of a plate in a still image (video passes one salt per video): its box in whole pixels,
+ * so the same photo gives the same synthetic text on every run (reproducible outputs and
+ * tests), while plates at other places and in other photos get other text. The box says
+ * nothing about the original characters.
+ */
+const boxSalt = ({ box }: Detection) =>
+  `box:${[box.x1, box.y1, box.x2, box.y2].map(Math.round).join(',')}`;
 
 /** How many characters a plate of this shape carries: about 1.5 per plate height of width. */
 export function plateTextLength(width: number, height: number): number {
@@ -94,7 +99,7 @@ export function plateShape(det: Detection): { quad: Point[]; width: number; heig
 }
 
 /** The characters of a synthetic plate keyed by `key` for a plate the shape of `det`. */
-export function plateTextFor(det: Detection, key: string, salt: string = PROCESS_SALT): string {
+export function plateTextFor(det: Detection, key: string, salt: string = boxSalt(det)): string {
   const { width, height } = plateShape(det);
   return syntheticPlateText(key, salt, plateTextLength(width, height));
 }
