@@ -152,31 +152,62 @@ export function unrotateFilter(rotationCcw: number): string | undefined {
 
 export interface DecodeArgsInput {
   input: string;
+  /**
+   * Also report each frame's timestamp: a second output (first in order, so a frame's line is
+   * written before its pixels) lists it in microseconds as framecrc text on pipe:3, from a 2x2
+   * crop of the frame (nearly free). Times are the file's own (`-copyts`): ffmpeg's start
+   * shift depends on the streams mapped (MPEG-TS), so the muxer is given the same clock.
+   */
+  timestamps?: boolean;
 }
+
+/** Time base of the timestamps the timestamp path carries: microseconds. */
+export const TIMESTAMP_TB = 1_000_000;
 
 /**
  * Decoder: first video stream, upright (autorotate), one raw frame per decoded frame, in
  * yuv420p (planar 4:2:0: half the bytes of rgb24 and usually no conversion at all).
  */
-export function decodeArgs({ input }: DecodeArgsInput): string[] {
+export function decodeArgs({ input, timestamps = false }: DecodeArgsInput): string[] {
+  const head = ['-hide_banner', '-nostdin', '-v', 'error'];
+  // One output frame per decoded frame: no duplication or dropping.
+  const raw = ['-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'];
+  if (!timestamps) return [...head, '-i', input, '-map', '0:v:0', ...raw];
+  const tb = ['-enc_time_base', `1:${TIMESTAMP_TB}`];
   return [
-    '-hide_banner',
-    '-nostdin',
-    '-v',
-    'error',
+    ...head,
+    '-copyts',
     '-i',
     input,
+    '-filter_complex',
+    '[0:v:0]split[ts][raw];[ts]crop=2:2:0:0[tiny]',
     '-map',
-    '0:v:0',
-    // One output frame per decoded frame: no duplication or dropping.
+    '[tiny]',
     '-vsync',
     'passthrough',
+    ...tb,
+    '-flush_packets',
+    '1',
     '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'yuv420p',
-    'pipe:1',
+    'framecrc',
+    'pipe:3',
+    '-map',
+    '[raw]',
+    ...tb,
+    ...raw,
   ];
+}
+
+/** Parses one framecrc line ("0, dts, pts, duration, size, crc"): its pts, or undefined. */
+export function framecrcPts(line: string): number | undefined {
+  if (line.startsWith('#')) return undefined;
+  const pts = Number(line.split(',')[2]);
+  return Number.isFinite(pts) && line.split(',').length >= 5 ? pts : undefined;
+}
+
+/** Whether the timestamp path can keep per-frame timestamps in this container (AVI: a rate). */
+export function keepsTimestamps(container: ContainerName): boolean {
+  return container !== 'avi';
 }
 
 export interface EncodeArgsInput {
@@ -189,31 +220,40 @@ export interface EncodeArgsInput {
   /** Display rotation of the input, counter-clockwise degrees. */
   rotation: number;
   settings?: EncoderSettings;
+  /**
+   * Frames come as Matroska (`mkv.raw.ts`) carrying each frame's timestamp, which is kept
+   * (`-vsync passthrough`, encoder time base = the input's microseconds).
+   */
+  timestamps?: boolean;
 }
 
 /** Encoder: raw yuv420p frames on stdin -> compressed video in NUT on stdout. */
 export function encodeArgs(o: EncodeArgsInput): string[] {
   const profile = PROFILES[o.container];
   const filter = profile.carriesRotation ? unrotateFilter(o.rotation) : undefined;
+  const input = o.timestamps
+    ? [
+        ...['-f', 'matroska', '-i', 'pipe:0', '-vsync', 'passthrough', '-enc_time_base', '-1'],
+        // The average rate as the encoder's hint (rate control) and each packet's duration,
+        // which sets the last frame's (else guessed from the times: 1/300 s, cut by MP4).
+        ...['-r', o.frameRate],
+      ]
+    : [
+        ...['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`],
+        ...['-framerate', o.frameRate, '-i', 'pipe:0'],
+      ];
   return [
     '-hide_banner',
     '-nostdin',
     '-v',
     'error',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'yuv420p',
-    '-s',
-    `${o.width}x${o.height}`,
-    '-framerate',
-    o.frameRate,
-    '-i',
-    'pipe:0',
+    ...input,
     ...(filter ? ['-vf', filter] : []),
     ...videoCodecArgs(o.container, o.settings),
     '-pix_fmt',
     'yuv420p',
+    // NUT would otherwise shift all times by the B-frame delay (its dts may not be negative).
+    ...(o.timestamps ? ['-avoid_negative_ts', 'disabled'] : []),
     // Codec headers out of band, so the muxer can stream-copy into mp4/mkv.
     '-flags',
     '+global_header',
@@ -233,6 +273,15 @@ export interface MuxArgsInput {
   rotation: number;
   /** Frame rate fraction; AVI stores a rate rather than timestamps, so it must be given. */
   frameRate?: string;
+  /**
+   * Timestamp path: the video carries the source's frame times from 0 at its first frame,
+   * whose own time in the source is `videoStart` seconds: placed there (`-itsoffset`), with the
+   * audio's times kept too (`-copyts`), both keep the source's clock. MP4/MOV count the times
+   * in the source's time base (`timeBase`, "1/15360"), so each frame lands on its tick.
+   */
+  timestamps?: boolean;
+  videoStart?: number;
+  timeBase?: string;
 }
 
 /** Muxer: encoded video (NUT on stdin) + every original audio stream -> output container. */
@@ -249,11 +298,19 @@ export function muxArgs(o: MuxArgsInput): string[] {
   const rotation = ((o.rotation % 360) + 360) % 360;
   const rotate =
     profile.carriesRotation && rotation !== 0 ? ['-metadata:s:v:0', `rotate=${rotation}`] : [];
+  const timed = o.timestamps && keepsTimestamps(o.container);
+  const scale = Number(/^1\/(\d+)$/.exec(o.timeBase ?? '')?.[1]);
+  const mov = o.container === 'mp4' || o.container === 'mov';
+  const timescale =
+    timed && mov && scale > 0 && scale <= TIMESTAMP_TB
+      ? ['-video_track_timescale', String(scale)]
+      : [];
   return [
     '-hide_banner',
     '-nostdin',
     '-v',
     'error',
+    ...(timed ? ['-copyts', '-itsoffset', (o.videoStart ?? 0).toFixed(6)] : []),
     '-f',
     'nut',
     '-i',
@@ -266,6 +323,9 @@ export function muxArgs(o: MuxArgsInput): string[] {
     'copy',
     ...audio,
     ...rotate,
+    ...timescale,
+    // MPEG-TS would add its own 1.4 s on top of the kept times.
+    ...(timed && profile.format === 'mpegts' ? ['-mpegts_copyts', '1'] : []),
     // Without it the AVI muxer takes the codec's tick rate (twice the frame rate for H.264).
     ...(o.container === 'avi' && o.frameRate ? ['-r', o.frameRate] : []),
     '-map_metadata',

@@ -22,11 +22,18 @@ export interface SpawnOptions {
   signal?: AbortSignal;
   stdin?: 'pipe' | 'ignore';
   stdout?: 'pipe' | 'ignore';
+  /** A third output pipe, `pipe:3` for ffmpeg, read from `child.stdio[3]`. */
+  fd3?: 'pipe';
 }
 
 export function spawnFfmpeg(args: string[], opts: SpawnOptions): FfmpegProcess {
   const child = spawn(ffmpegPaths().ffmpeg, args, {
-    stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'ignore', 'pipe'],
+    stdio: [
+      opts.stdin ?? 'ignore',
+      opts.stdout ?? 'ignore',
+      'pipe',
+      ...(opts.fd3 ? ['pipe' as const] : []),
+    ],
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8');

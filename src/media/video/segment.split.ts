@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VeilError } from '../../errors.ts';
 import { spawnFfmpeg } from './ffmpeg.process.ts';
+import { needsTimestamps } from './frame.times.ts';
 import { chunkSeconds, parseChunkList, planSegments } from './segment.plan.ts';
 import { probeVideoStreams } from './video.probe.ts';
 
@@ -30,12 +31,21 @@ export interface SplitOptions {
   signal?: AbortSignal;
 }
 
-/** Cuts `input` into segment inputs under `dir`; one segment when the video is too short. */
+/**
+ * Cuts `input` into segment inputs under `dir`; one segment when the video is too short, or
+ * when its frame rate varies (`needsTimestamps`): the join plays segments one after another
+ * (concat demuxer), which re-times them, so such a video is processed in one piece on the
+ * timestamp path (see README.md); the one segment is then the input itself.
+ */
 export async function splitVideo(
   input: string,
   dir: string,
   o: SplitOptions,
 ): Promise<SegmentInput[]> {
+  const info = await probeVideoStreams(input, o.signal);
+  if (await needsTimestamps(input, info, o.signal)) {
+    return [{ seq: 0, file: input, warmFrames: 0, frames: info.frames, firstFrame: 0 }];
+  }
   const list = path.join(dir, 'chunks.csv');
   await runFfmpeg(
     [
@@ -65,7 +75,7 @@ export async function splitVideo(
   const plans = planSegments(chunks, o.segmentSeconds, o.overlapSeconds);
   // The 2018 decoder turns frames upright by a display matrix only, which NUT cannot carry:
   // rotated videos (phones: H.264/HEVC) get MOV segments, so the detector sees faces upright.
-  const { rotation } = await probeVideoStreams(input, o.signal);
+  const { rotation } = info;
   const format = rotation
     ? { ext: 'mov', args: ['-metadata:s:v:0', `rotate=${rotation}`, '-f', 'mov'] }
     : { ext: 'nut', args: ['-f', 'nut'] };

@@ -4,6 +4,10 @@
  * combines with the original audio. Backpressure both ways: the decoder's pipe is read only
  * as fast as frames are consumed, and `write` waits for the encoder to drain, so memory stays
  * flat in the length of the video.
+ *
+ * Timestamp path (variable frame rate, see video/README.md): the decoder also reports each
+ * frame's timestamp (`decodeArgs` with `timestamps`), frames carry it (`TimedFrame.pts`), and
+ * the writer hands them to the encoder in Matroska (`mkv.raw.ts`) instead of a bare raw pipe.
  */
 import type { Readable } from 'node:stream';
 import { VeilError } from '../../errors.ts';
@@ -11,10 +15,13 @@ import { spawnFfmpeg, type FfmpegProcess } from './ffmpeg.process.ts';
 import {
   decodeArgs,
   encodeArgs,
+  keepsTimestamps,
   muxArgs,
   type ContainerName,
   type EncoderSettings,
 } from './ffmpeg-args.ts';
+import { FrameTimes, needsTimestamps } from './frame.times.ts';
+import { rawMatroskaFrameHead, rawMatroskaHeader } from './mkv.raw.ts';
 import type { VideoStreamInfo } from './video.probe.ts';
 import { yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
 
@@ -65,15 +72,33 @@ export async function* splitFrames(
   }
 }
 
-/** Decodes the first video stream into upright yuv420p frames; stops ffmpeg when abandoned. */
+/** A decoded frame; on the timestamp path with its source timestamp (microseconds). */
+export interface TimedFrame extends YuvFrame {
+  /** Resolves to the frame's time (undefined if the decoder did not report it). */
+  pts?: Promise<number | undefined>;
+}
+
+/**
+ * Decodes the first video stream into upright yuv420p frames; stops ffmpeg when abandoned.
+ * When the video's frame rate varies (`needsTimestamps`: the header says so or a packet scan
+ * finds uneven gaps; needs `formatName`), each frame also carries its source timestamp.
+ */
 export async function* decodeFrames(
   input: string,
-  info: Pick<VideoStreamInfo, 'displayWidth' | 'displayHeight'>,
+  info: Pick<VideoStreamInfo, 'displayWidth' | 'displayHeight'> &
+    Partial<Pick<VideoStreamInfo, 'variableFrameRate' | 'formatName'>>,
   signal?: AbortSignal,
   pool?: FramePool,
-): AsyncGenerator<YuvFrame> {
+): AsyncGenerator<TimedFrame> {
   const { displayWidth: width, displayHeight: height } = info;
-  const proc = spawnFfmpeg(decodeArgs({ input }), { role: 'decoder', signal, stdout: 'pipe' });
+  const timestamps = await needsTimestamps(input, info, signal);
+  const proc = spawnFfmpeg(decodeArgs({ input, timestamps }), {
+    role: 'decoder',
+    signal,
+    stdout: 'pipe',
+    ...(timestamps ? { fd3: 'pipe' as const } : {}),
+  });
+  const times = timestamps ? new FrameTimes(proc.child.stdio[3] as Readable) : undefined;
   let count = 0;
   try {
     for await (const data of splitFrames(
@@ -81,8 +106,10 @@ export async function* decodeFrames(
       yuvFrameSize(width, height),
       pool,
     )) {
+      // Not awaited here: the writer needs it frames later, when the line has long arrived.
+      const pts = times?.at(count);
       count++;
-      yield { data, width, height };
+      yield pts ? { data, width, height, pts } : { data, width, height };
     }
     await proc.done;
     if (count === 0) throw new VeilError('CORRUPT_MEDIA', 'The video has no decodable frame');
@@ -105,58 +132,96 @@ export interface VideoWriter {
    * Resolves once ffmpeg can take more (waits while its pipe is full); `written` is called
    * when the frame's bytes are no longer needed (its buffer may be reused).
    */
-  write(frame: YuvFrame, written?: () => void): Promise<void>;
+  write(frame: TimedFrame, written?: () => void): Promise<void>;
   /** Closes the input and waits for the file to be complete. */
   finish(): Promise<void>;
   /** Kills both processes (on error). */
   abort(): void;
 }
 
+/**
+ * Encoder and muxer, started at the first frame: frames that carry timestamps (`decodeFrames`
+ * found the rate variable) take the timestamp path, which every container but AVI keeps.
+ */
 export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
-  const encoder = spawnFfmpeg(
-    encodeArgs({
-      container: o.container,
-      width: o.info.displayWidth,
-      height: o.info.displayHeight,
-      frameRate: o.info.frameRate,
-      rotation: o.info.rotation,
-      settings: o.settings,
-    }),
-    { role: 'encoder', signal: o.signal, stdin: 'pipe', stdout: 'pipe' },
-  );
-  const muxer = spawnFfmpeg(
-    muxArgs({
-      container: o.container,
-      input: o.input,
-      output: o.output,
-      audioCodecs: o.info.audioCodecs,
-      rotation: o.info.rotation,
-      frameRate: o.info.frameRate,
-    }),
-    { role: 'muxer', signal: o.signal, stdin: 'pipe' },
-  );
-  const all: FfmpegProcess[] = [encoder, muxer];
-  // A process that dies closes its pipe: swallow EPIPE here, report its exit status instead.
-  encoder.child.stdin!.on('error', () => undefined);
-  muxer.child.stdin!.on('error', () => undefined);
-  encoder.child.stdout!.pipe(muxer.child.stdin!);
+  let timestamps = false;
+  let all: FfmpegProcess[] = [];
+  let encoder: FfmpegProcess | undefined;
+  let aborted = false;
   // First process failure; wakes a write waiting for the pipe to drain.
   let failure: unknown;
   let wake: ((err: unknown) => void) | undefined;
-  for (const p of all) {
-    p.done.catch((err: unknown) => {
-      failure ??= err;
-      wake?.(err);
-    });
-  }
 
-  const write = async (frame: YuvFrame, written?: () => void) => {
+  // The timestamp path starts once the first frame's time (the video's start) is known.
+  const start = (videoStart: number): FfmpegProcess => {
+    const enc = spawnFfmpeg(
+      encodeArgs({
+        container: o.container,
+        width: o.info.displayWidth,
+        height: o.info.displayHeight,
+        frameRate: o.info.frameRate,
+        rotation: o.info.rotation,
+        settings: o.settings,
+        timestamps,
+      }),
+      { role: 'encoder', signal: o.signal, stdin: 'pipe', stdout: 'pipe' },
+    );
+    const muxer = spawnFfmpeg(
+      muxArgs({
+        container: o.container,
+        input: o.input,
+        output: o.output,
+        audioCodecs: o.info.audioCodecs,
+        rotation: o.info.rotation,
+        frameRate: o.info.frameRate,
+        timestamps,
+        videoStart,
+        timeBase: o.info.timeBase,
+      }),
+      { role: 'muxer', signal: o.signal, stdin: 'pipe' },
+    );
+    all = [enc, muxer];
+    // A process that dies closes its pipe: swallow EPIPE here, report its exit status instead.
+    enc.child.stdin!.on('error', () => undefined);
+    muxer.child.stdin!.on('error', () => undefined);
+    enc.child.stdout!.pipe(muxer.child.stdin!);
+    for (const p of all) {
+      p.done.catch((err: unknown) => {
+        failure ??= err;
+        wake?.(err);
+      });
+    }
+    if (timestamps) {
+      enc.child.stdin!.write(rawMatroskaHeader(o.info.displayWidth, o.info.displayHeight));
+    }
+    return enc;
+  };
+
+  // Timestamp path: the first frame's time, and the last one written (both microseconds);
+  // times written count from the first frame and only increase.
+  let first: number | undefined;
+  let last = -1;
+  const frameTime = async (frame: TimedFrame) => {
+    const t = await frame.pts;
+    first ??= t ?? 0;
+    const step = Math.round(1e6 / o.info.fps);
+    const us = Math.max(t === undefined ? last + step : Math.round(t - first), last + 1);
+    last = us;
+    return us;
+  };
+
+  const write = async (frame: TimedFrame, written?: () => void) => {
     if (frame.width !== o.info.displayWidth || frame.height !== o.info.displayHeight) {
       throw new Error('frame size changed mid-stream');
     }
+    if (aborted) throw new VeilError('CANCELLED');
+    if (!encoder) timestamps = frame.pts !== undefined && keepsTimestamps(o.container);
+    const time = timestamps ? await frameTime(frame) : 0;
+    encoder ??= start((first ?? 0) / 1e6);
     const stdin = encoder.child.stdin!;
     if (failure) throw failure;
     if (stdin.destroyed) await failedOrClosed();
+    if (timestamps) stdin.write(rawMatroskaFrameHead(time, frame.data.length));
     if (!stdin.write(frame.data, () => written?.())) await drained(stdin);
   };
   const drained = (stdin: NodeJS.WritableStream & { destroyed: boolean }) =>
@@ -182,10 +247,12 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
   return {
     write,
     async finish() {
+      encoder ??= start(0);
       encoder.child.stdin!.end();
       await Promise.all(all.map((p) => p.done));
     },
     abort() {
+      aborted = true;
       for (const p of all) p.kill();
     },
   };

@@ -25,12 +25,28 @@ export interface VideoStreamInfo {
   /** Display rotation, counter-clockwise degrees (0, 90, 180, 270). */
   rotation: number;
   audioCodecs: string[];
-  /** Variable frame rate: r_frame_rate and avg_frame_rate disagree. */
+  /**
+   * Variable frame rate, as far as the stream header tells: the average rate differs from the
+   * base rate (ffprobe's avg_frame_rate vs r_frame_rate, `ffmpeg -i`'s fps vs tbr). Such videos
+   * take the timestamp path, which keeps every frame's own timestamp (a false alarm costs
+   * nothing: the timestamps are then those of a constant rate).
+   */
   variableFrameRate: boolean;
+  /** Time base of the video stream ("1/15360"), when known. */
+  timeBase?: string;
   /** Container as ffmpeg names it ("mov,mp4,m4a,3gp,3g2,mj2", "mpegts"). */
   formatName: string;
   /** Video codec ("h264"). */
   codec: string;
+}
+
+/**
+ * Whether an average frame rate differs from the base rate by more than rounding: 0.05 %
+ * (a constant 29.97 stored in milliseconds averages within 0.01 %; one frame missing in a
+ * thousand, or a 15/30 fps mix, is well beyond).
+ */
+export function differentRates(avg: number, base: number): boolean {
+  return Math.abs(avg - base) / base > 0.0005;
 }
 
 function fraction(value: unknown): number {
@@ -53,7 +69,7 @@ export function parseProbe(json: string): VideoStreamInfo {
   if (!video) throw new VeilError('CORRUPT_MEDIA', 'The file has no video stream');
   const avg = fraction(video.avg_frame_rate);
   const real = fraction(video.r_frame_rate);
-  const variableFrameRate = avg > 0 && real > 0 && Math.abs(avg - real) / real > 0.01;
+  const variableFrameRate = avg > 0 && real > 0 && differentRates(avg, real);
   // The average rate keeps the duration right when the rate varies (or r_ is the field rate).
   const useAvg = avg > 0 && (variableFrameRate || !(real > 0));
   const frameRate = useAvg ? String(video.avg_frame_rate) : String(video.r_frame_rate);
@@ -84,6 +100,7 @@ export function parseProbe(json: string): VideoStreamInfo {
       .filter((s) => s.codec_type === 'audio')
       .map((s) => String(s.codec_name ?? '')),
     variableFrameRate,
+    ...(typeof video.time_base === 'string' ? { timeBase: video.time_base } : {}),
     formatName: info.format?.format_name ?? '',
     codec: String(video.codec_name ?? ''),
   };
@@ -138,8 +155,9 @@ export function parseFfmpegInfo(text: string): VideoStreamInfo | undefined {
   if (v < 0) return undefined;
   const line = lines[v];
   const size = /, (\d{2,5})x(\d{2,5})/.exec(line);
-  const fpsText = /, ([\d.]+) fps/.exec(line)?.[1] ?? /, ([\d.]+) tbr/.exec(line)?.[1];
-  const fps = Number(fpsText);
+  const avgText = /, ([\d.]+) fps/.exec(line)?.[1];
+  const tbr = Number(/, ([\d.]+) tbr/.exec(line)?.[1]);
+  const fps = Number(avgText ?? tbr);
   if (!size || !(fps > 0)) return undefined;
   const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(text);
   const durationSeconds = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : 0;
@@ -166,7 +184,9 @@ export function parseFfmpegInfo(text: string): VideoStreamInfo | undefined {
     audioCodecs: lines
       .map((l) => /Stream #\d+:\d+.*: Audio: (\w+)/.exec(l)?.[1])
       .filter((c): c is string => c !== undefined),
-    variableFrameRate: false,
+    // Both printed rounded to 2 decimals (".. 29.97 fps, 29.97 tbr"), so a wider margin.
+    variableFrameRate: avgText !== undefined && tbr > 0 && Math.abs(fps - tbr) > 0.011,
+    ...(/, 90k tbn/.test(line) ? { timeBase: '1/90000' } : {}),
     formatName: /^Input #\d+, (.+?), from /m.exec(text)?.[1] ?? '',
     codec: /: Video: (\w+)/.exec(line)?.[1] ?? '',
   };
