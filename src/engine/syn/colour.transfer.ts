@@ -30,28 +30,47 @@ function fromLinear(v: number): number {
 }
 
 const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 / 116) * t + 16 / 116);
-const fInv = (t: number) => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));
+const fInv = (t: number) => {
+  const t3 = t * t * t;
+  return t3 > 216 / 24389 ? t3 : (116 * t - 16) / (24389 / 27);
+};
 
 /** sRGB 0..255 (rounded to integers) to L* 0..100, a*, b*. */
 export function rgbToLab(r: number, g: number, b: number): [number, number, number] {
-  const [lr, lg, lb] = [toLinear(r), toLinear(g), toLinear(b)];
-  const x = (0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / WHITE[0];
-  const y = (0.2126729 * lr + 0.7151522 * lg + 0.072175 * lb) / WHITE[1];
-  const z = (0.0193339 * lr + 0.119192 * lg + 0.9503041 * lb) / WHITE[2];
-  const [fx, fy, fz] = [f(x), f(y), f(z)];
-  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+  const out = new Float64Array(3);
+  toLab(r, g, b, out);
+  return [out[0], out[1], out[2]];
+}
+
+/** `rgbToLab` into `out` (no allocation: the per-pixel loops call it). */
+function toLab(r: number, g: number, b: number, out: Float64Array): void {
+  const lr = toLinear(r);
+  const lg = toLinear(g);
+  const lb = toLinear(b);
+  const fx = f((0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / WHITE[0]);
+  const fy = f((0.2126729 * lr + 0.7151522 * lg + 0.072175 * lb) / WHITE[1]);
+  const fz = f((0.0193339 * lr + 0.119192 * lg + 0.9503041 * lb) / WHITE[2]);
+  out[0] = 116 * fy - 16;
+  out[1] = 500 * (fx - fy);
+  out[2] = 200 * (fy - fz);
 }
 
 /** L*a*b* to sRGB 0..255 (clamped, not rounded). */
 export function labToRgb(l: number, a: number, bb: number): [number, number, number] {
+  const out = new Float64Array(3);
+  toRgb(l, a, bb, out);
+  return [out[0], out[1], out[2]];
+}
+
+/** `labToRgb` into `out`. */
+function toRgb(l: number, a: number, bb: number, out: Float64Array): void {
   const fy = (l + 16) / 116;
   const x = fInv(fy + a / 500) * WHITE[0];
   const y = fInv(fy) * WHITE[1];
   const z = fInv(fy - bb / 200) * WHITE[2];
-  const lr = 3.2404542 * x - 1.5371385 * y - 0.4985314 * z;
-  const lg = -0.969266 * x + 1.8760108 * y + 0.041556 * z;
-  const lb = 0.0556434 * x - 0.2040259 * y + 1.0572252 * z;
-  return [fromLinear(lr), fromLinear(lg), fromLinear(lb)];
+  out[0] = fromLinear(3.2404542 * x - 1.5371385 * y - 0.4985314 * z);
+  out[1] = fromLinear(-0.969266 * x + 1.8760108 * y + 0.041556 * z);
+  out[2] = fromLinear(0.0556434 * x - 0.2040259 * y + 1.0572252 * z);
 }
 
 export interface LabStats {
@@ -65,9 +84,10 @@ export function labStats(rgb: ArrayLike<number>, mask: ArrayLike<number>, step =
   const sum = [0, 0, 0];
   const sq = [0, 0, 0];
   let count = 0;
+  const lab = new Float64Array(3);
   for (let i = 0; i < mask.length; i += step) {
     if (!mask[i]) continue;
-    const lab = rgbToLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
+    toLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], lab);
     for (let c = 0; c < 3; c++) {
       sum[c] += lab[c];
       sq[c] += lab[c] * lab[c];
@@ -98,13 +118,16 @@ export function transferLab(
   const gain = [0, 1, 2].map((c) =>
     Math.min(maxGain, Math.max(minGain, to.std[c] / Math.max(1e-3, from.std[c]))),
   );
+  const lab = new Float64Array(3);
+  const out = new Float64Array(3);
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
-    const lab = rgbToLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
-    const out = labToRgb(
+    toLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], lab);
+    toRgb(
       (lab[0] - from.mean[0]) * gain[0] + to.mean[0],
       (lab[1] - from.mean[1]) * gain[1] + to.mean[1],
       (lab[2] - from.mean[2]) * gain[2] + to.mean[2],
+      out,
     );
     rgb[i * 3] = Math.round(out[0]);
     rgb[i * 3 + 1] = Math.round(out[1]);

@@ -5,7 +5,7 @@
  * (the recognisers' face chips are 150-224 px, so nothing they could use is lost).
  */
 import type { Detection, RgbFrame } from '../types.ts';
-import { sampleBilinear, type Vec2 } from './mesh.geometry.ts';
+import type { Vec2 } from './mesh.geometry.ts';
 
 export const CROP_MIN = 256;
 export const CROP_MAX = 512;
@@ -39,40 +39,100 @@ export function cropGeometry(det: Detection): Omit<FaceCrop, 'image'> & { side: 
 export function cropAround(frame: RgbFrame, det: Detection): FaceCrop {
   const { side, scale, x0, y0 } = cropGeometry(det);
   const data = new Uint8Array(side * side * 3);
+  const { width: fw, height: fh, data: src } = frame;
   if (scale === 1) {
-    // Whole-pixel copy: the very pixels of the frame.
+    // Whole-pixel copy: the very pixels of the frame, a row span at a time.
+    const inX1 = Math.min(side, Math.max(0, -x0));
+    const inX2 = Math.max(inX1, Math.min(side, fw - x0));
     for (let y = 0; y < side; y++) {
-      const fy = Math.min(frame.height - 1, Math.max(0, y0 + y));
+      const row = Math.min(fh - 1, Math.max(0, y0 + y)) * fw;
+      const out = y * side * 3;
+      if (inX2 > inX1)
+        data.set(src.subarray((row + x0 + inX1) * 3, (row + x0 + inX2) * 3), out + inX1 * 3);
       for (let x = 0; x < side; x++) {
-        const fx = Math.min(frame.width - 1, Math.max(0, x0 + x));
-        const o = (fy * frame.width + fx) * 3;
-        data.set(frame.data.subarray(o, o + 3), (y * side + x) * 3);
+        if (x === inX1 && inX2 > inX1) x = inX2;
+        if (x >= side) break;
+        const o = (row + Math.min(fw - 1, Math.max(0, x0 + x))) * 3;
+        data[out + x * 3] = src[o];
+        data[out + x * 3 + 1] = src[o + 1];
+        data[out + x * 3 + 2] = src[o + 2];
       }
     }
   } else {
-    const px = new Float32Array(3);
-    // Downscaling averages a 2x2 footprint so that fine texture does not alias.
+    // Bilinear samples at pixel centres (edges clamped); downscaling averages a 2x2 footprint
+    // so that fine texture does not alias.
     const taps = scale > 1.5 ? [-0.25, 0.25] : [0];
-    const w = 1 / (taps.length * taps.length);
+    const n = taps.length;
+    const w = 1 / (n * n);
+    // Per column and per row: the two source indices and the weight of the second.
+    const cols = axis(side, x0, scale, taps, fw);
+    const rows = axis(side, y0, scale, taps, fh);
     for (let y = 0; y < side; y++)
       for (let x = 0; x < side; x++) {
-        const o = (y * side + x) * 3;
         let r = 0;
         let g = 0;
         let b = 0;
-        for (const dy of taps)
-          for (const dx of taps) {
-            sampleBilinear(frame, x0 + (x + 0.5 + dx) * scale, y0 + (y + 0.5 + dy) * scale, px, 0);
-            r += px[0];
-            g += px[1];
-            b += px[2];
+        for (let ty = 0; ty < n; ty++) {
+          const ry = (y * n + ty) * 3;
+          const r0 = rows[ry] * fw;
+          const r1 = rows[ry + 1] * fw;
+          const ay = rows[ry + 2];
+          for (let tx = 0; tx < n; tx++) {
+            const cx = (x * n + tx) * 3;
+            const c0 = cols[cx];
+            const c1 = cols[cx + 1];
+            const ax = cols[cx + 2];
+            const i00 = (r0 + c0) * 3;
+            const i01 = (r0 + c1) * 3;
+            const i10 = (r1 + c0) * 3;
+            const i11 = (r1 + c1) * 3;
+            let top = src[i00] + (src[i01] - src[i00]) * ax;
+            let bottom = src[i10] + (src[i11] - src[i10]) * ax;
+            r += top + (bottom - top) * ay;
+            top = src[i00 + 1] + (src[i01 + 1] - src[i00 + 1]) * ax;
+            bottom = src[i10 + 1] + (src[i11 + 1] - src[i10 + 1]) * ax;
+            g += top + (bottom - top) * ay;
+            top = src[i00 + 2] + (src[i01 + 2] - src[i00 + 2]) * ax;
+            bottom = src[i10 + 2] + (src[i11 + 2] - src[i10 + 2]) * ax;
+            b += top + (bottom - top) * ay;
           }
+        }
+        const o = (y * side + x) * 3;
         data[o] = Math.round(r * w);
         data[o + 1] = Math.round(g * w);
         data[o + 2] = Math.round(b * w);
       }
   }
   return { image: { data, width: side, height: side }, scale, x0, y0 };
+}
+
+/**
+ * Bilinear taps along one axis, as `sampleBilinear` takes them: for each output pixel and
+ * tap, the lower and upper source index and the weight of the upper one (clamped at 0..len-1).
+ */
+function axis(side: number, origin: number, scale: number, taps: number[], len: number) {
+  const out = new Float64Array(side * taps.length * 3);
+  for (let i = 0; i < side; i++)
+    for (const [k, d] of taps.entries()) {
+      const f = Math.min(Math.max(origin + (i + 0.5 + d) * scale - 0.5, 0), len - 1);
+      const lo = Math.floor(f);
+      const o = (i * taps.length + k) * 3;
+      out[o] = lo;
+      out[o + 1] = Math.min(lo + 1, len - 1);
+      out[o + 2] = f - lo;
+    }
+  return out;
+}
+
+/** A box in a crop as fractions of the crop's side: x, y, width, height. */
+export type RelativeBox = [number, number, number, number];
+
+/** `box` (crop pixels) relative to the crop's side: a track keeps it for its next frames. */
+export function relativeBox(
+  box: { x: number; y: number; width: number; height: number },
+  side: number,
+): RelativeBox {
+  return [box.x / side, box.y / side, box.width / side, box.height / side];
 }
 
 /** Crop pixels to frame pixels. */

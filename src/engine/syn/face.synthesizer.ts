@@ -12,10 +12,11 @@ import { renderDetection } from '../render/index.ts';
 import type { Detection, RgbFrame } from '../types.ts';
 import { rgbToLab } from './colour.transfer.ts';
 import type { Donor, DonorBank } from './donor.bank.ts';
-import { cropAround, cropGeometry, toFrame, type FaceCrop } from './face.crop.ts';
+import { cropAround, cropGeometry, relativeBox, toFrame, type FaceCrop } from './face.crop.ts';
 import { renderDonorFace, type MeshTopology } from './face.render.ts';
 import type { FaceApiRuntime } from './face-api.runtime.ts';
-import type { FaceMeshRuntime } from './human.runtime.ts';
+import type { FaceAnalysis, FaceMeshRuntime } from './human.runtime.ts';
+import { nextBox, rollOf, type MeshBox } from './mesh.tracking.ts';
 import { centralFace, JUDGE_LIMITS, judgeOutput, type OriginalIdentity } from './identity.judge.ts';
 import type { Vec2 } from './mesh.geometry.ts';
 import {
@@ -25,6 +26,7 @@ import {
   routineCheckDue,
   smoothColour,
   smoothMesh,
+  thinMargin,
   type TrackMemory,
 } from './track.memory.ts';
 
@@ -119,18 +121,34 @@ export async function synthesizeFace(
     return { kind: 'blurred', reason: 'small' };
   }
   const crop = cropAround(frame, det);
-  const identityOf = async (image: RgbFrame, faceres: number[]): Promise<OriginalIdentity> => ({
-    faceres: [...(faceres.length ? [faceres] : []), ...(track?.originals.faceres ?? [])],
-    faceApi: ctx.judge ? await ctx.judge.describe(image) : null,
-    earlierFaceApi: track?.originals.faceApi ?? [],
-  });
+  const identityOf = async (image: RgbFrame, faceres: number[]): Promise<OriginalIdentity> => {
+    const faceApi = ctx.judge ? await ctx.judge.describe(image, track?.faceApiBox) : null;
+    if (track && faceApi?.length) track.faceApiBox = relativeBox(faceApi[0].found, image.width);
+    return {
+      faceres: [...(faceres.length ? [faceres] : []), ...(track?.originals.faceres ?? [])],
+      faceApi,
+      earlierFaceApi: track?.originals.faceApi ?? [],
+    };
+  };
   // The mesh alone is enough on frames that need no check; faceres runs when one is due.
   const mayCheck = routineCheckDue(track);
-  let face = centralFace(
-    await ctx.runtime.analyze(crop.image, { describe: mayCheck }),
-    crop.image.width,
-  );
-  if (!face) return blur('no-mesh');
+  // Between checks a track's face is meshed where its last mesh was, without the detector.
+  let face = track?.meshBox && !mayCheck ? await meshTracked(ctx, crop, track) : undefined;
+  if (!face) {
+    const found = centralFace(
+      await ctx.runtime.analyze(crop.image, { describe: mayCheck }),
+      crop.image.width,
+    );
+    if (!found) return blur('no-mesh');
+    // A track is drawn from tracked meshes only: the detector's mesh sits a little apart
+    // (about 1-3% of the face), and mixing the two would make the face jump at each check.
+    if (track && !track.meshBox) keepMeshBox(track, found, crop.image.width);
+    const tracked = track ? await meshTracked(ctx, crop, track) : undefined;
+    face = tracked
+      ? { ...found, mesh: tracked.mesh, yaw: tracked.yaw, pitch: tracked.pitch }
+      : found;
+  }
+  if (track) keepMeshBox(track, face, crop.image.width);
   if (Math.abs(face.yaw) > SYN_LIMITS.maxYaw) {
     original = await identityOf(crop.image, face.embedding);
     return blur('turned');
@@ -164,6 +182,15 @@ export async function synthesizeFace(
     ? (m: Parameters<typeof smoothColour>[1]) => (smoothed ??= smoothColour(track, m))
     : undefined;
   const restore = saveRegion(frame, mesh);
+  const accept = (donor: Donor, pull: number, state: Checked, attempt: number): SynOutcome => {
+    if (track) Object.assign(track, { donor: donor.id, pull, checked: state, sinceCheck: 0 });
+    return replaced(donor, state, attempt, true);
+  };
+  // A new track looks past a pass with a thin margin (which would have every later frame
+  // checked) for a donor with a comfortable one; the best pass is then drawn again (the
+  // same pixels as judged: the render is deterministic and the region was restored).
+  const choosing = track !== undefined && track.donor === undefined;
+  let best: { donor: Donor; pull: number; state: Checked; attempt: number } | undefined;
   for (const [attempt, { donor, pull }] of attempts.entries()) {
     renderDonorFace(frame, mesh, donor, ctx.topology, pull, colour);
     if (!original && track?.checked) {
@@ -179,12 +206,54 @@ export async function synthesizeFace(
         similarity: verdict.similarity,
         faceApiDistance: finite(verdict.faceApiDistance),
       };
-      if (track) Object.assign(track, { donor: donor.id, pull, checked: state, sinceCheck: 0 });
-      return replaced(donor, state, attempt, true);
+      if (!choosing || !thinMargin(state)) return accept(donor, pull, state, attempt);
+      if (!best || margin(state) > margin(best.state)) best = { donor, pull, state, attempt };
     }
     restore();
   }
+  if (best) {
+    renderDonorFace(frame, mesh, best.donor, ctx.topology, best.pull, colour);
+    return accept(best.donor, best.pull, best.state, best.attempt);
+  }
   return blur('still-matches');
+}
+
+type Checked = NonNullable<TrackMemory['checked']>;
+
+/** How far a passing check stayed from the fail-safe's limits (the smaller of the two). */
+function margin(c: Checked): number {
+  const faceApi = c.faceApiDistance === null ? 1 : c.faceApiDistance - SYN_LIMITS.faceApiDistance;
+  return Math.min(faceApi, SYN_LIMITS.passSimilarity - c.similarity);
+}
+
+/** A track's face meshed in its last mesh box (crop pixels follow the tracked box). */
+async function meshTracked(
+  ctx: SynContext,
+  crop: FaceCrop,
+  track: TrackMemory,
+): Promise<FaceAnalysis | undefined> {
+  const side = crop.image.width;
+  const box = track.meshBox!.map((v) => v * side) as MeshBox;
+  const f = await ctx.runtime.track(crop.image, box, track.meshRoll ?? 0);
+  if (!f) return undefined;
+  const [x, y, w, h] = f.box;
+  return {
+    ...f,
+    box: [x, y, w, h],
+    score: 1,
+    embedding: [],
+    gender: 'unknown',
+    genderScore: 0,
+    age: 0,
+  };
+}
+
+/** Where the next frame of the track is meshed: Human's box, centred on this mesh. */
+function keepMeshBox(track: TrackMemory, face: FaceAnalysis, side: number): void {
+  const s = Math.max(face.box[2], face.box[3]);
+  const [x, y, w, h] = nextBox(face.mesh, [0, 0, s, s]);
+  track.meshBox = [x / side, y / side, w / side, h / side];
+  track.meshRoll = rollOf(face.mesh);
 }
 
 /** Blur passes tried before a face that still matches is filled instead. */

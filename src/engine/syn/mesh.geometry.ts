@@ -118,21 +118,48 @@ function fillTriangle(
   const w1x = (c[1] - a[1]) * inv;
   const w1y = (a[0] - c[0]) * inv;
   const w1k = (c[0] * a[1] - a[0] * c[1]) * inv;
+  // The source point is affine in (px, py) too: s = sk + sxx px + sxy py (per axis).
+  const w2x = -w0x - w1x;
+  const w2y = -w0y - w1y;
+  const w2k = 1 - w0k - w1k;
+  const uX = w0x * s[0][0] + w1x * s[1][0] + w2x * s[2][0];
+  const uY = w0y * s[0][0] + w1y * s[1][0] + w2y * s[2][0];
+  const uK = w0k * s[0][0] + w1k * s[1][0] + w2k * s[2][0];
+  const vX = w0x * s[0][1] + w1x * s[1][1] + w2x * s[2][1];
+  const vY = w0y * s[0][1] + w1y * s[1][1] + w2y * s[2][1];
+  const vK = w0k * s[0][1] + w1k * s[1][1] + w2k * s[2][1];
+  const { data: sd, width: sw, height: sh } = src;
+  const { rgb, covered } = target;
   // A small tolerance closes hairline gaps between neighbouring triangles.
   const eps = -1e-3;
   for (let y = minY; y <= maxY; y++) {
     const py = y + 0.5;
+    const rowAt = (y - target.y) * target.width - target.x;
     for (let x = minX; x <= maxX; x++) {
       const px = x + 0.5;
       const w0 = w0k + w0x * px + w0y * py;
       const w1 = w1k + w1x * px + w1y * py;
       const w2 = 1 - w0 - w1;
       if (w0 < eps || w1 < eps || w2 < eps) continue;
-      const sx = w0 * s[0][0] + w1 * s[1][0] + w2 * s[2][0];
-      const sy = w0 * s[0][1] + w1 * s[1][1] + w2 * s[2][1];
-      const i = (y - target.y) * target.width + (x - target.x);
-      sampleBilinear(src, sx, sy, target.rgb, i * 3);
-      target.covered[i] = 1;
+      // Bilinear sample at pixel-centre coordinates, clamped (as `sampleBilinear`).
+      const fx = Math.min(Math.max(uK + uX * px + uY * py - 0.5, 0), sw - 1);
+      const fy = Math.min(Math.max(vK + vX * px + vY * py - 0.5, 0), sh - 1);
+      const x0 = Math.floor(fx);
+      const y0 = Math.floor(fy);
+      const ax = fx - x0;
+      const ay = fy - y0;
+      const i00 = (y0 * sw + x0) * 3;
+      const i01 = x0 + 1 < sw ? i00 + 3 : i00;
+      const i10 = y0 + 1 < sh ? i00 + sw * 3 : i00;
+      const i11 = i10 + (i01 - i00);
+      const i = rowAt + x;
+      const o = i * 3;
+      for (let c = 0; c < 3; c++) {
+        const top = sd[i00 + c] + (sd[i01 + c] - sd[i00 + c]) * ax;
+        const bottom = sd[i10 + c] + (sd[i11 + c] - sd[i10 + c]) * ax;
+        rgb[o + c] = top + (bottom - top) * ay;
+      }
+      covered[i] = 1;
     }
   }
   return true;

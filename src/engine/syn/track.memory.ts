@@ -5,6 +5,7 @@
  * decides when the next check is due. Plain data: it can cross a worker boundary.
  */
 import type { LabStats } from './colour.transfer.ts';
+import type { RelativeBox } from './face.crop.ts';
 import type { Vec2 } from './mesh.geometry.ts';
 
 /** When a track's output is checked again by the recognisers (see `checkDue`). */
@@ -50,6 +51,18 @@ export interface TrackMemory {
   checked?: CheckState;
   /** Frames rendered since that check. */
   sinceCheck: number;
+  /**
+   * Where face-api's detector found the face on the track's first check, relative to the
+   * crop (which follows the tracked box): later checks find the landmarks there instead of
+   * running the detector again.
+   */
+  faceApiBox?: RelativeBox;
+  /**
+   * Human's face box for the next frame (relative to the crop) and the face's roll: frames
+   * between checks are meshed there without Human's face detector.
+   */
+  meshBox?: RelativeBox;
+  meshRoll?: number;
   /** Descriptors of the original on checked frames (capped): the output is compared with all. */
   originals: { faceres: number[][]; faceApi: Float32Array[] };
 }
@@ -143,6 +156,11 @@ export function routineCheckDue(memory: TrackMemory | undefined): boolean {
   const c = memory?.checked;
   if (!memory || !c || memory.donor === undefined) return true;
   if (memory.sinceCheck + 1 >= TRACK_CHECK.every) return true;
+  return thinMargin(c);
+}
+
+/** Whether a passing check came close to the limits: then every frame is checked. */
+export function thinMargin(c: Omit<CheckState, 'pose'>): boolean {
   if (c.similarity > TRACK_CHECK.thinSimilarity) return true;
   return c.faceApiDistance !== null && c.faceApiDistance < TRACK_CHECK.thinFaceApi;
 }
