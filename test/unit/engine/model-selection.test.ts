@@ -8,10 +8,27 @@ import {
 } from '../../../src/engine/models.ts';
 
 describe('resolveModels', () => {
-  const all: ModelId[] = ['yunet', 'plate640', 'plate320'];
+  const all: ModelId[] = ['yunet', 'plate640', 'plate320', 'veilPlate'];
   const cases: Array<[string, FaceModelChoice, PlateModelChoice, ModelId[], string, string]> = [
     ['all preferred weights present', 'auto', 'auto', all, 'yunet', 'both'],
-    ['fresh clone: npm fallbacks', 'auto', 'auto', [], 'retinaface', 'text'],
+    [
+      'fresh clone: RetinaFace and our plate detector',
+      'auto',
+      'auto',
+      ['veilPlate'],
+      'retinaface',
+      'veil',
+    ],
+    ['no plate weights at all: the npm text detector', 'auto', 'auto', [], 'retinaface', 'text'],
+    ['our plate detector forced despite HyperLPR3', 'yunet', 'veil', all, 'yunet', 'veil'],
+    [
+      'ours merged with HyperLPR3 when asked',
+      'auto',
+      'veil+hyperlpr',
+      all,
+      'yunet',
+      'veil+hyperlpr',
+    ],
     ['only the 640 plate model', 'auto', 'auto', ['yunet', 'plate640'], 'yunet', '640'],
     ['only the 320 plate model', 'auto', 'auto', ['plate320'], 'retinaface', '320'],
     ['fallbacks forced despite weights', 'retinaface', 'text', all, 'retinaface', 'text'],
@@ -34,7 +51,9 @@ describe('resolveModels', () => {
       assert.equal(got.faceFallback, wantFace === 'retinaface');
       assert.equal(got.plateFallback, wantPlate === 'text');
       assert.match(got.describe.face, wantFace === 'retinaface' ? /research only/ : /YuNet/);
-      assert.match(got.describe.plate, wantPlate === 'text' ? /PP-OCRv4/ : /HyperLPR3/);
+      const plateName =
+        { text: /PP-OCRv4/, veil: /Veil's plate detector/ }[wantPlate] ?? /HyperLPR3/;
+      assert.match(got.describe.plate, plateName);
     });
   }
 });
