@@ -3,9 +3,9 @@
  * test/fixtures/images/group-5-faces.jpg on a 1920x1080 frame. Each stage is run alone on
  * every face (`--reps` times) and its median ms per face printed, then the whole
  * `synthesizeFace` as an image (every face judged) and as video frames with track memory.
- * Needs the donor bank.
+ * Prints CPU ms (all threads of this process) and wall ms. Needs the donor bank.
  *
- *   node --import tsx scripts/profile-syn.ts [--reps 3] [--frames 16]
+ *   node --import tsx scripts/profile-syn.ts [--reps 3] [--frames 16] [--video-only]
  */
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -23,7 +23,12 @@ import { loadFixture } from '../test/fixtures/images/fixtures.ts';
 import { defaultAnonymizeOptions, type Detection, type RgbFrame } from '../src/engine/types.ts';
 
 const { values } = parseArgs({
-  options: { reps: { type: 'string', default: '3' }, frames: { type: 'string', default: '16' } },
+  options: {
+    reps: { type: 'string', default: '3' },
+    frames: { type: 'string', default: '16' },
+    // Only the end-to-end video run (each stage alone takes minutes on a loaded machine).
+    'video-only': { type: 'boolean', default: false },
+  },
 });
 const reps = Number(values.reps);
 
@@ -52,6 +57,7 @@ const cpuNow = () => {
 };
 /** Median CPU and wall ms per face of `run` over every face, `reps` times. */
 async function stage(name: string, run: (det: Detection, i: number) => unknown) {
+  if (values['video-only']) return;
   const cpu: number[] = [];
   const wall: number[] = [];
   for (let r = 0; r < reps; r++) {
@@ -167,6 +173,7 @@ await stage('IMAGE: synthesizeFace end to end', async (d, i) => {
 const frames = Number(values.frames);
 const tracks: TrackMemory[] = faces.map(() => newTrackMemory());
 let checked = 0;
+const perTrack = faces.map(() => '');
 t0 = performance.now();
 const c0 = cpuNow();
 for (let f = 0; f < frames; f++) {
@@ -174,8 +181,12 @@ for (let f = 0; f < frames; f++) {
   for (const [i, d] of faces.entries()) {
     const o = await synthesizeFace(ctx, fr, { ...d, trackId: i }, `track:${i}`, 'b', tracks[i]);
     if (o.kind === 'replaced' && o.checked) checked++;
+    perTrack[i] +=
+      o.kind === 'blurred' ? 'b' : o.checked ? (o.faceApiDistance! < 0.72 ? 'T' : 'C') : '.';
   }
 }
+// Per track and frame: C checked, T checked with a thin margin, . not checked, b blurred.
+console.log('video tracks:', perTrack.join(' '));
 rows.push([
   `VIDEO: per face-frame (${frames} frames, judged ${checked}/${frames * faces.length})`,
   (cpuNow() - c0) / (frames * faces.length),

@@ -41,12 +41,13 @@ function splitTriangles(triangles: readonly number[]) {
  * masked ones: strands of hair, shadows, painted dots are not the skin's colour.
  */
 export function trimToTypical(rgb: ArrayLike<number>, mask: Uint8Array): void {
-  const luma = (i: number) => 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+  const luma = new Float32Array(mask.length);
   const histogram = new Uint32Array(256);
   let n = 0;
   for (let i = 0; i < mask.length; i++)
     if (mask[i]) {
-      histogram[Math.round(luma(i))]++;
+      luma[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+      histogram[Math.round(luma[i])]++;
       n++;
     }
   if (n < 20) return;
@@ -59,11 +60,7 @@ export function trimToTypical(rgb: ArrayLike<number>, mask: Uint8Array): void {
     if (before < n * 0.1 && acc >= n * 0.1) lo = v;
     if (before < n * 0.9 && acc >= n * 0.9) hi = v;
   }
-  for (let i = 0; i < mask.length; i++) {
-    if (!mask[i]) continue;
-    const l = luma(i);
-    if (l < lo || l > hi) mask[i] = 0;
-  }
+  for (let i = 0; i < mask.length; i++) if (mask[i] && (luma[i] < lo || luma[i] > hi)) mask[i] = 0;
 }
 
 export interface MeshTopology {

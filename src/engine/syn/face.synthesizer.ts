@@ -21,7 +21,9 @@ import { centralFace, JUDGE_LIMITS, judgeOutput, type OriginalIdentity } from '.
 import type { Vec2 } from './mesh.geometry.ts';
 import {
   checkDue,
+  coverDue,
   poseOf,
+  type CoverReason,
   rememberOriginal,
   routineCheckDue,
   smoothColour,
@@ -94,8 +96,6 @@ function skinLightness(frame: RgbFrame, mesh: Vec2[]): number {
   return sum / cheeks.length;
 }
 
-type Blur = Extract<SynOutcome, { kind: 'blurred' }>['reason'];
-
 /**
  * Replaces the face `det` of `frame` in place. `key` and `salt` pick the donor (a salted hash
  * within the face's attribute group); `track` (video) carries the track's memory.
@@ -109,11 +109,27 @@ export async function synthesizeFace(
   track?: TrackMemory,
 ): Promise<SynOutcome> {
   let original: OriginalIdentity | undefined;
-  const blur = async (reason: Blur): Promise<SynOutcome> => {
-    await coverVerified(ctx, frame, det, original ?? (await identityOf(crop.image, [])));
-    if (track) track.checked = undefined;
+  const blur = async (reason: CoverReason): Promise<SynOutcome> => {
+    const passes = await coverVerified(
+      ctx,
+      frame,
+      det,
+      original ?? (await identityOf(crop.image, [])),
+    );
+    if (track) {
+      track.checked = undefined;
+      track.cover = { reason, passes, side: boxSide(det), sinceCheck: 0 };
+    }
     return { kind: 'blurred', reason };
   };
+  // A track whose face had to be blurred keeps the checked blur for a few frames (see
+  // coverDue), then tries again.
+  if (track?.cover && !coverDue(track.cover, boxSide(det))) {
+    drawCover(frame, det, track.cover.passes);
+    track.cover.sinceCheck++;
+    return { kind: 'blurred', reason: track.cover.reason };
+  }
+  if (track) track.cover = undefined;
   if (Math.min(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1) < SYN_LIMITS.minFace) {
     // Too few pixels for the recognisers as well: blurred unverified.
     renderDetection(frame, det, 'blur', true);
@@ -268,15 +284,25 @@ async function coverVerified(
   frame: RgbFrame,
   det: Detection,
   original: OriginalIdentity,
-): Promise<void> {
-  for (let pass = 0; pass < BLUR_PASSES; pass++) {
+): Promise<number> {
+  for (let pass = 1; pass <= BLUR_PASSES; pass++) {
     renderDetection(frame, det, 'blur', true);
     const out = cropAround(frame, det).image;
     const verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original, { atPlace: false });
-    if (verdict.pass) return;
+    if (verdict.pass) return pass;
   }
   renderDetection(frame, det, 'fill', true);
+  return BLUR_PASSES + 1;
 }
+
+/** The cover `coverVerified` settled on: `passes` blurs, beyond BLUR_PASSES then a fill. */
+function drawCover(frame: RgbFrame, det: Detection, passes: number): void {
+  for (let pass = 1; pass <= Math.min(passes, BLUR_PASSES); pass++)
+    renderDetection(frame, det, 'blur', true);
+  if (passes > BLUR_PASSES) renderDetection(frame, det, 'fill', true);
+}
+
+const boxSide = (det: Detection) => Math.max(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1);
 
 function replaced(
   donor: Donor,

@@ -52,6 +52,11 @@ export interface TrackMemory {
   /** Frames rendered since that check. */
   sinceCheck: number;
   /**
+   * The track's face was blurred after a check (no donor passed, or no mesh): the checked
+   * cover (blur passes; beyond 3, filled) and the face box side it was checked at.
+   */
+  cover?: { reason: CoverReason; passes: number; side: number; sinceCheck: number };
+  /**
    * Where face-api's detector found the face on the track's first check, relative to the
    * crop (which follows the tracked box): later checks find the landmarks there instead of
    * running the detector again.
@@ -163,6 +168,22 @@ export function routineCheckDue(memory: TrackMemory | undefined): boolean {
 export function thinMargin(c: Omit<CheckState, 'pose'>): boolean {
   if (c.similarity > TRACK_CHECK.thinSimilarity) return true;
   return c.faceApiDistance !== null && c.faceApiDistance < TRACK_CHECK.thinFaceApi;
+}
+
+/** Why a track's face was blurred (the outcome's reason). */
+export type CoverReason = 'no-mesh' | 'turned' | 'still-matches';
+
+/**
+ * Whether a blurred track tries again this frame: every `TRACK_CHECK.every` frames (a turned
+ * head may have turned back) and when the face grew or shrank beyond `TRACK_CHECK.scale`
+ * since the blur was checked (the blur's strength follows the box; the check decides how
+ * often it is applied). Between, the same blur is drawn: a blur is no likelier to show the
+ * person a few frames on than a checked synthetic face is.
+ */
+export function coverDue(cover: NonNullable<TrackMemory['cover']>, side: number): boolean {
+  if (cover.sinceCheck + 1 >= TRACK_CHECK.every) return true;
+  const ratio = side / Math.max(1e-9, cover.side);
+  return ratio > TRACK_CHECK.scale || ratio < 1 / TRACK_CHECK.scale;
 }
 
 /** Keeps the original's descriptors of a checked frame (the last four of each). */

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { Vec2 } from '../../../src/engine/syn/mesh.geometry.ts';
 import {
   checkDue,
+  coverDue,
   newTrackMemory,
   poseOf,
   rememberOriginal,
@@ -102,4 +103,13 @@ test('the original descriptors of a track are kept, the last few only', () => {
     [2, 3, 4, 5],
   );
   assert.equal(sut.originals.faceApi.length, 8);
+});
+
+test('a blurred track keeps its checked blur, and tries again after N frames or a zoom', () => {
+  const cover = { reason: 'still-matches' as const, passes: 2, side: 100, sinceCheck: 0 };
+  assert.equal(coverDue(cover, 100), false);
+  assert.equal(coverDue(cover, 110), false);
+  assert.equal(coverDue(cover, 125), true, 'grew beyond the scale limit');
+  assert.equal(coverDue(cover, 80), true, 'shrank beyond the scale limit');
+  assert.equal(coverDue({ ...cover, sinceCheck: TRACK_CHECK.every - 1 }, 100), true);
 });
