@@ -3,7 +3,7 @@
  * eval-data/faces are (results: eval-data/README.md, "Face audit"). Runs each model once on each
  * image and its mirror (cached in eval-data/cache/), classifies every false positive and miss (a
  * detection on a loosely boxed annotated face geometrically, the rest by the visual labels in
- * eval-data/cache/face-audit-labels.json), prints strict and audited recall/precision per size
+ * eval-data/face-audit-labels.json), prints strict and audited recall/precision per size
  * band, the counts per class, landmark shape per class, and the same with each prototype filter
  * of `face-audit.filters.ts`.
  *
@@ -37,14 +37,17 @@ const { values } = parseArgs({
 const threshold = Number(values.threshold);
 const floor = Number(values.floor);
 const CACHE = 'eval-data/cache';
-const LABELS = `${CACHE}/face-audit-labels.json`;
+/** Our own visual labels (committed; a copy in the cache, where the labelling was done, wins). */
+const LABELS = [`${CACHE}/face-audit-labels.json`, 'eval-data/face-audit-labels.json'].find((p) =>
+  existsSync(p),
+);
 
 /** Visual labels: false positives by box (any model), misses by `image#truthIndex`. */
 interface Labels {
   fp: { image: string; box: Xyxy; cls: keyof typeof FP_LABELS }[];
   miss: Record<string, string>;
 }
-const labels: Labels = existsSync(LABELS)
+const labels: Labels = LABELS
   ? (JSON.parse(readFileSync(LABELS, 'utf8')) as Labels)
   : { fp: [], miss: {} };
 
