@@ -179,6 +179,7 @@ async function anonymize(
   let lastReport = 0;
   const skip = Math.max(0, Math.floor(s.skipOutputFrames ?? 0));
   const total = Math.max(info.frames - skip, 1);
+  let warmStarted = { face: 0, plate: 0 };
 
   const place = (boxes: TrackedBox[]) => {
     const first = buffer[0]?.index ?? 0;
@@ -197,6 +198,8 @@ async function anonymize(
       usable.filter((d) => d.cls === 'plate'),
     );
     processedTo = next.index;
+    // A segment counts only tracks started after its warm-up: the segment before counted those.
+    if (next.index < skip) warmStarted = { ...tracker.started, plate: plateCounter.started.plate };
   };
   const flush = async (upTo: number) => {
     while (buffer.length > 0 && buffer[0].index <= upTo) {
@@ -246,8 +249,8 @@ async function anonymize(
       durationSeconds: info.durationSeconds,
       frames: written,
       fps: info.fps,
-      faces: tracker.started.face,
-      plates: plateCounter.started.plate,
+      faces: tracker.started.face - warmStarted.face,
+      plates: plateCounter.started.plate - warmStarted.plate,
       ...(synTally ? { syn: synTally } : {}),
     },
     detections: perFrame,
