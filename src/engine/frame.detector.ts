@@ -4,9 +4,9 @@
  */
 import { clipDetection, mapDetection } from './box.ts';
 import { cropRgb, fitWithin, resizeRgb } from './preprocess.ts';
-import type { RegionDetector } from './region.detector.ts';
+import type { DetectHints, RegionDetector } from './region.detector.ts';
 import { mergeSlices, planSlicing, tileThreshold, type TileResult } from './tiling.ts';
-import type { AnonymizeOptions, Detection, RgbFrame } from './types.ts';
+import type { AnonymizeOptions, Box, Detection, RgbFrame } from './types.ts';
 
 /** Longest side of the main pass; 960 was the best single scale for faces (FINDINGS). */
 export const FULL_SIDE = 960;
@@ -39,10 +39,12 @@ export function checkFrame(frame: RgbFrame): void {
   }
 }
 
+/** `hints` (video): boxes in `frame` pixels; tiles get only `smallObjects`. */
 export async function detectFrame(
   frame: RgbFrame,
   options: DetectOptions,
   detectors: FrameDetectors,
+  hints: DetectHints = {},
 ): Promise<Detection[]> {
   checkFrame(frame);
   const jobs: Array<[RegionDetector, number]> = [];
@@ -58,12 +60,25 @@ export async function detectFrame(
     offsetX: 0,
     offsetY: 0,
   };
+  const toBase = (b: Box): Box => ({
+    x1: b.x1 / back.scaleX,
+    y1: b.y1 / back.scaleY,
+    x2: b.x2 / back.scaleX,
+    y2: b.y2 / back.scaleY,
+  });
+  const baseHints: DetectHints = {
+    ...hints,
+    knownPlates: hints.knownPlates?.map(toBase),
+  };
   const found: Detection[] = [];
   for (const [detector, threshold] of jobs) {
-    const full = (await detector.detect(base, threshold)).map((d) => mapDetection(d, back));
+    const full = (await detector.detect(base, threshold, baseHints)).map((d) =>
+      mapDetection(d, back),
+    );
     let result = full;
     if (options.slicing) {
-      result = await sliced(frame, detector, threshold, fit.scale, full);
+      const tileHints = { smallObjects: hints.smallObjects };
+      result = await sliced(frame, detector, threshold, fit.scale, full, tileHints);
     }
     for (const d of result) {
       const clipped = clipDetection(d, frame.width, frame.height);
@@ -79,6 +94,7 @@ async function sliced(
   threshold: number,
   fullScale: number,
   full: Detection[],
+  hints: DetectHints,
 ): Promise<Detection[]> {
   const plan = planSlicing(frame.width, frame.height, {
     fullScale,
@@ -93,7 +109,8 @@ async function sliced(
     const w = Math.max(1, Math.round(crop.width * plan.tileScale));
     const h = Math.max(1, Math.round(crop.height * plan.tileScale));
     const image = resizeRgb(crop, w, h);
-    results.push({ tile, detections: await detector.detect(image, tileThreshold(threshold)) });
+    const detections = await detector.detect(image, tileThreshold(threshold), hints);
+    results.push({ tile, detections });
   }
   return mergeSlices(full, plan, results, {
     width: frame.width,

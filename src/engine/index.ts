@@ -6,11 +6,15 @@ import type { DetectorSettings, FaceModel, PlateModel } from './detectors.factor
 import { checkFrame } from './frame.detector.ts';
 import { InferencePool } from './inference.pool.ts';
 import { resolveModels, type ResolvedModels } from './models.ts';
+import type { DetectHints } from './region.detector.ts';
 import type { AnonymizeOptions, Detection, RgbFrame } from './types.ts';
 
 export interface Engine {
-  /** Faces and plates in `frame` per options (thresholds, classes, slicing). Boxes in frame pixels. */
-  detect(frame: RgbFrame, options: AnonymizeOptions): Promise<Detection[]>;
+  /**
+   * Faces and plates in `frame` per options (thresholds, classes, slicing). Boxes in frame
+   * pixels. `hints`: what a video knows from earlier frames (boxes in `frame` pixels).
+   */
+  detect(frame: RgbFrame, options: AnonymizeOptions, hints?: DetectHints): Promise<Detection[]>;
   close(): Promise<void>;
   /**
    * Which detectors run (Veil extension): the preferred YuNet / HyperLPR3 weights, or the
@@ -48,10 +52,10 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   warnFallbacks(models);
   const pool = await InferencePool.start(opts.workers ?? 1, settings);
   return {
-    async detect(frame, options) {
+    async detect(frame, options, hints) {
       checkFrame(frame);
       if (!options.blurFace && !options.enableLp) return [];
-      return pool.detect(frame, options);
+      return pool.detect(frame, options, hints);
     },
     close: () => pool.close(),
     models,
@@ -76,3 +80,4 @@ function warnFallbacks(models: ResolvedModels): void {
 
 export type { FaceModel, PlateModel } from './detectors.factory.ts';
 export type { ResolvedModels } from './models.ts';
+export type { DetectHints } from './region.detector.ts';

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { DetectorSettings } from './detectors.factory.ts';
 import type { DetectRequest, WorkerMessage } from './inference.worker.ts';
+import type { DetectHints } from './region.detector.ts';
 import type { AnonymizeOptions, Detection, RgbFrame } from './types.ts';
 
 const WORKER_ENTRY = new URL('./inference.worker.js', import.meta.url);
@@ -24,6 +25,7 @@ interface Slot {
 interface Queued extends Pending {
   frame: RgbFrame;
   options: AnonymizeOptions;
+  hints?: DetectHints;
 }
 
 export class InferencePool {
@@ -47,10 +49,10 @@ export class InferencePool {
     return pool;
   }
 
-  detect(frame: RgbFrame, options: AnonymizeOptions): Promise<Detection[]> {
+  detect(frame: RgbFrame, options: AnonymizeOptions, hints?: DetectHints): Promise<Detection[]> {
     if (this.closed) return Promise.reject(new Error('inference pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ frame, options, resolve, reject });
+      this.queue.push({ frame, options, hints, resolve, reject });
       this.dispatch();
     });
   }
@@ -134,6 +136,7 @@ export class InferencePool {
         width: job.frame.width,
         height: job.frame.height,
         options: job.options,
+        hints: job.hints,
       };
       slot.worker.postMessage(req);
     }

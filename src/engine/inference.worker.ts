@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDetectors, warmUp, type DetectorSettings } from './detectors.factory.ts';
 import { detectFrame } from './frame.detector.ts';
+import type { DetectHints } from './region.detector.ts';
 import type { AnonymizeOptions, Detection } from './types.ts';
 
 export interface DetectRequest {
@@ -13,6 +14,7 @@ export interface DetectRequest {
   width: number;
   height: number;
   options: AnonymizeOptions;
+  hints?: DetectHints;
 }
 
 export type WorkerMessage =
@@ -31,7 +33,8 @@ try {
   await warmUp(detectors);
   port.on('message', (req: DetectRequest) => {
     const data = new Uint8Array(req.buffer, 0, req.width * req.height * 3);
-    detectFrame({ data, width: req.width, height: req.height }, req.options, detectors).then(
+    const frame = { data, width: req.width, height: req.height };
+    detectFrame(frame, req.options, detectors, req.hints).then(
       (detections) => post({ type: 'result', id: req.id, detections }),
       (err: unknown) =>
         post({

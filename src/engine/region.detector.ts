@@ -1,5 +1,23 @@
 /** What every single-class model detector offers to the frame pipeline. */
-import type { Detection, ObjectClass, RgbFrame } from './types.ts';
+import type { Box, Detection, ObjectClass, RgbFrame } from './types.ts';
+
+/**
+ * What a caller that sees many frames of one scene (video) knows and tells the detectors; a
+ * detector may ignore any of it. Photos pass none.
+ */
+export interface DetectHints {
+  /**
+   * Run the passes that only add small objects (RetinaFace's enlarged pass; default true).
+   * Video runs them on some detection frames only: its tracker holds a face in between.
+   */
+  smallObjects?: boolean;
+  /**
+   * Where plates that earlier frames accepted are expected on this frame (frame pixels): a
+   * detector that reads its candidates (the text fallback) takes a candidate on one of them as
+   * a plate without reading it again.
+   */
+  knownPlates?: Box[];
+}
 
 export interface RegionDetector {
   readonly cls: ObjectClass;
@@ -9,7 +27,10 @@ export interface RegionDetector {
   readonly reliablePx: number;
   /** IoU above which overlapping detections are merged. */
   readonly nmsIou: number;
-  /** Detections scoring at least `minScore` (0..1), suppressed, in `image` pixels. */
-  detect(image: RgbFrame, minScore: number): Promise<Detection[]>;
+  /**
+   * Detections scoring at least `minScore` (0..1), suppressed, in `image` pixels (`hints` boxes
+   * in `image` pixels too).
+   */
+  detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]>;
   close(): Promise<void>;
 }

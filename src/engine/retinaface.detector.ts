@@ -12,7 +12,7 @@ import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withSymbolicDims } from './onnx-graph.ts';
 import { paddedPlanarTensor, resizeRgb } from './preprocess.ts';
-import type { RegionDetector } from './region.detector.ts';
+import type { DetectHints, RegionDetector } from './region.detector.ts';
 import {
   decodeRetinaface,
   rawFromRetinaScore,
@@ -84,10 +84,15 @@ export class RetinaFaceDetector implements RegionDetector {
     this.nmsIou = settings.nmsIou;
   }
 
-  async detect(image: RgbFrame, minScore: number): Promise<Detection[]> {
+  /**
+   * `hints.smallObjects` false: the main pass only (video skips the enlarged pass on detection
+   * frames where no small face is tracked, most of them).
+   */
+  async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
     let found = await this.pass(image, minScore);
     const { upscale, upscaleMaxSide, upscaleKeepPx, upscaleRaise } = this.settings;
-    if (upscale > 1 && Math.max(image.width, image.height) * upscale <= upscaleMaxSide) {
+    const enlarge = upscale > 1 && hints?.smallObjects !== false;
+    if (enlarge && Math.max(image.width, image.height) * upscale <= upscaleMaxSide) {
       const big = resizeRgb(
         image,
         Math.round(image.width * upscale),

@@ -6,7 +6,7 @@
  * Input `x` [1, 3, H, W] (multiples of 32), RGB / 255 normalised with ImageNet mean and std;
  * output a text probability map of the same size.
  */
-import { clipDetection } from './box.ts';
+import { clipDetection, iou } from './box.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import {
@@ -15,7 +15,7 @@ import {
   type PlateTextRules,
 } from './plate-text.rules.ts';
 import { resizeRgb, roundUp } from './preprocess.ts';
-import type { RegionDetector } from './region.detector.ts';
+import type { DetectHints, RegionDetector } from './region.detector.ts';
 import {
   absorbSecondaryLines,
   DEFAULT_PLATE_SHAPE,
@@ -46,6 +46,8 @@ export interface TextPlateSettings {
   shape: PlateShape;
   /** What counts as plate text when lines are read (`judgePlateText`). */
   rules: PlateTextRules;
+  /** A candidate whose plate box overlaps a hinted known plate this much is not read again. */
+  knownPlateIou: number;
 }
 
 /** A plate-shaped text line before it is read. */
@@ -61,6 +63,7 @@ export const DEFAULT_TEXT_PLATE: TextPlateSettings = {
   scoreCut: 0.6,
   shape: DEFAULT_PLATE_SHAPE,
   rules: DEFAULT_PLATE_TEXT_RULES,
+  knownPlateIou: 0.4,
 };
 
 /** Planar normalised tensor [3, H, W], the image at the top-left, padding at the mean (0). */
@@ -109,11 +112,17 @@ export class TextPlateDetector implements RegionDetector {
     private readonly recogniser?: TextLineRecogniser,
   ) {}
 
-  async detect(image: RgbFrame, minScore: number): Promise<Detection[]> {
+  /**
+   * `hints.knownPlates` (video: plates accepted on earlier frames): a candidate on one of them is
+   * kept without reading, which costs a recogniser run per candidate per frame otherwise.
+   */
+  async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
     const { input, candidates } = await this.candidates(image, minScore);
+    const known = hints?.knownPlates ?? [];
     const kept: PlateCandidate[] = [];
     for (const c of candidates) {
-      if (this.recogniser) {
+      const isKnown = known.some((k) => iou(k, c.plate.box) >= this.settings.knownPlateIou);
+      if (this.recogniser && !isKnown) {
         const reading = await this.recogniser.read(input, c.text);
         if (judgePlateText(reading, this.settings.rules) === 'not-plate') continue;
       }

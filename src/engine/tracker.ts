@@ -165,6 +165,16 @@ export class Tracker {
     return out;
   }
 
+  /**
+   * Where the live tracks of `cls` that have been seen at least `minHits` times are expected
+   * on `frame` (moved by their velocity, not grown).
+   */
+  predicted(cls: ObjectClass, frame: number, minHits = 1): Box[] {
+    return this.tracks
+      .filter((t) => t.cls === cls && t.hits >= minHits)
+      .map((t) => shift(t.box, t.v, frame - t.lastSeen));
+  }
+
   /** Live track count (for tests and stats). */
   get size(): number {
     return this.tracks.length;

@@ -5,7 +5,7 @@
  * frames, look-back before a first detection). Detection of the next frames runs in the
  * engine's worker while this thread renders and ffmpeg encodes in its own processes.
  */
-import { createEngine, type Engine } from '../../engine/index.ts';
+import { createEngine, type DetectHints, type Engine } from '../../engine/index.ts';
 import { coverShape, renderParams } from '../../engine/render/index.ts';
 import { shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
@@ -30,6 +30,16 @@ export interface VideoPipelineSettings {
   lookbackFrames?: number;
   /** With lp_track, plates are searched on every Nth detection frame (default 2). */
   plateStride?: number;
+  /**
+   * Passes that only add small faces (RetinaFace's enlarged pass, 2/3 of its time) run on every
+   * Nth detection frame (default 3), and on every detection frame while a face track is smaller
+   * than `smallFacePx` on the detection copy: a new small face is found within N detection
+   * frames (the look-back covers it), a tracked one is looked for as often as before. (Enlarged
+   * crops around the small tracks only lost tracks that whole-frame passes kept.)
+   */
+  smallFaceStride?: number;
+  /** Longer side (detection-copy px) under which a face track keeps every pass (default 48). */
+  smallFacePx?: number;
   /** Longer side of the reduced copy the detectors see (default 960). */
   detectSide?: number;
   /** Detection frames in flight in the engine at once (default 2). */
@@ -90,7 +100,11 @@ async function anonymize(
   const container = containerFor(output);
   const info = await probeVideoStreams(input, signal);
   const every = s.noTracking ? 1 : Math.max(1, Math.floor(s.detectEvery ?? 2));
-  const lookback = s.noTracking ? 0 : Math.max(s.lookbackFrames ?? 8, every);
+  const smallEvery = s.noTracking ? every : every * Math.max(1, s.smallFaceStride ?? 3);
+  // A small face may first be found by the enlarged pass: covered back to its first frame.
+  const lookback = s.noTracking
+    ? 0
+    : Math.max(s.lookbackFrames ?? 8, every, Math.min(smallEvery - 1, 4 * every));
   const weak = s.weakFactor ?? 0.6;
   const thresholds: Record<ObjectClass, number> = {
     face: options.blurThreshold,
@@ -128,8 +142,22 @@ async function anonymize(
     // Detection copies are reused once their detection is done (the engine copies them out).
     const into = copies.pop();
     const small = reducedRgb(frame, s.detectSide ?? 960, into);
+    const toCopy = (b: Box): Box => ({
+      x1: b.x1 / small.sx,
+      y1: b.y1 / small.sy,
+      x2: b.x2 / small.sx,
+      y2: b.y2 / small.sy,
+    });
+    const smallTrack = (b: Box) => Math.max(b.x2 - b.x1, b.y2 - b.y1) < (s.smallFacePx ?? 48);
+    const hints: DetectHints = {
+      smallObjects:
+        index % smallEvery === 0 ||
+        (o.blurFace && tracker.predicted('face', index).map(toCopy).some(smallTrack)),
+      // Plates accepted before need no reading again (the text fallback reads each candidate).
+      knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
+    };
     try {
-      return scaleDetections(await engine.detect(small.frame, o), small.sx, small.sy);
+      return scaleDetections(await engine.detect(small.frame, o, hints), small.sx, small.sy);
     } finally {
       copies.push(small.frame.data);
     }

@@ -343,40 +343,52 @@ export async function detectedCrops(
   return all.slice(0, count);
 }
 
-/** The evaluation scene: three faces, one entering, one leaving, one small; hard frames. */
+/**
+ * The evaluation scene: three faces, one entering, one leaving, one small; hard frames. Sizes,
+ * places and speeds are those of 720p scaled by `height / 720`.
+ */
 export async function evalScene(
   dir: string,
   frames: number,
   detect: (frame: RgbFrame) => Promise<Detection[]>,
   width = 1280,
   height = 720,
+  fps = '25',
 ) {
-  const [a, b] = await detectedCrops(dir, 2, 120, detect);
-  const [c] = (await detectedCrops(dir, 3, 70, detect)).slice(2);
+  const k = height / 720;
+  const [a, b] = await detectedCrops(dir, 2, Math.round(120 * k), detect);
+  const [c] = (await detectedCrops(dir, 3, Math.round(70 * k), detect)).slice(2);
   const at = (share: number) => Math.round(frames * share);
   const objects: MovingObject[] = [
     {
       crop: a,
       x0: -a.width,
-      y0: 80,
-      vx: 6,
-      vy: 0.5,
+      y0: 80 * k,
+      vx: 6 * k,
+      vy: 0.5 * k,
       blurred: [[at(0.3), at(0.3) + 6]],
       occluded: [[at(0.6), at(0.6) + 5]],
     },
     {
       crop: b,
-      x0: width - b.width - 300,
-      y0: 330,
-      vx: 4,
-      vy: -0.5,
+      x0: width - b.width - 300 * k,
+      y0: 330 * k,
+      vx: 4 * k,
+      vy: -0.5 * k,
       occluded: [[at(0.2), at(0.2) + 6]],
       blurred: [[at(0.45), at(0.45) + 5]],
     },
-    { crop: c, x0: 520, y0: 420, vx: -1.5, vy: -1, blurred: [[at(0.7), at(0.7) + 8]] },
+    {
+      crop: c,
+      x0: 520 * k,
+      y0: 420 * k,
+      vx: -1.5 * k,
+      vy: -1 * k,
+      blurred: [[at(0.7), at(0.7) + 8]],
+    },
   ];
   const clip = `${dir}/eval.mp4`;
-  synthClip({ output: clip, width, height, fps: '25', frames, objects });
+  synthClip({ output: clip, width, height, fps, frames, objects });
   let hardFrames = 0;
   for (let n = 0; n < frames; n++) {
     hardFrames += groundTruth(objects, n, width, height).filter((g) => g.hard).length;

@@ -224,3 +224,16 @@ test('a half hidden object found by its visible part keeps its whole extent', ()
   const whole = byFrame(sut.update(5, [face(120, 100, 80)])).get(5)!;
   assert.ok(whole[0].box.x2 - whole[0].box.x1 < 90);
 });
+
+test('predicted: live tracks of one class moved by their velocity, by sightings', () => {
+  const sut = new Tracker({ trackedClasses: ['face', 'plate'] });
+  sut.update(0, [face(100, 50), plate(300, 300)]);
+  sut.update(2, [face(110, 50), plate(300, 300)]);
+  sut.update(4, [face(500, 400)]);
+  // The first face moves 5 px per frame: on frame 6 it is expected 10 px on.
+  const [moved, fresh] = sut.predicted('face', 6);
+  assert.deepEqual(moved, { x1: 130, y1: 50, x2: 170, y2: 90 });
+  assert.deepEqual(fresh, { x1: 500, y1: 400, x2: 540, y2: 440 });
+  assert.equal(sut.predicted('face', 6, 2).length, 1, 'one face seen at least twice');
+  assert.deepEqual(sut.predicted('plate', 6), [{ x1: 300, y1: 300, x2: 360, y2: 320 }]);
+});

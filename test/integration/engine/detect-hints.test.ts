@@ -1,0 +1,80 @@
+/**
+ * Hints a video gives the detectors (`DetectHints`): RetinaFace's enlarged pass skipped when
+ * `smallObjects` is false, and the text plate fallback keeping a candidate on a known plate
+ * without reading it. Committed photos and the npm fallbacks: runs on every clone.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { iou } from '../../../src/engine/box.ts';
+import { openDetectors } from '../../../src/engine/detectors.factory.ts';
+import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
+import { createEngine } from '../../../src/engine/index.ts';
+import { defaultAnonymizeOptions, type Detection } from '../../../src/engine/types.ts';
+import { fixturePath, truth } from '../../fixtures/images/fixtures.ts';
+import { drawSign } from './drawn-sign.ts';
+
+const facesOnly = { ...defaultAnonymizeOptions, enableLp: false };
+const platesOnly = { ...defaultAnonymizeOptions, blurFace: false };
+
+/** group-5-faces.jpg shrunk to 160 px wide on a 960 x 540 grey frame: faces of about 16 px. */
+async function smallFaces() {
+  const k = 160 / 1920;
+  const small = await sharp(fixturePath('group-5-faces.jpg')!).resize(160).toBuffer();
+  const { data } = await sharp({
+    create: { width: 960, height: 540, channels: 3, background: { r: 90, g: 90, b: 90 } },
+  })
+    .composite([{ input: small, left: 100, top: 100 }])
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const faces = truth('group-5-faces.jpg').faces.map(({ box: b }) => ({
+    x1: 100 + b.x1 * k,
+    y1: 100 + b.y1 * k,
+    x2: 100 + b.x2 * k,
+    y2: 100 + b.y2 * k,
+  }));
+  const hits = (found: Detection[]): number =>
+    faces.filter((f) => found.some((d) => iou(d.box, f) >= 0.3)).length;
+  return { frame: { data: new Uint8Array(data), width: 960, height: 540 }, faces, hits };
+}
+
+describe('detection hints (video)', () => {
+  let detectors: Required<FrameDetectors>;
+  before(async () => {
+    detectors = await openDetectors({ faceModel: 'retinaface', plateModel: 'text' });
+  });
+  after(async () => {
+    await detectors.face.close();
+    await detectors.plate.close();
+  });
+
+  it('smallObjects false skips the enlarged pass, in-thread and through the engine', async () => {
+    const { frame, faces, hits } = await smallFaces();
+    const all = await detectFrame(frame, facesOnly, detectors);
+    const main = await detectFrame(frame, facesOnly, detectors, { smallObjects: false });
+    assert.equal(hits(all), faces.length);
+    assert.ok(hits(main) < faces.length, `the main pass alone found ${hits(main)}`);
+    const engine = await createEngine({ faceModel: 'retinaface', plateModel: 'text' });
+    try {
+      assert.deepEqual(await engine.detect(frame, facesOnly, { smallObjects: false }), main);
+      assert.deepEqual(await engine.detect(frame, facesOnly, { smallObjects: true }), all);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a candidate on a known plate is kept unread; elsewhere it is still read', async () => {
+    const sign = await drawSign(fixturePath('group-3-faces.jpg')!, 'bakery', 1250, 1080, 300);
+    // Read, the sign is no plate (fallback.test.ts); on a known plate's place it is kept.
+    assert.deepEqual(await detectFrame(sign.frame, platesOnly, detectors), []);
+    const known = await detectFrame(sign.frame, platesOnly, detectors, {
+      knownPlates: [sign.box],
+    });
+    assert.equal(known.length, 1, JSON.stringify(known));
+    assert.ok(iou(known[0].box, sign.box) >= 0.4);
+    const elsewhere = { ...sign.box, x1: sign.box.x1 + 2000, x2: sign.box.x2 + 2000 };
+    const far = await detectFrame(sign.frame, platesOnly, detectors, { knownPlates: [elsewhere] });
+    assert.deepEqual(far, []);
+  });
+});
