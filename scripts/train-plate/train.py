@@ -497,6 +497,8 @@ def main():
     ap.add_argument("--synth", type=float, default=0.4)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--seed", type=int, default=4)
+    ap.add_argument("--init", default="", help="plate-det.pt of an earlier run to continue from")
+    ap.add_argument("--warmup", type=int, default=300, help="steps of linear learning-rate warm-up")
     args = ap.parse_args()
     t0 = time.time()
     os.makedirs(args.out, exist_ok=True)
@@ -519,7 +521,11 @@ def main():
     train, val = Data(args.data, dev, "train"), Data(args.data, dev, "val")
     log(f"data: {len(train.imgs)} train, {len(val.imgs)} val pictures, {len(train.tex_w)} plate textures")
 
-    model = PlateNet().to(dev)
+    model = PlateNet()
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+        log(f"continuing from {args.init}")
+    model = model.to(dev)
     nparam = sum(p.numel() for p in model.parameters())
     log(f"model: {nparam / 1e6:.2f} M parameters")
     if dev.type == "cuda":
@@ -557,7 +563,7 @@ def main():
         frac = (time.time() - train_t0) / budget
         if frac >= 1:
             break
-        warm = min(1.0, (step + 1) / 300)
+        warm = min(1.0, (step + 1) / max(1, args.warmup))
         lr = args.lr * warm * (0.04 + 0.96 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
         for g in opt.param_groups:
             g["lr"] = lr

@@ -38,7 +38,7 @@ export const MODEL_CHECKSUMS: Partial<Record<ModelId, { bytes: number; sha256: s
   },
   veilPlate: {
     bytes: 5_063_553,
-    sha256: '7c7080178a370dbd3f4aa66320bd7c2571ca4fd1c63fbc2f80e0a08a5715e26b',
+    sha256: 'fb82e6bed962fdab1bcbc7595ce4941556b67b966e73b45cf35297c2f118973e',
   },
 };
 

@@ -13,8 +13,8 @@ export type VeilPlateOutputs = Record<string, Float32Array>;
 
 /**
  * The raw score that Veil's default threshold 0.5 stands for. On eval-data/plates (142 plates)
- * raw 0.6 kept 83% of plates at precision 0.93 (HyperLPR3 at its default: 81%, 0.91), raw 0.5
- * 87% at 0.84, raw 0.4 89% at 0.78, raw 0.3 92% at 0.65: the default keeps HyperLPR3's
+ * raw 0.6 kept 83% of plates at precision 0.89 (HyperLPR3 at its default: 81%, 0.91), raw 0.5
+ * 87% at 0.84, raw 0.4 92% at 0.78, raw 0.3 94% at 0.67: the default keeps about HyperLPR3's
  * precision, and a lower lp_threshold buys recall (0.3 here means raw 0.36).
  */
 export const VEIL_PLATE_RAW_CUT = 0.6;
