@@ -72,6 +72,12 @@ export async function splitVideo(
   );
   const chunks = parseChunkList(await readFile(list, 'utf8'));
   if (chunks.length === 0) throw new VeilError('CORRUPT_MEDIA', 'The video could not be split');
+  // Durations from the muxer's list: the concat demuxer's own guess for NUT is off. The list
+  // starts the first chunk at 0 where its frames start later (B-frame delay): that one lasts
+  // its frames (the rate is constant here), else a gap follows it in the first segment.
+  const durations = chunks.map((c) => c.end - c.start);
+  const first = await countFrames([{ file: path.join(dir, chunks[0].name) }], o.signal);
+  if (chunks.length > 1 && info.fps > 0) durations[0] = first / info.fps;
   const plans = planSegments(chunks, o.segmentSeconds, o.overlapSeconds);
   // The 2018 decoder turns frames upright by a display matrix only, which NUT cannot carry:
   // rotated videos (phones: H.264/HEVC) get MOV segments, so the detector sees faces upright.
@@ -82,12 +88,8 @@ export async function splitVideo(
   const out: SegmentInput[] = [];
   let firstFrame = 0;
   for (const plan of plans) {
-    // Durations from the muxer's list: the concat demuxer's own guess for NUT is off.
     const names = (ids: number[]): ConcatPart[] =>
-      ids.map((i) => ({
-        file: path.join(dir, chunks[i].name),
-        duration: chunks[i].end - chunks[i].start,
-      }));
+      ids.map((i) => ({ file: path.join(dir, chunks[i].name), duration: durations[i] }));
     const file = path.join(dir, `segment-${plan.seq}.${format.ext}`);
     await concatCopy(names([...plan.warm, ...plan.main]), file, format.args, o.signal);
     // A decoder may drop the leading frames of an open GOP at the start of a stream: the

@@ -73,6 +73,7 @@ async function checkJoined(h: Harness, who: Principal, jobId: string) {
   assert.equal(report.tasks.length, 1, 'segments are not tasks of their own');
   const [task] = report.tasks;
   assert.equal(task.status, 'completed');
+  assert.equal(task.faces, 1, 'the one face is counted once over the segments');
   assert.deepEqual(task.progress, { done: CLIP.frames, total: CLIP.frames });
   const segments = await h.services.segments.list(task.task_id);
   assert.ok(segments.length >= 2, `split into ${segments.length} segments`);
