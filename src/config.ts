@@ -63,6 +63,11 @@ export interface VeilConfig {
   /** Files processed at once per worker process (VEIL_WORKER_CONCURRENCY, default 1). */
   workerConcurrency: number;
   /**
+   * Videos (whole ones or segments) one worker process anonymizes at once; more wait
+   * (VEIL_WORKER_VIDEOS, default VEIL_WORKER_CONCURRENCY). Each costs memory: see README.md.
+   */
+  workerVideos: number;
+  /**
    * Videos longer than 1.5x this many seconds are split at keyframes into segments of about
    * this length that any worker processes, then joined (VEIL_SEGMENT_SECONDS, default 60;
    * 0 = never split).
@@ -195,6 +200,7 @@ export function loadConfig(
     webhookAttempts: int(env, 'VEIL_WEBHOOK_ATTEMPTS', 6, 1),
     deleteRatePerMinute: int(env, 'VEIL_DELETE_RATE_PER_MIN', 100, 1),
     workerConcurrency: int(env, 'VEIL_WORKER_CONCURRENCY', 1, 1),
+    workerVideos: int(env, 'VEIL_WORKER_VIDEOS', int(env, 'VEIL_WORKER_CONCURRENCY', 1, 1), 1),
     segmentSeconds: num(env, 'VEIL_SEGMENT_SECONDS', 60),
     segmentOverlapSeconds: num(env, 'VEIL_SEGMENT_OVERLAP_S', 2),
     ffmpegPath: env.VEIL_FFMPEG || undefined,

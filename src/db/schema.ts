@@ -78,7 +78,11 @@ export interface TaskSegmentsTable {
   task_id: string;
   seq: number;
   job_id: string;
-  status: 'pending' | 'processing' | 'completed' | 'failed';
+  /**
+   * `whole`: the plan did not hold (a segment decoded other frames than planned), so this
+   * segment's queue job processes the task in one piece; the others are then `abandoned`.
+   */
+  status: 'pending' | 'processing' | 'completed' | 'failed' | 'whole' | 'abandoned';
   /** Blob of the segment's input (warm-up frames, then its own). */
   input_key: string;
   /** Blob of the whole original file: audio, metadata and rotation at the join. */

@@ -132,6 +132,27 @@ export function createTaskSegments(db: Kysely<DB>) {
       return Number(r.numUpdatedRows) === 1;
     },
 
+    /**
+     * The plan did not hold: segment `seq` is to process the task in one piece and the others
+     * stop. False when another segment took that part already (that one does it).
+     */
+    async processWhole(taskId: string, seq: number): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const whole = await trx
+          .selectFrom('task_segments')
+          .select('seq')
+          .where('task_id', '=', taskId)
+          .where('status', '=', 'whole')
+          .executeTakeFirst();
+        if (whole && whole.seq !== seq) return false;
+        const set = (status: 'whole' | 'abandoned') =>
+          trx.updateTable('task_segments').set({ status, updated_at: now() });
+        await set('abandoned').where('task_id', '=', taskId).where('seq', '!=', seq).execute();
+        await set('whole').where('task_id', '=', taskId).where('seq', '=', seq).execute();
+        return true;
+      });
+    },
+
     /** Whether every segment of the task is completed (read after one's own update). */
     async allCompleted(taskId: string): Promise<boolean> {
       const open = await db

@@ -7,6 +7,7 @@ import { prepareJobHandler } from './prepare-job.handler.ts';
 import { joinSegmentsHandler } from './join-segments.handler.ts';
 import { processJobHandler } from './process-job.handler.ts';
 import { processSegmentHandler } from './process-segment.handler.ts';
+import { VideoSlots } from './video-slots.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
 export type { WorkerDeps } from './worker-deps.ts';
@@ -16,8 +17,9 @@ export interface RunningWorker {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
-  const { config, queue, services, log } = deps;
+export async function startWorker(given: WorkerDeps): Promise<RunningWorker> {
+  const { config, queue, services, log } = given;
+  const deps = { ...given, videoSlots: given.videoSlots ?? new VideoSlots(config.workerVideos) };
   queue.process('prepare-job', prepareJobHandler(deps), { concurrency: 2 });
   queue.process('process-job', processJobHandler(deps), {
     concurrency: config.workerConcurrency,
@@ -59,7 +61,10 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   await scheduleHousekeeping();
   const housekeepingTimer = setInterval(scheduleHousekeeping, deps.housekeepingMs ?? 60_000);
 
-  log.info({ concurrency: config.workerConcurrency }, 'worker started');
+  log.info(
+    { concurrency: config.workerConcurrency, videos: deps.videoSlots.size },
+    'worker started',
+  );
   return {
     async stop(graceMs = 10_000) {
       if (stopped) return;

@@ -21,7 +21,7 @@ import { segmentPrefix } from './split-task.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
 export function joinSegmentsHandler(deps: WorkerDeps) {
-  const { config, store, services, log } = deps;
+  const { config, store, queue, services, log } = deps;
   const { lifecycle, segments } = services;
 
   return async ({ jobId, taskId }: { jobId: string; taskId: string }, ctx: HandlerContext) => {
@@ -69,7 +69,13 @@ export function joinSegmentsHandler(deps: WorkerDeps) {
     const frames = await joinSegments(parts, original, out, ctx.signal);
     const expected = segs.reduce((n, s) => n + s.frames, 0);
     if (frames !== expected) {
-      throw new UnrecoverableJobError(`joined ${frames} frames where ${expected} were expected`);
+      // Frames would be missing or doubled: segment 0's queue job does the task in one piece.
+      log.warn({ jobId, taskId: task.id, frames, expected }, 'video join off: one piece');
+      if (await segments.processWhole(task.id, 0)) {
+        const payload = { jobId, taskId: task.id, seq: 0 };
+        await queue.add('process-segment', payload, { dedupeId: `whole:${task.id}`, attempts: 3 });
+      }
+      return;
     }
     const key = outputKey(jobId, task.file_name);
     await store.putFile(key, out);

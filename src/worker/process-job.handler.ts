@@ -67,7 +67,9 @@ export function processJobHandler(deps: WorkerDeps) {
           try {
             const run = { jobId, task, source, outDir, options, signal, checkWanted };
             if (await splitTask(run, job, deps)) continue;
-            outputs.set(task.file_name, await runTask(run, { store, lifecycle }));
+            const anonymize = () => runTask(run, { store, lifecycle });
+            const slots = task.kind === 'video' ? deps.videoSlots : undefined;
+            outputs.set(task.file_name, await (slots ? slots.run(anonymize) : anonymize()));
           } catch (err) {
             if (signal.aborted) break;
             log.warn({ err, jobId, file: task.file_name }, 'file failed');

@@ -15,6 +15,7 @@ import { toAnonymizeOptions } from '../services/model-options.ts';
 import type { SegmentRow } from '../services/task-segments.service.ts';
 import { JobStatus } from '../services/types.ts';
 import { finishJob } from './finish-job.ts';
+import { processWhole } from './segment-fallback.ts';
 import { errorText, withScratch } from './scratch.ts';
 import { segmentPrefix } from './split-task.ts';
 import type { WorkerDeps } from './worker-deps.ts';
@@ -36,19 +37,38 @@ export function processSegmentHandler(deps: WorkerDeps) {
   return async ({ jobId, taskId, seq }: Payload, ctx: HandlerContext): Promise<void> => {
     const open = await openTask(jobId, taskId);
     const seg = await segments.get(taskId, seq);
-    if (!open || !seg) return;
+    if (!open || !seg || seg.status === 'abandoned') return;
     if (seg.status !== 'completed') {
       const stop = new AbortController();
       const signal = AbortSignal.any([ctx.signal, stop.signal]);
       const checkWanted = async () => {
-        if (!(await openTask(jobId, taskId))) stop.abort(new VeilError('CANCELLED'));
+        const row = await segments.get(taskId, seq);
+        const wanted = (await openTask(jobId, taskId)) && row?.status !== 'abandoned';
+        if (!wanted) stop.abort(new VeilError('CANCELLED'));
+      };
+      const options = toAnonymizeOptions(open.job.model, JSON.parse(open.job.model_config));
+      const anonymize = async () => {
+        // Checked again once a video slot is ours: the task may be gone or done in one piece.
+        await checkWanted();
+        if (signal.aborted) throw new VeilError('CANCELLED');
+        let off = seg.status === 'whole' ? 'planned in one piece' : undefined;
+        if (!off) {
+          await segments.update(taskId, seq, { status: 'processing', error: null });
+          off = await withScratch(config.dataDir, `segment-${jobId}-${seq}`, (dir) =>
+            runSegment(seg, open.task.file_name, options, dir, signal, checkWanted),
+          );
+        }
+        if (!off) return 'segment';
+        // Frames would be missing or doubled at a join: the task is done in one piece here.
+        if (!(await segments.processWhole(taskId, seq))) return 'none';
+        log.warn({ jobId, taskId, seq, reason: off }, 'video segment plan off: one piece');
+        const run = { jobId, task: open.task, options, signal, checkWanted };
+        await processWhole(deps, run, seg.source_key);
+        return 'whole';
       };
       try {
-        await segments.update(taskId, seq, { status: 'processing', error: null });
-        const options = toAnonymizeOptions(open.job.model, JSON.parse(open.job.model_config));
-        await withScratch(config.dataDir, `segment-${jobId}-${seq}`, (dir) =>
-          runSegment(seg, open.task.file_name, options, dir, signal, checkWanted),
-        );
+        const slots = deps.videoSlots;
+        if ((await (slots ? slots.run(anonymize) : anonymize())) !== 'segment') return;
       } catch (err) {
         if (ctx.signal.aborted) throw err; // shutdown: the queue runs it again
         if (stop.signal.aborted) {
@@ -83,7 +103,7 @@ export function processSegmentHandler(deps: WorkerDeps) {
     dir: string,
     signal: AbortSignal,
     checkWanted: () => Promise<void>,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const { task_id: taskId, seq, job_id: jobId } = seg;
     const input = path.join(dir, `input${path.extname(seg.input_key)}`);
     const output = path.join(dir, segmentOutputName(fileName, seq));
@@ -106,10 +126,7 @@ export function processSegmentHandler(deps: WorkerDeps) {
     if (signal.aborted) throw new VeilError('CANCELLED');
     const frames = result.summary.kind === 'video' ? result.summary.frames : undefined;
     if (frames !== seg.frames) {
-      // Frames would be missing or doubled at a join: retrying cannot help.
-      throw new UnrecoverableJobError(
-        `segment ${seq} decoded ${frames} frames where ${seg.frames} were expected`,
-      );
+      return `segment ${seq} decoded ${frames} frames where ${seg.frames} were expected`;
     }
     const prefix = segmentPrefix(jobId, taskId);
     const outputKey = `${prefix}${path.basename(output)}`;
@@ -131,5 +148,6 @@ export function processSegmentHandler(deps: WorkerDeps) {
       frames_done: seg.frames,
     });
     await segments.progress(taskId, seq, seg.frames);
+    return undefined;
   }
 }
