@@ -118,7 +118,7 @@ export async function synthesizeFace(
     );
     if (track) {
       track.checked = undefined;
-      track.cover = { reason, passes, side: boxSide(det), sinceCheck: 0 };
+      track.cover = { reason, passes, side: boxSide(det), sinceCheck: 0, failures: failures + 1 };
     }
     return { kind: 'blurred', reason };
   };
@@ -129,6 +129,7 @@ export async function synthesizeFace(
     track.cover.sinceCheck++;
     return { kind: 'blurred', reason: track.cover.reason };
   }
+  const failures = track?.cover?.failures ?? 0;
   if (track) track.cover = undefined;
   if (Math.min(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1) < SYN_LIMITS.minFace) {
     // Too few pixels for the recognisers as well: blurred unverified.

@@ -55,7 +55,14 @@ export interface TrackMemory {
    * The track's face was blurred after a check (no donor passed, or no mesh): the checked
    * cover (blur passes; beyond 3, filled) and the face box side it was checked at.
    */
-  cover?: { reason: CoverReason; passes: number; side: number; sinceCheck: number };
+  cover?: {
+    reason: CoverReason;
+    passes: number;
+    side: number;
+    sinceCheck: number;
+    /** Checks in a row that ended in this blur: the track retries after 1, 2, 4, then 8 frames. */
+    failures: number;
+  };
   /**
    * Where face-api's detector found the face on the track's first check, relative to the
    * crop (which follows the tracked box): later checks find the landmarks there instead of
@@ -174,14 +181,16 @@ export function thinMargin(c: Omit<CheckState, 'pose'>): boolean {
 export type CoverReason = 'no-mesh' | 'turned' | 'still-matches';
 
 /**
- * Whether a blurred track tries again this frame: every `TRACK_CHECK.every` frames (a turned
- * head may have turned back) and when the face grew or shrank beyond `TRACK_CHECK.scale`
- * since the blur was checked (the blur's strength follows the box; the check decides how
- * often it is applied). Between, the same blur is drawn: a blur is no likelier to show the
- * person a few frames on than a checked synthetic face is.
+ * Whether a blurred track tries again this frame: on the next frame, then after 2, 4 and
+ * every `TRACK_CHECK.every` frames as its retries keep failing (a turned head may turn back,
+ * a passing frame may follow), and when the face grew or shrank beyond `TRACK_CHECK.scale`
+ * since the blur was checked.
+ * Between, the same checked blur is drawn: a blur is no likelier to show the person a few
+ * frames on than a checked synthetic face is.
  */
 export function coverDue(cover: NonNullable<TrackMemory['cover']>, side: number): boolean {
-  if (cover.sinceCheck + 1 >= TRACK_CHECK.every) return true;
+  const hold = Math.min(TRACK_CHECK.every, 2 ** Math.max(0, cover.failures - 1));
+  if (cover.sinceCheck + 1 >= hold) return true;
   const ratio = side / Math.max(1e-9, cover.side);
   return ratio > TRACK_CHECK.scale || ratio < 1 / TRACK_CHECK.scale;
 }

@@ -105,11 +105,22 @@ test('the original descriptors of a track are kept, the last few only', () => {
   assert.equal(sut.originals.faceApi.length, 8);
 });
 
-test('a blurred track keeps its checked blur, and tries again after N frames or a zoom', () => {
-  const cover = { reason: 'still-matches' as const, passes: 2, side: 100, sinceCheck: 0 };
+test('a blurred track keeps its checked blur, retrying after 1, 2, 4, 8 frames or a zoom', () => {
+  const cover = {
+    reason: 'still-matches' as const,
+    passes: 2,
+    side: 100,
+    sinceCheck: 0,
+    failures: 2,
+  };
   assert.equal(coverDue(cover, 100), false);
   assert.equal(coverDue(cover, 110), false);
   assert.equal(coverDue(cover, 125), true, 'grew beyond the scale limit');
   assert.equal(coverDue(cover, 80), true, 'shrank beyond the scale limit');
-  assert.equal(coverDue({ ...cover, sinceCheck: TRACK_CHECK.every - 1 }, 100), true);
+  const after = (sinceCheck: number, failures: number) =>
+    coverDue({ ...cover, sinceCheck, failures }, 100);
+  assert.equal(after(0, 1), true, 'first failure: retry on the next frame');
+  assert.deepEqual([after(0, 2), after(1, 2)], [false, true], 'second: in 2 frames');
+  assert.deepEqual([after(2, 3), after(3, 3)], [false, true], 'third: in 4');
+  assert.deepEqual([after(6, 5), after(TRACK_CHECK.every - 1, 5)], [false, true], 'then every N');
 });
