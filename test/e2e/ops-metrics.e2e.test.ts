@@ -35,10 +35,22 @@ test('metrics after one job: requests, jobs, queue, processing, detections, webh
     const faces = done.tasks[0]!.faces!;
     assert.ok(faces >= 1);
 
-    const scrape = await fetch(`${e.veil.url}/metrics`); // no API key needed
-    assert.equal(scrape.status, 200);
-    assert.match(scrape.headers.get('content-type')!, /^text\/plain/);
-    const text = await scrape.text();
+    // The processing histogram is observed when the queue handler returns, which can be after
+    // the job is marked completed and its webhook delivered: scrape until it is there.
+    let text = '';
+    for (const until = Date.now() + 15_000; ;) {
+      const scrape = await fetch(`${e.veil.url}/metrics`); // no API key needed
+      assert.equal(scrape.status, 200);
+      assert.match(scrape.headers.get('content-type')!, /^text\/plain/);
+      text = await scrape.text();
+      const seen = sample(
+        text,
+        'veil_processing_seconds_count',
+        '{kind="image",outcome="completed"}',
+      );
+      if (seen !== undefined || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
 
     const polls = sample(
       text,
