@@ -58,9 +58,6 @@ interface Tensor {
   shape: number[];
   data(): Promise<Float32Array | Int32Array | Uint8Array>;
   dispose(): void;
-  toFloat(): Tensor;
-  expandDims(axis: number): Tensor;
-  div(x: number): Tensor;
 }
 
 interface GraphModel {
@@ -78,6 +75,9 @@ interface HumanLike {
   tf: {
     tensor3d(data: Int32Array | Uint8Array, shape: number[], dtype: string): Tensor;
     tidy<T>(run: () => T): T;
+    cast(x: Tensor, dtype: string): Tensor;
+    expandDims(x: Tensor, axis: number): Tensor;
+    div(x: Tensor, y: number): Tensor;
     dispose(t: Tensor | Tensor[]): void;
     image: {
       cropAndResize(img: Tensor, boxes: number[][], index: number[], size: number[]): Tensor;
@@ -197,12 +197,13 @@ export class FaceMeshRuntime {
     const [bx, by, bw, bh] = box;
     const { width: w, height: h } = img;
     const outputs = tf.tidy(() => {
-      const input = tf.tensor3d(img.data, [h, w, 3], 'int32').toFloat().expandDims(0);
+      // Functions, not chained ops: the chained ones are only there once face-api loaded.
+      const input = tf.expandDims(tf.cast(tf.tensor3d(img.data, [h, w, 3], 'int32'), 'float32'), 0);
       const centre = [(bx + bw / 2) / w, (by + bh / 2) / h];
       const upright =
         Math.abs(roll) > ROLL_MIN ? tf.image.rotateWithOffset(input, roll, 0, centre) : input;
       const cut = [[by / h, bx / w, (by + bh) / h, (bx + bw) / w]];
-      const face = tf.image.cropAndResize(upright, cut, [0], [size, size]).div(255);
+      const face = tf.div(tf.image.cropAndResize(upright, cut, [0], [size, size]), 255);
       const out = model.execute(face);
       return Array.isArray(out) ? out : [out];
     });
