@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import sharp from 'sharp';
 import { iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
 import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
@@ -20,10 +19,11 @@ import {
   retinafaceModelBytes,
 } from '../../../src/engine/retinaface.detector.ts';
 import { TextPlateDetector } from '../../../src/engine/text-plate.detector.ts';
-import { defaultAnonymizeOptions, type Detection } from '../../../src/engine/types.ts';
+import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
 import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
 import { fixturePath, loadFixture, truth } from '../../fixtures/images/fixtures.ts';
 import { drawSign } from './drawn-sign.ts';
+import { smallFaces } from './small-faces.ts';
 
 const options = { ...defaultAnonymizeOptions };
 const facesOnly = { ...options, enableLp: false };
@@ -67,25 +67,7 @@ describe('npm-shipped fallback detectors', () => {
   }
 
   it('RetinaFace finds 16 px faces through its enlarged second pass', async () => {
-    // group-5-faces.jpg shrunk to 160 px wide on a 960 x 540 grey frame: faces of about 16 px.
-    const k = 160 / 1920;
-    const small = await sharp(fixturePath('group-5-faces.jpg')!).resize(160).toBuffer();
-    const { data } = await sharp({
-      create: { width: 960, height: 540, channels: 3, background: { r: 90, g: 90, b: 90 } },
-    })
-      .composite([{ input: small, left: 100, top: 100 }])
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const frame = { data: new Uint8Array(data), width: 960, height: 540 };
-    const faces = truth('group-5-faces.jpg').faces.map(({ box: b }) => ({
-      x1: 100 + b.x1 * k,
-      y1: 100 + b.y1 * k,
-      x2: 100 + b.x2 * k,
-      y2: 100 + b.y2 * k,
-    }));
-    const hits = (found: Detection[]): number =>
-      faces.filter((f) => found.some((d) => iou(d.box, f) >= 0.3)).length;
+    const { frame, faces, hits } = await smallFaces();
     const onePass = new RetinaFaceDetector(await openSession(retinafaceModelBytes()), {
       ...DEFAULT_RETINA,
       upscale: 1,
