@@ -23,6 +23,7 @@ import {
   checkDue,
   coverDue,
   poseOf,
+  quickRetry,
   type CoverReason,
   rememberOriginal,
   routineCheckDue,
@@ -109,7 +110,24 @@ export async function synthesizeFace(
   track?: TrackMemory,
 ): Promise<SynOutcome> {
   let original: OriginalIdentity | undefined;
+  // A track whose face had to be blurred keeps the checked blur for a few frames (see
+  // coverDue), meanwhile trying only the closest candidate of its last check (quickRetry),
+  // then tries them all again.
+  const held = track?.cover && !coverDue(track.cover, boxSide(det)) ? track.cover : undefined;
+  const holdCover = (): SynOutcome => {
+    const cover = held!;
+    drawCover(frame, det, cover.passes);
+    cover.sinceCheck++;
+    if (track) Object.assign(track, { cover, checked: undefined });
+    return { kind: 'blurred', reason: cover.reason };
+  };
+  const retry = held ? quickRetry(held) : undefined;
+  const retryDonor = retry ? ctx.bank.byId(retry.donor) : undefined;
+  if (held && !retryDonor) return holdCover();
+  /** The failed attempt with the lowest faceres similarity: the next quick retry. */
+  let closest: { donor: string; pull: number; similarity: number } | undefined;
   const blur = async (reason: CoverReason): Promise<SynOutcome> => {
+    if (held) return holdCover();
     const passes = await coverVerified(
       ctx,
       frame,
@@ -119,16 +137,10 @@ export async function synthesizeFace(
     if (track) {
       track.checked = undefined;
       track.cover = { reason, passes, side: boxSide(det), sinceCheck: 0, failures: failures + 1 };
+      if (closest) track.cover.closest = { donor: closest.donor, pull: closest.pull };
     }
     return { kind: 'blurred', reason };
   };
-  // A track whose face had to be blurred keeps the checked blur for a few frames (see
-  // coverDue), then tries again.
-  if (track?.cover && !coverDue(track.cover, boxSide(det))) {
-    drawCover(frame, det, track.cover.passes);
-    track.cover.sinceCheck++;
-    return { kind: 'blurred', reason: track.cover.reason };
-  }
   const failures = track?.cover?.failures ?? 0;
   if (track) track.cover = undefined;
   if (Math.min(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1) < SYN_LIMITS.minFace) {
@@ -187,12 +199,15 @@ export async function synthesizeFace(
       rememberOriginal(track, face.embedding, original.faceApi?.map((v) => v.descriptor) ?? []);
   }
 
-  const attempts = candidates(ctx, track, {
-    gender: face.genderScore >= 0.6 ? face.gender : 'unknown',
-    lightness: skinLightness(frame, rawMesh),
-    key,
-    salt,
-  });
+  const attempts =
+    retry && retryDonor
+      ? [{ donor: retryDonor, pull: retry.pull }]
+      : candidates(ctx, track, {
+          gender: face.genderScore >= 0.6 ? face.gender : 'unknown',
+          lightness: skinLightness(frame, rawMesh),
+          key,
+          salt,
+        });
   // Smoothed once per frame, whatever the number of attempts.
   let smoothed: ReturnType<typeof smoothColour> | undefined;
   const colour = track
@@ -225,7 +240,8 @@ export async function synthesizeFace(
       };
       if (!choosing || !thinMargin(state)) return accept(donor, pull, state, attempt);
       if (!best || margin(state) > margin(best.state)) best = { donor, pull, state, attempt };
-    }
+    } else if (!closest || verdict.similarity < closest.similarity)
+      closest = { donor: donor.id, pull, similarity: verdict.similarity };
     restore();
   }
   if (best) {

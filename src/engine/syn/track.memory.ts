@@ -62,6 +62,11 @@ export interface TrackMemory {
     sinceCheck: number;
     /** Checks in a row that ended in this blur: the track retries after 1, 2, 4, then 8 frames. */
     failures: number;
+    /**
+     * `still-matches`: the donor and pull that came closest to passing (lowest faceres
+     * similarity). Between full retries each frame tries this one candidate, judged as any.
+     */
+    closest?: { donor: string; pull: number };
   };
   /**
    * Where face-api's detector found the face on the track's first check, relative to the
@@ -193,6 +198,19 @@ export function coverDue(cover: NonNullable<TrackMemory['cover']>, side: number)
   if (cover.sinceCheck + 1 >= hold) return true;
   const ratio = side / Math.max(1e-9, cover.side);
   return ratio > TRACK_CHECK.scale || ratio < 1 / TRACK_CHECK.scale;
+}
+
+/**
+ * On a frame where a blurred track holds its cover (`coverDue` false), the one candidate it
+ * tries, judged like any other frame: the closest of its last failed check. A passing frame
+ * can come any frame (the person's expression, size, light), and five attempts every frame
+ * were slow; one judged attempt is what a thin-margin track pays anyway. Undefined (no mesh,
+ * turned): the checked cover is drawn as it is.
+ */
+export function quickRetry(
+  cover: NonNullable<TrackMemory['cover']>,
+): { donor: string; pull: number } | undefined {
+  return cover.reason === 'still-matches' ? cover.closest : undefined;
 }
 
 /** Keeps the original's descriptors of a checked frame (the last four of each). */

@@ -12,6 +12,7 @@ import {
   synAvailable,
   SYN_LIMITS,
   synthesizeFaces,
+  type TrackMemory,
 } from '../../../src/engine/syn/index.ts';
 
 // The donor bank is not committed (see models/syn/README.md): without it there is nothing to test here.
@@ -222,3 +223,63 @@ test('a face too small for a mesh is blurred, not left as is', { skip: noBank },
   assert.deepEqual(sut.outcomes, [{ kind: 'blurred', reason: 'small' }]);
   assert.ok(innerDifference(small, out, det.box) > 3, 'the small face was blurred');
 });
+
+test(
+  'a blurred track holding its cover tries its closest candidate, judged; a turned one keeps its blur',
+  { skip: noBank || (!hasFixture('group-5-faces.jpg') && 'fixture missing') },
+  async () => {
+    const original = await loadFixture('group-5-faces.jpg');
+    // The first face a fresh track replaces (most of this photo's faces are).
+    const fresh = new Map<number, TrackMemory>();
+    let det: Detection | undefined;
+    for (const d of faces(await engine.detect(original, options))) {
+      fresh.clear();
+      const first = await synthesizeFaces(copy(original), [{ ...d, trackId: 3 }], options, {
+        salt: 'hold',
+        tracks: fresh,
+      });
+      if (first.outcomes[0].kind === 'replaced') {
+        det = { ...d, trackId: 3 };
+        break;
+      }
+    }
+    assert.ok(det, 'a fixture face passes on a fresh track');
+    const { donor, pull } = fresh.get(3)!;
+    const side = Math.max(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1);
+    const held = (reason: 'still-matches' | 'turned'): Map<number, TrackMemory> =>
+      new Map([
+        [
+          3,
+          {
+            sinceCheck: 0,
+            originals: { faceres: [], faceApi: [] },
+            // Three failed checks in a row: the full retry is 4 frames away.
+            cover: {
+              reason,
+              passes: 1,
+              side,
+              sinceCheck: 0,
+              failures: 3,
+              closest: { donor: donor!, pull: pull! },
+            },
+          },
+        ],
+      ]);
+    const out = copy(original);
+    const retried = await synthesizeFaces(out, [det], options, {
+      salt: 'hold',
+      tracks: held('still-matches'),
+    });
+    const outcome = retried.outcomes[0];
+    assert.ok(outcome.kind === 'replaced' && outcome.checked, JSON.stringify(outcome));
+    assert.equal(outcome.donor, donor, 'the closest candidate, not the whole ranking');
+    const ref = await judge.describe(original, [det.box.x1, det.box.y1, det.box.x2, det.box.y2]);
+    assert.ok(ref);
+    assert.ok(distance(ref.descriptor, await judge.describeAt(out, ref)) >= SAME_PERSON_DISTANCE);
+    const turned = await synthesizeFaces(copy(original), [det], options, {
+      salt: 'hold',
+      tracks: held('turned'),
+    });
+    assert.deepEqual(turned.outcomes, [{ kind: 'blurred', reason: 'turned' }]);
+  },
+);

@@ -6,6 +6,7 @@ import {
   coverDue,
   newTrackMemory,
   poseOf,
+  quickRetry,
   rememberOriginal,
   shapeDistance,
   smoothColour,
@@ -123,4 +124,20 @@ test('a blurred track keeps its checked blur, retrying after 1, 2, 4, 8 frames o
   assert.deepEqual([after(0, 2), after(1, 2)], [false, true], 'second: in 2 frames');
   assert.deepEqual([after(2, 3), after(3, 3)], [false, true], 'third: in 4');
   assert.deepEqual([after(6, 5), after(TRACK_CHECK.every - 1, 5)], [false, true], 'then every N');
+});
+
+test('a held still-matching blur retries its closest candidate; a turned or unmeshed one does not', () => {
+  const closest = { donor: 'f03', pull: 1 };
+  const cover = {
+    reason: 'still-matches' as const,
+    passes: 1,
+    side: 100,
+    sinceCheck: 1,
+    failures: 4,
+    closest,
+  };
+  assert.deepEqual(quickRetry(cover), closest);
+  assert.equal(quickRetry({ ...cover, closest: undefined }), undefined, 'no candidate judged');
+  assert.equal(quickRetry({ ...cover, reason: 'turned' }), undefined);
+  assert.equal(quickRetry({ ...cover, reason: 'no-mesh' }), undefined);
 });
