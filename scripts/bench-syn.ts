@@ -7,23 +7,14 @@
  *
  *   node --import tsx scripts/bench-syn.ts
  */
-import sharp from 'sharp';
 import { createEngine } from '../src/engine/index.ts';
 import { startSynWorker, stopSynWorker, synthesizeFaces } from '../src/engine/syn/index.ts';
-import { loadFixture } from '../test/fixtures/images/fixtures.ts';
-import { defaultAnonymizeOptions, type RgbFrame } from '../src/engine/types.ts';
+import { synBenchFrame } from './syn-frame.ts';
+import { defaultAnonymizeOptions } from '../src/engine/types.ts';
 const engine = await createEngine({ workers: 1, threads: 1 });
 const opts = { ...defaultAnonymizeOptions, model: 'syn' as const, enableLp: false };
 await startSynWorker();
-// 1920x1398 cropped to 1080 rows.
-const g = await loadFixture('group-5-faces.jpg');
-const { data } = await sharp(Buffer.from(g.data), {
-  raw: { width: g.width, height: g.height, channels: 3 },
-})
-  .extract({ left: 0, top: 100, width: 1920, height: 1080 })
-  .raw()
-  .toBuffer({ resolveWithObject: true });
-const frame: RgbFrame = { data: new Uint8Array(data), width: 1920, height: 1080 };
+const frame = await synBenchFrame();
 const dets = (await engine.detect(frame, opts)).filter((d) => d.cls === 'face');
 console.log(
   'faces',

@@ -8,7 +8,6 @@
  *   node --import tsx scripts/profile-syn.ts [--reps 3] [--frames 16] [--video-only]
  */
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { createEngine } from '../src/engine/index.ts';
 import { getSynContext } from '../src/engine/syn/index.ts';
 import { labStats, transferLab } from '../src/engine/syn/colour.transfer.ts';
@@ -19,7 +18,7 @@ import { synthesizeFace } from '../src/engine/syn/face.synthesizer.ts';
 import { centralFace, judgeOutput } from '../src/engine/syn/identity.judge.ts';
 import { createWarpTarget, warpTriangles, type Vec2 } from '../src/engine/syn/mesh.geometry.ts';
 import { newTrackMemory, type TrackMemory } from '../src/engine/syn/track.memory.ts';
-import { loadFixture } from '../test/fixtures/images/fixtures.ts';
+import { synBenchFrame } from './syn-frame.ts';
 import { defaultAnonymizeOptions, type Detection, type RgbFrame } from '../src/engine/types.ts';
 
 const { values } = parseArgs({
@@ -36,14 +35,7 @@ let t0 = performance.now();
 const ctx = await getSynContext();
 const setup = performance.now() - t0;
 const engine = await createEngine({ workers: 1, threads: 1 });
-const g = await loadFixture('group-5-faces.jpg');
-const { data } = await sharp(Buffer.from(g.data), {
-  raw: { width: g.width, height: g.height, channels: 3 },
-})
-  .extract({ left: 0, top: 100, width: 1920, height: 1080 })
-  .raw()
-  .toBuffer({ resolveWithObject: true });
-const frame: RgbFrame = { data: new Uint8Array(data), width: 1920, height: 1080 };
+const frame = await synBenchFrame();
 const opts = { ...defaultAnonymizeOptions, model: 'syn' as const, enableLp: false };
 const faces = (await engine.detect(frame, opts)).filter((d) => d.cls === 'face');
 await engine.close();
