@@ -98,7 +98,7 @@ it('puts a job back when its worker stops mid-video; the next worker finishes it
     let worker = await workerOf(h);
     try {
       const jobs = h.services.jobs;
-      const jobId = await uploadJob(h, who, await makeClip(h.dataDir, 8));
+      const jobId = await uploadJob(h, who, await makeClip(h.dataDir, 4));
       assert.equal(await jobs.approve(who, jobId), 'approved');
       await until(
         async () => ((await jobs.report(who, jobId)).tasks[0].progress?.done ?? 0) > 0,
@@ -119,9 +119,9 @@ it('puts a job back when its worker stops mid-video; the next worker finishes it
       const done = await jobs.report(who, jobId);
       assert.deepEqual(
         done.tasks.map((t) => [t.status, t.progress?.done]),
-        [['completed', 80]],
+        [['completed', 40]],
       );
-      assert.equal(await h.services.keys.balance(who.keyId), 42);
+      assert.equal(await h.services.keys.balance(who.keyId), 46);
     } finally {
       await worker.stop(500);
     }
