@@ -11,7 +11,7 @@ import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withSymbolicDims } from './onnx-graph.ts';
-import { paddedPlanarTensor, resizeRgb } from './preprocess.ts';
+import { resizedPlanarTensor, roundUp, TensorBuffers } from './preprocess.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import {
   decodeRetinaface,
@@ -76,6 +76,7 @@ export class RetinaFaceDetector implements RegionDetector {
   readonly tileSide = 960;
   readonly reliablePx = 20;
   readonly nmsIou: number;
+  private readonly inputs = new TensorBuffers();
 
   constructor(
     private readonly session: ModelSession,
@@ -89,15 +90,14 @@ export class RetinaFaceDetector implements RegionDetector {
    * frames where no small face is tracked, most of them).
    */
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
-    let found = await this.pass(image, minScore);
+    let found = await this.pass(image, image.width, image.height, minScore);
     const { upscale, upscaleMaxSide, upscaleKeepPx, upscaleRaise } = this.settings;
     const enlarge = upscale > 1 && hints?.smallObjects !== false;
     if (enlarge && Math.max(image.width, image.height) * upscale <= upscaleMaxSide) {
-      const big = resizeRgb(
-        image,
-        Math.round(image.width * upscale),
-        Math.round(image.height * upscale),
-      );
+      const big = {
+        width: Math.round(image.width * upscale),
+        height: Math.round(image.height * upscale),
+      };
       const back = {
         scaleX: image.width / big.width,
         scaleY: image.height / big.height,
@@ -107,7 +107,8 @@ export class RetinaFaceDetector implements RegionDetector {
       // The raise is carried by the score itself, not only by this call's threshold: video
       // asks for weak detections (to continue tracks) and starts tracks at the user's
       // threshold, so an enlarged-pass score must mean what a main-pass score means.
-      const small = (await this.pass(big, minScore + (1 - minScore) * upscaleRaise))
+      const raised = minScore + (1 - minScore) * upscaleRaise;
+      const small = (await this.pass(image, big.width, big.height, raised))
         .map((f) => ({
           ...mapDetection(f, back),
           score: (f.score - upscaleRaise) / (1 - upscaleRaise),
@@ -119,10 +120,24 @@ export class RetinaFaceDetector implements RegionDetector {
     return found.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
   }
 
-  /** One run of the model on `image`: faces scoring at least `minScore`, suppressed. */
-  private async pass(image: RgbFrame, minScore: number): Promise<Detection[]> {
-    const { data, dims } = paddedPlanarTensor(image, 'rgb');
-    const out = await this.session.run({ data, dims });
+  /**
+   * One run of the model on `image` resampled to width x height (straight into the input
+   * tensor): faces scoring at least `minScore`, suppressed, in the resampled image's pixels.
+   */
+  private async pass(
+    image: RgbFrame,
+    width: number,
+    height: number,
+    minScore: number,
+  ): Promise<Detection[]> {
+    const n = 3 * roundUp(width, 32) * roundUp(height, 32);
+    const { data, dims } = resizedPlanarTensor(image, width, height, 'rgb', this.inputs.take(n));
+    let out;
+    try {
+      out = await this.session.run({ data, dims });
+    } finally {
+      this.inputs.give(data);
+    }
     const byStride: Record<number, RetinaStrideOutput> = {};
     for (const stride of RETINA_STRIDES) {
       const cls = out[`face_rpn_cls_prob_reshape_stride${stride}`];

@@ -8,6 +8,8 @@ import {
   roundUp,
   toPlanarTensor,
   paddedPlanarTensor,
+  resizedPlanarTensor,
+  TensorBuffers,
 } from '../../../src/engine/preprocess.ts';
 import type { RgbFrame } from '../../../src/engine/types.ts';
 
@@ -110,6 +112,33 @@ describe('preprocessing', () => {
       Array.from(sut).map((v) => Math.round(v * 255)),
       [0, 1, 0, 0, 200, 200],
     );
+  });
+
+  it('resamples straight into a padded tensor as resizeRgb then paddedPlanarTensor do', () => {
+    const noisy = ramp(50, 30);
+    noisy.data.forEach((_, i) => (noisy.data[i] = (i * 37) % 256));
+    for (const [w, h] of [
+      [75, 45], // enlarged 1.5x (RetinaFace's small-face pass)
+      [33, 20], // shrunk 1.5x (area averaging)
+      [50, 30], // same size
+    ]) {
+      const want = paddedPlanarTensor(resizeRgb(noisy, w, h), 'rgb');
+      // A reused buffer full of stale values: every element, padding included, is rewritten.
+      const dirty = new Float32Array(want.data.length).fill(99);
+      const got = resizedPlanarTensor(noisy, w, h, 'rgb', dirty);
+      assert.equal(got.data, dirty);
+      assert.deepEqual(got.dims, want.dims);
+      const worst = got.data.reduce((m, v, i) => Math.max(m, Math.abs(v - want.data[i])), 0);
+      assert.ok(worst <= 1, `${w}x${h}: off by ${worst}`);
+    }
+  });
+
+  it('keeps one reusable tensor buffer per length', () => {
+    const buffers = new TensorBuffers();
+    const a = buffers.take(12);
+    buffers.give(a);
+    assert.equal(buffers.take(12), a);
+    assert.notEqual(buffers.take(12), a); // taken: a second caller gets its own
   });
 
   it('refuses a frame that does not fit the canvas', () => {
