@@ -204,11 +204,32 @@ def build_targets(gts, shapes, device):
     return out
 
 
-def loss_fn(outs, gts):
+def ignore_masks(ignores, shapes, device):
+    """Per level [B,H,W] bool: cells whose centre lies in one of the image's ignore boxes."""
+    out = []
+    for (H, W), s in zip(shapes, STRIDES):
+        ys = (torch.arange(H, device=device, dtype=torch.float32) + 0.5) * s
+        xs = (torch.arange(W, device=device, dtype=torch.float32) + 0.5) * s
+        m = torch.zeros((len(ignores), H, W), dtype=torch.bool, device=device)
+        for i, ig in enumerate(ignores):
+            if len(ig) == 0:
+                continue
+            inx = (xs[None, :] >= ig[:, 0:1]) & (xs[None, :] <= ig[:, 2:3])  # [n,W]
+            iny = (ys[None, :] >= ig[:, 1:2]) & (ys[None, :] <= ig[:, 3:4])  # [n,H]
+            m[i] = (iny[:, :, None] & inx[:, None, :]).any(0)
+        out.append(m)
+    return out
+
+
+def loss_fn(outs, gts, ignores=None):
+    """Quality focal + GIoU loss. `ignores`: per image [n,4] regions where a cell that is not
+    positive is not taught anything (unsure labels)."""
     device = outs[0].device
-    targets = build_targets(gts, [o.shape[2:] for o in outs], device)
+    shapes = [o.shape[2:] for o in outs]
+    targets = build_targets(gts, shapes, device)
+    skip = ignore_masks(ignores, shapes, device) if ignores is not None else [None] * len(outs)
     cls_loss, reg_loss, npos = 0.0, 0.0, 0
-    for raw, s, (mask, tbox) in zip(outs, STRIDES, targets):
+    for raw, s, (mask, tbox), ign in zip(outs, STRIDES, targets, skip):
         raw = raw.float()
         logit = raw[:, 0]
         t = torch.zeros_like(logit)
@@ -220,7 +241,10 @@ def loss_fn(outs, gts):
             reg_loss = reg_loss + (1 - giou).sum()
             npos += int(mask.sum())
         p = torch.sigmoid(logit)
-        cls_loss = cls_loss + (F.binary_cross_entropy_with_logits(logit, t, reduction="none") * (t - p).abs().pow(2)).sum()
+        cl = F.binary_cross_entropy_with_logits(logit, t, reduction="none") * (t - p).abs().pow(2)
+        if ign is not None:
+            cl = cl * (~(ign & ~mask)).float()
+        cls_loss = cls_loss + cl.sum()
     n = max(1, npos)
     return cls_loss / n, reg_loss / n
 
@@ -483,23 +507,24 @@ def check_onnx(path, model, log):
 # ---- main -------------------------------------------------------------------------------
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=".plate-data")
-    ap.add_argument("--out", default=os.environ.get("OUT", "out"))
-    ap.add_argument("--seconds", type=float, default=380)
+def base_args(ap, seconds=380, out_default="out"):
+    """The options every detector trainer shares."""
+    ap.add_argument("--out", default=os.environ.get("OUT", out_default))
+    ap.add_argument("--seconds", type=float, default=seconds)
     ap.add_argument("--every", type=float, default=75)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--size", type=int, default=640)
     ap.add_argument("--val-size", type=int, default=640)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--mosaic", type=float, default=0.5)
-    ap.add_argument("--synth", type=float, default=0.4)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--seed", type=int, default=4)
-    ap.add_argument("--init", default="", help="plate-det.pt of an earlier run to continue from")
+    ap.add_argument("--init", default="", help="<stem>.pt of an earlier run to continue from")
     ap.add_argument("--warmup", type=int, default=300, help="steps of linear learning-rate warm-up")
-    args = ap.parse_args()
+
+
+def start(args):
+    """Seeds, output folder, log function and device."""
     t0 = time.time()
     os.makedirs(args.out, exist_ok=True)
     logf = open(os.path.join(args.out, "log.txt"), "a")
@@ -518,10 +543,14 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         log(f"device {torch.cuda.get_device_name(0)} torch {torch.__version__}")
-    train, val = Data(args.data, dev, "train"), Data(args.data, dev, "val")
-    log(f"data: {len(train.imgs)} train, {len(val.imgs)} val pictures, {len(train.tex_w)} plate textures")
+    return t0, log, dev
 
-    model = PlateNet()
+
+def fit(args, model, val, sample, stem, t0, log, val_kw=None):
+    """Time-boxed training (cosine on elapsed time, EMA weights). `sample()` returns (x, gts) or
+    (x, gts, ignores); every --every seconds and at the end the EMA weights are validated on
+    `val` and written to OUT/<stem>.onnx, OUT/<stem>.pt and OUT/metrics.json."""
+    dev = torch.device(args.device)
     if args.init:
         model.load_state_dict(torch.load(args.init, map_location="cpu"))
         log(f"continuing from {args.init}")
@@ -538,18 +567,18 @@ def main():
         (no_decay if p.ndim <= 1 else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.99))
     use_amp = dev.type == "cuda"
-    step, last_dump, best = 0, time.time(), None
+    step, last_dump = 0, time.time()
     train_t0 = time.time()
     budget = args.seconds - (train_t0 - t0)
     seen = 0
 
     def dump(final=False):
-        res = validate(ema, val, args.val_size)
+        res = validate(ema, val, args.val_size, **(val_kw or {}))
         best_t = max(res, key=lambda t: res[t]["recall"] + res[t]["precision"])
         log(f"step {step} samples {seen} val " + " | ".join(f"t{t}: R {v['recall']:.3f} P {v['precision']:.3f} F/img {v['false_per_img']:.2f}" for t, v in res.items()))
         json.dump({"step": step, "samples": seen, "seconds": round(time.time() - t0, 1), "val": res, "best_threshold": best_t, "val_images": len(val.imgs), "final": final}, open(os.path.join(args.out, "metrics.json"), "w"), indent=1)
-        onnx_path = os.path.join(args.out, "plate-det.onnx")
-        torch.save({k: v.float().cpu() for k, v in ema.state_dict().items()}, os.path.join(args.out, "plate-det.pt"))
+        onnx_path = os.path.join(args.out, f"{stem}.onnx")
+        torch.save({k: v.float().cpu() for k, v in ema.state_dict().items()}, os.path.join(args.out, f"{stem}.pt"))
         try:
             export(ema, onnx_path)
         except Exception as err:  # the .pt is there to export elsewhere
@@ -569,19 +598,21 @@ def main():
             g["lr"] = lr
         model.train()
         with torch.no_grad():
-            x, gts = batch(train, args.batch, args.size, args.mosaic, args.synth)
+            got = sample()
+            x, gts = got[0], got[1]
+            ignores = got[2] if len(got) > 2 else None
             if dev.type == "cuda":
                 x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=use_amp):
             outs = model(x)
-        lc, lr_ = loss_fn(outs, gts)
+        lc, lr_ = loss_fn(outs, gts, ignores)
         loss = lc + 2.0 * lr_
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
         opt.step()
         step += 1
-        seen += args.batch
+        seen += x.shape[0]
         d = min(0.999, (1 + step) / (10 + step))
         with torch.no_grad():
             for pe, pm in zip(ema.state_dict().values(), model.state_dict().values()):
@@ -596,6 +627,18 @@ def main():
             last_dump = time.time()
     dump(final=True)
     log("done")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=".plate-data")
+    ap.add_argument("--synth", type=float, default=0.4)
+    base_args(ap)
+    args = ap.parse_args()
+    t0, log, dev = start(args)
+    train, val = Data(args.data, dev, "train"), Data(args.data, dev, "val")
+    log(f"data: {len(train.imgs)} train, {len(val.imgs)} val pictures, {len(train.tex_w)} plate textures")
+    fit(args, PlateNet(), val, lambda: batch(train, args.batch, args.size, args.mosaic, args.synth), "plate-det", t0, log)
 
 
 if __name__ == "__main__":
