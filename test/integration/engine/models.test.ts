@@ -41,8 +41,10 @@ describe('model weights', () => {
 
   it('picks the preferred models where their weights are found, else the fallbacks', () => {
     const auto = resolveModels();
-    assert.equal(auto.face, hasModel('yunet') ? 'yunet' : 'retinaface');
-    assert.equal(auto.faceFallback, !hasModel('yunet'));
+    // Our face detector is committed too: a fresh clone runs it, never RetinaFace.
+    assert.ok(hasModel('veilFace'));
+    assert.equal(auto.face, hasModel('yunet') ? 'yunet' : 'veil');
+    assert.equal(auto.faceFallback, false);
     const hyperlpr = hasModel('plate640') || hasModel('plate320');
     // Our plate detector is committed: a fresh clone runs it, never the text fallback.
     assert.ok(hasModel('veilPlate'));

@@ -12,12 +12,36 @@ describe('resolveModels', () => {
   const cases: Array<[string, FaceModelChoice, PlateModelChoice, ModelId[], string, string]> = [
     ['all preferred weights present', 'auto', 'auto', all, 'yunet', 'both'],
     [
-      'fresh clone: RetinaFace and our plate detector',
+      'without our face weights: RetinaFace and our plate detector',
       'auto',
       'auto',
       ['veilPlate'],
       'retinaface',
       'veil',
+    ],
+    [
+      'fresh clone: our face and plate detectors',
+      'auto',
+      'auto',
+      ['veilFace', 'veilPlate'],
+      'veil',
+      'veil',
+    ],
+    [
+      'YuNet preferred over our face detector',
+      'auto',
+      'auto',
+      [...all, 'veilFace'],
+      'yunet',
+      'both',
+    ],
+    [
+      'our face detector forced despite YuNet',
+      'veil',
+      'auto',
+      [...all, 'veilFace'],
+      'veil',
+      'both',
     ],
     ['no plate weights at all: the npm text detector', 'auto', 'auto', [], 'retinaface', 'text'],
     ['our plate detector forced despite HyperLPR3', 'yunet', 'veil', all, 'yunet', 'veil'],
@@ -50,7 +74,8 @@ describe('resolveModels', () => {
       assert.equal(got.plate, wantPlate);
       assert.equal(got.faceFallback, wantFace === 'retinaface');
       assert.equal(got.plateFallback, wantPlate === 'text');
-      assert.match(got.describe.face, wantFace === 'retinaface' ? /research only/ : /YuNet/);
+      const faceName = { retinaface: /research only/, veil: /Veil's face detector/ }[wantFace];
+      assert.match(got.describe.face, faceName ?? /YuNet/);
       const plateName =
         { text: /PP-OCRv4/, veil: /Veil's plate detector/ }[wantPlate] ?? /HyperLPR3/;
       assert.match(got.describe.plate, plateName);
