@@ -1,17 +1,20 @@
 /**
  * License plates with Veil's own detector (models/veil-plate/plate-det.onnx, trained by
- * scripts/train-plate, committed): any input size padded to 32, RGB 0..255. The image is scaled
- * so that its longest side is `longSide` (small photos enlarged, large frames reduced).
+ * scripts/train-plate, committed): any input size padded to 32, RGB 0..255. The image is run at
+ * longest side `longSide` (small photos enlarged, large frames reduced) and, by default, again at
+ * half that; a plate's score is the mean of both passes (`veil-plate.passes.ts`).
  */
 import { clipDetection } from './box.ts';
-import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
-import { resizeRgb, roundUp, toPlanarTensor } from './preprocess.ts';
 import type { RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
-import { decodeVeilPlates, type VeilPlateOutputs } from './veil-plate.decode.ts';
+import {
+  DEFAULT_VEIL_PLATE_PASSES,
+  detectVeilPlates,
+  type VeilPlatePasses,
+} from './veil-plate.passes.ts';
 
-/** Longest side of the model's input (measured on eval-data/plates, see models/README.md). */
+/** Longest side of the main pass (measured on eval-data/plates, see models/README.md). */
 export const VEIL_PLATE_SIDE = 640;
 
 export class VeilPlateDetector implements RegionDetector {
@@ -19,46 +22,26 @@ export class VeilPlateDetector implements RegionDetector {
   readonly tileSide: number;
   readonly reliablePx = 16;
   readonly nmsIou = 0.45;
+  /** The passes run on each image; default `longSide` and half of it, raw 0.45 = Veil 0.5. */
+  readonly passes: VeilPlatePasses;
 
   constructor(
     private readonly session: ModelSession,
     readonly longSide: number = VEIL_PLATE_SIDE,
+    passes?: VeilPlatePasses,
   ) {
     this.tileSide = longSide;
+    this.passes = passes ?? {
+      ...DEFAULT_VEIL_PLATE_PASSES,
+      sides: [longSide, Math.round(longSide / 2)],
+    };
   }
 
   async detect(image: RgbFrame, minScore: number): Promise<Detection[]> {
-    const scale = this.longSide / Math.max(image.width, image.height);
-    const input =
-      scale === 1
-        ? image
-        : resizeRgb(
-            image,
-            Math.max(1, Math.round(image.width * scale)),
-            Math.max(1, Math.round(image.height * scale)),
-          );
-    const width = roundUp(input.width, 32);
-    const height = roundUp(input.height, 32);
-    const data = toPlanarTensor(input, {
-      width,
-      height,
-      offsetX: 0,
-      offsetY: 0,
-      order: 'rgb',
-      scale: 1,
-    });
-    const out = await this.session.run({ data, dims: [1, 3, height, width] });
-    const raw: VeilPlateOutputs = {};
-    for (const [name, tensor] of Object.entries(out)) raw[name] = tensor.data;
-    const sx = image.width / input.width;
-    const sy = image.height / input.height;
-    const plates = nms(decodeVeilPlates(raw, width, height, minScore), {
+    const plates = await detectVeilPlates(this.session, image, minScore, this.passes, {
       iou: this.nmsIou,
       containment: 0.7,
-    }).map((p) => ({
-      ...p,
-      box: { x1: p.box.x1 * sx, y1: p.box.y1 * sy, x2: p.box.x2 * sx, y2: p.box.y2 * sy },
-    }));
+    });
     return plates.flatMap((p) => clipDetection(p, image.width, image.height) ?? []);
   }
 

@@ -1,0 +1,135 @@
+/**
+ * Veil's plate detector over several input scales (issue #4): the picture is run at each
+ * longest side of `VeilPlatePasses.sides` and a plate's score becomes the mean over the passes
+ * of each pass's best raw score on it (a pass that does not see it gives 0). On eval-data/plates
+ * a second pass at half the side (320 px) agreed with the 640 px pass on plates and disagreed
+ * on signs, stickers and badges: at the same precision it keeps far more plates (see
+ * models/README.md, `scripts/eval/veil-plate-sweep.ts`).
+ */
+import { iou as boxIou } from './box.ts';
+import { nms, type NmsOptions } from './nms.ts';
+import type { ModelSession } from './onnx.runtime.ts';
+import { resizeRgb, roundUp, toPlanarTensor } from './preprocess.ts';
+import type { Detection, RgbFrame } from './types.ts';
+import {
+  decodeVeilPlates,
+  veilPlateRawFromScore,
+  veilPlateScoreFromRaw,
+  type VeilPlateOutputs,
+} from './veil-plate.decode.ts';
+
+export interface VeilPlatePasses {
+  /** Longest side of the model input in each pass (the picture scaled up or down to it). */
+  sides: readonly number[];
+  /** The fused raw score that Veil's threshold 0.5 stands for. */
+  rawCut: number;
+}
+
+/**
+ * 640 + 320 px, mean score, raw 0.45 = Veil 0.5. On eval-data/plates (120 photos, 142 plates):
+ * recall 0.873 at precision 0.912 (one 640 px pass at raw 0.6: 0.831 / 0.894); on 79 held-out
+ * pictures of the training sources: 0.848 / 0.975 (one pass: 0.500 / 0.902). Raw 0.4 kept 0.901
+ * / 0.908 on eval but also a round sleeve badge of a committed photo of people (mean 0.425).
+ */
+export const DEFAULT_VEIL_PLATE_PASSES: VeilPlatePasses = { sides: [640, 320], rawCut: 0.45 };
+
+/** One pass at `side`, as before issue #4's second scale: raw 0.6 = Veil 0.5. */
+export function singleVeilPlatePass(side: number): VeilPlatePasses {
+  return { sides: [side], rawCut: 0.6 };
+}
+
+/**
+ * What each pass decodes: a single pass `rawMin`; with several, the lowest raw score one pass
+ * must reach for the mean to reach `rawMin` (the others at most 1), but not under 0.15 (or
+ * `rawMin` when lower): weaker boxes barely move a mean.
+ */
+export function passFloor(rawMin: number, passes: number): number {
+  if (passes <= 1) return rawMin;
+  return Math.max(Math.min(0.15, rawMin), passes * rawMin - (passes - 1));
+}
+
+/**
+ * Merges the plates of several passes (`score` = raw score, image pixels, each pass already
+ * suppressed): greedy NMS over all of them keeps the best box of each group, whose score becomes
+ * the mean over the passes of each pass's best score among its boxes overlapping the kept one at
+ * IoU >= `options.iou` (0 where none does).
+ */
+export function fuseVeilPasses(passes: readonly Detection[][], options: NmsOptions): Detection[] {
+  if (passes.length === 1) return nms(passes[0], options);
+  return nms(passes.flat(), options).map((kept) => {
+    let sum = 0;
+    for (const pass of passes) {
+      let best = 0;
+      for (const d of pass) {
+        if (d.score > best && boxIou(d.box, kept.box) >= options.iou) best = d.score;
+      }
+      sum += best;
+    }
+    return { ...kept, score: sum / passes.length };
+  });
+}
+
+/**
+ * One pass: `image` scaled to longest side `side`, padded to 32; plates of raw score >=
+ * `rawFloor`, suppressed, in `image` pixels, `score` = raw score.
+ */
+export async function runVeilPlatePass(
+  session: ModelSession,
+  image: RgbFrame,
+  side: number,
+  rawFloor: number,
+  suppress: NmsOptions,
+): Promise<Detection[]> {
+  const scale = side / Math.max(image.width, image.height);
+  const input =
+    scale === 1
+      ? image
+      : resizeRgb(
+          image,
+          Math.max(1, Math.round(image.width * scale)),
+          Math.max(1, Math.round(image.height * scale)),
+        );
+  const width = roundUp(input.width, 32);
+  const height = roundUp(input.height, 32);
+  const data = toPlanarTensor(input, {
+    width,
+    height,
+    offsetX: 0,
+    offsetY: 0,
+    order: 'rgb',
+    scale: 1,
+  });
+  const out = await session.run({ data, dims: [1, 3, height, width] });
+  const raw: VeilPlateOutputs = {};
+  for (const [name, tensor] of Object.entries(out)) raw[name] = tensor.data;
+  const sx = image.width / input.width;
+  const sy = image.height / input.height;
+  // decodeVeilPlates maps raw scores to Veil's single-pass scale; mapped back here (exact).
+  const found = decodeVeilPlates(raw, width, height, veilPlateScoreFromRaw(rawFloor)).map((p) => ({
+    ...p,
+    score: veilPlateRawFromScore(p.score),
+  }));
+  return nms(found, suppress).map((p) => ({
+    ...p,
+    box: { x1: p.box.x1 * sx, y1: p.box.y1 * sy, x2: p.box.x2 * sx, y2: p.box.y2 * sy },
+  }));
+}
+
+/** Plates of `image` whose Veil score (fused over `settings.sides`) is at least `minScore`. */
+export async function detectVeilPlates(
+  session: ModelSession,
+  image: RgbFrame,
+  minScore: number,
+  settings: VeilPlatePasses,
+  suppress: NmsOptions,
+): Promise<Detection[]> {
+  const rawMin = veilPlateRawFromScore(minScore, settings.rawCut);
+  const floor = passFloor(rawMin, settings.sides.length);
+  const passes: Detection[][] = [];
+  for (const side of settings.sides) {
+    passes.push(await runVeilPlatePass(session, image, side, floor, suppress));
+  }
+  return fuseVeilPasses(passes, suppress)
+    .filter((p) => p.score >= rawMin)
+    .map((p) => ({ ...p, score: veilPlateScoreFromRaw(p.score, settings.rawCut) }));
+}
