@@ -13,6 +13,7 @@
  *
  * Options: --seconds N (clip length, default 4), --repeat N (runs, best kept, default 2),
  * --no-rss / --no-speed (skip the memory / speed part), --detect-side N (default 960),
+ * --coarse-side N (copy side on detection frames without small faces, default 640; 960: off),
  * --detect-every N (detection stride, default: the pipeline's), --small-face-stride N (default
  * 3), --heights 1080 (only these clip heights, comma-separated), --models
  * found|fallbacks|both (default both), --no-photo (skip the 1080p photo latency of
@@ -101,6 +102,7 @@ async function veil(engine: Engine, input: string, output: string, options: Anon
   const run = createVideoAnonymizer(engine, {
     ...(every > 0 ? { detectEvery: every } : {}),
     detectSide: opt('--detect-side', 960),
+    coarseSide: opt('--coarse-side', 640),
     smallFaceStride: opt('--small-face-stride', 3),
   });
   return run(input, output, options);

@@ -7,7 +7,7 @@
  * the faces RetinaFace finds mostly in its enlarged pass.
  *
  * `node --import tsx scripts/eval-video.ts [--frames N] [--width W --height H] [--fps F] [--small [--small-px P]]
- *   [--fallbacks]`
+ *   [--fallbacks] [--only 'detect every 2nd,if tracked']` (--only: runs whose name has one of these)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,7 +78,10 @@ try {
     ['tracking, detect every 3rd frame', { detectEvery: 3 }],
     ['every 2nd, small faces if tracked', { detectEvery: 2, smallFaceStride: 1e9 }],
   ];
+  // --only TEXT: just the runs whose name contains TEXT (comma-separated alternatives).
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : undefined;
   for (const [name, settings] of runs) {
+    if (only && !only.some((o) => name.includes(o))) continue;
     const run = createVideoAnonymizer(engine, settings);
     const t = performance.now();
     const result = await run(scene.clip, path.join(dir, 'out.mp4'), {

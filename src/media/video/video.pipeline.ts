@@ -13,7 +13,7 @@ import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
 import { scaleDetections } from './detection-frame.ts';
-import { reducedRgb, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
+import { reducedRgb, reducedRgbBytes, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
 import { coverOnYuv } from './yuv.render.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
 import { probeVideoStreams } from './video.probe.ts';
@@ -38,10 +38,20 @@ export interface VideoPipelineSettings {
    * crops around the small tracks only lost tracks that whole-frame passes kept.)
    */
   smallFaceStride?: number;
-  /** Longer side (detection-copy px) under which a face track keeps every pass (default 48). */
+  /** Longer side (`detectSide` copy px) under which a face track keeps every pass (default 48). */
   smallFacePx?: number;
   /** Longer side of the reduced copy the detectors see (default 960). */
   detectSide?: number;
+  /**
+   * With RetinaFace (whose enlarged pass finds the small faces), the longer side of the copy
+   * on detection frames whose small-face passes are off, i.e. no face track is under
+   * `smallFacePx` (default 640; `detectSide` or more: always `detectSide`). The faces tracked
+   * then are at least 2/3 of `smallFacePx` on it, within what the main pass finds reliably,
+   * at under half the pixels (and no resize for Veil's plate detector, whose input is 640 px).
+   * YuNet's one pass finds the small faces itself, and the text plate fallback reads plates at
+   * 960 px: with those, `detectSide` always.
+   */
+  coarseSide?: number;
   /** Detection frames in flight in the engine at once (default 2). */
   inflight?: number;
   /** Weak detections down to this share of the threshold continue tracks (default 0.6). */
@@ -134,32 +144,43 @@ async function anonymize(
   // lp_track they are searched on every other detection frame (the tracker bridges the gap).
   const plateEvery = options.lpTrack && !s.noTracking ? every * (s.plateStride ?? 2) : every;
   const withoutPlates = { ...detectOptions, enableLp: false };
+  const hasSmallPass = engine.models.face === 'retinaface';
+  // The text plate fallback reads plates at 960 px; the plate models take 640 px at most.
+  const coarsePlates = engine.models.plate !== 'text';
+  const coarseSide = Math.min(s.detectSide ?? 960, s.coarseSide ?? 640);
   const copies: Uint8Array[] = [];
   const detect = async (frame: YuvFrame, index: number) => {
     const o = index % plateEvery === 0 ? detectOptions : withoutPlates;
     // Nothing to find (no faces asked, no plates on this frame): no detection copy either.
     if (!o.blurFace && !o.enableLp) return [];
-    // Detection copies are reused once their detection is done (the engine copies them out).
-    const into = copies.pop();
-    const small = reducedRgb(frame, s.detectSide ?? 960, into);
+    // Track sizes are judged on the `detectSide` copy, whichever copy the detectors get.
+    const side = s.detectSide ?? 960;
+    const fine = Math.max(1, Math.max(frame.width, frame.height) / side);
+    const smallTrack = (b: Box) =>
+      Math.max(b.x2 - b.x1, b.y2 - b.y1) / fine < (s.smallFacePx ?? 48);
+    const smallObjects =
+      index % smallEvery === 0 || (o.blurFace && tracker.predicted('face', index).some(smallTrack));
+    const keepSide = smallObjects || o.slicing || (o.enableLp && !coarsePlates);
+    const coarse = hasSmallPass && !keepSide ? coarseSide : side;
+    // Detection copies (each large enough for the `detectSide` one) are reused once their
+    // detection is done (the engine copies them out).
+    const into = copies.pop() ?? new Uint8Array(reducedRgbBytes(frame.width, frame.height, side));
+    const small = reducedRgb(frame, coarse, into);
     const toCopy = (b: Box): Box => ({
       x1: b.x1 / small.sx,
       y1: b.y1 / small.sy,
       x2: b.x2 / small.sx,
       y2: b.y2 / small.sy,
     });
-    const smallTrack = (b: Box) => Math.max(b.x2 - b.x1, b.y2 - b.y1) < (s.smallFacePx ?? 48);
     const hints: DetectHints = {
-      smallObjects:
-        index % smallEvery === 0 ||
-        (o.blurFace && tracker.predicted('face', index).map(toCopy).some(smallTrack)),
+      smallObjects,
       // Plates accepted before need no reading again (the text fallback reads each candidate).
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
     };
     try {
       return scaleDetections(await engine.detect(small.frame, o, hints), small.sx, small.sy);
     } finally {
-      copies.push(small.frame.data);
+      copies.push(into);
     }
   };
   // What the blur of one object reads (its shape, feather and blur reach): syn's region.

@@ -48,6 +48,12 @@ function planes(f: YuvFrame) {
   return { cw, ch, uOff, vOff: uOff + cw * ch };
 }
 
+/** Bytes of `reducedRgb`'s copy of a width x height frame for `maxSide`. */
+export function reducedRgbBytes(width: number, height: number, maxSide: number): number {
+  const scale = Math.min(1, maxSide / Math.max(width, height));
+  return Math.max(1, Math.round(width * scale)) * Math.max(1, Math.round(height * scale)) * 3;
+}
+
 /**
  * An RGB copy of `frame` no larger than `maxSide` on its longer side, for the detectors;
  * luma is averaged over 2x2 source pixels when reducing by 2 or more (less aliasing).

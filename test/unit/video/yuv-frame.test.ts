@@ -4,6 +4,7 @@ import type { RgbFrame } from '../../../src/engine/types.ts';
 import { scaleDetections } from '../../../src/media/video/detection-frame.ts';
 import {
   reducedRgb,
+  reducedRgbBytes,
   regionToRgb,
   rgbToRegion,
   yuvFrameSize,
@@ -81,4 +82,15 @@ test('the detection copy is reduced to maxSide with the right scale back', () =>
   );
   assert.deepEqual(d.box, { x1: 2, y1: 4, x2: 6, y2: 8 });
   assert.deepEqual(d.landmarks, [[2, 2]]);
+});
+
+test('a buffer of reducedRgbBytes takes the copy at that side and any smaller one', () => {
+  const frame = { data: new Uint8Array(yuvFrameSize(1920, 1080)), width: 1920, height: 1080 };
+  const into = new Uint8Array(reducedRgbBytes(1920, 1080, 960));
+  assert.equal(into.length, 960 * 540 * 3);
+  for (const side of [960, 640]) {
+    const copy = reducedRgb(frame, side, into);
+    assert.equal(copy.frame.data.buffer, into.buffer);
+    assert.equal(copy.frame.data.length, reducedRgbBytes(1920, 1080, side));
+  }
 });
