@@ -17,15 +17,7 @@ import { renderDonorFace, type MeshTopology } from './face.render.ts';
 import type { FaceApiRuntime } from './face-api.runtime.ts';
 import type { FaceAnalysis, FaceMeshRuntime } from './human.runtime.ts';
 import { nextBox, rollOf, type MeshBox } from './mesh.tracking.ts';
-import {
-  analyzeOutput,
-  centralFace,
-  faceresSimilarity,
-  JUDGE_LIMITS,
-  judgeOutput,
-  type OriginalIdentity,
-  type OutputFace,
-} from './identity.judge.ts';
+import { centralFace, JUDGE_LIMITS, judgeOutput, type OriginalIdentity } from './identity.judge.ts';
 import type { Vec2 } from './mesh.geometry.ts';
 import {
   checkDue,
@@ -136,8 +128,6 @@ export async function synthesizeFace(
   let closest: { donor: string; pull: number; similarity: number } | undefined;
   const blur = async (reason: CoverReason): Promise<SynOutcome> => {
     if (held) return holdCover();
-    // A deferred original (see `defer`) is described now: the cover is judged against it too.
-    if (!original && defer && !describedOnce) original = await describeOriginal();
     const passes = await coverVerified(
       ctx,
       frame,
@@ -169,38 +159,10 @@ export async function synthesizeFace(
       earlierFaceApi: track?.originals.faceApi ?? [],
     };
   };
-  /**
-   * This frame's original as both recognisers see it (remembered by the track): with
-   * `embedding` (faceres of the original, already computed), else Human describes it now;
-   * undefined when Human finds no face to describe.
-   */
-  let describedOnce = false;
-  const describeOriginal = async (embedding?: number[]) => {
-    describedOnce = true;
-    let faceres = embedding;
-    if (!faceres) {
-      const found = centralFace(await ctx.runtime.analyze(crop.image), crop.image.width);
-      if (!found?.embedding.length) return undefined;
-      faceres = found.embedding;
-    }
-    const o = await identityOf(crop.image, faceres);
-    if (track) rememberOriginal(track, faceres, o.faceApi?.map((v) => v.descriptor) ?? []);
-    return o;
-  };
   // The mesh alone is enough on frames that need no check; faceres runs when one is due.
   const mayCheck = routineCheckDue(track);
-  // A check of a track that keeps its donor (or quick-retries one) and already knows the
-  // person (descriptors of earlier checks) first judges the output's faceres against those:
-  // an attempt they already match fails whatever this frame's original adds (the verdict
-  // takes the highest similarity), so the original is described (Human's detector and
-  // faceres, face-api) only for an attempt that gets past them, or for the cover.
-  const defer =
-    track?.meshBox !== undefined &&
-    track.originals.faceres.length > 0 &&
-    (retryDonor !== undefined || track.donor !== undefined);
   // Between checks a track's face is meshed where its last mesh was, without the detector.
-  let face: FaceAnalysis | undefined =
-    track?.meshBox && (!mayCheck || defer) ? await meshTracked(ctx, crop, track) : undefined;
+  let face = track?.meshBox && !mayCheck ? await meshTracked(ctx, crop, track) : undefined;
   if (!face) {
     const found = centralFace(
       await ctx.runtime.analyze(crop.image, { describe: mayCheck }),
@@ -217,23 +179,25 @@ export async function synthesizeFace(
   }
   if (track) keepMeshBox(track, face, crop.image.width);
   if (Math.abs(face.yaw) > SYN_LIMITS.maxYaw) {
-    if (face.embedding.length > 0 || !defer)
-      original = await identityOf(crop.image, face.embedding);
+    original = await identityOf(crop.image, face.embedding);
     return blur('turned');
   }
   const rawMesh = face.mesh.map((p) => toFrame(crop, p));
   const pose = poseOf(rawMesh, face.yaw, face.pitch);
   const check = checkDue(track, pose);
-  const deferred = check && defer && face.embedding.length === 0;
-  if (check && !deferred && face.embedding.length === 0) {
+  if (check && face.embedding.length === 0) {
     // The pose moved since the last check: describe the original after all.
     face = centralFace(await ctx.runtime.analyze(crop.image), crop.image.width);
     if (!face) return blur('no-mesh');
   }
-  if (check && !deferred && face.embedding.length === 0) return blur('no-mesh');
+  if (check && face.embedding.length === 0) return blur('no-mesh');
   const mesh = track ? smoothMesh(track, pose) : rawMesh;
 
-  if (check && !deferred) original = await describeOriginal(face.embedding);
+  if (check) {
+    original = await identityOf(crop.image, face.embedding);
+    if (track)
+      rememberOriginal(track, face.embedding, original.faceApi?.map((v) => v.descriptor) ?? []);
+  }
 
   const attempts =
     retry && retryDonor
@@ -261,30 +225,13 @@ export async function synthesizeFace(
   let best: { donor: Donor; pull: number; state: Checked; attempt: number } | undefined;
   for (const [attempt, { donor, pull }] of attempts.entries()) {
     renderDonorFace(frame, mesh, donor, ctx.topology, pull, colour);
-    if (!check && track?.checked) {
+    if (!original && track?.checked) {
       track.sinceCheck++;
       return replaced(donor, track.checked, attempt, false);
     }
     // The very pixels that leave: the same crop as the original's, after blending.
     const out = cropAround(frame, det).image;
-    let after: OutputFace | undefined;
-    if (!original) {
-      // Deferred: the person's earlier descriptors first (see `defer`).
-      after = await analyzeOutput(ctx.runtime, out);
-      const similarity = faceresSimilarity(ctx.runtime, after, track!.originals.faceres);
-      if (similarity >= SYN_LIMITS.passSimilarity) {
-        if (!closest || similarity < closest.similarity)
-          closest = { donor: donor.id, pull, similarity };
-        restore();
-        continue;
-      }
-      original = await describeOriginal();
-      if (!original) {
-        restore();
-        return blur('no-mesh');
-      }
-    }
-    const verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original, { after });
+    const verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original!);
     if (verdict.pass) {
       const state = {
         pose,

@@ -48,51 +48,24 @@ export function centralFace(faces: FaceAnalysis[], side: number): FaceAnalysis |
   return best;
 }
 
-/** Human's analysis of an output crop (`analyzeOutput`): the face found there, if any. */
-export interface OutputFace {
-  face: FaceAnalysis | undefined;
-}
-
-/** Human (detector, mesh, faceres) on an output crop, as `judgeOutput` looks at it. */
-export async function analyzeOutput(
-  runtime: FaceMeshRuntime,
-  output: RgbFrame,
-): Promise<OutputFace> {
-  return { face: centralFace(await runtime.analyze(output), output.width) };
-}
-
-/** Highest faceres similarity of the output's face to any of `originals` (0: no face). */
-export function faceresSimilarity(
-  runtime: FaceMeshRuntime,
-  after: OutputFace,
-  originals: readonly number[][],
-): number {
-  let similarity = 0;
-  const e = after.face?.embedding;
-  if (e?.length)
-    for (const o of originals) similarity = Math.max(similarity, runtime.similarity(o, e));
-  return similarity;
-}
-
 /**
  * Judges `output`, a crop of the final frame at the very place of the original's crop.
  * `atPlace: false` skips the views cut at the original's aligned boxes: for a blurred face,
  * whose kept hair and outline alone put face-api at ~0.53 from the original even when the
- * oval is filled solid, only a face that the recognisers find again is a leak. `after`:
- * Human's analysis of this very output, when the caller already made it.
+ * oval is filled solid, only a face that the recognisers find again is a leak.
  */
 export async function judgeOutput(
   runtime: FaceMeshRuntime,
   faceApi: FaceApiRuntime | undefined,
   output: RgbFrame,
   original: OriginalIdentity,
-  { atPlace = true, after }: { atPlace?: boolean; after?: OutputFace } = {},
+  { atPlace = true } = {},
 ): Promise<Verdict> {
-  const similarity = faceresSimilarity(
-    runtime,
-    after ?? (await analyzeOutput(runtime, output)),
-    original.faceres,
-  );
+  const after = centralFace(await runtime.analyze(output), output.width);
+  let similarity = 0;
+  if (after?.embedding.length)
+    for (const e of original.faceres)
+      similarity = Math.max(similarity, runtime.similarity(e, after.embedding));
   // A face already matched by faceres needs no second opinion.
   if (similarity >= JUDGE_LIMITS.passSimilarity)
     return { pass: false, similarity, faceApiDistance: null };
