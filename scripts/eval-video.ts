@@ -7,7 +7,7 @@
  * the faces RetinaFace finds mostly in its enlarged pass.
  *
  * `node --import tsx scripts/eval-video.ts [--frames N] [--width W --height H] [--fps F] [--small [--small-px P]]
- *   [--fallbacks] [--only 'detect every 2nd,if tracked']` (--only: runs whose name has one of these)
+ *   [--fallbacks | --retinaface] [--only 'detect every 2nd,if tracked']` (--only: runs whose name has one of these)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
