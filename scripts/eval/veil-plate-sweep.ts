@@ -34,13 +34,8 @@ import { matchImage, summarize, type Xyxy } from './metrics.ts';
 import { decodeSet, runCases, type EvalCase } from './run-set.ts';
 import { createEngine } from '../../src/engine/index.ts';
 import { nms } from '../../src/engine/nms.ts';
-import { resizeRgb as resize, roundUp, toPlanarTensor } from '../../src/engine/preprocess.ts';
+import { decodeVeilGrid, runVeilGrid } from '../../src/engine/veil-grid.ts';
 import type { Box } from '../../src/engine/types.ts';
-import {
-  decodeVeilPlates,
-  veilPlateRawFromScore,
-  veilPlateScoreFromRaw,
-} from '../../src/engine/veil-plate.decode.ts';
 
 interface PassSpec {
   side: number;
@@ -73,37 +68,21 @@ async function runVeilPass(
   spec: PassSpec,
   rawMin: number,
 ): Promise<RawPlate[]> {
-  const scale = spec.side / Math.max(image.width, image.height);
-  let input = resize(
-    image,
-    Math.max(1, Math.round(image.width * scale)),
-    Math.max(1, Math.round(image.height * scale)),
+  const run = await runVeilGrid(session, spec.mirror ? mirrorRgb(image) : image, spec.side);
+  const found = decodeVeilGrid(run.outputs, run.width, run.height, rawMin, 'plate detector').map(
+    ({ box, raw }) => ({ cls: 'plate' as const, box, score: raw }),
   );
-  if (spec.mirror) input = mirrorRgb(input);
-  const width = roundUp(input.width, 32);
-  const height = roundUp(input.height, 32);
-  const data = toPlanarTensor(input, {
-    width,
-    height,
-    offsetX: 0,
-    offsetY: 0,
-    order: 'rgb',
-    scale: 1,
-  });
-  const out = await session.run({ data, dims: [1, 3, height, width] });
-  const raw: Record<string, Float32Array> = {};
-  for (const [name, t] of Object.entries(out)) raw[name] = t.data;
-  const sx = image.width / input.width;
-  const sy = image.height / input.height;
-  return nms(decodeVeilPlates(raw, width, height, veilPlateScoreFromRaw(rawMin)), {
-    iou: 0.45,
-    containment: 0.7,
-  }).map((p) => {
-    const x1 = spec.mirror ? input.width - p.box.x2 : p.box.x1;
-    const x2 = spec.mirror ? input.width - p.box.x1 : p.box.x2;
+  return nms(found, { iou: 0.45, containment: 0.7 }).map((p) => {
+    const x1 = p.box.x1 * run.sx;
+    const x2 = p.box.x2 * run.sx;
     return {
-      box: { x1: x1 * sx, y1: p.box.y1 * sy, x2: x2 * sx, y2: p.box.y2 * sy },
-      raw: veilPlateRawFromScore(p.score),
+      box: {
+        x1: spec.mirror ? image.width - x2 : x1,
+        y1: p.box.y1 * run.sy,
+        x2: spec.mirror ? image.width - x1 : x2,
+        y2: p.box.y2 * run.sy,
+      },
+      raw: p.score,
     };
   });
 }

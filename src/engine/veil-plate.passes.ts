@@ -9,14 +9,9 @@
 import { iou as boxIou } from './box.ts';
 import { nms, type NmsOptions } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
-import { resizeRgb, roundUp, toPlanarTensor } from './preprocess.ts';
 import type { Detection, RgbFrame } from './types.ts';
-import {
-  decodeVeilPlates,
-  veilPlateRawFromScore,
-  veilPlateScoreFromRaw,
-  type VeilPlateOutputs,
-} from './veil-plate.decode.ts';
+import { veilPlateRawFromScore, veilPlateScoreFromRaw } from './veil-plate.decode.ts';
+import { decodeVeilGrid, runVeilGrid } from './veil-grid.ts';
 
 export interface VeilPlatePasses {
   /** Longest side of the model input in each pass (the picture scaled up or down to it). */
@@ -80,38 +75,22 @@ export async function runVeilPlatePass(
   rawFloor: number,
   suppress: NmsOptions,
 ): Promise<Detection[]> {
-  const scale = side / Math.max(image.width, image.height);
-  const input =
-    scale === 1
-      ? image
-      : resizeRgb(
-          image,
-          Math.max(1, Math.round(image.width * scale)),
-          Math.max(1, Math.round(image.height * scale)),
-        );
-  const width = roundUp(input.width, 32);
-  const height = roundUp(input.height, 32);
-  const data = toPlanarTensor(input, {
-    width,
-    height,
-    offsetX: 0,
-    offsetY: 0,
-    order: 'rgb',
-    scale: 1,
-  });
-  const out = await session.run({ data, dims: [1, 3, height, width] });
-  const raw: VeilPlateOutputs = {};
-  for (const [name, tensor] of Object.entries(out)) raw[name] = tensor.data;
-  const sx = image.width / input.width;
-  const sy = image.height / input.height;
-  // decodeVeilPlates maps raw scores to Veil's single-pass scale; mapped back here (exact).
-  const found = decodeVeilPlates(raw, width, height, veilPlateScoreFromRaw(rawFloor)).map((p) => ({
-    ...p,
-    score: veilPlateRawFromScore(p.score),
-  }));
+  const run = await runVeilGrid(session, image, side);
+  const found: Detection[] = decodeVeilGrid(
+    run.outputs,
+    run.width,
+    run.height,
+    rawFloor,
+    'plate detector',
+  ).map(({ box, raw }) => ({ cls: 'plate', box, score: raw }));
   return nms(found, suppress).map((p) => ({
     ...p,
-    box: { x1: p.box.x1 * sx, y1: p.box.y1 * sy, x2: p.box.x2 * sx, y2: p.box.y2 * sy },
+    box: {
+      x1: p.box.x1 * run.sx,
+      y1: p.box.y1 * run.sy,
+      x2: p.box.x2 * run.sx,
+      y2: p.box.y2 * run.sy,
+    },
   }));
 }
 
