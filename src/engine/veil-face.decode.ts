@@ -4,7 +4,7 @@
  */
 import type { Detection } from './types.ts';
 import {
-  decodeVeilGrid,
+  decodeVeilDetections,
   veilRawFromScore,
   veilScoreFromRaw,
   type VeilGridOutputs,
@@ -42,11 +42,5 @@ export function decodeVeilFaces(
   height: number,
   minScore: number,
 ): Detection[] {
-  return decodeVeilGrid(
-    outputs,
-    width,
-    height,
-    veilFaceRawFromScore(minScore),
-    'face detector',
-  ).map(({ box, raw }) => ({ cls: 'face', box, score: veilFaceScoreFromRaw(raw) }));
+  return decodeVeilDetections(outputs, width, height, minScore, 'face', VEIL_FACE_RAW_CUT);
 }

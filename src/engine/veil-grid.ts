@@ -8,7 +8,7 @@
  */
 import type { ModelSession } from './onnx.runtime.ts';
 import { resizeRgb, roundUp, toPlanarTensor } from './preprocess.ts';
-import type { Box, RgbFrame } from './types.ts';
+import type { Box, Detection, ObjectClass, RgbFrame } from './types.ts';
 
 export const VEIL_STRIDES = [8, 16, 32] as const;
 
@@ -69,6 +69,28 @@ export function veilRawFromScore(score: number, cut: number): number {
   if (score <= 0) return 0;
   if (score >= 1) return 1;
   return score <= 0.5 ? (score / 0.5) * cut : cut + ((score - 0.5) / 0.5) * (1 - cut);
+}
+
+/**
+ * Detections of class `cls` whose Veil score is at least `minScore`, in input-tensor pixels
+ * (`width` x `height`: the padded input), not yet suppressed; `cut` is the raw score that Veil's
+ * threshold 0.5 stands for.
+ */
+export function decodeVeilDetections(
+  outputs: VeilGridOutputs,
+  width: number,
+  height: number,
+  minScore: number,
+  cls: ObjectClass,
+  cut: number,
+): Detection[] {
+  return decodeVeilGrid(
+    outputs,
+    width,
+    height,
+    veilRawFromScore(minScore, cut),
+    `${cls} detector`,
+  ).map(({ box, raw }) => ({ cls, box, score: veilScoreFromRaw(raw, cut) }));
 }
 
 export interface VeilGridRun {

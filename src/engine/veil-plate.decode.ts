@@ -6,7 +6,7 @@
  */
 import type { Detection } from './types.ts';
 import {
-  decodeVeilGrid,
+  decodeVeilDetections,
   VEIL_STRIDES,
   veilRawFromScore,
   veilScoreFromRaw,
@@ -46,11 +46,5 @@ export function decodeVeilPlates(
   height: number,
   minScore: number,
 ): Detection[] {
-  return decodeVeilGrid(
-    outputs,
-    width,
-    height,
-    veilPlateRawFromScore(minScore),
-    'plate detector',
-  ).map(({ box, raw }) => ({ cls: 'plate', box, score: veilPlateScoreFromRaw(raw) }));
+  return decodeVeilDetections(outputs, width, height, minScore, 'plate', VEIL_PLATE_RAW_CUT);
 }
