@@ -9,7 +9,7 @@ import type { ModelSession } from './onnx.runtime.ts';
 import type { RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
 import { decodeVeilFaces } from './veil-face.decode.ts';
-import { runVeilGrid } from './veil-grid.ts';
+import { runVeilGrid, toImageBox } from './veil-grid.ts';
 
 /** Longest side of the model's input (measured on eval-data/faces, see models/README.md). */
 export const VEIL_FACE_SIDE = 960;
@@ -32,15 +32,7 @@ export class VeilFaceDetector implements RegionDetector {
     const faces = nms(decodeVeilFaces(run.outputs, run.width, run.height, minScore), {
       iou: this.nmsIou,
       containment: 0.7,
-    }).map((f) => ({
-      ...f,
-      box: {
-        x1: f.box.x1 * run.sx,
-        y1: f.box.y1 * run.sy,
-        x2: f.box.x2 * run.sx,
-        y2: f.box.y2 * run.sy,
-      },
-    }));
+    }).map((f) => ({ ...f, box: toImageBox(run, f.box) }));
     return faces.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
   }
 

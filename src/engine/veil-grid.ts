@@ -103,6 +103,11 @@ export interface VeilGridRun {
   sy: number;
 }
 
+/** `box` (input-tensor pixels of `run`) in the pixels of the image the run was made on. */
+export function toImageBox(run: VeilGridRun, box: Box): Box {
+  return { x1: box.x1 * run.sx, y1: box.y1 * run.sy, x2: box.x2 * run.sx, y2: box.y2 * run.sy };
+}
+
 /** Runs the graph on `image` scaled so that its longest side is `longSide`. */
 export async function runVeilGrid(
   session: ModelSession,

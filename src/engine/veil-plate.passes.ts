@@ -11,7 +11,7 @@ import { nms, type NmsOptions } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import type { Detection, RgbFrame } from './types.ts';
 import { veilPlateRawFromScore, veilPlateScoreFromRaw } from './veil-plate.decode.ts';
-import { decodeVeilGrid, runVeilGrid } from './veil-grid.ts';
+import { decodeVeilGrid, runVeilGrid, toImageBox } from './veil-grid.ts';
 
 export interface VeilPlatePasses {
   /** Longest side of the model input in each pass (the picture scaled up or down to it). */
@@ -83,15 +83,7 @@ export async function runVeilPlatePass(
     rawFloor,
     'plate detector',
   ).map(({ box, raw }) => ({ cls: 'plate', box, score: raw }));
-  return nms(found, suppress).map((p) => ({
-    ...p,
-    box: {
-      x1: p.box.x1 * run.sx,
-      y1: p.box.y1 * run.sy,
-      x2: p.box.x2 * run.sx,
-      y2: p.box.y2 * run.sy,
-    },
-  }));
+  return nms(found, suppress).map((p) => ({ ...p, box: toImageBox(run, p.box) }));
 }
 
 /** Plates of `image` whose Veil score (fused over `settings.sides`) is at least `minScore`. */
