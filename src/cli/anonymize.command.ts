@@ -5,9 +5,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { anonymizeFile } from '../media/anonymize-file.ts';
-import { configureEngineModels } from './engine-models.ts';
-import { closeSharedEngine } from '../media/image/shared-engine.ts';
 import type { AnonymizeFileResult } from '../media/index.ts';
 import {
   addDetectionFlags,
@@ -62,6 +59,12 @@ function progressPrinter(
 }
 
 export async function runAnonymize(inputs: string[], flags: AnonymizeFlags): Promise<number> {
+  // The engine and codecs load here, so `veil --help` and the other commands never pay for them.
+  const [{ anonymizeFile }, { configureEngineModels }, { closeSharedEngine }] = await Promise.all([
+    import('../media/anonymize-file.ts'),
+    import('./engine-models.ts'),
+    import('../media/image/shared-engine.ts'),
+  ]);
   configureEngineModels();
   const options = { ...toAnonymizeOptions(flags), detections: false };
   const files = await collectInputs(inputs);

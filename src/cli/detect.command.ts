@@ -4,9 +4,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Detection } from '../engine/types.ts';
 import { VeilError } from '../errors.ts';
-import { decodeImage, formatOfExtension } from '../media/image/image.codec.ts';
-import { configureEngineModels } from './engine-models.ts';
-import { closeSharedEngine, getSharedEngine } from '../media/image/shared-engine.ts';
 import { errorMessage } from './anonymize.command.ts';
 import {
   addDetectionFlags,
@@ -35,6 +32,15 @@ function describe(d: Detection): string {
 }
 
 export async function runDetect(inputs: string[], flags: DetectFlags): Promise<number> {
+  // The engine and codecs load here, so `veil --help` and the other commands never pay for them.
+  const [{ decodeImage, formatOfExtension }, { configureEngineModels }, shared] = await Promise.all(
+    [
+      import('../media/image/image.codec.ts'),
+      import('./engine-models.ts'),
+      import('../media/image/shared-engine.ts'),
+    ],
+  );
+  const { closeSharedEngine, getSharedEngine } = shared;
   configureEngineModels();
   const options = toAnonymizeOptions(flags);
   const results: FileDetections[] = [];

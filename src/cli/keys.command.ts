@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
-import { openDatabase, type Database } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 import { isVeilError } from '../errors.ts';
-import { createKeysService, type KeysService } from '../services/keys.service.ts';
+import type { KeysService } from '../services/keys.service.ts';
 
 function wholeNumber(raw: string, what: string): number {
   const n = Number(raw);
@@ -19,6 +19,11 @@ function wholeNumber(raw: string, what: string): number {
 async function withKeys(fn: (keys: KeysService) => Promise<void>): Promise<void> {
   let db: Database | undefined;
   try {
+    // The database layer (Kysely, drivers) loads only for `veil keys`.
+    const [{ openDatabase }, { createKeysService }] = await Promise.all([
+      import('../db/index.ts'),
+      import('../services/keys.service.ts'),
+    ]);
     db = await openDatabase(loadConfig());
     await fn(createKeysService(db.kysely));
   } catch (err) {

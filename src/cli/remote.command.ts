@@ -6,11 +6,11 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import {
+import type {
+  JobReport,
+  ModelConfig,
+  ProgressEvent,
   VeilClient,
-  type JobReport,
-  type ModelConfig,
-  type ProgressEvent,
 } from '../../packages/client/src/index.ts';
 import {
   addDetectionFlags,
@@ -36,9 +36,11 @@ function withServer(cmd: Command): Command {
     );
 }
 
-function clientOf(f: ServerFlags): VeilClient {
+/** The client loads only when a remote command runs, not for `veil --help` or local commands. */
+async function clientOf(f: ServerFlags): Promise<VeilClient> {
   if (!f.url) throw new Error('no server: pass --url <url> or set VEIL_URL');
   if (!f.key) throw new Error('no API key: pass --key <key> or set VEIL_KEY');
+  const { VeilClient } = await import('../../packages/client/src/index.ts');
   return new VeilClient({ baseUrl: f.url, apiKey: f.key });
 }
 
@@ -119,7 +121,7 @@ export function registerRemote(program: Command): void {
         files: string[],
         flags: ServerFlags & MediaFlags & { output: string; approve: boolean; delete: boolean },
       ) => {
-        const veil = clientOf(flags);
+        const veil = await clientOf(flags);
         const config = remoteModelConfig(flags);
         const model = flags.model === 'syn' ? 'syn' : 'blur';
         for (const input of await collectInputs(files)) {
@@ -164,7 +166,7 @@ export function registerRemote(program: Command): void {
     .option('--json', 'print the JobReport as JSON', false)
     .action(
       action(async (jobId: string, flags: ServerFlags & { json: boolean }) => {
-        const report = await clientOf(flags).getJobResult(jobId);
+        const report = await (await clientOf(flags)).getJobResult(jobId);
         process.stdout.write(
           flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${describeJob(report)}\n`,
         );
@@ -178,7 +180,7 @@ export function registerRemote(program: Command): void {
     .option('--archive', 'also download the zip of all outputs of an archive job', false)
     .action(
       action(async (jobId: string, flags: ServerFlags & { output: string; archive: boolean }) => {
-        const job = clientOf(flags).job(jobId);
+        const job = (await clientOf(flags)).job(jobId);
         for (const file of await job.download(flags.output, { archive: flags.archive })) {
           process.stdout.write(`${file}\n`);
         }
@@ -189,7 +191,7 @@ export function registerRemote(program: Command): void {
     remote.command('delete <job_id>').description('Delete a job, its input and outputs'),
   ).action(
     action(async (jobId: string, flags: ServerFlags) => {
-      await clientOf(flags).deleteJob(jobId);
+      await (await clientOf(flags)).deleteJob(jobId);
       process.stdout.write(`deleted ${jobId}\n`);
     }),
   );
@@ -200,7 +202,7 @@ export function registerRemote(program: Command): void {
     .option('--limit <n>', 'how many', '20')
     .action(
       action(async (flags: ServerFlags & { limit: string }) => {
-        const page = await clientOf(flags).listJobs({ limit: Number(flags.limit) });
+        const page = await (await clientOf(flags)).listJobs({ limit: Number(flags.limit) });
         for (const j of page.jobs) {
           process.stdout.write(
             `${j.job_id}\t${j.job_status_description}\t${j.job_total_credit_cost}\t${j.file_name}\t${j.created_at}\n`,
@@ -217,7 +219,7 @@ export function registerRemote(program: Command): void {
     .option('--json', 'print the answer as JSON', false)
     .action(
       action(async (flags: ServerFlags & { json: boolean }) => {
-        const c = await clientOf(flags).getCredits();
+        const c = await (await clientOf(flags)).getCredits();
         if (flags.json) return void process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
         process.stdout.write(`balance: ${c.balance}\navailable: ${c.available}\n`);
         for (const e of c.entries) {
