@@ -39,11 +39,18 @@ function azuriteBlobEntry(): string {
 /**
  * Runs Azurite's blob entry in a process that also watches its stdin: when Veil dies in any
  * way (even SIGKILL) the pipe closes and the emulator shuts down instead of keeping the port.
+ * On SIGTERM the watch ends, so the process exits once Azurite has closed its server and saved
+ * its metadata (an open stdin would keep it alive until stop() kills it 5 s later). A SIGTERM
+ * before Azurite took the signal over (still starting) ends the process as it would by default.
  */
 const WATCH_PARENT = `
 const entry = process.argv[1];
 process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
 process.stdin.resume();
+process.once('SIGTERM', () => {
+  process.stdin.destroy();
+  if (process.listenerCount('SIGTERM') === 0) process.kill(process.pid, 'SIGTERM');
+});
 require(entry);
 `;
 
