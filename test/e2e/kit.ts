@@ -158,15 +158,28 @@ export interface VeilChild {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
+/** CPU time (user + system, ms) process `pid` has used; undefined without Linux's /proc. */
+async function cpuMsOf(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  // After "pid (comm) ": utime and stime are the 12th and 13th fields, in USER_HZ (100) ticks.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /**
  * Runs `node <args>` in the repository root with `env` over this process's environment;
- * resolves once `ready(stdout)` holds, rejects if it exits or takes longer than `ms`.
+ * resolves once `ready(stdout)` holds. Rejects if it exits first, or spends `cpuMs` of CPU
+ * without getting ready (`veil serve` takes about 2 CPU s), or is not ready within `ms`. The
+ * CPU budget is what catches a start that is going wrong: on a loaded machine the same start
+ * takes many times longer in wall time (5-7 s at load 16 on 2 cores, much more at load 30),
+ * so the wall limit only catches a process that hangs without working.
  */
 export async function spawnVeil(
   args: string[],
   env: Record<string, string>,
   ready: (stdout: string) => boolean,
-  ms = 45_000,
+  { ms = 240_000, cpuMs = 20_000 }: { ms?: number; cpuMs?: number } = {},
 ): Promise<VeilChild> {
   const child = spawn(process.execPath, args, {
     cwd: root,
@@ -181,16 +194,25 @@ export async function spawnVeil(
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
+  const started = Date.now();
   await new Promise<void>((resolve, reject) => {
-    const fail = (why: string) => reject(new Error(`${why}:\n${out}\n${err}`));
-    const timer = setTimeout(() => (child.kill('SIGKILL'), fail(`not ready in ${ms} ms`)), ms);
+    const stop = () => (clearTimeout(timer), clearInterval(meter));
+    const fail = (why: string) => (stop(), reject(new Error(`${why}:\n${out}\n${err}`)));
+    const giveUp = (why: string) => (child.kill('SIGKILL'), fail(why));
+    const timer = setTimeout(() => giveUp(`not ready in ${ms} ms`), ms);
+    const meter = setInterval(() => {
+      void cpuMsOf(child.pid!).then((used) => {
+        if (used !== undefined && used > cpuMs && !ready(out))
+          giveUp(`not ready after ${used} ms of CPU (${Date.now() - started} ms)`);
+      });
+    }, 500);
     child.stdout!.on('data', (c: Buffer) => {
       out += c;
       if (!ready(out)) return;
-      clearTimeout(timer);
+      stop();
       resolve();
     });
-    child.once('exit', (code) => (clearTimeout(timer), fail(`exited ${code}`)));
+    child.once('exit', (code) => fail(`exited ${code}`));
   });
   return { child, output: () => out, errors: () => err, exited, kill };
 }
