@@ -55,6 +55,8 @@ interface Track {
   firstSeen: number;
   hits: number;
   last: Detection;
+  /** The last detection was reshaped (`amodal`), so its frame was drawn padded. */
+  lastCut: boolean;
 }
 
 /**
@@ -246,10 +248,14 @@ export class Tracker {
     seen.trackId = t.id;
     const dt = frame - t.lastSeen;
     const prevBox = t.box;
+    const cut = d !== seen;
     // Fill the gap since the last detection by interpolation (both ends known); frames
-    // already held with a prediction get the interpolated box as well.
+    // already held with a prediction get the interpolated box as well. Padded as the ends
+    // are: between reshaped detections the object's extent is as uncertain as on them.
+    const gapCut = cut || t.lastCut;
     for (let f = t.lastSeen + 1; f < frame; f++) {
-      out.push(this.emit(t, f, lerp(prevBox, d.box, (f - t.lastSeen) / dt)));
+      const box = lerp(prevBox, d.box, (f - t.lastSeen) / dt);
+      out.push(this.emit(t, f, gapCut ? padCut(box) : box));
     }
     const measured: Track['v'] = [
       (d.box.x1 - prevBox.x1) / dt,
@@ -271,12 +277,9 @@ export class Tracker {
     t.last = d;
     t.lastSeen = frame;
     t.hits++;
+    t.lastCut = cut;
     d.trackId = t.id;
-    const cut = d !== seen;
-    const px = cut ? 0.15 * (d.box.x2 - d.box.x1) : 0;
-    const py = cut ? 0.15 * (d.box.y2 - d.box.y1) : 0;
-    const b = d.box;
-    out.push(this.emit(t, frame, { x1: b.x1 - px, y1: b.y1 - py, x2: b.x2 + px, y2: b.y2 + py }));
+    out.push(this.emit(t, frame, cut ? padCut(d.box) : d.box));
   }
 
   /** Second sighting: velocity is known now, so extend the look-back along the motion. */
@@ -298,6 +301,7 @@ export class Tracker {
       firstSeen: frame,
       hits: 1,
       last: d,
+      lastCut: false,
     };
     this.tracks.push(t);
     this.started[d.cls]++;
@@ -346,4 +350,11 @@ export class Tracker {
       if (frame > this.holdUntil(this.tracks[i])) this.tracks.splice(i, 1);
     }
   }
+}
+
+/** A reshaped (`amodal`) box as drawn: 15% of its size added on each side. */
+function padCut(b: Box): Box {
+  const px = 0.15 * (b.x2 - b.x1);
+  const py = 0.15 * (b.y2 - b.y1);
+  return { x1: b.x1 - px, y1: b.y1 - py, x2: b.x2 + px, y2: b.y2 + py };
 }

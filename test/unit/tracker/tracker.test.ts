@@ -225,6 +225,25 @@ test('a half hidden object found by its visible part keeps its whole extent', ()
   assert.ok(whole[0].box.x2 - whole[0].box.x1 < 90);
 });
 
+test('frames between two reshaped detections are drawn padded like those detections', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], frameSize: { width: 640, height: 480 } });
+  // Detection every other frame; from frame 4 only a shrunken part of the face is found.
+  for (let f = 0; f <= 2; f += 2) sut.update(f, [face(100 + f * 4, 100, 80)]);
+  const part = (f: number): Detection => ({
+    cls: 'face',
+    box: { x1: 130 + f * 4, y1: 150, x2: 170 + f * 4, y2: 180 },
+    score: 0.8,
+  });
+  const at4 = byFrame(sut.update(4, [part(4)])).get(4)![0].box;
+  const drawn = byFrame(sut.update(6, [part(6)]));
+  const at5 = drawn.get(5)![0].box;
+  const at6 = drawn.get(6)![0].box;
+  const width = (b: Box) => b.x2 - b.x1;
+  // Frame 5 lies between two padded boxes: it is as wide as they are, not 15% narrower.
+  assert.ok(width(at5) >= Math.min(width(at4), width(at6)) - 1, JSON.stringify({ at4, at5, at6 }));
+  assert.ok(at5.x1 <= (at4.x1 + at6.x1) / 2 + 1 && at5.x2 >= (at4.x2 + at6.x2) / 2 - 1);
+});
+
 test('predicted: live tracks of one class moved by their velocity, by sightings', () => {
   const sut = new Tracker({ trackedClasses: ['face', 'plate'] });
   sut.update(0, [face(100, 50), plate(300, 300)]);
