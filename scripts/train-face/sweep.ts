@@ -36,7 +36,10 @@ if (values.mosaic) {
 }
 console.log('set          side thr  recall  <16 px   16-64 px  >64 px   precis FP/img ms/img');
 for (const side of values.sides.split(',').map(Number)) {
-  const face = new VeilFaceDetector(await openSession(values.model, { threads: 1 }), side);
+  const face = new VeilFaceDetector(await openSession(values.model, { threads: 1 }), {
+    side,
+    smallSide: 0,
+  });
   const engine = {
     detect: (frame, options) => detectFrame(frame, options, { face }),
   } as Pick<Engine, 'detect'> as Engine;

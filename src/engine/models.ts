@@ -160,6 +160,12 @@ export interface ResolvedModels {
   /** True where a preferred model was asked for or absent and a fallback runs instead. */
   faceFallback: boolean;
   plateFallback: boolean;
+  /**
+   * The face detector has a pass that only adds small faces (an enlarged copy: RetinaFace,
+   * Veil's), run when `DetectHints.smallObjects` is not false; video runs it on some detection
+   * frames only and gives the others a smaller copy (`coarseSide`).
+   */
+  faceSmallPass: boolean;
   /** One human line per class, for logs and reports. */
   describe: { face: string; plate: string };
 }
@@ -207,6 +213,7 @@ export function resolveModels(
     face: faceId,
     plate: plateId,
     faceFallback: faceId === 'retinaface',
+    faceSmallPass: faceId !== 'yunet',
     plateFallback: plateId === 'text',
     describe: { face: FACE_MODEL_DESCRIPTIONS[faceId], plate: PLATE_MODEL_DESCRIPTIONS[plateId] },
   };

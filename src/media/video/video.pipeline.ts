@@ -43,7 +43,8 @@ export interface VideoPipelineSettings {
   /** Longer side of the reduced copy the detectors see (default 960). */
   detectSide?: number;
   /**
-   * With RetinaFace (whose enlarged pass finds the small faces), the longer side of the copy
+   * With a face detector whose own small-face pass finds the small faces (RetinaFace, Veil's;
+   * `engine.models.faceSmallPass`), the longer side of the copy
    * on detection frames whose small-face passes are off, i.e. no face track is under
    * `smallFacePx` (default 640; `detectSide` or more: always `detectSide`). The faces tracked
    * then are at least 2/3 of `smallFacePx` on it, within what the main pass finds reliably,
@@ -144,7 +145,7 @@ async function anonymize(
   // lp_track they are searched on every other detection frame (the tracker bridges the gap).
   const plateEvery = options.lpTrack && !s.noTracking ? every * (s.plateStride ?? 2) : every;
   const withoutPlates = { ...detectOptions, enableLp: false };
-  const hasSmallPass = engine.models.face === 'retinaface';
+  const hasSmallPass = engine.models.faceSmallPass;
   // The text plate fallback reads plates at 960 px; the plate models take 640 px at most.
   const coarsePlates = engine.models.plate !== 'text';
   const coarseSide = Math.min(s.detectSide ?? 960, s.coarseSide ?? 640);

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Detection } from '../../../src/engine/types.ts';
+import { fromSmallPass, smallPassThreshold } from '../../../src/engine/veil-face.small.ts';
+
+const face = (size: number, score: number): Detection => ({
+  cls: 'face',
+  box: { x1: 10, y1: 20, x2: 10 + size, y2: 20 + size * 1.2 },
+  score,
+});
+
+describe('small-face pass steps', () => {
+  it('raises the threshold by a share of what is left above it', () => {
+    assert.equal(smallPassThreshold(0.5, 0), 0.5);
+    assert.ok(Math.abs(smallPassThreshold(0.5, 0.2) - 0.6) < 1e-12);
+    assert.ok(Math.abs(smallPassThreshold(0.3, 0.5) - 0.65) < 1e-12);
+    assert.equal(smallPassThreshold(1, 0.2), 1);
+  });
+
+  it('a face just at the raised threshold comes back at the caller threshold', () => {
+    for (const [t, raise] of [
+      [0.5, 0.2],
+      [0.3, 0.1],
+      [0.8, 0.4],
+    ]) {
+      const [back] = fromSmallPass([face(20, smallPassThreshold(t, raise))], raise, 48);
+      assert.ok(Math.abs(back.score - t) < 1e-12, `${t} ${raise}: ${back.score}`);
+    }
+  });
+
+  it('keeps the order of scores, 1 stays 1, none below 0', () => {
+    const found = fromSmallPass([face(20, 1), face(20, 0.7), face(20, 0.1)], 0.2, 48);
+    assert.equal(found[0].score, 1);
+    assert.ok(found[1].score < 1 && found[1].score > 0);
+    assert.equal(found[2].score, 0);
+  });
+
+  it('takes only faces whose longer side is under the keep size', () => {
+    // Heights are 1.2 x the width: the longer side decides.
+    const found = fromSmallPass([face(30, 0.9), face(39, 0.9), face(40, 0.9)], 0.2, 48);
+    assert.deepEqual(
+      found.map((f) => f.box.x2 - f.box.x1),
+      [30, 39],
+    );
+    assert.equal(fromSmallPass([face(10, 0.9)], 0.2, 0).length, 0);
+  });
+
+  it('keeps class and box as they are', () => {
+    const [f] = fromSmallPass([face(20, 0.8)], 0.25, 48);
+    assert.equal(f.cls, 'face');
+    assert.deepEqual(f.box, face(20, 0.8).box);
+  });
+});
