@@ -306,11 +306,30 @@ export class Tracker {
     this.tracks.push(t);
     this.started[d.cls]++;
     d.trackId = t.id;
-    const grown = shift(d.box, t.v, 0, 0.1);
+    const grown = this.fromBorder(shift(d.box, t.v, 0, 0.1));
     for (let k = this.o.lookbackFrames; k >= 1; k--) {
       if (frame - k >= 0) out.push({ frame: frame - k, detection: moveTo(d, grown, t.id) });
     }
     out.push(this.emit(t, frame, d.box));
+  }
+
+  /**
+   * A box first seen within half its size of a frame border: the object most likely came in
+   * through that border, so on the frames before (look-back) it lay between the border and
+   * this box: the box is extended to the border (a fast object is found only once enough of
+   * it is inside, by then a look-back along its unknown motion would miss where it was).
+   */
+  private fromBorder(b: Box): Box {
+    const { width, height } = this.o.frameSize;
+    if (width <= 0 || height <= 0) return b;
+    const nx = 0.5 * (b.x2 - b.x1);
+    const ny = 0.5 * (b.y2 - b.y1);
+    return {
+      x1: b.x1 < nx ? Math.min(b.x1, 0) : b.x1,
+      y1: b.y1 < ny ? Math.min(b.y1, 0) : b.y1,
+      x2: width - b.x2 < nx ? Math.max(b.x2, width) : b.x2,
+      y2: height - b.y2 < ny ? Math.max(b.y2, height) : b.y2,
+    };
   }
 
   /** Last frame a track is held to. */

@@ -244,6 +244,26 @@ test('frames between two reshaped detections are drawn padded like those detecti
   assert.ok(at5.x1 <= (at4.x1 + at6.x1) / 2 + 1 && at5.x2 >= (at4.x2 + at6.x2) / 2 - 1);
 });
 
+test('an object first found near a border is covered back to that border on the look-back frames', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    frameSize: { width: 640, height: 480 },
+    lookbackFrames: 4,
+  });
+  // Entering from the left at 24 px/frame, first found at frame 6 with 30 px inside.
+  const out = byFrame(sut.update(6, [face(30, 200, 80)]));
+  for (let f = 2; f < 6; f++) {
+    const b = out.get(f)![0].box;
+    // On frame 4 the face spanned x -18..62: its visible part starts at the border.
+    assert.ok(b.x1 <= 0 && b.x2 >= 110, `frame ${f}: ${JSON.stringify(b)}`);
+  }
+  // One found in the middle keeps its own box on the look-back frames.
+  const mid = byFrame(sut.update(7, [face(300, 200, 80)]))
+    .get(6)!
+    .find((d) => d.box.x1 > 200)!;
+  assert.ok(mid.box.x1 > 250, JSON.stringify(mid.box));
+});
+
 test('predicted: live tracks of one class moved by their velocity, by sightings', () => {
   const sut = new Tracker({ trackedClasses: ['face', 'plate'] });
   sut.update(0, [face(100, 50), plate(300, 300)]);
