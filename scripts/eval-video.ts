@@ -9,7 +9,7 @@
  * blurred for a few frames: what a sparser detection cadence must still cover.
  *
  * `node --import tsx scripts/eval-video.ts [--frames N] [--width W --height H] [--fps F] [--small [--small-px P] | --fast]
- *   [--fallbacks | --veil-face] [--only 'detect every 2nd,if tracked']` (--only: runs whose name has one of these)
+ *   [--fallbacks | --veil-face] [--only 'detect every 2nd,if tracked'] [--calibrate-in-frame]` (--only: runs whose name has one of these)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,29 @@ const engine = await createEngine(
       ? { faceModel: 'retinaface', plateModel: 'veil' }
       : {},
 );
-const detect = (f: RgbFrame) => engine.detect(f, { ...defaultAnonymizeOptions, enableLp: false });
+const detectAlone = (f: RgbFrame) =>
+  engine.detect(f, { ...defaultAnonymizeOptions, enableLp: false });
+/**
+ * What calibrates the crops (`detectedCrops`). `--calibrate-in-frame`: each crop in the middle of
+ * a grey frame of the clip's size, so the detector boxes its face at the clip's scale (Veil's
+ * face detector scales any picture to 960 px: a lone crop is enlarged many times and boxed
+ * otherwise than in the clip, while RetinaFace runs it at its own size).
+ */
+const detect = !argv.includes('--calibrate-in-frame')
+  ? detectAlone
+  : async (f: RgbFrame) => {
+      const [w, h] = [arg('--width', 1280), arg('--height', 720)];
+      if (f.width >= w || f.height >= h) return detectAlone(f);
+      const data = new Uint8Array(w * h * 3).fill(128);
+      const [ox, oy] = [Math.floor((w - f.width) / 2), Math.floor((h - f.height) / 2)];
+      for (let y = 0; y < f.height; y++) {
+        data.set(f.data.subarray(y * f.width * 3, (y + 1) * f.width * 3), ((oy + y) * w + ox) * 3);
+      }
+      return (await detectAlone({ data, width: w, height: h })).map((d) => ({
+        ...d,
+        box: { x1: d.box.x1 - ox, y1: d.box.y1 - oy, x2: d.box.x2 - ox, y2: d.box.y2 - oy },
+      }));
+    };
 
 /** Six small faces on the street photo (test pattern without it), moving slowly. */
 async function smallScene(width: number, height: number, fps: string) {
