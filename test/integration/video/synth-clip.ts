@@ -131,10 +131,13 @@ export function synthClip(spec: ClipSpec): void {
     );
     base = 'bg';
   }
+  // Frame number from the frame's time: overlay's own `n` counts from 1 in the shipped ffmpeg
+  // (its first frame drawn where `groundTruth` puts frame 1); the timeline's `n` is right.
+  const frameNo = `round(t*${fpsOf(spec.fps)})`;
   objects.forEach((o, i) => {
     const k = i + 1;
-    const x = `${o.x0}+${o.vx}*n`;
-    const y = `${o.y0}+${o.vy}*n`;
+    const x = `${o.x0}+${o.vx}*${frameNo}`;
+    const y = `${o.y0}+${o.vy}*${frameNo}`;
     const blur = within('n', o.blurred);
     const occ = within('n', o.occluded);
     graph.push(`[${k}:v]format=rgba,split[s${k}][b${k}0]`, `[b${k}0]boxblur=6:2[b${k}]`);
