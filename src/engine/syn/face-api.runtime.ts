@@ -76,6 +76,33 @@ export class FaceApiRuntime {
   }
 
   /**
+   * The original's views of this frame from descriptors described earlier in the track:
+   * the 68 landmarks found in `at` give this frame's aligned boxes (where the output is cut),
+   * and `descriptors` (one per alignment, from a frame where `describe` ran) stand for who
+   * is there. Skips the two descriptors (and the detector) of `describe`.
+   */
+  alignedAs(
+    crop: RgbFrame,
+    at: RelativeBox,
+    descriptors: readonly Float32Array[],
+  ): Promise<FaceApiRef> {
+    return this.serial(async () => {
+      const t = toTensor(crop);
+      try {
+        const found = faceBox(at, crop.width);
+        const aligned = await alignmentsIn(t, found, crop);
+        return aligned.map((a, i) => ({
+          aligned: a,
+          descriptor: descriptors[Math.min(i, descriptors.length - 1)],
+          found,
+        }));
+      } finally {
+        t.dispose();
+      }
+    });
+  }
+
+  /**
    * The smallest distance between `ref` (the original) and `crop` (the output, same
    * geometry) over every view: the output cut at each of the original's aligned boxes, and
    * the output's own face aligned afresh by its own 68 landmarks (both alignments), against
@@ -90,6 +117,13 @@ export class FaceApiRuntime {
     others: readonly Float32Array[] = [],
     { atPlace = true } = {},
   ): Promise<number> {
+    return this.viewsOf(crop, ref, { atPlace }).then((views) =>
+      closestOf(views, [...ref.map((r) => r.descriptor), ...others]),
+    );
+  }
+
+  /** The descriptors of `crop` in every view `closestDistance` compares (see there). */
+  viewsOf(crop: RgbFrame, ref: FaceApiRef, { atPlace = true } = {}): Promise<Float32Array[]> {
     return this.serial(async () => {
       const t = toTensor(crop);
       try {
@@ -107,11 +141,7 @@ export class FaceApiRuntime {
             boxes.push(...(await alignmentsIn(t, b, crop)));
           }
         }
-        let best = Infinity;
-        const refs = [...ref.map((r) => r.descriptor), ...others];
-        for (const d of await descriptorsAt(t, boxes))
-          for (const o of refs) best = Math.min(best, faceapi.euclideanDistance(o, d));
-        return best;
+        return await descriptorsAt(t, boxes);
       } finally {
         t.dispose();
       }
@@ -123,6 +153,14 @@ export class FaceApiRuntime {
     this.queue = p.catch(() => undefined);
     return p;
   }
+}
+
+/** The smallest distance between any of `views` and any of `refs` (Infinity: none). */
+export function closestOf(views: readonly Float32Array[], refs: readonly Float32Array[]): number {
+  let best = Infinity;
+  for (const d of views)
+    for (const o of refs) best = Math.min(best, faceapi.euclideanDistance(o, d));
+  return best;
 }
 
 /** The detection nearest the crop's centre (within a fifth of its side), if any. */

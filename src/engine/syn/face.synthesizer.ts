@@ -17,11 +17,20 @@ import { renderDonorFace, type MeshTopology } from './face.render.ts';
 import type { FaceApiRuntime } from './face-api.runtime.ts';
 import type { FaceAnalysis, FaceMeshRuntime } from './human.runtime.ts';
 import { nextBox, rollOf, type MeshBox } from './mesh.tracking.ts';
-import { centralFace, JUDGE_LIMITS, judgeOutput, type OriginalIdentity } from './identity.judge.ts';
+import {
+  centralFace,
+  JUDGE_LIMITS,
+  judgeOutput,
+  passesWide,
+  rejudge,
+  type OriginalIdentity,
+} from './identity.judge.ts';
 import type { Vec2 } from './mesh.geometry.ts';
 import {
   checkDue,
   coverDue,
+  coverStill,
+  describedStill,
   poseOf,
   quickRetry,
   type CoverReason,
@@ -30,6 +39,7 @@ import {
   smoothColour,
   smoothMesh,
   thinMargin,
+  TRACK_CHECK,
   type TrackMemory,
 } from './track.memory.ts';
 
@@ -110,6 +120,9 @@ export async function synthesizeFace(
   track?: TrackMemory,
 ): Promise<SynOutcome> {
   let original: OriginalIdentity | undefined;
+  /** Whether `original` is an earlier frame's description (see `describedStill`). */
+  let reused = false;
+  if (track?.described) track.described.age++;
   // A track whose face had to be blurred keeps the checked blur for a few frames (see
   // coverDue), meanwhile trying only the closest candidate of its last check (quickRetry),
   // then tries them all again.
@@ -118,6 +131,7 @@ export async function synthesizeFace(
     const cover = held!;
     drawCover(frame, det, cover.passes);
     cover.sinceCheck++;
+    if (cover.judged !== undefined) cover.judged++;
     if (track) Object.assign(track, { cover, checked: undefined });
     return { kind: 'blurred', reason: cover.reason };
   };
@@ -128,20 +142,30 @@ export async function synthesizeFace(
   let closest: { donor: string; pull: number; similarity: number } | undefined;
   const blur = async (reason: CoverReason): Promise<SynOutcome> => {
     if (held) return holdCover();
-    const passes = await coverVerified(
-      ctx,
-      frame,
-      det,
-      original ?? (await identityOf(crop.image, [])),
-    );
+    // A retry that failed again draws the cover judged on a recent frame, as held frames do.
+    const kept = lastCover && coverStill(lastCover, boxSide(det)) ? lastCover : undefined;
+    if (kept) drawCover(frame, det, kept.passes);
+    // A cover is judged against this frame's original, described.
+    else if (reused && !(await describeNow())) original = undefined;
+    const passes =
+      kept?.passes ??
+      (await coverVerified(ctx, frame, det, original ?? (await identityOf(crop.image, []))));
     if (track) {
       track.checked = undefined;
-      track.cover = { reason, passes, side: boxSide(det), sinceCheck: 0, failures: failures + 1 };
-      if (closest) track.cover.closest = { donor: closest.donor, pull: closest.pull };
+      track.cover = {
+        reason,
+        passes,
+        side: kept?.side ?? boxSide(det),
+        sinceCheck: 0,
+        judged: kept ? kept.judged! + 1 : 0,
+        failures: failures + 1,
+      };
+      if (closest) track.cover.closest = { ...closest };
     }
     return { kind: 'blurred', reason };
   };
-  const failures = track?.cover?.failures ?? 0;
+  const lastCover = track?.cover;
+  const failures = lastCover?.failures ?? 0;
   if (track) track.cover = undefined;
   if (Math.min(det.box.x2 - det.box.x1, det.box.y2 - det.box.y1) < SYN_LIMITS.minFace) {
     // Too few pixels for the recognisers as well: blurred unverified.
@@ -159,10 +183,42 @@ export async function synthesizeFace(
       earlierFaceApi: track?.originals.faceApi ?? [],
     };
   };
+  /**
+   * Describes this frame's original after a check began with an earlier description: Human
+   * (detector, mesh, faceres) and face-api at the track's box, which gives the same aligned
+   * boxes. False when Human finds no face.
+   */
+  const describeNow = async (): Promise<boolean> => {
+    if (!reused) return true;
+    reused = false;
+    const found = centralFace(await ctx.runtime.analyze(crop.image), crop.image.width);
+    if (!found?.embedding.length) return false;
+    original = await identityOf(crop.image, found.embedding);
+    if (track)
+      rememberOriginal(
+        track,
+        found.embedding,
+        original.faceApi?.map((v) => v.descriptor) ?? [],
+        pose,
+      );
+    return true;
+  };
   // The mesh alone is enough on frames that need no check; faceres runs when one is due.
   const mayCheck = routineCheckDue(track);
+  // A check of a track whose last check passed with a comfortable margin, or a held blur's
+  // quick retry (which mostly fails), may judge against the original as described on an
+  // earlier frame (`describedStill`, decided on this frame's pose): such a frame is meshed
+  // like one between checks, and described only if it must be. After a thin pass the next
+  // is likely thin too, and would be described anyway.
+  const mayReuse =
+    ctx.judge !== undefined &&
+    track?.faceApiBox !== undefined &&
+    (track.described?.age ?? Infinity) < TRACK_CHECK.describeEvery &&
+    (retryDonor !== undefined ||
+      (track.donor !== undefined && track.checked !== undefined && !thinMargin(track.checked)));
   // Between checks a track's face is meshed where its last mesh was, without the detector.
-  let face = track?.meshBox && !mayCheck ? await meshTracked(ctx, crop, track) : undefined;
+  let face =
+    track?.meshBox && (!mayCheck || mayReuse) ? await meshTracked(ctx, crop, track) : undefined;
   if (!face) {
     const found = centralFace(
       await ctx.runtime.analyze(crop.image, { describe: mayCheck }),
@@ -185,18 +241,44 @@ export async function synthesizeFace(
   const rawMesh = face.mesh.map((p) => toFrame(crop, p));
   const pose = poseOf(rawMesh, face.yaw, face.pitch);
   const check = checkDue(track, pose);
-  if (check && face.embedding.length === 0) {
-    // The pose moved since the last check: describe the original after all.
-    face = centralFace(await ctx.runtime.analyze(crop.image), crop.image.width);
-    if (!face) return blur('no-mesh');
+  if (check && face.embedding.length === 0 && mayReuse && describedStill(track, pose)) {
+    // The same person in the same pose as a described frame: their descriptors stand, and
+    // face-api's landmarks on this frame give the places where the output is cut. A pass
+    // against them stands only with a wider margin (`passesWide`); a fail is a fail (this
+    // frame's description would only add references).
+    reused = true;
+    original = {
+      faceres: track!.originals.faceres,
+      faceApi: await ctx.judge!.alignedAs(
+        crop.image,
+        track!.faceApiBox!,
+        track!.described!.faceApi,
+      ),
+      earlierFaceApi: track!.originals.faceApi,
+    };
+  } else if (check && face.embedding.length === 0) {
+    // Describe the original after all (the pose moved since the last check, or too far
+    // from the described frame's).
+    const found = centralFace(await ctx.runtime.analyze(crop.image), crop.image.width);
+    if (!found) return blur('no-mesh');
+    if (mayCheck && track) {
+      // As a routine check meshed by the detector first: the next box takes its size.
+      face = { ...found, mesh: face.mesh, yaw: face.yaw, pitch: face.pitch };
+      keepMeshBox(track, face, crop.image.width);
+    } else face = found;
   }
-  if (check && face.embedding.length === 0) return blur('no-mesh');
+  if (check && !original && face.embedding.length === 0) return blur('no-mesh');
   const mesh = track ? smoothMesh(track, pose) : rawMesh;
 
-  if (check) {
+  if (check && !original) {
     original = await identityOf(crop.image, face.embedding);
     if (track)
-      rememberOriginal(track, face.embedding, original.faceApi?.map((v) => v.descriptor) ?? []);
+      rememberOriginal(
+        track,
+        face.embedding,
+        original.faceApi?.map((v) => v.descriptor) ?? [],
+        pose,
+      );
   }
 
   const attempts =
@@ -231,7 +313,15 @@ export async function synthesizeFace(
     }
     // The very pixels that leave: the same crop as the original's, after blending.
     const out = cropAround(frame, det).image;
-    const verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original!);
+    let verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original!);
+    if (reused && verdict.pass && !passesWide(verdict)) {
+      // Close to the limits: this frame's original decides, on the same output descriptors.
+      if (!(await describeNow())) {
+        restore();
+        return blur('no-mesh');
+      }
+      verdict = rejudge(ctx.runtime, verdict.seen, original!);
+    }
     if (verdict.pass) {
       const state = {
         pose,

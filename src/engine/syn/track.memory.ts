@@ -21,6 +21,18 @@ export const TRACK_CHECK = {
   /** A last check closer than these to the limits means: check every frame. */
   thinFaceApi: 0.72,
   thinSimilarity: 0.33,
+  /**
+   * A check may judge the output against the original's descriptors of an earlier frame of
+   * the track, not described again, while the face's pose is within the limits above of that
+   * frame's and it is at most this many frames old (see `describedStill`).
+   */
+  describeEvery: 16,
+  /**
+   * A held blur quick-retries its closest candidate only if that one's faceres similarity
+   * stayed below this (faceres's own same-person level): one the recogniser itself calls the
+   * person is no near miss.
+   */
+  retryBelow: 0.45,
 };
 
 /** Pose of a face: the mesh without position and size, plus its rotation. */
@@ -60,13 +72,15 @@ export interface TrackMemory {
     passes: number;
     side: number;
     sinceCheck: number;
+    /** Frames since the recognisers judged this cover (0: on its own frame; unset: unknown). */
+    judged?: number;
     /** Checks in a row that ended in this blur: the track retries after 1, 2, 4, then 8 frames. */
     failures: number;
     /**
      * `still-matches`: the donor and pull that came closest to passing (lowest faceres
      * similarity). Between full retries each frame tries this one candidate, judged as any.
      */
-    closest?: { donor: string; pull: number };
+    closest?: { donor: string; pull: number; similarity?: number };
   };
   /**
    * Where face-api's detector found the face on the track's first check, relative to the
@@ -80,6 +94,11 @@ export interface TrackMemory {
    */
   meshBox?: RelativeBox;
   meshRoll?: number;
+  /**
+   * The pose of the last frame whose original both recognisers described, its two face-api
+   * descriptors (face-api's and dlib's alignment), and the frames since.
+   */
+  described?: { pose: Pose; faceApi: Float32Array[]; age: number };
   /** Descriptors of the original on checked frames (capped): the output is compared with all. */
   originals: { faceres: number[][]; faceApi: Float32Array[] };
 }
@@ -176,6 +195,24 @@ export function routineCheckDue(memory: TrackMemory | undefined): boolean {
   return thinMargin(c);
 }
 
+/**
+ * Whether a check of this frame may take the original as described on an earlier frame of the
+ * track (`described`) instead of running both recognisers on it again. The person does not
+ * change within a track; what changes their descriptors is pose, expression (the mesh's
+ * shape), size and time, so the earlier description stands while all of them stay within the
+ * limits that also bound how far a checked output may move (`checkDue`).
+ */
+export function describedStill(memory: TrackMemory | undefined, pose: Pose): boolean {
+  const d = memory?.described;
+  if (!d || d.age >= TRACK_CHECK.describeEvery || d.faceApi.length === 0) return false;
+  if (memory!.originals.faceres.length === 0) return false;
+  if (Math.abs(pose.yaw - d.pose.yaw) > TRACK_CHECK.angle) return false;
+  if (Math.abs(pose.pitch - d.pose.pitch) > TRACK_CHECK.angle) return false;
+  const ratio = pose.radius / Math.max(1e-9, d.pose.radius);
+  if (ratio > TRACK_CHECK.scale || ratio < 1 / TRACK_CHECK.scale) return false;
+  return shapeDistance(pose.shape, d.pose.shape) <= TRACK_CHECK.shape;
+}
+
 /** Whether a passing check came close to the limits: then every frame is checked. */
 export function thinMargin(c: Omit<CheckState, 'pose'>): boolean {
   if (c.similarity > TRACK_CHECK.thinSimilarity) return true;
@@ -201,6 +238,18 @@ export function coverDue(cover: NonNullable<TrackMemory['cover']>, side: number)
 }
 
 /**
+ * Whether a retry that failed again may draw the track's last cover without judging it
+ * afresh: it was judged fewer than `TRACK_CHECK.every` frames ago at a face size within
+ * `TRACK_CHECK.scale` of this one. The same reasoning as holding it between retries
+ * (`coverDue`); a cover is judged again at least every `TRACK_CHECK.every` frames.
+ */
+export function coverStill(cover: NonNullable<TrackMemory['cover']>, side: number): boolean {
+  if (cover.judged === undefined || cover.judged + 1 >= TRACK_CHECK.every) return false;
+  const ratio = side / Math.max(1e-9, cover.side);
+  return ratio <= TRACK_CHECK.scale && ratio >= 1 / TRACK_CHECK.scale;
+}
+
+/**
  * On a frame where a blurred track holds its cover (`coverDue` false), the one candidate it
  * tries, judged like any other frame: the closest of its last failed check. A passing frame
  * can come any frame (the person's expression, size, light), and five attempts every frame
@@ -210,7 +259,9 @@ export function coverDue(cover: NonNullable<TrackMemory['cover']>, side: number)
 export function quickRetry(
   cover: NonNullable<TrackMemory['cover']>,
 ): { donor: string; pull: number } | undefined {
-  return cover.reason === 'still-matches' ? cover.closest : undefined;
+  const c = cover.reason === 'still-matches' ? cover.closest : undefined;
+  if (!c || (c.similarity ?? 0) >= TRACK_CHECK.retryBelow) return undefined;
+  return { donor: c.donor, pull: c.pull };
 }
 
 /** Keeps the original's descriptors of a checked frame (the last four of each). */
@@ -218,7 +269,14 @@ export function rememberOriginal(
   memory: TrackMemory,
   faceres: number[],
   faceApi: readonly Float32Array[],
+  pose?: Pose,
 ): void {
+  // A description that lacks either recogniser's descriptor stands for no later frame.
+  if (pose)
+    memory.described =
+      faceres.length > 0 && faceApi.length > 0
+        ? { pose, faceApi: [...faceApi], age: 0 }
+        : undefined;
   const o = memory.originals;
   if (faceres.length > 0) o.faceres = [...o.faceres, faceres].slice(-4);
   o.faceApi = [...o.faceApi, ...faceApi].slice(-8);

@@ -4,6 +4,8 @@ import type { Vec2 } from '../../../src/engine/syn/mesh.geometry.ts';
 import {
   checkDue,
   coverDue,
+  coverStill,
+  describedStill,
   newTrackMemory,
   poseOf,
   quickRetry,
@@ -140,4 +142,42 @@ test('a held still-matching blur retries its closest candidate; a turned or unme
   assert.equal(quickRetry({ ...cover, closest: undefined }), undefined, 'no candidate judged');
   assert.equal(quickRetry({ ...cover, reason: 'turned' }), undefined);
   assert.equal(quickRetry({ ...cover, reason: 'no-mesh' }), undefined);
+  const near = { ...cover, closest: { ...closest, similarity: TRACK_CHECK.retryBelow - 0.01 } };
+  assert.deepEqual(quickRetry(near), closest, 'a near miss is retried');
+  const far = { ...cover, closest: { ...closest, similarity: TRACK_CHECK.retryBelow } };
+  assert.equal(quickRetry(far), undefined, 'the recogniser itself matched it: no retry');
+});
+
+test('a check reuses the described original only in a like pose, shape and size, and not for long', () => {
+  const sut = newTrackMemory();
+  const described = poseOf(ring(100, 100, 50), 0, 0);
+  assert.equal(describedStill(sut, described), false);
+  rememberOriginal(sut, [1], [new Float32Array([1]), new Float32Array([2])], described);
+  assert.equal(describedStill(sut, poseOf(ring(130, 95, 52), 0.05, -0.05)), true);
+  assert.equal(describedStill(sut, poseOf(ring(100, 100, 50), 0.2, 0)), false);
+  assert.equal(describedStill(sut, poseOf(ring(100, 100, 65), 0, 0)), false);
+  assert.equal(describedStill(sut, poseOf(ring(100, 100, 50, 8), 0, 0)), false);
+  sut.described!.age = TRACK_CHECK.describeEvery;
+  assert.equal(describedStill(sut, described), false);
+  // A later description without face-api's descriptors: none is reused.
+  sut.described!.age = 0;
+  assert.equal(describedStill(sut, described), true);
+  rememberOriginal(sut, [1], [], described);
+  assert.equal(describedStill(sut, described), false);
+});
+
+test('a retry that failed again keeps a cover judged within N frames at a like size', () => {
+  const cover = {
+    reason: 'still-matches' as const,
+    passes: 2,
+    side: 100,
+    sinceCheck: 0,
+    failures: 1,
+  };
+  assert.equal(coverStill(cover, 100), false, 'never judged: judge it');
+  assert.equal(coverStill({ ...cover, judged: 0 }, 110), true);
+  assert.equal(coverStill({ ...cover, judged: TRACK_CHECK.every - 2 }, 100), true);
+  assert.equal(coverStill({ ...cover, judged: TRACK_CHECK.every - 1 }, 100), false, 'too old');
+  assert.equal(coverStill({ ...cover, judged: 0 }, 125), false, 'grew');
+  assert.equal(coverStill({ ...cover, judged: 0 }, 80), false, 'shrank');
 });
