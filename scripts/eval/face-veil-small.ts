@@ -45,6 +45,7 @@ const variants: Array<[string, VeilFaceSettings]> = [
   ['1440, keep < 48, raise 0.2', pass(1440, 48, 0.2)],
   ['1920, keep < 32, raise 0.2', pass(1920, 32, 0.2)],
   ['1920, keep < 48, raise 0', pass(1920, 48, 0)],
+  ['1920, keep < 48, raise 0.1', pass(1920, 48, 0.1)],
   ['1920, keep < 48, raise 0.4', pass(1920, 48, 0.4)],
   ['1920, keep < 64, raise 0.2', pass(1920, 64, 0.2)],
   ['2400, keep < 40, raise 0.2', pass(2400, 40, 0.2)],
