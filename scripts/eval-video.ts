@@ -137,7 +137,12 @@ try {
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : undefined;
   for (const [name, settings] of runs) {
     if (only && !only.some((o) => name.includes(o))) continue;
-    const run = createVideoAnonymizer(engine, settings);
+    // --detect-side N: the reduced copy's longer side for every run (default the pipeline's 960).
+    const side = arg('--detect-side', 0);
+    const run = createVideoAnonymizer(
+      engine,
+      side > 0 ? { ...settings, detectSide: side } : settings,
+    );
     const t = performance.now();
     const result = await run(scene.clip, path.join(dir, 'out.mp4'), {
       ...defaultAnonymizeOptions,
