@@ -161,9 +161,10 @@ export interface ResolvedModels {
   faceFallback: boolean;
   plateFallback: boolean;
   /**
-   * The face detector has a pass that only adds small faces (an enlarged copy: RetinaFace,
-   * Veil's), run when `DetectHints.smallObjects` is not false; video runs it on some detection
-   * frames only and gives the others a smaller copy (`coarseSide`).
+   * The face detector has a pass that only adds small faces (an enlarged copy; all three do:
+   * RetinaFace also on photos, YuNet and Veil's only when `DetectHints.smallObjects` is true);
+   * video runs it on some detection frames only and gives the others a smaller copy
+   * (`coarseSide`).
    */
   faceSmallPass: boolean;
   /** One human line per class, for logs and reports. */
@@ -213,7 +214,7 @@ export function resolveModels(
     face: faceId,
     plate: plateId,
     faceFallback: faceId === 'retinaface',
-    faceSmallPass: faceId !== 'yunet',
+    faceSmallPass: true,
     plateFallback: plateId === 'text',
     describe: { face: FACE_MODEL_DESCRIPTIONS[faceId], plate: PLATE_MODEL_DESCRIPTIONS[plateId] },
   };

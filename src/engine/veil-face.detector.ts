@@ -66,12 +66,13 @@ export class VeilFaceDetector implements RegionDetector {
   }
 
   /**
-   * `hints.smallObjects` false: the main pass only (video skips the small-face pass on detection
-   * frames where no small face is tracked).
+   * The small-face pass runs only when video asks (`hints.smallObjects` true): on photos it
+   * cost 94 -> 445 ms per eval photo and 2.3 points of precision for 1.4 of recall.
+   * `hints.smallObjects` false: the main pass at the copy's own size.
    */
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
     const { side, smallSide, smallKeepPx, smallRaise, coarseAsGiven } = this.settings;
-    const small = hints?.smallObjects !== false;
+    const small = hints?.smallObjects === true;
     const longest = Math.max(image.width, image.height);
     const mainSide = !small && coarseAsGiven ? Math.min(side, longest) : side;
     let found = await this.pass(image, mainSide, minScore);

@@ -43,14 +43,13 @@ export interface VideoPipelineSettings {
   /** Longer side of the reduced copy the detectors see (default 960). */
   detectSide?: number;
   /**
-   * With a face detector whose own small-face pass finds the small faces (RetinaFace, Veil's;
+   * With a face detector whose own small-face pass finds the small faces (all three:
    * `engine.models.faceSmallPass`), the longer side of the copy
    * on detection frames whose small-face passes are off, i.e. no face track is under
    * `smallFacePx` (default 640; `detectSide` or more: always `detectSide`). The faces tracked
    * then are at least 2/3 of `smallFacePx` on it, within what the main pass finds reliably,
    * at under half the pixels (and no resize for Veil's plate detector, whose input is 640 px).
-   * YuNet's one pass finds the small faces itself, and the text plate fallback reads plates at
-   * 960 px: with those, `detectSide` always.
+   * The text plate fallback reads plates at 960 px: with it, `detectSide` always.
    */
   coarseSide?: number;
   /** Detection frames in flight in the engine at once (default 2). */

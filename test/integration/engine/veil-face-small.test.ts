@@ -7,48 +7,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import sharp from 'sharp';
-import { iou } from '../../../src/engine/box.ts';
 import { detectFrame } from '../../../src/engine/frame.detector.ts';
 import { modelPath } from '../../../src/engine/models.ts';
 import { openSession, type ModelSession } from '../../../src/engine/onnx.runtime.ts';
-import { defaultAnonymizeOptions, type Box, type RgbFrame } from '../../../src/engine/types.ts';
+import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
 import { VeilFaceDetector } from '../../../src/engine/veil-face.detector.ts';
-import { fixturePath, truth } from '../../fixtures/images/fixtures.ts';
+import { FAR_GROUP, farGroup, hits } from './far-group.ts';
 
 const facesOnly = { ...defaultAnonymizeOptions, enableLp: false };
-const NAME = 'group-5-faces.jpg';
+const NAME = FAR_GROUP;
 const FACE_PX = 22;
-
-/** The photo reduced (largest face FACE_PX) at the top left of a grey 960 x 540 frame. */
-async function farGroup(): Promise<{ frame: RgbFrame; faces: Box[] }> {
-  const t = truth(NAME);
-  const k = FACE_PX / Math.max(...t.faces.map((f) => f.box.x2 - f.box.x1));
-  const [w, h] = [Math.round(t.width * k), Math.round(t.height * k)];
-  const { data } = await sharp(fixturePath(NAME)!)
-    .resize(w, h, { fit: 'fill' })
-    .extend({ right: 960 - w, bottom: 540 - h, background: '#808080' })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const faces = t.faces.map(({ box: b }) => ({
-    x1: (b.x1 * w) / t.width,
-    y1: (b.y1 * h) / t.height,
-    x2: (b.x2 * w) / t.width,
-    y2: (b.y2 * h) / t.height,
-  }));
-  return { frame: { data: new Uint8Array(data), width: 960, height: 540 }, faces };
-}
-
-const hits = (found: Array<{ box: Box }>, faces: Box[]) =>
-  faces.filter((f) => found.some((d) => iou(d.box, f) >= 0.3)).length;
 
 describe("Veil's face detector, small-face pass (committed weights)", () => {
   let session: ModelSession;
   let scene: Awaited<ReturnType<typeof farGroup>>;
   before(async () => {
     session = await openSession(modelPath('veilFace'));
-    scene = await farGroup();
+    scene = await farGroup(FACE_PX);
   });
   after(async () => {
     await session.close();
@@ -60,7 +35,12 @@ describe("Veil's face detector, small-face pass (committed weights)", () => {
     const one = await detectFrame(frame, facesOnly, {
       face: new VeilFaceDetector(session, { smallSide: 0 }),
     });
-    const both = await detectFrame(frame, facesOnly, { face: new VeilFaceDetector(session) });
+    const both = await detectFrame(
+      frame,
+      facesOnly,
+      { face: new VeilFaceDetector(session) },
+      { smallObjects: true },
+    );
     assert.ok(hits(one, faces) <= 2, `main pass alone found ${hits(one, faces)}`);
     assert.equal(hits(both, faces), faces.length, JSON.stringify(both));
     // Nothing else: one detection per face.
@@ -77,5 +57,8 @@ describe("Veil's face detector, small-face pass (committed weights)", () => {
     });
     assert.equal(hits(off, faces), hits(one, faces));
     assert.ok(hits(off, faces) < faces.length);
+    // Photos pass no hints: the main pass only.
+    const photo = await detectFrame(frame, facesOnly, { face });
+    assert.equal(hits(photo, faces), hits(one, faces));
   });
 });

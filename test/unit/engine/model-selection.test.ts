@@ -74,8 +74,8 @@ describe('resolveModels', () => {
       assert.equal(got.plate, wantPlate);
       assert.equal(got.faceFallback, wantFace === 'retinaface');
       assert.equal(got.plateFallback, wantPlate === 'text');
-      // RetinaFace and Veil's face detector add small faces in a pass of their own; YuNet not.
-      assert.equal(got.faceSmallPass, wantFace !== 'yunet');
+      // Every face detector adds small faces in a pass of its own when video asks.
+      assert.equal(got.faceSmallPass, true);
       const faceName = { retinaface: /research only/, veil: /Veil's face detector/ }[wantFace];
       assert.match(got.describe.face, faceName ?? /YuNet/);
       const plateName =
