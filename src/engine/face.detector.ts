@@ -2,7 +2,8 @@
 import { clipDetection } from './box.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
-import { resizedPlanarTensor, roundUp, TensorBuffers } from './preprocess.ts';
+import { TensorBuffers } from './preprocess.ts';
+import { runResized } from './resized-run.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
 import { fromSmallPass, smallPassThreshold } from './veil-face.small.ts';
@@ -84,17 +85,10 @@ export class YunetFaceDetector implements RegionDetector {
     height: number,
     minScore: number,
   ): Promise<Detection[]> {
-    const n = 3 * roundUp(width, 32) * roundUp(height, 32);
-    const input = resizedPlanarTensor(image, width, height, 'bgr', this.inputs.take(n));
-    let out;
-    try {
-      out = await this.session.run({ data: input.data, dims: input.dims });
-    } finally {
-      this.inputs.give(input.data);
-    }
+    const run = await runResized(this.session, this.inputs, image, width, height, 'bgr');
     const raw: YunetOutputs = {};
-    for (const [name, tensor] of Object.entries(out)) raw[name] = tensor.data;
-    return nms(decodeYunet(raw, input.width, input.height, minScore), { iou: this.nmsIou });
+    for (const [name, tensor] of Object.entries(run.outputs)) raw[name] = tensor.data;
+    return nms(decodeYunet(raw, run.width, run.height, minScore), { iou: this.nmsIou });
   }
 
   close(): Promise<void> {

@@ -11,7 +11,8 @@ import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withSymbolicDims } from './onnx-graph.ts';
-import { resizedPlanarTensor, roundUp, TensorBuffers } from './preprocess.ts';
+import { TensorBuffers } from './preprocess.ts';
+import { runResized } from './resized-run.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import {
   decodeRetinaface,
@@ -130,14 +131,14 @@ export class RetinaFaceDetector implements RegionDetector {
     height: number,
     minScore: number,
   ): Promise<Detection[]> {
-    const n = 3 * roundUp(width, 32) * roundUp(height, 32);
-    const { data, dims } = resizedPlanarTensor(image, width, height, 'rgb', this.inputs.take(n));
-    let out;
-    try {
-      out = await this.session.run({ data, dims });
-    } finally {
-      this.inputs.give(data);
-    }
+    const { outputs: out } = await runResized(
+      this.session,
+      this.inputs,
+      image,
+      width,
+      height,
+      'rgb',
+    );
     const byStride: Record<number, RetinaStrideOutput> = {};
     for (const stride of RETINA_STRIDES) {
       const cls = out[`face_rpn_cls_prob_reshape_stride${stride}`];
