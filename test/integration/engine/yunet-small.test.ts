@@ -7,25 +7,23 @@
  * small objects, the enlarged pass finds them all; a photo (no hint) runs the main pass only.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { YunetFaceDetector } from '../../../src/engine/face.detector.ts';
 import { detectFrame } from '../../../src/engine/frame.detector.ts';
-import { modelPath } from '../../../src/engine/models.ts';
+import { hasModel, modelPath } from '../../../src/engine/models.ts';
 import { openSession, type ModelSession } from '../../../src/engine/onnx.runtime.ts';
 import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
 import { farGroup, hits } from './far-group.ts';
 
 const facesOnly = { ...defaultAnonymizeOptions, enableLp: false };
 const FACE_PX = Number(process.env.YUNET_SMALL_PX ?? 10);
-const weights = modelPath('yunet');
-const skip = existsSync(weights) ? false : 'YuNet weights absent (not in a clone)';
+const skip = hasModel('yunet') ? false : 'YuNet weights absent (not in a clone)';
 
 describe('YuNet, small-face pass (video)', { skip }, () => {
   let session: ModelSession;
   let scene: Awaited<ReturnType<typeof farGroup>>;
   before(async () => {
-    session = await openSession(weights);
+    session = await openSession(modelPath('yunet'));
     scene = await farGroup(FACE_PX);
   });
   after(async () => {
