@@ -12,7 +12,14 @@ import { renderDetection } from '../render/index.ts';
 import type { Detection, RgbFrame } from '../types.ts';
 import { rgbToLab } from './colour.transfer.ts';
 import type { Donor, DonorBank } from './donor.bank.ts';
-import { cropAround, cropGeometry, relativeBox, toFrame, type FaceCrop } from './face.crop.ts';
+import {
+  cropAround,
+  cropGeometry,
+  cropWide,
+  relativeBox,
+  toFrame,
+  type FaceCrop,
+} from './face.crop.ts';
 import { renderDonorFace, type MeshTopology } from './face.render.ts';
 import type { FaceApiRuntime } from './face-api.runtime.ts';
 import type { FaceAnalysis, FaceMeshRuntime } from './human.runtime.ts';
@@ -174,11 +181,19 @@ export async function synthesizeFace(
     return { kind: 'blurred', reason: 'small' };
   }
   const crop = cropAround(frame, det);
+  // The original in the judge's wide view: cut before anything is drawn (see below).
+  let wideCrop: RgbFrame | undefined;
+  const wideOriginal = () => (wideCrop ??= cropWide(frame, det).image);
+  /** faceres of this frame's original in the wide view (empty: Human found none). */
+  let wideNow: number[] = [];
   const identityOf = async (image: RgbFrame, faceres: number[]): Promise<OriginalIdentity> => {
     const faceApi = ctx.judge ? await ctx.judge.describe(image, track?.faceApiBox) : null;
     if (track && faceApi?.length) track.faceApiBox = relativeBox(faceApi[0].found, image.width);
+    const wide = wideOriginal();
+    wideNow = centralFace(await ctx.runtime.analyze(wide), wide.width)?.embedding ?? [];
     return {
       faceres: [...(faceres.length ? [faceres] : []), ...(track?.originals.faceres ?? [])],
+      faceresWide: [...(wideNow.length ? [wideNow] : []), ...(track?.originals.faceresWide ?? [])],
       faceApi,
       earlierFaceApi: track?.originals.faceApi ?? [],
     };
@@ -200,6 +215,7 @@ export async function synthesizeFace(
         found.embedding,
         original.faceApi?.map((v) => v.descriptor) ?? [],
         pose,
+        wideNow,
       );
     return true;
   };
@@ -241,7 +257,14 @@ export async function synthesizeFace(
   const rawMesh = face.mesh.map((p) => toFrame(crop, p));
   const pose = poseOf(rawMesh, face.yaw, face.pitch);
   const check = checkDue(track, pose);
-  if (check && face.embedding.length === 0 && mayReuse && describedStill(track, pose)) {
+  if (
+    check &&
+    face.embedding.length === 0 &&
+    mayReuse &&
+    describedStill(track, pose) &&
+    // Without the wide view's descriptor the output's wide view could not be judged again.
+    (track!.originals.faceresWide?.length ?? 0) > 0
+  ) {
     // The same person in the same pose as a described frame: their descriptors stand, and
     // face-api's landmarks on this frame give the places where the output is cut. A pass
     // against them stands only with a wider margin (`passesWide`); a fail is a fail (this
@@ -249,6 +272,7 @@ export async function synthesizeFace(
     reused = true;
     original = {
       faceres: track!.originals.faceres,
+      faceresWide: track!.originals.faceresWide,
       faceApi: await ctx.judge!.alignedAs(
         crop.image,
         track!.faceApiBox!,
@@ -278,6 +302,7 @@ export async function synthesizeFace(
         face.embedding,
         original.faceApi?.map((v) => v.descriptor) ?? [],
         pose,
+        wideNow,
       );
   }
 
@@ -295,6 +320,8 @@ export async function synthesizeFace(
   const colour = track
     ? (m: Parameters<typeof smoothColour>[1]) => (smoothed ??= smoothColour(track, m))
     : undefined;
+  // The wide view of the original is cut before the first render (`describeNow` may need it).
+  if (original) wideOriginal();
   const restore = saveRegion(frame, mesh);
   const accept = (donor: Donor, pull: number, state: Checked, attempt: number): SynOutcome => {
     if (track) Object.assign(track, { donor: donor.id, pull, checked: state, sinceCheck: 0 });
@@ -313,7 +340,9 @@ export async function synthesizeFace(
     }
     // The very pixels that leave: the same crop as the original's, after blending.
     const out = cropAround(frame, det).image;
-    let verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original!);
+    let verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original!, {
+      wide: cropWide(frame, det).image,
+    });
     if (reused && verdict.pass && !passesWide(verdict)) {
       // Close to the limits: this frame's original decides, on the same output descriptors.
       if (!(await describeNow())) {
@@ -395,7 +424,10 @@ async function coverVerified(
   for (let pass = 1; pass <= BLUR_PASSES; pass++) {
     renderDetection(frame, det, 'blur', true);
     const out = cropAround(frame, det).image;
-    const verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original, { atPlace: false });
+    const verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original, {
+      atPlace: false,
+      wide: cropWide(frame, det).image,
+    });
     if (verdict.pass) return pass;
   }
   renderDetection(frame, det, 'fill', true);

@@ -100,11 +100,11 @@ export interface TrackMemory {
    */
   described?: { pose: Pose; faceApi: Float32Array[]; age: number };
   /** Descriptors of the original on checked frames (capped): the output is compared with all. */
-  originals: { faceres: number[][]; faceApi: Float32Array[] };
+  originals: { faceres: number[][]; faceresWide?: number[][]; faceApi: Float32Array[] };
 }
 
 export function newTrackMemory(): TrackMemory {
-  return { sinceCheck: 0, originals: { faceres: [], faceApi: [] } };
+  return { sinceCheck: 0, originals: { faceres: [], faceresWide: [], faceApi: [] } };
 }
 
 export function poseOf(mesh: readonly Vec2[], yaw: number, pitch: number): Pose {
@@ -270,6 +270,7 @@ export function rememberOriginal(
   faceres: number[],
   faceApi: readonly Float32Array[],
   pose?: Pose,
+  faceresWide: number[] = [],
 ): void {
   // A description that lacks either recogniser's descriptor stands for no later frame.
   if (pose)
@@ -279,5 +280,6 @@ export function rememberOriginal(
         : undefined;
   const o = memory.originals;
   if (faceres.length > 0) o.faceres = [...o.faceres, faceres].slice(-4);
+  if (faceresWide.length > 0) o.faceresWide = [...(o.faceresWide ?? []), faceresWide].slice(-4);
   o.faceApi = [...o.faceApi, ...faceApi].slice(-8);
 }
