@@ -1,12 +1,12 @@
 /** Faces with YuNet-n (libfacedetection.train, Apache-2.0): any input size padded to 32, BGR 0..255. */
-import { clipDetection } from './box.ts';
+import { clipDetection, mapDetection } from './box.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
-import { fromSmallPass, smallPassThreshold } from './veil-face.small.ts';
+import { fromSmallPass, smallPassThreshold } from './small-pass.ts';
 import { decodeYunet, type YunetOutputs } from './yunet.decode.ts';
 
 export interface YunetSettings {
@@ -56,19 +56,15 @@ export class YunetFaceDetector implements RegionDetector {
       Math.max(big.width, big.height) <= upscaleMaxSide
     ) {
       const raised = smallPassThreshold(minScore, upscaleRaise);
-      const back = (d: Detection): Detection => ({
-        ...d,
-        box: {
-          x1: d.box.x1 / upscale,
-          y1: d.box.y1 / upscale,
-          x2: d.box.x2 / upscale,
-          y2: d.box.y2 / upscale,
-        },
-        ...(d.landmarks
-          ? { landmarks: d.landmarks.map(([x, y]): [number, number] => [x / upscale, y / upscale]) }
-          : {}),
-      });
-      const small = (await this.pass(image, big.width, big.height, raised)).map(back);
+      const back = {
+        scaleX: image.width / big.width,
+        scaleY: image.height / big.height,
+        offsetX: 0,
+        offsetY: 0,
+      };
+      const small = (await this.pass(image, big.width, big.height, raised)).map((f) =>
+        mapDetection(f, back),
+      );
       // A face of both passes is kept once; a part of a face inside a whole one is dropped.
       found = nms([...found, ...fromSmallPass(small, upscaleRaise, upscaleKeepPx)], {
         iou: this.nmsIou,

@@ -6,13 +6,14 @@
  * multiple of 32. RGB 0..255 (normalisation is inside the graph).
  */
 import fs from 'node:fs';
-import { boxHeight, boxWidth, clipDetection, mapDetection } from './box.ts';
+import { clipDetection, mapDetection } from './box.ts';
 import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withSymbolicDims } from './onnx-graph.ts';
 import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
+import { fromSmallPass, smallPassThreshold } from './small-pass.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import {
   decodeRetinaface,
@@ -108,13 +109,12 @@ export class RetinaFaceDetector implements RegionDetector {
       // The raise is carried by the score itself, not only by this call's threshold: video
       // asks for weak detections (to continue tracks) and starts tracks at the user's
       // threshold, so an enlarged-pass score must mean what a main-pass score means.
-      const raised = minScore + (1 - minScore) * upscaleRaise;
-      const small = (await this.pass(image, big.width, big.height, raised))
-        .map((f) => ({
-          ...mapDetection(f, back),
-          score: (f.score - upscaleRaise) / (1 - upscaleRaise),
-        }))
-        .filter((f) => Math.max(boxWidth(f.box), boxHeight(f.box)) < upscaleKeepPx);
+      const raised = smallPassThreshold(minScore, upscaleRaise);
+      const small = fromSmallPass(
+        (await this.pass(image, big.width, big.height, raised)).map((f) => mapDetection(f, back)),
+        upscaleRaise,
+        upscaleKeepPx,
+      );
       // A face of both passes is kept once; a part of a face inside a whole one is dropped.
       found = nms([...found, ...small], { iou: this.nmsIou, containment: 0.7 });
     }

@@ -11,7 +11,7 @@ import type { DetectHints, RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
 import { decodeVeilFaces } from './veil-face.decode.ts';
 import { runVeilGrid, toImageBox } from './veil-grid.ts';
-import { fromSmallPass, smallPassThreshold } from './veil-face.small.ts';
+import { fromSmallPass, smallPassThreshold } from './small-pass.ts';
 
 /** Longest side of the model's input (measured on eval-data/faces, see models/README.md). */
 export const VEIL_FACE_SIDE = 960;

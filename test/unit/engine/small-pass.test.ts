@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Detection } from '../../../src/engine/types.ts';
-import { fromSmallPass, smallPassThreshold } from '../../../src/engine/veil-face.small.ts';
+import { fromSmallPass, smallPassThreshold } from '../../../src/engine/small-pass.ts';
 
 const face = (size: number, score: number): Detection => ({
   cls: 'face',
