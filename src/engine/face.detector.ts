@@ -1,27 +1,20 @@
 /** Faces with YuNet-n (libfacedetection.train, Apache-2.0): any input size padded to 32, BGR 0..255. */
-import { clipDetection, mapDetection } from './box.ts';
+import { clipDetection } from './box.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
-import { fromSmallPass, smallPassThreshold } from './small-pass.ts';
+import { withEnlargedPass, type EnlargedPass } from './small-pass.ts';
 import { decodeYunet, type YunetOutputs } from './yunet.decode.ts';
 
-export interface YunetSettings {
-  /**
-   * Video's small-face pass (`hints.smallObjects` true; photos never ask): the copy enlarged by
-   * this factor (1: none), run only while its longer side stays within `upscaleMaxSide`; of its
-   * faces those under `upscaleKeepPx` (image px) are added, at a threshold raised by
-   * `upscaleRaise` of what is left. At the 960 px main pass alone YuNet left 157 of 900
-   * face-frames of 28 px faces uncovered in `eval-video --small --small-px 28`.
-   */
-  upscale: number;
-  upscaleMaxSide: number;
-  upscaleKeepPx: number;
-  upscaleRaise: number;
-}
+/**
+ * Video's small-face pass (`hints.smallObjects` true; photos never ask), as `EnlargedPass`
+ * describes it. At the 960 px main pass alone YuNet left 157 of 900 face-frames of 28 px faces
+ * uncovered in `eval-video --small --small-px 28`.
+ */
+export type YunetSettings = EnlargedPass;
 
 export const DEFAULT_YUNET: YunetSettings = {
   upscale: 1.5,
@@ -45,31 +38,15 @@ export class YunetFaceDetector implements RegionDetector {
 
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
     let found = await this.pass(image, image.width, image.height, minScore);
-    const { upscale, upscaleMaxSide, upscaleKeepPx, upscaleRaise } = this.settings;
-    const big = {
-      width: Math.round(image.width * upscale),
-      height: Math.round(image.height * upscale),
-    };
-    if (
-      hints?.smallObjects === true &&
-      upscale > 1 &&
-      Math.max(big.width, big.height) <= upscaleMaxSide
-    ) {
-      const raised = smallPassThreshold(minScore, upscaleRaise);
-      const back = {
-        scaleX: image.width / big.width,
-        scaleY: image.height / big.height,
-        offsetX: 0,
-        offsetY: 0,
-      };
-      const small = (await this.pass(image, big.width, big.height, raised)).map((f) =>
-        mapDetection(f, back),
+    if (hints?.smallObjects === true) {
+      found = await withEnlargedPass(
+        image,
+        found,
+        minScore,
+        this.settings,
+        this.nmsIou,
+        (width, height, score) => this.pass(image, width, height, score),
       );
-      // A face of both passes is kept once; a part of a face inside a whole one is dropped.
-      found = nms([...found, ...fromSmallPass(small, upscaleRaise, upscaleKeepPx)], {
-        iou: this.nmsIou,
-        containment: 0.7,
-      });
     }
     return found.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
   }

@@ -6,14 +6,14 @@
  * multiple of 32. RGB 0..255 (normalisation is inside the graph).
  */
 import fs from 'node:fs';
-import { clipDetection, mapDetection } from './box.ts';
+import { clipDetection } from './box.ts';
 import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withSymbolicDims } from './onnx-graph.ts';
 import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
-import { fromSmallPass, smallPassThreshold } from './small-pass.ts';
+import { withEnlargedPass, type EnlargedPass } from './small-pass.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import {
   decodeRetinaface,
@@ -39,24 +39,10 @@ export function retinafaceModelBytes(file = retinafaceModelPath()): Uint8Array {
   return withSymbolicDims(new Uint8Array(fs.readFileSync(file)), { inputs: ['data'] });
 }
 
-export interface RetinaSettings {
+/** RetinaFace's NMS and its enlarged pass for faces of 10-30 px (smallest anchors: 16 px). */
+export interface RetinaSettings extends EnlargedPass {
   /** NMS IoU of the model's own boxes (insightface uses 0.4). */
   nmsIou: number;
-  /**
-   * Second pass on a copy enlarged by this factor (1: none): the model's smallest anchors are
-   * 16 px, so faces of 10-30 px are found far more often at twice their size.
-   */
-  upscale: number;
-  /** The enlarged pass runs only while the copy's longest side stays within this. */
-  upscaleMaxSide: number;
-  /** From the enlarged pass only faces under this (longer side, image px) are taken. */
-  upscaleKeepPx: number;
-  /**
-   * The enlarged pass must beat a raised threshold, t + (1 - t) x this (enlarged noise looks
-   * like small faces), as tiles do with `slicing`: its scores s are reported as
-   * (s - raise) / (1 - raise), which is the same test against t.
-   */
-  upscaleRaise: number;
 }
 
 /**
@@ -93,30 +79,15 @@ export class RetinaFaceDetector implements RegionDetector {
    */
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
     let found = await this.pass(image, image.width, image.height, minScore);
-    const { upscale, upscaleMaxSide, upscaleKeepPx, upscaleRaise } = this.settings;
-    const enlarge = upscale > 1 && hints?.smallObjects !== false;
-    if (enlarge && Math.max(image.width, image.height) * upscale <= upscaleMaxSide) {
-      const big = {
-        width: Math.round(image.width * upscale),
-        height: Math.round(image.height * upscale),
-      };
-      const back = {
-        scaleX: image.width / big.width,
-        scaleY: image.height / big.height,
-        offsetX: 0,
-        offsetY: 0,
-      };
-      // The raise is carried by the score itself, not only by this call's threshold: video
-      // asks for weak detections (to continue tracks) and starts tracks at the user's
-      // threshold, so an enlarged-pass score must mean what a main-pass score means.
-      const raised = smallPassThreshold(minScore, upscaleRaise);
-      const small = fromSmallPass(
-        (await this.pass(image, big.width, big.height, raised)).map((f) => mapDetection(f, back)),
-        upscaleRaise,
-        upscaleKeepPx,
+    if (hints?.smallObjects !== false) {
+      found = await withEnlargedPass(
+        image,
+        found,
+        minScore,
+        this.settings,
+        this.nmsIou,
+        (width, height, score) => this.pass(image, width, height, score),
       );
-      // A face of both passes is kept once; a part of a face inside a whole one is dropped.
-      found = nms([...found, ...small], { iou: this.nmsIou, containment: 0.7 });
     }
     return found.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
   }
