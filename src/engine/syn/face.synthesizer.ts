@@ -198,6 +198,13 @@ export async function synthesizeFace(
       earlierFaceApi: track?.originals.faceApi ?? [],
     };
   };
+  /** This frame's original described (`faceres` from its crop) and remembered by the track. */
+  const describeOriginal = async (faceres: number[]): Promise<void> => {
+    const described = await identityOf(crop.image, faceres);
+    original = described;
+    const faceApi = described.faceApi?.map((v) => v.descriptor) ?? [];
+    if (track) rememberOriginal(track, faceres, faceApi, pose, wideNow);
+  };
   /**
    * Describes this frame's original after a check began with an earlier description: Human
    * (detector, mesh, faceres) and face-api at the track's box, which gives the same aligned
@@ -208,15 +215,7 @@ export async function synthesizeFace(
     reused = false;
     const found = centralFace(await ctx.runtime.analyze(crop.image), crop.image.width);
     if (!found?.embedding.length) return false;
-    original = await identityOf(crop.image, found.embedding);
-    if (track)
-      rememberOriginal(
-        track,
-        found.embedding,
-        original.faceApi?.map((v) => v.descriptor) ?? [],
-        pose,
-        wideNow,
-      );
+    await describeOriginal(found.embedding);
     return true;
   };
   // The mesh alone is enough on frames that need no check; faceres runs when one is due.
@@ -295,15 +294,7 @@ export async function synthesizeFace(
   const mesh = track ? smoothMesh(track, pose) : rawMesh;
 
   if (check && !original) {
-    original = await identityOf(crop.image, face.embedding);
-    if (track)
-      rememberOriginal(
-        track,
-        face.embedding,
-        original.faceApi?.map((v) => v.descriptor) ?? [],
-        pose,
-        wideNow,
-      );
+    await describeOriginal(face.embedding);
   }
 
   const attempts =
