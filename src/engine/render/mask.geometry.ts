@@ -153,8 +153,26 @@ export function ellipseMaskRow(
   out: Float32Array,
   span: RowSpan,
 ): void {
-  const f = Math.max(feather, 1e-6);
   out.fill(0);
+  ellipseEdgeRow(e, feather, region, j, out, span);
+  if (span.in2 > span.in1) out.fill(1, span.in1, span.in2);
+}
+
+/**
+ * The part of `ellipseMaskRow` that needs a distance: the row's span (found analytically) goes
+ * to `span`, and `out` is written only on [span.lo, span.hi) outside the fully covered
+ * [span.in1, span.in2) (and on zero pixels next to it); every other value is left as it was.
+ * Readers take 0 outside [lo, hi) and 1 inside [in1, in2).
+ */
+export function ellipseEdgeRow(
+  e: Ellipse,
+  feather: number,
+  region: Region,
+  j: number,
+  out: Float32Array,
+  span: RowSpan,
+): void {
+  const f = Math.max(feather, 1e-6);
   span.lo = span.hi = span.in1 = span.in2 = 0;
   const cx = e.cx - region.x - 0.5;
   const y = region.y + j + 0.5;
@@ -162,21 +180,34 @@ export function ellipseMaskRow(
   // semi-axis: only pixels with rho < outer can be covered.
   const outer = 1 + f / Math.min(e.rx, e.ry);
   const dy = (y - e.cy) / e.ry;
-  if (dy * dy >= outer * outer) return;
-  const reach = e.rx * Math.sqrt(outer * outer - dy * dy);
+  const dy2 = dy * dy;
+  if (dy2 >= outer * outer) return;
+  const reach = e.rx * Math.sqrt(outer * outer - dy2);
   const i1 = Math.max(0, Math.floor(cx - reach));
   const i2 = Math.min(region.w - 1, Math.ceil(cx + reach));
   if (i2 < i1) return;
   // Inside the ellipse on this row coverage is 1: only the rest needs a distance.
-  const half = dy * dy < 1 ? e.rx * Math.sqrt(1 - dy * dy) : -1;
+  const half = dy2 < 1 ? e.rx * Math.sqrt(1 - dy2) : -1;
   const in1 = half < 0 ? i2 + 1 : Math.max(i1, Math.ceil(cx - half));
   const in2 = half < 0 ? i2 : Math.min(i2, Math.floor(cx + half));
+  // ellipseOutsideDistance and coverage inlined, the row's terms hoisted (same arithmetic).
+  const gy = dy / e.ry;
+  const gy2 = gy * gy;
+  const { cx: ecx, rx } = e;
+  const x0 = region.x;
   let lo = i2 + 1;
   let hi = i1;
   for (let i = i1; i <= i2; i++) {
     if (i === in1 && in2 >= in1) i = in2 + 1;
     if (i > i2) break;
-    const a = coverage(ellipseOutsideDistance(e, region.x + i + 0.5, y), f);
+    const dx = (x0 + i + 0.5 - ecx) / rx;
+    const rho = Math.sqrt(dx * dx + dy2);
+    let a = 1;
+    if (rho > 1) {
+      const gx = dx / rx;
+      const d = ((rho - 1) * rho) / Math.sqrt(gx * gx + gy2);
+      a = d >= f ? 0 : 1 - d / f;
+    }
     out[i] = a;
     if (a > 0) {
       if (i < lo) lo = i;
@@ -184,7 +215,6 @@ export function ellipseMaskRow(
     }
   }
   if (in2 >= in1) {
-    out.fill(1, in1, in2 + 1);
     span.in1 = in1;
     span.in2 = in2 + 1;
     lo = Math.min(lo, in1);

@@ -48,7 +48,8 @@ export function downsampleRegion(
 
 /**
  * One box-blur pass along lines of `n` 3-channel pixels `step` apart; edges clamp. A running
- * sum per channel: each output costs one add and one subtract whatever the radius.
+ * sum per channel: each output costs one add and one subtract whatever the radius. The three
+ * channels go together (a line is copied to `tmp` interleaved, 3n values).
  */
 function boxBlurLines(
   buf: Float32Array,
@@ -63,26 +64,44 @@ function boxBlurLines(
   const last = n - 1;
   for (let l = 0; l < lines; l++) {
     const base = l * lineStep;
-    for (let c = 0; c < 3; c++) {
-      const b = base + c;
-      for (let k = 0; k < n; k++) tmp[k] = buf[b + k * step];
-      // Window [-r, r] around 0 with the edge pixel repeated.
-      let acc = (r + 1) * tmp[0];
-      for (let k = 1; k <= r; k++) acc += tmp[k < last ? k : last];
-      for (let k = 0; k < n; k++) {
-        buf[b + k * step] = acc * norm;
-        const add = k + r + 1;
-        const sub = k - r;
-        acc += tmp[add < last ? add : last] - tmp[sub > 0 ? sub : 0];
-      }
+    for (let k = 0, o = base, t = 0; k < n; k++, o += step, t += 3) {
+      tmp[t] = buf[o];
+      tmp[t + 1] = buf[o + 1];
+      tmp[t + 2] = buf[o + 2];
+    }
+    // Window [-r, r] around 0 with the edge pixel repeated.
+    let a0 = (r + 1) * tmp[0];
+    let a1 = (r + 1) * tmp[1];
+    let a2 = (r + 1) * tmp[2];
+    for (let k = 1; k <= r; k++) {
+      const t = 3 * (k < last ? k : last);
+      a0 += tmp[t];
+      a1 += tmp[t + 1];
+      a2 += tmp[t + 2];
+    }
+    for (let k = 0, o = base; k < n; k++, o += step) {
+      buf[o] = a0 * norm;
+      buf[o + 1] = a1 * norm;
+      buf[o + 2] = a2 * norm;
+      const add = k + r + 1;
+      const sub = k - r;
+      const ta = 3 * (add < last ? add : last);
+      const ts = sub > 0 ? 3 * sub : 0;
+      a0 += tmp[ta] - tmp[ts];
+      a1 += tmp[ta + 1] - tmp[ts + 1];
+      a2 += tmp[ta + 2] - tmp[ts + 2];
     }
   }
 }
 
+/** Line buffer of `boxBlurLines`, reused from call to call (grown, never shrunk). */
+let lineTmp = new Float32Array(3 * 256);
+
 /** Three box passes each way: close to a gaussian of sigma ~ r. In place. */
 export function gaussianish(buf: Float32Array, w: number, h: number, r: number, passes = 3): void {
   if (r < 1) return;
-  const tmp = new Float32Array(Math.max(w, h));
+  if (lineTmp.length < 3 * Math.max(w, h)) lineTmp = new Float32Array(6 * Math.max(w, h));
+  const tmp = lineTmp;
   for (let p = 0; p < passes; p++) {
     boxBlurLines(buf, tmp, h, w * 3, w, 3, r);
     boxBlurLines(buf, tmp, w, 3, h, w * 3, r);

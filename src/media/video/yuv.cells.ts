@@ -50,6 +50,11 @@ export function cellMeans(
   const w = Math.max(1, Math.ceil((region.x + region.w - x0) / cell));
   const h = Math.max(1, Math.ceil((region.y + region.h - y0) / cell));
   const g: CellGrid = { data: new Float32Array(w * h * 3), w, h, x: x0, y: y0, cell, smooth };
+  if (cell === 1) {
+    // Cells of one pixel: the means are the pixels themselves.
+    copyPixels(frame, region, g);
+    return g;
+  }
   const s = Math.max(1, Math.min(step, cell));
   const count = new Float32Array(w * h);
   accumulateLuma(frame, region, g, s, count);
@@ -58,6 +63,24 @@ export function cellMeans(
   accumulateChroma(frame, region, g, cell < 2 ? 0 : Math.max(1, s >> 1), count);
   finishMeans(g.data, count, 1);
   return g;
+}
+
+/** Cells of one pixel (the grid is `region`): Y, U and V of each pixel, as the sums give. */
+function copyPixels(f: YuvFrame, r: Region, g: CellGrid): void {
+  const src = f.data;
+  const data = g.data;
+  const cw = (f.width + 1) >> 1;
+  const uOff = f.width * f.height;
+  const vOff = uOff + cw * ((f.height + 1) >> 1);
+  for (let y = r.y, o = 0; y < r.y + r.h; y++) {
+    const row = y * f.width;
+    const crow = (y >> 1) * cw;
+    for (let x = r.x; x < r.x + r.w; x++, o += 3) {
+      data[o] = src[row + x];
+      data[o + 1] = src[uOff + crow + (x >> 1)];
+      data[o + 2] = src[vOff + crow + (x >> 1)];
+    }
+  }
 }
 
 /**

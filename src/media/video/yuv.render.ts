@@ -11,7 +11,7 @@
  */
 import { coverShape, FILL_COLOUR, renderParams } from '../../engine/render/index.ts';
 import {
-  ellipseMaskRow,
+  ellipseEdgeRow,
   rasterizeMask,
   shapeRegion,
   type Region,
@@ -81,10 +81,37 @@ interface Taps {
 }
 
 /**
+ * Scratch buffers reused from object to object and frame to frame (the renderer runs on one
+ * thread and never keeps them): each is grown when an object needs more, never shrunk.
+ */
+const newTaps = (n: number): Taps => ({
+  i0: new Int32Array(n),
+  i1: new Int32Array(n),
+  w1: new Float32Array(n),
+  runEnd: new Int32Array(n),
+  slope: new Float32Array(n),
+});
+const scratch: Record<'top' | 'bottom' | 'alpha' | 'row', Float32Array> &
+  Record<'cols' | 'rows' | 'ccols' | 'crows', Taps> = {
+  cols: newTaps(256),
+  rows: newTaps(256),
+  ccols: newTaps(128),
+  crows: newTaps(128),
+  top: new Float32Array(256),
+  bottom: new Float32Array(256),
+  alpha: new Float32Array(128),
+  row: new Float32Array(64),
+};
+const grownTaps = (t: Taps, n: number) => (t.i0.length >= n ? t : newTaps(2 * n));
+const grown = (a: Float32Array, n: number): Float32Array =>
+  a.length >= n ? a : new Float32Array(2 * n);
+
+/**
  * Grid cells and weights along one axis for samples whose centres (in luma pixel corner
- * coordinates) are `first + t * spacing`, t in [0, n).
+ * coordinates) are `first + t * spacing`, t in [0, n), into `out` (values past n are stale).
  */
 function taps(
+  out: Taps,
   n: number,
   first: number,
   spacing: number,
@@ -92,37 +119,39 @@ function taps(
   cells: number,
   g: CellGrid,
 ): Taps {
-  const i0 = new Int32Array(n);
-  const i1 = new Int32Array(n);
-  const w1 = new Float32Array(n);
-  const slope = new Float32Array(n);
+  const { i0, i1, w1, slope, runEnd } = out;
   for (let t = 0; t < n; t++) {
     const pos = (first + t * spacing - origin) / g.cell;
     if (g.smooth) {
       const f = Math.min(Math.max(pos - 0.5, 0), cells - 1);
-      i0[t] = Math.floor(f);
-      i1[t] = Math.min(i0[t] + 1, cells - 1);
-      w1[t] = f - i0[t];
+      const k = Math.floor(f);
+      i0[t] = k;
+      i1[t] = Math.min(k + 1, cells - 1);
+      w1[t] = f - k;
       slope[t] = f === pos - 0.5 ? spacing / g.cell : 0;
     } else {
       i0[t] = i1[t] = Math.min(Math.max(Math.floor(pos), 0), cells - 1);
+      w1[t] = 0;
+      slope[t] = 0;
     }
   }
-  const runEnd = new Int32Array(n);
   for (let t = n - 1; t >= 0; t--) {
     const same = t + 1 < n && i0[t + 1] === i0[t] && slope[t + 1] === slope[t];
     runEnd[t] = same ? runEnd[t + 1] : t + 1;
   }
-  return { i0, i1, w1, runEnd, slope };
+  return out;
 }
 
-/** Fills `out` with the coverage of target row `j` and says where it is non-zero / full. */
+/**
+ * Writes the coverage of target row `j` into `out` and says where it is non-zero / full;
+ * `out` need only be valid on [lo, hi) outside [in1, in2) (see `covered`).
+ */
 type CoverageRow = (j: number, out: Float32Array, span: RowSpan) => void;
 
 /** The renderer's mask row by row: ellipses computed per row, polygons rasterised once. */
 function coverageRows(shape: Shape, feather: number, target: Region): CoverageRow {
   if (shape.kind === 'ellipse') {
-    return (j, out, span) => ellipseMaskRow(shape, feather, target, j, out, span);
+    return (j, out, span) => ellipseEdgeRow(shape, feather, target, j, out, span);
   }
   const mask = rasterizeMask(shape, feather, target);
   return (j, out, span) => {
@@ -131,8 +160,17 @@ function coverageRows(shape: Shape, feather: number, target: Region): CoverageRo
     let hi = target.w;
     while (lo < hi && out[lo] === 0) lo++;
     while (hi > lo && out[hi - 1] === 0) hi--;
-    Object.assign(span, { lo, hi, in1: 0, in2: 0 });
+    span.lo = lo;
+    span.hi = hi;
+    span.in1 = span.in2 = 0;
   };
+}
+
+/** Coverage at `k` of a row written by a `CoverageRow`: 0 outside its span, 1 inside in1..in2. */
+function covered(a: Float32Array, s: RowSpan, k: number): number {
+  if (k < s.lo || k >= s.hi) return 0;
+  if (k >= s.in1 && k < s.in2) return 1;
+  return a[k];
 }
 
 /**
@@ -147,49 +185,49 @@ function blendGrid(frame: YuvFrame, target: Region, coverage: CoverageRow, g: Ce
   const uOff = fw * fh;
   const vOff = uOff + cw * ((fh + 1) >> 1);
   const { x: tx, y: ty, w: tw, h: th } = target;
-  const rowBuf = new Float32Array(g.w);
-  const cols = taps(tw, tx + 0.5, 1, g.x, g.w, g);
-  const rows = taps(th, ty + 0.5, 1, g.y, g.h, g);
   // Chroma sample c covers luma 2c and 2c + 1: its centre is at 2c + 1.
   const n = (tw + 1) >> 1;
-  const ccols = taps(n, tx + 1, 2, g.x, g.w, g);
-  const crows = taps((th + 1) >> 1, ty + 1, 2, g.y, g.h, g);
-  const top = new Float32Array(tw);
-  const bottom = new Float32Array(tw);
-  const alpha = new Float32Array(n);
+  const ch = (th + 1) >> 1;
+  const cols = (scratch.cols = taps(grownTaps(scratch.cols, tw), tw, tx + 0.5, 1, g.x, g.w, g));
+  const rows = (scratch.rows = taps(grownTaps(scratch.rows, th), th, ty + 0.5, 1, g.y, g.h, g));
+  const ccols = (scratch.ccols = taps(grownTaps(scratch.ccols, n), n, tx + 1, 2, g.x, g.w, g));
+  const crows = (scratch.crows = taps(grownTaps(scratch.crows, ch), ch, ty + 1, 2, g.y, g.h, g));
+  const top = (scratch.top = grown(scratch.top, tw));
+  const bottom = (scratch.bottom = grown(scratch.bottom, tw));
+  const alpha = (scratch.alpha = grown(scratch.alpha, n));
+  const rowBuf = (scratch.row = grown(scratch.row, g.w));
   const s0: RowSpan = { lo: 0, hi: 0, in1: 0, in2: 0 };
-  const s1: RowSpan = { ...s0 };
-  const sc: RowSpan = { ...s0 };
+  const s1: RowSpan = { lo: 0, hi: 0, in1: 0, in2: 0 };
+  const sc: RowSpan = { lo: 0, hi: 0, in1: 0, in2: 0 };
   for (let j = 0; j < th; j += 2) {
     coverage(j, top, s0);
     // An odd last row (at the frame's edge) counts twice for its chroma.
     const pair = j + 1 < th;
-    if (pair) {
-      coverage(j + 1, bottom, s1);
-    } else {
-      bottom.set(top);
-      Object.assign(s1, s0);
-    }
+    if (pair) coverage(j + 1, bottom, s1);
     if (s0.hi > s0.lo) {
-      gridRow(g, rows, j, 0, rowBuf);
+      gridRow(g, rows, j, 0, rowBuf, cols.i0[s0.lo], cols.i1[s0.hi - 1]);
       blendSpan(data, (ty + j) * fw + tx, top, s0, rowBuf, cols);
     }
     if (pair && s1.hi > s1.lo) {
-      gridRow(g, rows, j + 1, 0, rowBuf);
+      gridRow(g, rows, j + 1, 0, rowBuf, cols.i0[s1.lo], cols.i1[s1.hi - 1]);
       blendSpan(data, (ty + j + 1) * fw + tx, bottom, s1, rowBuf, cols);
     }
-    if (!chromaCoverage(top, s0, bottom, s1, tw, alpha, sc)) continue;
+    const b = pair ? bottom : top;
+    if (!chromaCoverage(top, s0, b, pair ? s1 : s0, tw, alpha, sc)) continue;
     const at = ((ty + j) >> 1) * cw + (tx >> 1);
-    gridRow(g, crows, j >> 1, 1, rowBuf);
+    const c0 = ccols.i0[sc.lo];
+    const c1 = ccols.i1[sc.hi - 1];
+    gridRow(g, crows, j >> 1, 1, rowBuf, c0, c1);
     blendSpan(data, uOff + at, alpha, sc, rowBuf, ccols);
-    gridRow(g, crows, j >> 1, 2, rowBuf);
+    gridRow(g, crows, j >> 1, 2, rowBuf, c0, c1);
     blendSpan(data, vOff + at, alpha, sc, rowBuf, ccols);
   }
 }
 
 /**
  * Chroma coverage of a pair of luma rows (mean of each 2x2; an odd last column counts
- * twice) into `out`, with its span; false when nothing is covered.
+ * twice) into `out`, with its span; false when nothing is covered. Like the rows, `out` is
+ * written only where the coverage is partial.
  */
 function chromaCoverage(
   a: Float32Array,
@@ -203,26 +241,45 @@ function chromaCoverage(
   const lo = Math.min(sa.hi > sa.lo ? sa.lo : tw, sb.hi > sb.lo ? sb.lo : tw) >> 1;
   const hi = (Math.max(sa.hi > sa.lo ? sa.hi : 0, sb.hi > sb.lo ? sb.hi : 0) + 1) >> 1;
   if (hi <= lo) return false;
-  for (let i = lo, k = 2 * lo; i < hi; i++, k += 2) {
-    const k1 = k + 1 < tw ? k + 1 : k;
-    out[i] = (a[k] + a[k1] + b[k] + b[k1]) * 0.25;
-  }
   span.lo = lo;
   span.hi = hi;
   // Fully covered where both rows are fully covered on both columns.
   span.in1 = Math.max(lo, (Math.max(sa.in1, sb.in1) + 1) >> 1);
   span.in2 = Math.min(hi, Math.min(sa.in2, sb.in2) >> 1);
   if (span.in2 <= span.in1) span.in1 = span.in2 = lo;
+  const full1 = span.in2 > span.in1 ? span.in1 : hi;
+  const full2 = span.in2 > span.in1 ? span.in2 : hi;
+  for (let i = lo, k = 2 * lo; i < hi; i++, k += 2) {
+    if (i === full1) {
+      i = full2 - 1;
+      k = 2 * i;
+      continue;
+    }
+    const k1 = k + 1 < tw ? k + 1 : k;
+    out[i] =
+      (covered(a, sa, k) + covered(a, sa, k1) + covered(b, sb, k) + covered(b, sb, k1)) * 0.25;
+  }
   return true;
 }
 
-/** Channel `c` of the grid interpolated between rows to output row `j`, into `out`. */
-function gridRow(g: CellGrid, rows: Taps, j: number, c: number, out: Float32Array): void {
+/**
+ * Channel `c` of the grid interpolated between rows to output row `j`, into `out`, for grid
+ * columns c0..c1 (the others are left stale).
+ */
+function gridRow(
+  g: CellGrid,
+  rows: Taps,
+  j: number,
+  c: number,
+  out: Float32Array,
+  c0: number,
+  c1: number,
+): void {
   const r0 = rows.i0[j] * g.w * 3 + c;
   const r1 = rows.i1[j] * g.w * 3 + c;
   const wy = rows.w1[j];
   const d = g.data;
-  for (let i = 0, k = 0; i < g.w; i++, k += 3) {
+  for (let i = c0, k = 3 * c0; i <= c1; i++, k += 3) {
     const top = d[r0 + k];
     out[i] = top + (d[r1 + k] - top) * wy;
   }
