@@ -295,6 +295,11 @@ export class TensorBuffers {
  * when enlarging, values rounded to whole levels) straight into a planar float tensor padded
  * bottom/right to multiples of 32, raw 0..255: no intermediate RGB copy. Every element of
  * `into` (when its length fits) is written, padding included.
+ *
+ * Per output row the vertical taps are summed first, into one float row per channel of the
+ * source's width, then the horizontal taps in doubles, rounded with floor(x + 0.5): the float
+ * operations and their order are fixed (test/unit/engine/preprocess.reference.ts is the oracle
+ * these kernels match element for element), so detector inputs do not move.
  */
 export function resizedPlanarTensor(
   frame: RgbFrame,
@@ -310,56 +315,411 @@ export function resizedPlanarTensor(
   const out = into && into.length === 3 * plane ? into : new Float32Array(3 * plane);
   const first = order === 'rgb' ? 0 : 2 * plane;
   const third = order === 'rgb' ? 2 * plane : 0;
-  const same = width === frame.width && height === frame.height;
-  const hx = computeTaps(frame.width, width);
-  const vy = computeTaps(frame.height, height);
-  const src = frame.data;
-  const rowLen = frame.width * 3;
-  // Vertical taps first into one float row of the source's width, then horizontal taps.
-  const acc = new Float32Array(rowLen);
-  for (let y = 0; y < height; y++) {
-    const d0 = y * padW;
-    if (same) {
-      for (let x = 0, s = y * rowLen, d = d0; x < width; x++, s += 3, d++) {
-        out[first + d] = src[s];
-        out[plane + d] = src[s + 1];
-        out[third + d] = src[s + 2];
-      }
-    } else {
-      const n = vy.count[y];
-      const w0 = y * vy.stride;
-      const base0 = vy.start[y] * rowLen;
-      const wa = vy.weights[w0];
-      for (let i = 0; i < rowLen; i++) acc[i] = src[base0 + i] * wa;
-      for (let k = 1; k < n; k++) {
-        const w = vy.weights[w0 + k];
-        const base = base0 + k * rowLen;
-        for (let i = 0; i < rowLen; i++) acc[i] += src[base + i] * w;
-      }
-      for (let x = 0, d = d0; x < width; x++, d++) {
-        let r = 0;
-        let g = 0;
-        let b = 0;
-        const m = hx.count[x];
-        const h0 = x * hx.stride;
-        for (let k = 0, p = hx.start[x] * 3; k < m; k++, p += 3) {
-          const w = hx.weights[h0 + k];
-          r += acc[p] * w;
-          g += acc[p + 1] * w;
-          b += acc[p + 2] * w;
-        }
-        // Weights sum to 1, so the sums lie in 0..255: rounded as resizeRgb's bytes are.
-        out[first + d] = Math.floor(r + 0.5);
-        out[plane + d] = Math.floor(g + 0.5);
-        out[third + d] = Math.floor(b + 0.5);
-      }
-    }
-    if (padW > width) {
-      for (const c of [0, plane, 2 * plane]) out.fill(0, c + d0 + width, c + d0 + padW);
+  const planes: Planes = { out, first, second: plane, third, padW };
+  if (width === frame.width && height === frame.height) copyPlanar(frame, planes);
+  else {
+    const hx = computeTaps(frame.width, width);
+    const vy = computeTaps(frame.height, height);
+    if (maxCount(hx) <= 2 && maxCount(vy) <= 2) resampleTwoTaps(frame, hx, vy, planes);
+    else resampleTaps(frame, hx, vy, planes);
+  }
+  // Padding: right of each row, then the rows below the picture.
+  if (padW > width) {
+    for (const c of [0, plane, 2 * plane]) {
+      for (let y = 0, d = c + width; y < height; y++, d += padW) out.fill(0, d, d + padW - width);
     }
   }
   if (padH > height) {
     for (const c of [0, plane, 2 * plane]) out.fill(0, c + height * padW, c + plane);
   }
   return { data: out, dims: [1, 3, padH, padW], width: padW, height: padH };
+}
+
+/** Where `resizedPlanarTensor` writes: plane offsets in `out` (in channel order) and row length. */
+interface Planes {
+  out: Float32Array;
+  first: number;
+  second: number;
+  third: number;
+  padW: number;
+}
+
+function maxCount(t: Taps): number {
+  let m = 0;
+  for (let i = 0; i < t.count.length; i++) if (t.count[i] > m) m = t.count[i];
+  return m;
+}
+
+/** Same size: the bytes themselves, de-interleaved. */
+function copyPlanar(frame: RgbFrame, { out, first, second, third, padW }: Planes): void {
+  const src = frame.data;
+  const w = frame.width;
+  for (let y = 0, s = 0; y < frame.height; y++) {
+    const r = first + y * padW;
+    const g = second + y * padW;
+    const b = third + y * padW;
+    for (let x = 0; x < w; x++, s += 3) {
+      out[r + x] = src[s];
+      out[g + x] = src[s + 1];
+      out[b + x] = src[s + 2];
+    }
+  }
+}
+
+/**
+ * A stretch of output columns whose two taps repeat every `period` columns, `step` source
+ * pixels further each time, with the same weights (a 1.5x enlargement: 3 columns per 2 source
+ * pixels; 2x: 2 per 1; 960 -> 640: 2 per 3). Column x0 + j of each block reads source `base +
+ * d[j]` and `base + e[j]`. `period` 0: columns with taps of their own (the generic loop).
+ */
+interface Stretch {
+  x0: number;
+  x1: number;
+  period: number;
+  step: number;
+  base: number;
+  d: number[];
+  e: number[];
+  u: number[];
+  v: number[];
+}
+
+/** Shortest run of whole periods worth a stretch of its own. */
+const MIN_BLOCKS = 4;
+
+/**
+ * Splits the output columns into periodic stretches (checked column by column, weights compared
+ * exactly, so a float weight that breaks the pattern only ends a stretch) and generic ones.
+ */
+function planColumns(
+  hp: Int32Array,
+  hq: Int32Array,
+  h0: Float64Array,
+  h1: Float64Array,
+): Stretch[] {
+  const width = hp.length;
+  const plan: Stretch[] = [];
+  const generic = (x: number) => {
+    const last = plan[plan.length - 1];
+    if (last && last.period === 0 && last.x1 === x) last.x1 = x + 1;
+    else plan.push({ x0: x, x1: x + 1, period: 0, step: 0, base: 0, d: [], e: [], u: [], v: [] });
+  };
+  let x = 0;
+  while (x < width) {
+    let best = 0;
+    let bestPeriod = 0;
+    for (const period of [3, 2]) {
+      if (x + 2 * period > width) continue;
+      const step = hp[x + period] - hp[x];
+      let blocks = 0;
+      for (let b = x; b + period <= width; b += period, blocks++) {
+        let same = true;
+        for (let j = 0; j < period && same; j++) {
+          const c = b + j;
+          same =
+            hp[c] - hp[x + j] === blocks * step &&
+            hq[c] - hp[c] === hq[x + j] - hp[x + j] &&
+            h0[c] === h0[x + j] &&
+            h1[c] === h1[x + j];
+        }
+        if (!same) break;
+      }
+      if (blocks * period > best) {
+        best = blocks * period;
+        bestPeriod = period;
+      }
+    }
+    if (best >= MIN_BLOCKS * bestPeriod && bestPeriod > 0) {
+      const period = bestPeriod;
+      const base = hp[x];
+      const cols = [0, 1, 2].slice(0, period).map((j) => x + j);
+      plan.push({
+        x0: x,
+        x1: x + best,
+        period,
+        step: hp[x + period] - base,
+        base,
+        d: cols.map((c) => hp[c] - base),
+        e: cols.map((c) => hq[c] - base),
+        u: cols.map((c) => h0[c]),
+        v: cols.map((c) => h1[c]),
+      });
+      x += best;
+    } else generic(x++);
+  }
+  return plan;
+}
+
+/**
+ * Channel `c` of the interleaved float row `a` resampled along x into `out` at `o`, stretch by
+ * stretch (`hp`, `hq`: first and second taps' indices in `a` for channel 0).
+ */
+function resampleRow(
+  a: Float32Array,
+  c: number,
+  out: Float32Array,
+  o: number,
+  plan: Stretch[],
+  hp: Int32Array,
+  hq: Int32Array,
+  h0: Float64Array,
+  h1: Float64Array,
+): void {
+  for (const s of plan) {
+    const shape = s.period > 0 ? `${s.period}/${s.d.join()}/${s.e.join()}` : '';
+    const p = 3 * s.base + c;
+    const step = 3 * s.step;
+    if (shape === '3/0,1,1/1,2,2') {
+      up3to2(a, out, o, s.x0, s.x1, p, step, s.u, s.v);
+    } else if (shape === '2/0,0/1,1') {
+      up2(a, out, o, s.x0, s.x1, p, step, s.u, s.v);
+    } else if (shape === '2/0,1/1,2') {
+      down3to2(a, out, o, s.x0, s.x1, p, step, s.u, s.v);
+    } else if (s.period === 3) {
+      period3(a, out, o, s.x0, s.x1, p, step, s.d, s.e, s.u, s.v);
+    } else if (s.period === 2) {
+      period2(a, out, o, s.x0, s.x1, p, step, s.d, s.e, s.u, s.v);
+    } else {
+      for (let x = s.x0; x < s.x1; x++) {
+        out[o + x] = Math.floor(a[hp[x] + c] * h0[x] + a[hq[x] + c] * h1[x] + 0.5);
+      }
+    }
+  }
+}
+
+/** 1.5x enlargement: columns (p, p+1), (p+1, p+2), (p+1, p+2), each source read once. */
+function up3to2(
+  a: Float32Array,
+  out: Float32Array,
+  o: number,
+  x0: number,
+  x1: number,
+  base: number,
+  step: number,
+  u: number[],
+  v: number[],
+): void {
+  const [u0, u1, u2] = u;
+  const [v0, v1, v2] = v;
+  for (let x = o + x0, end = o + x1, p = base; x < end; x += 3, p += step) {
+    const s0 = a[p];
+    const s1 = a[p + 3];
+    const s2 = a[p + 6];
+    out[x] = Math.floor(s0 * u0 + s1 * v0 + 0.5);
+    out[x + 1] = Math.floor(s1 * u1 + s2 * v1 + 0.5);
+    out[x + 2] = Math.floor(s1 * u2 + s2 * v2 + 0.5);
+  }
+}
+
+/** 2x enlargement: columns (p, p+1) twice. */
+function up2(
+  a: Float32Array,
+  out: Float32Array,
+  o: number,
+  x0: number,
+  x1: number,
+  base: number,
+  step: number,
+  u: number[],
+  v: number[],
+): void {
+  const [u0, u1] = u;
+  const [v0, v1] = v;
+  for (let x = o + x0, end = o + x1, p = base; x < end; x += 2, p += step) {
+    const s0 = a[p];
+    const s1 = a[p + 3];
+    out[x] = Math.floor(s0 * u0 + s1 * v0 + 0.5);
+    out[x + 1] = Math.floor(s0 * u1 + s1 * v1 + 0.5);
+  }
+}
+
+/** 1.5x shrink (960 -> 640): columns (p, p+1), (p+1, p+2). */
+function down3to2(
+  a: Float32Array,
+  out: Float32Array,
+  o: number,
+  x0: number,
+  x1: number,
+  base: number,
+  step: number,
+  u: number[],
+  v: number[],
+): void {
+  const [u0, u1] = u;
+  const [v0, v1] = v;
+  for (let x = o + x0, end = o + x1, p = base; x < end; x += 2, p += step) {
+    const s0 = a[p];
+    const s1 = a[p + 3];
+    const s2 = a[p + 6];
+    out[x] = Math.floor(s0 * u0 + s1 * v0 + 0.5);
+    out[x + 1] = Math.floor(s1 * u1 + s2 * v1 + 0.5);
+  }
+}
+
+function period3(
+  a: Float32Array,
+  out: Float32Array,
+  o: number,
+  x0: number,
+  x1: number,
+  base: number,
+  step: number,
+  d: number[],
+  e: number[],
+  u: number[],
+  v: number[],
+): void {
+  const [d0, d1, d2] = d.map((k) => 3 * k);
+  const [e0, e1, e2] = e.map((k) => 3 * k);
+  const [u0, u1, u2] = u;
+  const [v0, v1, v2] = v;
+  for (let x = o + x0, end = o + x1, p = base; x < end; x += 3, p += step) {
+    out[x] = Math.floor(a[p + d0] * u0 + a[p + e0] * v0 + 0.5);
+    out[x + 1] = Math.floor(a[p + d1] * u1 + a[p + e1] * v1 + 0.5);
+    out[x + 2] = Math.floor(a[p + d2] * u2 + a[p + e2] * v2 + 0.5);
+  }
+}
+
+function period2(
+  a: Float32Array,
+  out: Float32Array,
+  o: number,
+  x0: number,
+  x1: number,
+  base: number,
+  step: number,
+  d: number[],
+  e: number[],
+  u: number[],
+  v: number[],
+): void {
+  const [d0, d1] = d.map((k) => 3 * k);
+  const [e0, e1] = e.map((k) => 3 * k);
+  const [u0, u1] = u;
+  const [v0, v1] = v;
+  for (let x = o + x0, end = o + x1, p = base; x < end; x += 2, p += step) {
+    out[x] = Math.floor(a[p + d0] * u0 + a[p + e0] * v0 + 0.5);
+    out[x + 1] = Math.floor(a[p + d1] * u1 + a[p + e1] * v1 + 0.5);
+  }
+}
+
+/**
+ * At most two taps on both axes (every enlargement, shrinks by less than 2 such as 960 -> 640):
+ * no tap loops. A missing second tap reads its first pixel again with weight 0, which adds an
+ * exact 0 and so leaves every sum as the one-tap sum. Columns go through `planColumns`.
+ */
+function resampleTwoTaps(
+  frame: RgbFrame,
+  hx: Taps,
+  vy: Taps,
+  { out, first, second, third, padW }: Planes,
+): void {
+  const src = frame.data;
+  const sw = frame.width;
+  const rowLen = sw * 3;
+  const width = hx.count.length;
+  const height = vy.count.length;
+  const hp = new Int32Array(width);
+  const hq = new Int32Array(width);
+  const h0 = new Float64Array(width);
+  const h1 = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const two = hx.count[x] === 2;
+    hp[x] = hx.start[x];
+    hq[x] = two ? hx.start[x] + 1 : hx.start[x];
+    h0[x] = hx.weights[x * hx.stride];
+    h1[x] = two ? hx.weights[x * hx.stride + 1] : 0;
+  }
+  const plan = planColumns(hp, hq, h0, h1);
+  for (let x = 0; x < width; x++) {
+    hp[x] *= 3;
+    hq[x] *= 3;
+  }
+  const acc = new Float32Array(rowLen);
+  const planesAt = [first, second, third];
+  let lastA = -1;
+  let lastB = -1;
+  let lastWa = NaN;
+  let lastWb = NaN;
+  for (let y = 0; y < height; y++) {
+    const two = vy.count[y] === 2;
+    const ra = vy.start[y];
+    const rb = two ? ra + 1 : ra;
+    const wa = vy.weights[y * vy.stride];
+    const wb = two ? vy.weights[y * vy.stride + 1] : 0;
+    if (ra !== lastA || rb !== lastB || wa !== lastWa || wb !== lastWb) {
+      // As the reference: the first tap's product stored as a float, then the second added.
+      const s = ra * rowLen;
+      const t = rb * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i] = Math.fround(src[s + i] * wa) + src[t + i] * wb;
+      lastA = ra;
+      lastB = rb;
+      lastWa = wa;
+      lastWb = wb;
+    }
+    for (let c = 0; c < 3; c++) {
+      resampleRow(acc, c, out, planesAt[c] + y * padW, plan, hp, hq, h0, h1);
+    }
+  }
+}
+
+/** Any tap counts (shrinks by 2 or more): the same sums with tap loops. */
+function resampleTaps(
+  frame: RgbFrame,
+  hx: Taps,
+  vy: Taps,
+  { out, first, second, third, padW }: Planes,
+): void {
+  const src = frame.data;
+  const sw = frame.width;
+  const width = hx.count.length;
+  const height = vy.count.length;
+  const hStart = hx.start;
+  const hCount = hx.count;
+  const hW = hx.weights;
+  const hStride = hx.stride;
+  const ar = new Float32Array(sw);
+  const ag = new Float32Array(sw);
+  const ab = new Float32Array(sw);
+  for (let y = 0; y < height; y++) {
+    const n = vy.count[y];
+    const w0 = y * vy.stride;
+    const base0 = vy.start[y] * sw * 3;
+    const wa = vy.weights[w0];
+    for (let x = 0, s = base0; x < sw; x++, s += 3) {
+      ar[x] = src[s] * wa;
+      ag[x] = src[s + 1] * wa;
+      ab[x] = src[s + 2] * wa;
+    }
+    for (let k = 1; k < n; k++) {
+      const w = vy.weights[w0 + k];
+      for (let x = 0, s = base0 + k * sw * 3; x < sw; x++, s += 3) {
+        ar[x] += src[s] * w;
+        ag[x] += src[s + 1] * w;
+        ab[x] += src[s + 2] * w;
+      }
+    }
+    const r = first + y * padW;
+    const g = second + y * padW;
+    const b = third + y * padW;
+    for (let x = 0; x < width; x++) {
+      const m = hCount[x];
+      const h0 = x * hStride;
+      let p = hStart[x];
+      let u = hW[h0];
+      let sr = ar[p] * u;
+      let sg = ag[p] * u;
+      let sb = ab[p] * u;
+      for (let k = 1; k < m; k++) {
+        p++;
+        u = hW[h0 + k];
+        sr += ar[p] * u;
+        sg += ag[p] * u;
+        sb += ab[p] * u;
+      }
+      out[r + x] = Math.floor(sr + 0.5);
+      out[g + x] = Math.floor(sg + 0.5);
+      out[b + x] = Math.floor(sb + 0.5);
+    }
+  }
 }

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import sharp from 'sharp';
 import {
   cropRgb,
   fitWithin,
@@ -12,6 +16,7 @@ import {
   TensorBuffers,
 } from '../../../src/engine/preprocess.ts';
 import type { RgbFrame } from '../../../src/engine/types.ts';
+import { referenceResizeRgb, referenceResizedPlanarTensor } from './preprocess.reference.ts';
 
 /** A frame whose pixel (x, y) is [x, y, 200]. */
 function ramp(width: number, height: number): RgbFrame {
@@ -195,4 +200,96 @@ it('paddedPlanarTensor pads both sides up to 32 and keeps the frame at the top-l
   assert.equal(sut.data[2 * 32 * 64], 10, 'third plane is red in bgr');
   assert.equal(sut.data[33], 0, 'padding right of the frame is black');
   assert.equal(sut.data[2 * 64], 0, 'padding below the frame is black');
+});
+
+/** Uniform random bytes, deterministic per seed. */
+function noise(width: number, height: number, seed: number): RgbFrame {
+  const data = new Uint8Array(width * height * 3);
+  let s = seed >>> 0;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s >>> 24;
+  }
+  return { data, width, height };
+}
+
+/** Elements that differ (Object.is, so -0 against 0 counts as well). */
+function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
+  return n;
+}
+
+describe('resampling kernels against the reference implementation', () => {
+  // [source w, h, target w, h]: the detector sizes, 1-pixel frames and borders, odd widths,
+  // sides that are not multiples of 32, shrinks by more and less than 2, and enlargements.
+  const cases: [number, number, number, number][] = [
+    [960, 540, 1440, 810],
+    [960, 540, 640, 360],
+    [960, 540, 960, 540],
+    [960, 540, 1920, 1080],
+    [97, 61, 145, 91],
+    [97, 61, 31, 17],
+    [1, 1, 5, 3],
+    [5, 3, 1, 1],
+    [1, 7, 3, 2],
+    [7, 1, 2, 4],
+    [33, 17, 33, 40],
+    [33, 17, 70, 17],
+    [45, 33, 30, 22],
+    [101, 57, 150, 85],
+    [64, 48, 21, 16],
+    [64, 48, 16, 12],
+    [129, 75, 43, 25],
+    [50, 50, 99, 101],
+    [31, 63, 62, 126],
+    [640, 360, 1440, 810],
+    [200, 120, 133, 80],
+  ];
+  for (const [sw, sh, w, h] of cases) {
+    it(`resizedPlanarTensor ${sw}x${sh} -> ${w}x${h} matches element for element`, () => {
+      const frame = noise(sw, sh, sw * 7919 + sh * 31 + w);
+      for (const order of ['rgb', 'bgr'] as const) {
+        const expected = referenceResizedPlanarTensor(frame, w, h, order);
+        // A reused buffer full of stale values: every element must still be written.
+        const stale = new Float32Array(expected.data.length).fill(-7);
+        const sut = resizedPlanarTensor(frame, w, h, order, stale);
+        assert.equal(sut.data, stale);
+        assert.deepEqual(sut.dims, expected.dims);
+        assert.equal(differing(sut.data, expected.data), 0, order);
+      }
+    });
+    it(`resizeRgb ${sw}x${sh} -> ${w}x${h} matches byte for byte`, () => {
+      const frame = noise(sw, sh, sw * 31 + sh * 7 + h);
+      assert.equal(differing(resizeRgb(frame, w, h).data, referenceResizeRgb(frame, w, h).data), 0);
+    });
+  }
+
+  it('matches on real photographs (the eval fixtures) at the detector sizes', async (t) => {
+    const dir = fileURLToPath(new URL('../../fixtures/images/', import.meta.url));
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)) : [];
+    if (files.length === 0) {
+      t.skip('no fixture images');
+      return;
+    }
+    for (const file of files.slice(0, 4)) {
+      const { data, info } = await sharp(join(dir, file))
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const frame: RgbFrame = {
+        data: new Uint8Array(data),
+        width: info.width,
+        height: info.height,
+      };
+      for (const k of [1.5, 2, 2 / 3, 1]) {
+        const w = Math.max(1, Math.round(frame.width * k));
+        const h = Math.max(1, Math.round(frame.height * k));
+        const expected = referenceResizedPlanarTensor(frame, w, h, 'bgr');
+        const sut = resizedPlanarTensor(frame, w, h, 'bgr');
+        assert.equal(differing(sut.data, expected.data), 0, `${file} x${k}`);
+      }
+    }
+  });
 });

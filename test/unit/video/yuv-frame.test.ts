@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import type { RgbFrame } from '../../../src/engine/types.ts';
 import { scaleDetections } from '../../../src/media/video/detection-frame.ts';
 import {
@@ -10,6 +12,7 @@ import {
   yuvFrameSize,
   type YuvFrame,
 } from '../../../src/media/video/yuv.frame.ts';
+import { referenceReducedRgb } from './yuv-frame.reference.ts';
 
 /** A frame filled with one colour (BT.601 limited range values of it). */
 function solid(width: number, height: number, y: number, u: number, v: number): YuvFrame {
@@ -93,4 +96,80 @@ test('a buffer of reducedRgbBytes takes the copy at that side and any smaller on
     assert.equal(copy.frame.data.buffer, into.buffer);
     assert.equal(copy.frame.data.length, reducedRgbBytes(1920, 1080, side));
   }
+});
+
+/** An I420 frame of random bytes (any byte is a valid sample), deterministic per seed. */
+function randomYuv(width: number, height: number, seed: number): YuvFrame {
+  const data = new Uint8Array(yuvFrameSize(width, height));
+  let s = seed >>> 0;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s >>> 24;
+  }
+  return { data, width, height };
+}
+
+function assertSameAsReference(frame: YuvFrame, side: number, label: string): void {
+  const expected = referenceReducedRgb(frame, side);
+  const sut = reducedRgb(frame, side, new Uint8Array(frame.width * frame.height * 3).fill(7));
+  assert.deepEqual(
+    [sut.frame.width, sut.frame.height, sut.sx, sut.sy],
+    [expected.frame.width, expected.frame.height, expected.sx, expected.sy],
+    label,
+  );
+  let differing = 0;
+  for (let i = 0; i < expected.frame.data.length; i++) {
+    if (sut.frame.data[i] !== expected.frame.data[i]) differing++;
+  }
+  assert.equal(differing, 0, label);
+}
+
+test('reducedRgb matches the reference byte for byte (random frames, odd and small sizes)', () => {
+  const sizes: [number, number, number][] = [
+    [1920, 1080, 960],
+    [1920, 1080, 640],
+    [1280, 720, 960],
+    [1280, 720, 640],
+    [3840, 2160, 960],
+    [1924, 1082, 962], // halving with widths that are not multiples of 8
+    [1000, 600, 500],
+    [1028, 580, 514],
+    [853, 480, 640],
+    [853, 481, 426],
+    [7, 5, 3],
+    [2, 2, 1],
+    [1, 1, 960],
+    [3, 1, 1],
+    [1, 9, 2],
+    [65, 33, 32],
+  ];
+  for (const [w, h, side] of sizes) {
+    assertSameAsReference(randomYuv(w, h, w * 31 + h + side), side, `${w}x${h} -> ${side}`);
+  }
+});
+
+test('reducedRgb matches the reference on a frame inside a larger buffer (unaligned)', () => {
+  const frame = randomYuv(1920, 1080, 5);
+  const holder = new Uint8Array(frame.data.length + 3);
+  holder.set(frame.data, 1);
+  const shifted = { data: holder.subarray(1, 1 + frame.data.length), width: 1920, height: 1080 };
+  assertSameAsReference(shifted, 960, 'offset 1');
+});
+
+test('reducedRgb matches the reference on a real photograph converted to I420', async () => {
+  const file = fileURLToPath(new URL('../../fixtures/images/group-5-faces.jpg', import.meta.url));
+  // A 1920 x 1080 picture (crop/pad of the fixture), as ffmpeg would decode it.
+  const { data, info } = await sharp(file)
+    .resize(1920, 1080, { fit: 'cover' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const frame: YuvFrame = {
+    data: new Uint8Array(yuvFrameSize(1920, 1080)),
+    width: 1920,
+    height: 1080,
+  };
+  const rgb: RgbFrame = { data: new Uint8Array(data), width: info.width, height: info.height };
+  rgbToRegion(frame, { x1: 0, y1: 0, x2: 1920, y2: 1080 }, rgb);
+  for (const side of [960, 640, 480]) assertSameAsReference(frame, side, `photo -> ${side}`);
 });
