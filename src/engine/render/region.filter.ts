@@ -47,64 +47,86 @@ export function downsampleRegion(
 }
 
 /**
- * One box-blur pass along lines of `n` 3-channel pixels `step` apart; edges clamp. A running
- * sum per channel: each output costs one add and one subtract whatever the radius. The three
- * channels go together (a line is copied to `tmp` interleaved, 3n values).
+ * One box-blur pass along the rows of a w x h grid of 3-channel pixels, `src` into `dst`;
+ * edges clamp. A running sum per channel: each output costs one add and one subtract
+ * whatever the radius.
  */
-function boxBlurLines(
-  buf: Float32Array,
-  tmp: Float32Array,
-  lines: number,
-  lineStep: number,
-  n: number,
-  step: number,
-  r: number,
-): void {
+function boxBlurRows(src: Float32Array, dst: Float32Array, w: number, h: number, r: number): void {
   const norm = 1 / (2 * r + 1);
-  const last = n - 1;
-  for (let l = 0; l < lines; l++) {
-    const base = l * lineStep;
-    for (let k = 0, o = base, t = 0; k < n; k++, o += step, t += 3) {
-      tmp[t] = buf[o];
-      tmp[t + 1] = buf[o + 1];
-      tmp[t + 2] = buf[o + 2];
-    }
+  const last = w - 1;
+  for (let y = 0; y < h; y++) {
+    const base = y * w * 3;
     // Window [-r, r] around 0 with the edge pixel repeated.
-    let a0 = (r + 1) * tmp[0];
-    let a1 = (r + 1) * tmp[1];
-    let a2 = (r + 1) * tmp[2];
+    let a0 = (r + 1) * src[base];
+    let a1 = (r + 1) * src[base + 1];
+    let a2 = (r + 1) * src[base + 2];
     for (let k = 1; k <= r; k++) {
-      const t = 3 * (k < last ? k : last);
-      a0 += tmp[t];
-      a1 += tmp[t + 1];
-      a2 += tmp[t + 2];
+      const t = base + 3 * (k < last ? k : last);
+      a0 += src[t];
+      a1 += src[t + 1];
+      a2 += src[t + 2];
     }
-    for (let k = 0, o = base; k < n; k++, o += step) {
-      buf[o] = a0 * norm;
-      buf[o + 1] = a1 * norm;
-      buf[o + 2] = a2 * norm;
+    for (let k = 0, o = base; k < w; k++, o += 3) {
+      dst[o] = a0 * norm;
+      dst[o + 1] = a1 * norm;
+      dst[o + 2] = a2 * norm;
       const add = k + r + 1;
       const sub = k - r;
-      const ta = 3 * (add < last ? add : last);
-      const ts = sub > 0 ? 3 * sub : 0;
-      a0 += tmp[ta] - tmp[ts];
-      a1 += tmp[ta + 1] - tmp[ts + 1];
-      a2 += tmp[ta + 2] - tmp[ts + 2];
+      const ta = base + 3 * (add < last ? add : last);
+      const ts = base + (sub > 0 ? 3 * sub : 0);
+      a0 += src[ta] - src[ts];
+      a1 += src[ta + 1] - src[ts + 1];
+      a2 += src[ta + 2] - src[ts + 2];
     }
   }
 }
 
-/** Line buffer of `boxBlurLines`, reused from call to call (grown, never shrunk). */
-let lineTmp = new Float32Array(3 * 256);
+/**
+ * The same pass along the columns, all columns at once: one running sum per column and
+ * channel in `acc` (doubles, as the row pass's locals), walking down the rows.
+ */
+function boxBlurColumns(
+  src: Float32Array,
+  dst: Float32Array,
+  acc: Float64Array,
+  w: number,
+  h: number,
+  r: number,
+): void {
+  const norm = 1 / (2 * r + 1);
+  const last = h - 1;
+  const stride = w * 3;
+  for (let c = 0; c < stride; c++) acc[c] = (r + 1) * src[c];
+  for (let k = 1; k <= r; k++) {
+    const t = stride * (k < last ? k : last);
+    for (let c = 0; c < stride; c++) acc[c] += src[t + c];
+  }
+  for (let k = 0; k < h; k++) {
+    const o = k * stride;
+    const add = k + r + 1;
+    const sub = k - r;
+    const ta = stride * (add < last ? add : last);
+    const ts = sub > 0 ? stride * sub : 0;
+    for (let c = 0; c < stride; c++) {
+      dst[o + c] = acc[c] * norm;
+      acc[c] += src[ta + c] - src[ts + c];
+    }
+  }
+}
+
+/** Second grid and column sums of `gaussianish`, reused from call to call (grown only). */
+let pong = new Float32Array(3 * 4096);
+let sums = new Float64Array(3 * 256);
 
 /** Three box passes each way: close to a gaussian of sigma ~ r. In place. */
 export function gaussianish(buf: Float32Array, w: number, h: number, r: number, passes = 3): void {
   if (r < 1) return;
-  if (lineTmp.length < 3 * Math.max(w, h)) lineTmp = new Float32Array(6 * Math.max(w, h));
-  const tmp = lineTmp;
+  if (pong.length < w * h * 3) pong = new Float32Array(2 * w * h * 3);
+  if (sums.length < w * 3) sums = new Float64Array(2 * w * 3);
   for (let p = 0; p < passes; p++) {
-    boxBlurLines(buf, tmp, h, w * 3, w, 3, r);
-    boxBlurLines(buf, tmp, w, 3, h, w * 3, r);
+    // Rows into the second grid, columns back: the result ends where it started.
+    boxBlurRows(buf, pong, w, h, r);
+    boxBlurColumns(pong, buf, sums, w, h, r);
   }
 }
 
