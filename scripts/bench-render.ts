@@ -1,6 +1,6 @@
 /**
  * Speed of the I420 renderer (`coverOnYuv`) alone: N faces of one size (and a mixed row of
- * 20-200 px) on a textured 1920x1080 frame, ms per frame (median of the repeats).
+ * 20-200 px) on a textured 1920x1080 frame, ms per frame (median over all frames drawn).
  *
  *   node --import tsx scripts/bench-render.ts [--faces 12] [--frames 20] [--repeat 5]
  *     [--sizes 20,40,60,100,150,200] [--style blur|pixelate|fill] [--mask]
@@ -67,18 +67,27 @@ function faces(frame: number, size: (k: number) => number): Detection[] {
   return out;
 }
 
-/** ms per frame over FRAMES frames (each drawn on a fresh copy; the copy is not timed). */
-function time(cover: Cover, base: YuvFrame, size: (k: number) => number, out: Uint8Array[]) {
-  let ms = 0;
+/**
+ * ms per frame of each implementation, frame by frame in turn (so load from other work hits
+ * both alike), each on a fresh copy of the frame (the copy is not timed); keeps the outputs.
+ */
+function time(
+  impls: Cover[],
+  base: YuvFrame,
+  size: (k: number) => number,
+  ms: number[][],
+  out: Uint8Array[][],
+) {
   for (let f = 0; f < FRAMES; f++) {
-    const frame = { ...base, data: Uint8Array.from(base.data) };
     const dets = faces(f, size);
-    const t = performance.now();
-    cover(frame, dets, STYLE, MASK);
-    ms += performance.now() - t;
-    if (out.length < 2) out.push(frame.data);
+    impls.forEach((cover, i) => {
+      const frame = { ...base, data: Uint8Array.from(base.data) };
+      const t = performance.now();
+      cover(frame, dets, STYLE, MASK);
+      ms[i].push(performance.now() - t);
+      if (out[i].length < 3) out[i].push(frame.data);
+    });
   }
-  return ms / FRAMES;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -94,17 +103,23 @@ async function main() {
   rows.push(['mixed 20-200', (k) => 20 + ((k * 37) % 181)]);
   console.log(
     `coverOnYuv ${STYLE}${MASK ? ' mask' : ''}, ${FACES} faces per 1920x1080 frame, ` +
-      `${FRAMES} frames x ${REPEAT} repeats (median), ms per frame`,
+      `${FRAMES} frames x ${REPEAT} repeats (median frame), ms per frame`,
   );
   console.log(['faces', ...impls.map(([n]) => n), BASELINE ? 'ratio  max diff' : ''].join('\t'));
+  const covers = impls.map(([, cover]) => cover);
   // Warm-up: every implementation on every row once.
-  for (const [, size] of rows) for (const [, cover] of impls) time(cover, base, size, []);
+  for (const [, size] of rows)
+    time(
+      covers,
+      base,
+      size,
+      covers.map(() => []),
+      covers.map(() => []),
+    );
   for (const [name, size] of rows) {
     const ms = impls.map(() => [] as number[]);
     const outs = impls.map(() => [] as Uint8Array[]);
-    for (let r = 0; r < REPEAT; r++) {
-      impls.forEach(([, cover], i) => ms[i].push(time(cover, base, size, outs[i])));
-    }
+    for (let r = 0; r < REPEAT; r++) time(covers, base, size, ms, outs);
     const med = ms.map(median);
     const cols = [name, ...med.map((m) => m.toFixed(2))];
     if (BASELINE) {
