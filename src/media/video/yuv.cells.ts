@@ -57,11 +57,11 @@ export function cellMeans(
   }
   const s = Math.max(1, Math.min(step, cell));
   const count = new Float32Array(w * h);
-  accumulateLuma(frame, region, g, s, count);
-  finishMeans(g.data, count, 0);
-  count.fill(0);
-  accumulateChroma(frame, region, g, cell < 2 ? 0 : Math.max(1, s >> 1), count);
-  finishMeans(g.data, count, 1);
+  accumulateLuma(frame, region, g, s);
+  finishMeans(g.data, sampleCounts(region, g, s, count), 0);
+  const cs = cell < 2 ? 0 : Math.max(1, s >> 1);
+  accumulateChroma(frame, region, g, cs);
+  finishMeans(g.data, sampleCounts(region, g, cs === 0 ? 1 : 2 * cs, count), 1);
   return g;
 }
 
@@ -93,7 +93,23 @@ function cellEnds(r: Region, g: CellGrid): Int32Array {
   return ends;
 }
 
-function accumulateLuma(f: YuvFrame, r: Region, g: CellGrid, s: number, count: Float32Array) {
+/**
+ * How many samples each cell of `g` takes when `r` is read at every `ls`-th pixel and row from
+ * its corner (as the accumulate loops walk it), into `count`: rows per cell row times columns
+ * per cell column, without counting sample by sample.
+ */
+function sampleCounts(r: Region, g: CellGrid, ls: number, count: Float32Array): Float32Array {
+  const cols = new Float32Array(g.w);
+  const rows = new Float32Array(g.h);
+  for (let x = r.x; x < r.x + r.w; x += ls) cols[Math.floor((x - g.x) / g.cell)]++;
+  for (let y = r.y; y < r.y + r.h; y += ls) rows[Math.floor((y - g.y) / g.cell)]++;
+  for (let j = 0, o = 0; j < g.h; j++) {
+    for (let i = 0; i < g.w; i++, o++) count[o] = rows[j] * cols[i];
+  }
+  return count;
+}
+
+function accumulateLuma(f: YuvFrame, r: Region, g: CellGrid, s: number) {
   const src = f.data;
   const data = g.data;
   const ends = cellEnds(r, g);
@@ -104,10 +120,8 @@ function accumulateLuma(f: YuvFrame, r: Region, g: CellGrid, s: number, count: F
     for (let x = r.x, c = c0; c < g.w; c++) {
       const end = ends[c];
       let sum = 0;
-      let n = 0;
-      for (; x < end; x += s, n++) sum += src[row + x];
+      for (; x < end; x += s) sum += src[row + x];
       data[(cells + c) * 3] += sum;
-      count[cells + c] += n;
     }
   }
 }
@@ -117,7 +131,7 @@ function accumulateLuma(f: YuvFrame, r: Region, g: CellGrid, s: number, count: F
  * chroma sample once when s = 1; every cell of 2s pixels or more holds one); `s` = 0: at
  * every luma pixel, for cells of 1 pixel.
  */
-function accumulateChroma(f: YuvFrame, r: Region, g: CellGrid, s: number, count: Float32Array) {
+function accumulateChroma(f: YuvFrame, r: Region, g: CellGrid, s: number) {
   const src = f.data;
   const data = g.data;
   const cw = (f.width + 1) >> 1;
@@ -133,14 +147,12 @@ function accumulateChroma(f: YuvFrame, r: Region, g: CellGrid, s: number, count:
       const end = ends[c];
       let u = 0;
       let v = 0;
-      let n = 0;
-      for (; x < end; x += ls, n++) {
+      for (; x < end; x += ls) {
         u += src[uOff + crow + (x >> 1)];
         v += src[vOff + crow + (x >> 1)];
       }
       data[(cells + c) * 3 + 1] += u;
       data[(cells + c) * 3 + 2] += v;
-      count[cells + c] += n;
     }
   }
 }
