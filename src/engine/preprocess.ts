@@ -636,29 +636,38 @@ function resampleTwoTaps(
     hq[x] *= 3;
   }
   const acc = new Float32Array(rowLen);
+  const next = new Float32Array(rowLen);
   const planesAt = [first, second, third];
-  let lastA = -1;
-  let lastB = -1;
-  let lastWa = NaN;
-  let lastWb = NaN;
-  for (let y = 0; y < height; y++) {
-    const two = vy.count[y] === 2;
-    const ra = vy.start[y];
-    const rb = two ? ra + 1 : ra;
-    const wa = vy.weights[y * vy.stride];
-    const wb = two ? vy.weights[y * vy.stride + 1] : 0;
-    if (ra !== lastA || rb !== lastB || wa !== lastWa || wb !== lastWb) {
-      // As the reference: the first tap's product stored as a float, then the second added.
-      const s = ra * rowLen;
-      const t = rb * rowLen;
-      for (let i = 0; i < rowLen; i++) acc[i] = Math.fround(src[s + i] * wa) + src[t + i] * wb;
-      lastA = ra;
-      lastB = rb;
-      lastWa = wa;
-      lastWb = wb;
-    }
+  const ra = (y: number) => vy.start[y];
+  const rb = (y: number) => (vy.count[y] === 2 ? vy.start[y] + 1 : vy.start[y]);
+  const wa = (y: number) => vy.weights[y * vy.stride];
+  const wb = (y: number) => (vy.count[y] === 2 ? vy.weights[y * vy.stride + 1] : 0);
+  const columns = (a: Float32Array, y: number) => {
     for (let c = 0; c < 3; c++) {
-      resampleRow(acc, c, out, planesAt[c] + y * padW, plan, hp, hq, h0, h1);
+      resampleRow(a, c, out, planesAt[c] + y * padW, plan, hp, hq, h0, h1);
+    }
+  };
+  for (let y = 0; y < height; y++) {
+    // As the reference: the first tap's product stored as a float, then the second added.
+    const s = ra(y) * rowLen;
+    const t = rb(y) * rowLen;
+    const ua = wa(y);
+    const ub = wb(y);
+    if (y + 1 < height && ra(y + 1) === ra(y) && rb(y + 1) === rb(y)) {
+      // The next output row blends the same two source rows (enlargements): both in one pass.
+      const va = wa(y + 1);
+      const vb = wb(y + 1);
+      for (let i = 0; i < rowLen; i++) {
+        const p = src[s + i];
+        const q = src[t + i];
+        acc[i] = Math.fround(p * ua) + q * ub;
+        next[i] = Math.fround(p * va) + q * vb;
+      }
+      columns(acc, y);
+      columns(next, ++y);
+    } else {
+      for (let i = 0; i < rowLen; i++) acc[i] = Math.fround(src[s + i] * ua) + src[t + i] * ub;
+      columns(acc, y);
     }
   }
 }
