@@ -33,6 +33,14 @@ for (let i = 0; i < 256; i++) {
   U_B[i] = Math.round(2.017 * (i - 128) * 1024);
 }
 
+/**
+ * Saturation to 0..255 by lookup, `CLAMP[CLAMP_ZERO + x]`, for every x the tables above can
+ * give ((Y_T + V_R) >> 10 and the like lie within -300..600).
+ */
+const CLAMP_ZERO = 1024;
+const CLAMP = new Uint8Array(2 * CLAMP_ZERO);
+for (let i = 0; i < CLAMP.length; i++) CLAMP[i] = clamp(i - CLAMP_ZERO);
+
 /** Writes the RGB of one pixel at `o`. */
 function put(out: Uint8Array, o: number, y: number, u: number, v: number): void {
   const yy = Y_T[y];
@@ -79,7 +87,7 @@ export function reducedRgb(
   const o8 = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
   const average = sx >= 2 && sy >= 2 && w > 1 && h > 1;
   if (sx === 2 && sy === 2 && w % 2 === 0 && h % 2 === 0) {
-    halveToRgb(data, w, dw, dh, cw, uOff, vOff, o8);
+    halveToRgb(data, w, dw, dh, cw, uOff, vOff, out, o8);
     return { frame: { data: out, width: dw, height: dh }, sx, sy };
   }
   // Source column (and its chroma column) per output column, computed once per frame.
@@ -126,11 +134,13 @@ function halveToRgb(
   cw: number,
   uOff: number,
   vOff: number,
+  bytes: Uint8Array,
   out: Uint8ClampedArray,
 ): void {
   const words =
     LITTLE_ENDIAN &&
     data.byteOffset % 4 === 0 &&
+    bytes.byteOffset % 4 === 0 &&
     w % 8 === 0 &&
     cw % 4 === 0 &&
     uOff % 4 === 0 &&
@@ -151,15 +161,19 @@ function halveToRgb(
     return;
   }
   const d32 = new Int32Array(data.buffer, data.byteOffset, data.length >> 2);
+  const o32 = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
   const w4 = w >> 2;
   const M = 0xff00ff;
+  const C = CLAMP;
+  const Z = CLAMP_ZERO;
   for (let j = 0, o = 0; j < dh; j++) {
     let t = (2 * j * w) >> 2;
     let b = t + w4;
     let u4 = (uOff + j * cw) >> 2;
     let v4 = (vOff + j * cw) >> 2;
-    // 4 output pixels per step: 2 luma words from each of the two rows, 1 word of U and of V.
-    for (let i = 0; i < dw; i += 4, o += 12, t += 2, b += 2, u4++, v4++) {
+    // 4 output pixels per step: 2 luma words from each of the two rows, 1 word of U and of V
+    // in; their 12 bytes out as 3 words.
+    for (let i = 0; i < dw; i += 4, o += 3, t += 2, b += 2, u4++, v4++) {
       const ta = d32[t];
       const tb = d32[t + 1];
       const ba = d32[b];
@@ -171,27 +185,30 @@ function halveToRgb(
       let yy = Y_T[(sa & 0xffff) >> 2];
       let u = uu & 255;
       let v = vv & 255;
-      out[o] = (yy + V_R[v]) >> 10;
-      out[o + 1] = (yy + U_G[u] + V_G[v]) >> 10;
-      out[o + 2] = (yy + U_B[u]) >> 10;
+      const r0 = C[Z + ((yy + V_R[v]) >> 10)];
+      const g0 = C[Z + ((yy + U_G[u] + V_G[v]) >> 10)];
+      const b0 = C[Z + ((yy + U_B[u]) >> 10)];
       yy = Y_T[sa >>> 18];
       u = (uu >>> 8) & 255;
       v = (vv >>> 8) & 255;
-      out[o + 3] = (yy + V_R[v]) >> 10;
-      out[o + 4] = (yy + U_G[u] + V_G[v]) >> 10;
-      out[o + 5] = (yy + U_B[u]) >> 10;
+      const r1 = C[Z + ((yy + V_R[v]) >> 10)];
+      const g1 = C[Z + ((yy + U_G[u] + V_G[v]) >> 10)];
+      const b1 = C[Z + ((yy + U_B[u]) >> 10)];
       yy = Y_T[(sb & 0xffff) >> 2];
       u = (uu >>> 16) & 255;
       v = (vv >>> 16) & 255;
-      out[o + 6] = (yy + V_R[v]) >> 10;
-      out[o + 7] = (yy + U_G[u] + V_G[v]) >> 10;
-      out[o + 8] = (yy + U_B[u]) >> 10;
+      const r2 = C[Z + ((yy + V_R[v]) >> 10)];
+      const g2 = C[Z + ((yy + U_G[u] + V_G[v]) >> 10)];
+      const b2 = C[Z + ((yy + U_B[u]) >> 10)];
       yy = Y_T[sb >>> 18];
       u = uu >>> 24;
       v = vv >>> 24;
-      out[o + 9] = (yy + V_R[v]) >> 10;
-      out[o + 10] = (yy + U_G[u] + V_G[v]) >> 10;
-      out[o + 11] = (yy + U_B[u]) >> 10;
+      const r3 = C[Z + ((yy + V_R[v]) >> 10)];
+      const g3 = C[Z + ((yy + U_G[u] + V_G[v]) >> 10)];
+      const b3 = C[Z + ((yy + U_B[u]) >> 10)];
+      o32[o] = r0 | (g0 << 8) | (b0 << 16) | (r1 << 24);
+      o32[o + 1] = g1 | (b1 << 8) | (r2 << 16) | (g2 << 24);
+      o32[o + 2] = b2 | (r3 << 8) | (g3 << 16) | (b3 << 24);
     }
   }
 }
