@@ -97,24 +97,53 @@ export function reducedRgb(
     xs[i] = Math.min(w - (average ? 2 : 1), Math.floor(i * sx));
     cs[i] = xs[i] >> 1;
   }
-  for (let j = 0, o = 0; j < dh; j++) {
+  // 4 pixels (12 bytes) stored as 3 words where the copy is word-aligned.
+  const words = LITTLE_ENDIAN && out.byteOffset % 4 === 0 && dw % 4 === 0;
+  const o32 = words ? new Int32Array(out.buffer, out.byteOffset, out.length >> 2) : null;
+  for (let j = 0; j < dh; j++) {
     const y = Math.min(h - (average ? 2 : 1), Math.floor(j * sy));
     const row = y * w;
     const uRow = uOff + (y >> 1) * cw;
     const vRow = vOff + (y >> 1) * cw;
-    for (let i = 0; i < dw; i++, o += 3) {
-      const p = row + xs[i];
-      const yy = average
-        ? Y_T[(data[p] + data[p + 1] + data[p + w] + data[p + w + 1]) >> 2]
-        : Y_T[data[p]];
-      const u = data[uRow + cs[i]];
-      const v = data[vRow + cs[i]];
-      o8[o] = (yy + V_R[v]) >> 10;
-      o8[o + 1] = (yy + U_G[u] + V_G[v]) >> 10;
-      o8[o + 2] = (yy + U_B[u]) >> 10;
+    const below = average ? w : 0;
+    if (o32) {
+      for (let i = 0, o = (j * dw * 3) >> 2; i < dw; i += 4, o += 3) {
+        const p0 = pixel(data, row + xs[i], below, uRow + cs[i], vRow + cs[i]);
+        const p1 = pixel(data, row + xs[i + 1], below, uRow + cs[i + 1], vRow + cs[i + 1]);
+        const p2 = pixel(data, row + xs[i + 2], below, uRow + cs[i + 2], vRow + cs[i + 2]);
+        const p3 = pixel(data, row + xs[i + 3], below, uRow + cs[i + 3], vRow + cs[i + 3]);
+        o32[o] = p0 | (p1 << 24);
+        o32[o + 1] = (p1 >>> 8) | (p2 << 16);
+        o32[o + 2] = (p2 >>> 16) | (p3 << 8);
+      }
+    } else {
+      for (let i = 0, o = j * dw * 3; i < dw; i++, o += 3) {
+        const q = pixel(data, row + xs[i], below, uRow + cs[i], vRow + cs[i]);
+        out[o] = q & 255;
+        out[o + 1] = (q >> 8) & 255;
+        out[o + 2] = q >> 16;
+      }
     }
   }
   return { frame: { data: out, width: dw, height: dh }, sx, sy };
+}
+
+/**
+ * One output pixel of `reducedRgb` as r | g << 8 | b << 16: luma at `p` (with `below` > 0, the
+ * mean of p, p + 1 and the two pixels `below` bytes further on), chroma at `u` and `v`.
+ */
+function pixel(data: Uint8Array, p: number, below: number, u: number, v: number): number {
+  const yy =
+    below > 0
+      ? Y_T[(data[p] + data[p + 1] + data[p + below] + data[p + below + 1]) >> 2]
+      : Y_T[data[p]];
+  const cu = data[u];
+  const cv = data[v];
+  return (
+    CLAMP[CLAMP_ZERO + ((yy + V_R[cv]) >> 10)] |
+    (CLAMP[CLAMP_ZERO + ((yy + U_G[cu] + V_G[cv]) >> 10)] << 8) |
+    (CLAMP[CLAMP_ZERO + ((yy + U_B[cu]) >> 10)] << 16)
+  );
 }
 
 /** Whether this machine stores the lowest byte of a 32-bit word first (it reads 4 at a time). */

@@ -154,6 +154,21 @@ test('reducedRgb matches the reference on a frame inside a larger buffer (unalig
   holder.set(frame.data, 1);
   const shifted = { data: holder.subarray(1, 1 + frame.data.length), width: 1920, height: 1080 };
   assertSameAsReference(shifted, 960, 'offset 1');
+  // A copy written at an odd byte offset of a reused buffer (byte stores, not words).
+  for (const [w, h, side] of [
+    [1920, 1080, 960],
+    [1280, 720, 960],
+    [1920, 1080, 640],
+  ]) {
+    const source = randomYuv(w, h, w + side);
+    const into = new Uint8Array(w * h * 3 + 1).subarray(1);
+    const sut = reducedRgb(source, side, into);
+    assert.equal(sut.frame.data.byteOffset, 1);
+    const expected = referenceReducedRgb(source, side).frame.data;
+    let differing = 0;
+    for (let i = 0; i < expected.length; i++) if (sut.frame.data[i] !== expected[i]) differing++;
+    assert.equal(differing, 0, `${w}x${h} -> ${side} at offset 1`);
+  }
 });
 
 test('reducedRgb matches the reference on a real photograph converted to I420', async () => {
