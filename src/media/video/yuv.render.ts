@@ -91,7 +91,7 @@ const newTaps = (n: number): Taps => ({
   runEnd: new Int32Array(n),
   slope: new Float32Array(n),
 });
-const scratch: Record<'top' | 'bottom' | 'alpha' | 'row', Float32Array> &
+const scratch: Record<'top' | 'bottom' | 'alpha' | 'row' | 'row2', Float32Array> &
   Record<'cols' | 'rows' | 'ccols' | 'crows', Taps> = {
   cols: newTaps(256),
   rows: newTaps(256),
@@ -101,6 +101,7 @@ const scratch: Record<'top' | 'bottom' | 'alpha' | 'row', Float32Array> &
   bottom: new Float32Array(256),
   alpha: new Float32Array(128),
   row: new Float32Array(64),
+  row2: new Float32Array(64),
 };
 const grownTaps = (t: Taps, n: number) => (t.i0.length >= n ? t : newTaps(2 * n));
 const grown = (a: Float32Array, n: number): Float32Array =>
@@ -196,6 +197,7 @@ function blendGrid(frame: YuvFrame, target: Region, coverage: CoverageRow, g: Ce
   const bottom = (scratch.bottom = grown(scratch.bottom, tw));
   const alpha = (scratch.alpha = grown(scratch.alpha, n));
   const rowBuf = (scratch.row = grown(scratch.row, g.w));
+  const rowBuf2 = (scratch.row2 = grown(scratch.row2, g.w));
   const s0: RowSpan = { lo: 0, hi: 0, in1: 0, in2: 0 };
   const s1: RowSpan = { lo: 0, hi: 0, in1: 0, in2: 0 };
   const sc: RowSpan = { lo: 0, hi: 0, in1: 0, in2: 0 };
@@ -217,10 +219,8 @@ function blendGrid(frame: YuvFrame, target: Region, coverage: CoverageRow, g: Ce
     const at = ((ty + j) >> 1) * cw + (tx >> 1);
     const c0 = ccols.i0[sc.lo];
     const c1 = ccols.i1[sc.hi - 1];
-    gridRow(g, crows, j >> 1, 1, rowBuf, c0, c1);
-    blendSpan(data, uOff + at, alpha, sc, rowBuf, ccols);
-    gridRow(g, crows, j >> 1, 2, rowBuf, c0, c1);
-    blendSpan(data, vOff + at, alpha, sc, rowBuf, ccols);
+    chromaRows(g, crows, j >> 1, rowBuf, rowBuf2, c0, c1);
+    blendChroma(data, uOff + at, vOff + at, alpha, sc, rowBuf, rowBuf2, ccols);
   }
 }
 
@@ -282,6 +282,81 @@ function gridRow(
   for (let i = c0, k = 3 * c0; i <= c1; i++, k += 3) {
     const top = d[r0 + k];
     out[i] = top + (d[r1 + k] - top) * wy;
+  }
+}
+
+/** U and V of the grid interpolated between rows to chroma row `j` (as `gridRow` each). */
+function chromaRows(
+  g: CellGrid,
+  rows: Taps,
+  j: number,
+  outU: Float32Array,
+  outV: Float32Array,
+  c0: number,
+  c1: number,
+): void {
+  const r0 = rows.i0[j] * g.w * 3;
+  const r1 = rows.i1[j] * g.w * 3;
+  const wy = rows.w1[j];
+  const d = g.data;
+  for (let i = c0, k = 3 * c0; i <= c1; i++, k += 3) {
+    const u = d[r0 + k + 1];
+    outU[i] = u + (d[r1 + k + 1] - u) * wy;
+    const v = d[r0 + k + 2];
+    outV[i] = v + (d[r1 + k + 2] - v) * wy;
+  }
+}
+
+/** `blendSpan` for the U and V rows together: one walk over the shared taps and coverage. */
+function blendChroma(
+  dst: Uint8Array,
+  atU: number,
+  atV: number,
+  alpha: Float32Array,
+  span: RowSpan,
+  rowU: Float32Array,
+  rowV: Float32Array,
+  cols: Taps,
+): void {
+  const { i0, i1, w1, runEnd, slope } = cols;
+  const full1 = span.in2 > span.in1 ? span.in1 : span.hi;
+  const full2 = span.in2 > span.in1 ? span.in2 : span.hi;
+  for (let i = span.lo; i < span.hi; i++) {
+    if (i === full1) {
+      while (i < full2) {
+        const end = Math.min(full2, runEnd[i]);
+        const a0 = i0[i];
+        const a1 = i1[i];
+        const w = w1[i];
+        const sl = slope[i];
+        const leftU = rowU[a0];
+        const dU = rowU[a1] - leftU;
+        const stepU = dU * sl;
+        let u = leftU + dU * w + 0.5;
+        const leftV = rowV[a0];
+        const dV = rowV[a1] - leftV;
+        const stepV = dV * sl;
+        let v = leftV + dV * w + 0.5;
+        for (; i < end; i++, u += stepU, v += stepV) {
+          dst[atU + i] = u | 0;
+          dst[atV + i] = v | 0;
+        }
+      }
+      if (i >= span.hi) break;
+    }
+    const a = alpha[i];
+    if (a === 0) continue;
+    const a0 = i0[i];
+    const a1 = i1[i];
+    const w = w1[i];
+    const leftU = rowU[a0];
+    const u = leftU + (rowU[a1] - leftU) * w;
+    const oldU = dst[atU + i];
+    dst[atU + i] = (oldU + a * (u - oldU) + 0.5) | 0;
+    const leftV = rowV[a0];
+    const v = leftV + (rowV[a1] - leftV) * w;
+    const oldV = dst[atV + i];
+    dst[atV + i] = (oldV + a * (v - oldV) + 0.5) | 0;
   }
 }
 
