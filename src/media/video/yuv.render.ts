@@ -321,42 +321,43 @@ function blendChroma(
   const { i0, i1, w1, runEnd, slope } = cols;
   const full1 = span.in2 > span.in1 ? span.in1 : span.hi;
   const full2 = span.in2 > span.in1 ? span.in2 : span.hi;
-  for (let i = span.lo; i < span.hi; i++) {
-    if (i === full1) {
-      while (i < full2) {
-        const end = Math.min(full2, runEnd[i]);
-        const a0 = i0[i];
-        const a1 = i1[i];
-        const w = w1[i];
-        const sl = slope[i];
-        const leftU = rowU[a0];
-        const dU = rowU[a1] - leftU;
-        const stepU = dU * sl;
-        let u = leftU + dU * w + 0.5;
-        const leftV = rowV[a0];
-        const dV = rowV[a1] - leftV;
-        const stepV = dV * sl;
-        let v = leftV + dV * w + 0.5;
-        for (; i < end; i++, u += stepU, v += stepV) {
-          dst[atU + i] = u | 0;
-          dst[atV + i] = v | 0;
-        }
-      }
-      if (i >= span.hi) break;
+  for (let i = span.lo, end = full1; ; end = span.hi) {
+    // The feathered edge left of the full run, then (i = full2) the one right of it.
+    for (; i < end; i++) {
+      const a = alpha[i];
+      if (a === 0) continue;
+      const a0 = i0[i];
+      const a1 = i1[i];
+      const w = w1[i];
+      const leftU = rowU[a0];
+      const u = leftU + (rowU[a1] - leftU) * w;
+      const oldU = dst[atU + i];
+      dst[atU + i] = (oldU + a * (u - oldU) + 0.5) | 0;
+      const leftV = rowV[a0];
+      const v = leftV + (rowV[a1] - leftV) * w;
+      const oldV = dst[atV + i];
+      dst[atV + i] = (oldV + a * (v - oldV) + 0.5) | 0;
     }
-    const a = alpha[i];
-    if (a === 0) continue;
-    const a0 = i0[i];
-    const a1 = i1[i];
-    const w = w1[i];
-    const leftU = rowU[a0];
-    const u = leftU + (rowU[a1] - leftU) * w;
-    const oldU = dst[atU + i];
-    dst[atU + i] = (oldU + a * (u - oldU) + 0.5) | 0;
-    const leftV = rowV[a0];
-    const v = leftV + (rowV[a1] - leftV) * w;
-    const oldV = dst[atV + i];
-    dst[atV + i] = (oldV + a * (v - oldV) + 0.5) | 0;
+    if (end === span.hi) break;
+    while (i < full2) {
+      const stop = Math.min(full2, runEnd[i]);
+      const a0 = i0[i];
+      const a1 = i1[i];
+      const w = w1[i];
+      const sl = slope[i];
+      const leftU = rowU[a0];
+      const dU = rowU[a1] - leftU;
+      const stepU = dU * sl;
+      let u = leftU + dU * w + 0.5;
+      const leftV = rowV[a0];
+      const dV = rowV[a1] - leftV;
+      const stepV = dV * sl;
+      let v = leftV + dV * w + 0.5;
+      for (; i < stop; i++, u += stepU, v += stepV) {
+        dst[atU + i] = u | 0;
+        dst[atV + i] = v | 0;
+      }
+    }
   }
 }
 
@@ -375,26 +376,27 @@ function blendSpan(
   const { i0, i1, w1, runEnd, slope } = cols;
   const full1 = span.in2 > span.in1 ? span.in1 : span.hi;
   const full2 = span.in2 > span.in1 ? span.in2 : span.hi;
-  for (let i = span.lo; i < span.hi; i++) {
-    if (i === full1) {
-      // Full coverage: the interpolated value itself, stepped along each run between two
-      // cells rather than weighed per pixel.
-      while (i < full2) {
-        const end = Math.min(full2, runEnd[i]);
-        const left = row[i0[i]];
-        const d = row[i1[i]] - left;
-        const step = d * slope[i];
-        let v = left + d * w1[i] + 0.5;
-        for (; i < end; i++, v += step) dst[at + i] = v | 0;
-      }
-      if (i >= span.hi) break;
+  for (let i = span.lo, end = full1; ; end = span.hi) {
+    // The feathered edge left of the full run, then (i = full2) the one right of it.
+    for (; i < end; i++) {
+      const a = alpha[i];
+      if (a === 0) continue;
+      const left = row[i0[i]];
+      const v = left + (row[i1[i]] - left) * w1[i];
+      const old = dst[at + i];
+      // Both old and v lie in 0..255, so the blend does too: no clamp.
+      dst[at + i] = (old + a * (v - old) + 0.5) | 0;
     }
-    const a = alpha[i];
-    if (a === 0) continue;
-    const left = row[i0[i]];
-    const v = left + (row[i1[i]] - left) * w1[i];
-    const old = dst[at + i];
-    // Both old and v lie in 0..255, so the blend does too: no clamp.
-    dst[at + i] = (old + a * (v - old) + 0.5) | 0;
+    if (end === span.hi) break;
+    // Full coverage: the interpolated value itself, stepped along each run between two
+    // cells rather than weighed per pixel.
+    while (i < full2) {
+      const stop = Math.min(full2, runEnd[i]);
+      const left = row[i0[i]];
+      const d = row[i1[i]] - left;
+      const step = d * slope[i];
+      let v = left + d * w1[i] + 0.5;
+      for (; i < stop; i++, v += step) dst[at + i] = v | 0;
+    }
   }
 }
