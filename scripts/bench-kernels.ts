@@ -102,11 +102,17 @@ for (const [w, h] of [
     () => resizedPlanarTensor(src, w, h, 'bgr', b).data,
   );
 }
-report(
-  'resizeRgb 960x540 -> 640x360',
-  () => referenceResizeRgb(src, 640, 360).data,
-  () => resizeRgb(src, 640, 360).data,
-);
+for (const [w, h] of [
+  [640, 360],
+  [320, 180],
+  [1440, 810],
+]) {
+  report(
+    `resizeRgb 960x540 -> ${w}x${h}`,
+    () => referenceResizeRgb(src, w, h).data,
+    () => resizeRgb(src, w, h).data,
+  );
+}
 for (const [w, h] of [
   [1920, 1080],
   [1280, 720],

@@ -55,6 +55,7 @@ export function resizeRgb(frame: RgbFrame, width: number, height: number): RgbFr
   if (Number.isInteger(kx) && kx === frame.height / height) return shrinkByInteger(frame, kx);
   const hx = computeTaps(frame.width, width);
   const vy = computeTaps(frame.height, height);
+  if (maxCount(hx) <= 2 && maxCount(vy) <= 2) return resizeTwoTaps(frame, hx, vy);
   const src = frame.data;
   const srcRow = frame.width * 3;
   // Horizontal pass into floats: frame.height rows of `width` pixels.
@@ -100,9 +101,68 @@ export function resizeRgb(frame: RgbFrame, width: number, height: number): RgbFr
   return { data: out, width, height };
 }
 
+/**
+ * `resizeRgb` with at most two taps on both axes (enlargements, shrinks by less than 2): the
+ * same float operations in the same order (horizontal sums of two products in doubles stored
+ * as floats, then the vertical float sum, + 0.5, truncated), without tap loops. A missing
+ * second tap reads its first pixel again with weight 0 (an exact 0 added).
+ */
+function resizeTwoTaps(frame: RgbFrame, hx: Taps, vy: Taps): RgbFrame {
+  const src = frame.data;
+  const width = hx.count.length;
+  const height = vy.count.length;
+  const srcRow = frame.width * 3;
+  const rowLen = width * 3;
+  const hp = new Int32Array(width);
+  const hq = new Int32Array(width);
+  const h0 = new Float64Array(width);
+  const h1 = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const two = hx.count[x] === 2;
+    hp[x] = 3 * hx.start[x];
+    hq[x] = 3 * (two ? hx.start[x] + 1 : hx.start[x]);
+    h0[x] = hx.weights[x * hx.stride];
+    h1[x] = two ? hx.weights[x * hx.stride + 1] : 0;
+  }
+  // Horizontal pass into floats, for the source rows the output uses.
+  const tmp = new Float32Array(frame.height * rowLen);
+  const used = new Uint8Array(frame.height);
+  for (let y = 0; y < height; y++) {
+    used[vy.start[y]] = 1;
+    if (vy.count[y] === 2) used[vy.start[y] + 1] = 1;
+  }
+  for (let y = 0; y < frame.height; y++) {
+    if (!used[y]) continue;
+    const rowIn = y * srcRow;
+    for (let x = 0, o = y * rowLen; x < width; x++, o += 3) {
+      const p = rowIn + hp[x];
+      const q = rowIn + hq[x];
+      const u = h0[x];
+      const v = h1[x];
+      tmp[o] = src[p] * u + src[q] * v;
+      tmp[o + 1] = src[p + 1] * u + src[q + 1] * v;
+      tmp[o + 2] = src[p + 2] * u + src[q + 2] * v;
+    }
+  }
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const two = vy.count[y] === 2;
+    const s = vy.start[y] * rowLen;
+    const t = two ? s + rowLen : s;
+    const wa = vy.weights[y * vy.stride];
+    const wb = two ? vy.weights[y * vy.stride + 1] : 0;
+    // The reference's float accumulator row: (0 + a * wa) as a float, then + b * wb as a float.
+    for (let i = 0, o = y * rowLen; i < rowLen; i++) {
+      out[o + i] = Math.fround(Math.fround(tmp[s + i] * wa) + tmp[t + i] * wb) + 0.5;
+    }
+  }
+  return { data: out, width, height };
+}
+
 /** Exact k x k box average (1080p -> 960 px, 4K -> 960 px): integer sums, about 3x faster. */
 function shrinkByInteger(frame: RgbFrame, k: number): RgbFrame {
   if (k === 2) return halve(frame);
+  if (k === 3) return third(frame);
   const width = frame.width / k;
   const height = frame.height / k;
   const src = frame.data;
@@ -144,6 +204,37 @@ function halve(frame: RgbFrame): RgbFrame {
       out[o] = (src[a] + src[a + 3] + src[b] + src[b + 3] + 2) >> 2;
       out[o + 1] = (src[a + 1] + src[a + 4] + src[b + 1] + src[b + 4] + 2) >> 2;
       out[o + 2] = (src[a + 2] + src[a + 5] + src[b + 2] + src[b + 5] + 2) >> 2;
+    }
+  }
+  return { data: out, width, height };
+}
+
+/** 3 x 3 average (960 -> 320 px), unrolled: the same integer sums as the general loop. */
+function third(frame: RgbFrame): RgbFrame {
+  const width = frame.width / 3;
+  const height = frame.height / 3;
+  const src = frame.data;
+  const stride = frame.width * 3;
+  const out = new Uint8Array(width * height * 3);
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    let a = 3 * y * stride;
+    let b = a + stride;
+    let c = b + stride;
+    for (let x = 0; x < width; x++, a += 9, b += 9, c += 9, o += 3) {
+      for (let ch = 0; ch < 3; ch++) {
+        const sum =
+          src[a + ch] +
+          src[a + ch + 3] +
+          src[a + ch + 6] +
+          src[b + ch] +
+          src[b + ch + 3] +
+          src[b + ch + 6] +
+          src[c + ch] +
+          src[c + ch + 3] +
+          src[c + ch + 6];
+        out[o + ch] = ((sum + 4) / 9) | 0;
+      }
     }
   }
   return { data: out, width, height };

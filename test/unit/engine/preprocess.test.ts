@@ -246,6 +246,9 @@ describe('resampling kernels against the reference implementation', () => {
     [31, 63, 62, 126],
     [640, 360, 1440, 810],
     [200, 120, 133, 80],
+    [960, 540, 320, 180],
+    [99, 33, 33, 11],
+    [3, 3, 1, 1],
   ];
   for (const [sw, sh, w, h] of cases) {
     it(`resizedPlanarTensor ${sw}x${sh} -> ${w}x${h} matches element for element`, () => {
