@@ -56,12 +56,11 @@ export function cellMeans(
     return g;
   }
   const s = Math.max(1, Math.min(step, cell));
-  const count = new Float32Array(w * h);
   accumulateLuma(frame, region, g, s);
-  finishMeans(g.data, sampleCounts(region, g, s, count), 0);
+  finishMeans(g, sampleCounts(region, g, s), 0);
   const cs = cell < 2 ? 0 : Math.max(1, s >> 1);
   accumulateChroma(frame, region, g, cs);
-  finishMeans(g.data, sampleCounts(region, g, cs === 0 ? 1 : 2 * cs, count), 1);
+  finishMeans(g, sampleCounts(region, g, cs === 0 ? 1 : 2 * cs), 1);
   return g;
 }
 
@@ -93,20 +92,43 @@ function cellEnds(r: Region, g: CellGrid): Int32Array {
   return ends;
 }
 
+/** Samples per cell column (`cols`) and per cell row (`rows`): a cell takes their product. */
+interface SampleCounts {
+  cols: Float64Array;
+  rows: Float64Array;
+}
+
 /**
  * How many samples each cell of `g` takes when `r` is read at every `ls`-th pixel and row from
- * its corner (as the accumulate loops walk it), into `count`: rows per cell row times columns
- * per cell column, without counting sample by sample.
+ * its corner (as the accumulate loops walk it): per cell column and per cell row, not sample by
+ * sample.
  */
-function sampleCounts(r: Region, g: CellGrid, ls: number, count: Float32Array): Float32Array {
-  const cols = new Float32Array(g.w);
-  const rows = new Float32Array(g.h);
-  for (let x = r.x; x < r.x + r.w; x += ls) cols[Math.floor((x - g.x) / g.cell)]++;
-  for (let y = r.y; y < r.y + r.h; y += ls) rows[Math.floor((y - g.y) / g.cell)]++;
-  for (let j = 0, o = 0; j < g.h; j++) {
-    for (let i = 0; i < g.w; i++, o++) count[o] = rows[j] * cols[i];
+function sampleCounts(r: Region, g: CellGrid, ls: number): SampleCounts {
+  return {
+    cols: perCell(r.x, r.w, g.x, g.cell, g.w, ls),
+    rows: perCell(r.y, r.h, g.y, g.cell, g.h, ls),
+  };
+}
+
+/** Samples start, start + ls, ... below start + n falling in each of `cells` cells from origin. */
+function perCell(
+  start: number,
+  n: number,
+  origin: number,
+  cell: number,
+  cells: number,
+  ls: number,
+) {
+  const out = new Float64Array(cells);
+  const stop = start + n;
+  for (let c = 0, x = start; c < cells; c++) {
+    const end = Math.min(stop, origin + (c + 1) * cell);
+    // Samples x, x + ls, ... below end.
+    const k = x < end ? Math.ceil((end - x) / ls) : 0;
+    out[c] = k;
+    x += k * ls;
   }
-  return count;
+  return out;
 }
 
 function accumulateLuma(f: YuvFrame, r: Region, g: CellGrid, s: number) {
@@ -158,14 +180,18 @@ function accumulateChroma(f: YuvFrame, r: Region, g: CellGrid, s: number) {
 }
 
 /** Sums to means for channel `c` (and `c + 1` for chroma). */
-function finishMeans(data: Float32Array, count: Float32Array, c: number): void {
+function finishMeans(g: CellGrid, counts: SampleCounts, c: number): void {
+  const { data } = g;
+  const { cols, rows } = counts;
   const channels = c === 0 ? 1 : 2;
-  for (let o = 0; o < count.length; o++) {
-    const n = count[o];
-    for (let k = c; k < c + channels; k++) {
-      // A sliver of a last cell that no sample fell in takes its neighbour's value (cell
-      // (0, 0) always holds a sample, so o - 1 is finished).
-      data[o * 3 + k] = n === 0 ? data[o * 3 + k - 3] : data[o * 3 + k] / n;
+  for (let j = 0, o = 0; j < g.h; j++) {
+    for (let i = 0; i < g.w; i++, o++) {
+      const n = rows[j] * cols[i];
+      for (let k = c; k < c + channels; k++) {
+        // A sliver of a last cell that no sample fell in takes its neighbour's value (cell
+        // (0, 0) always holds a sample, so o - 1 is finished).
+        data[o * 3 + k] = n === 0 ? data[o * 3 + k - 3] : data[o * 3 + k] / n;
+      }
     }
   }
 }
