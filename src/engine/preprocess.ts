@@ -756,6 +756,19 @@ function resampleTwoTaps(
       }
       columns(acc, y);
       columns(next, ++y);
+    } else if (y + 1 < height && ra(y + 1) === rb(y) && rb(y + 1) === rb(y) + 1) {
+      // The next output row starts at this row's second source row (shrinks such as 960 ->
+      // 640): three source rows read once for both.
+      const r = t + rowLen;
+      const va = wa(y + 1);
+      const vb = wb(y + 1);
+      for (let i = 0; i < rowLen; i++) {
+        const q = src[t + i];
+        acc[i] = Math.fround(src[s + i] * ua) + q * ub;
+        next[i] = Math.fround(q * va) + src[r + i] * vb;
+      }
+      columns(acc, y);
+      columns(next, ++y);
     } else {
       for (let i = 0; i < rowLen; i++) acc[i] = Math.fround(src[s + i] * ua) + src[t + i] * ub;
       columns(acc, y);
