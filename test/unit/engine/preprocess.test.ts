@@ -249,6 +249,12 @@ describe('resampling kernels against the reference implementation', () => {
     [960, 540, 320, 180],
     [99, 33, 33, 11],
     [3, 3, 1, 1],
+    // Other periodic column patterns: 2x shrink (2 columns per 4 pixels), 3x enlargement,
+    // 4 -> 3 shrink (3 columns per 4 pixels), 2.5x enlargement.
+    [64, 48, 32, 24],
+    [20, 10, 60, 30],
+    [40, 40, 30, 30],
+    [20, 12, 50, 30],
   ];
   for (const [sw, sh, w, h] of cases) {
     it(`resizedPlanarTensor ${sw}x${sh} -> ${w}x${h} matches element for element`, () => {
