@@ -83,11 +83,9 @@ export function reducedRgb(
     into && into.length >= dw * dh * 3
       ? into.subarray(0, dw * dh * 3)
       : new Uint8Array(dw * dh * 3);
-  // Stores into a clamped view saturate at 0 and 255 without a branch per channel.
-  const o8 = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
   const average = sx >= 2 && sy >= 2 && w > 1 && h > 1;
   if (sx === 2 && sy === 2 && w % 2 === 0 && h % 2 === 0) {
-    halveToRgb(data, w, dw, dh, cw, uOff, vOff, out, o8);
+    halveToRgb(data, w, dw, dh, cw, uOff, vOff, out);
     return { frame: { data: out, width: dw, height: dh }, sx, sy };
   }
   // Source column (and its chroma column) per output column, computed once per frame.
@@ -163,13 +161,12 @@ function halveToRgb(
   cw: number,
   uOff: number,
   vOff: number,
-  bytes: Uint8Array,
-  out: Uint8ClampedArray,
+  out: Uint8Array,
 ): void {
   const words =
     LITTLE_ENDIAN &&
     data.byteOffset % 4 === 0 &&
-    bytes.byteOffset % 4 === 0 &&
+    out.byteOffset % 4 === 0 &&
     w % 8 === 0 &&
     cw % 4 === 0 &&
     uOff % 4 === 0 &&
@@ -182,15 +179,15 @@ function halveToRgb(
         const yy = Y_T[(data[p] + data[p + 1] + data[p + w] + data[p + w + 1]) >> 2];
         const u = data[uOff + c];
         const v = data[vOff + c];
-        out[o] = (yy + V_R[v]) >> 10;
-        out[o + 1] = (yy + U_G[u] + V_G[v]) >> 10;
-        out[o + 2] = (yy + U_B[u]) >> 10;
+        out[o] = CLAMP[CLAMP_ZERO + ((yy + V_R[v]) >> 10)];
+        out[o + 1] = CLAMP[CLAMP_ZERO + ((yy + U_G[u] + V_G[v]) >> 10)];
+        out[o + 2] = CLAMP[CLAMP_ZERO + ((yy + U_B[u]) >> 10)];
       }
     }
     return;
   }
   const d32 = new Int32Array(data.buffer, data.byteOffset, data.length >> 2);
-  const o32 = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+  const o32 = new Int32Array(out.buffer, out.byteOffset, out.length >> 2);
   const w4 = w >> 2;
   const M = 0xff00ff;
   const C = CLAMP;
