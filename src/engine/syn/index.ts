@@ -8,7 +8,9 @@ import { findDonorDir } from './donor.bank.ts';
 import { cropGeometry } from './face.crop.ts';
 import { loadSynContext } from './syn.context.ts';
 import { synthesizeInWorker } from './syn.thread.ts';
-import { synthesizeFace, type SynContext, type SynOutcome } from './face.synthesizer.ts';
+// face.synthesizer.ts pulls in face-api and Human (~36 MB of heap): loaded only when a face is
+// synthesized on this thread, so blur jobs and the video pipeline stay light (GC included).
+import type { SynContext, SynOutcome } from './face.synthesizer.ts';
 import { newTrackMemory, type TrackMemory } from './track.memory.ts';
 
 /** Memory of each video track (by track id), kept by the caller for one video. */
@@ -65,7 +67,9 @@ export async function synthesizeFaces(
     let outcome: SynOutcome;
     try {
       outcome = ctx.context
-        ? await synthesizeFace(ctx.context, frame, det, key, salt, track)
+        ? await (
+            await import('./face.synthesizer.ts')
+          ).synthesizeFace(ctx.context, frame, det, key, salt, track)
         : await inWorker(frame, det, key, salt, track);
     } catch {
       // Never leave a face uncovered: whatever broke, this face is blurred.
@@ -159,6 +163,7 @@ export async function coverDetections(
   return result;
 }
 
-export { SYN_LIMITS, type SynOutcome } from './face.synthesizer.ts';
+// SYN_LIMITS lives in face.synthesizer.ts: re-exporting it here would load face-api with this file.
+export type { SynOutcome } from './face.synthesizer.ts';
 export type { TrackMemory } from './track.memory.ts';
 export { startSynWorker, stopSynWorker } from './syn.thread.ts';

@@ -10,10 +10,10 @@ import { createEngine, type Engine } from '../../../src/engine/index.ts';
 import {
   getSynContext,
   synAvailable,
-  SYN_LIMITS,
   synthesizeFaces,
   type TrackMemory,
 } from '../../../src/engine/syn/index.ts';
+import { SYN_LIMITS } from '../../../src/engine/syn/face.synthesizer.ts';
 
 // The donor bank is not committed (see models/syn/README.md): without it there is nothing to test here.
 const noBank = !synAvailable() && 'syn donor bank not installed (models/syn or shared/models/syn)';
