@@ -16,3 +16,37 @@ export function scaleDetections(dets: Detection[], sx: number, sy: number): Dete
     ...(d.polygon ? { polygon: d.polygon.map(p) } : {}),
   }));
 }
+
+/** What one detection frame runs: the small-face passes or not, and the copy's longer side. */
+export interface CopyPlan {
+  /** `DetectHints.smallObjects`: the detectors' small-face passes run. */
+  smallObjects: boolean;
+  /** Longer side of the reduced copy the detectors get. */
+  side: number;
+}
+
+export interface CopyRules {
+  /** This detection frame's turn for the small-face passes (every Nth detection frame). */
+  smallTurn: boolean;
+  /** The smallest face track's longer side on the `detectSide` copy (Infinity: none). */
+  smallestFacePx: number;
+  /** Under this, a face track keeps the `detectSide` copy (`smallFacePx`). */
+  keepPx: number;
+  /** Under this, a face track also keeps the small-face passes (`enlargedFacePx`). */
+  passPx: number;
+  detectSide: number;
+  /** The copy on frames that need neither (`detectSide` when the detectors have no use for it). */
+  coarseSide: number;
+  /** Something else needs the `detectSide` copy (slicing, the text plate fallback). */
+  needsSide: boolean;
+}
+
+/**
+ * The small-face passes run on their turn or while a face track is under `passPx`; the
+ * `detectSide` copy is kept with them, while a face track is under `keepPx`, or when asked.
+ */
+export function copyPlan(r: CopyRules): CopyPlan {
+  const smallObjects = r.smallTurn || r.smallestFacePx < Math.min(r.passPx, r.keepPx);
+  const keep = smallObjects || r.smallestFacePx < r.keepPx || r.needsSide;
+  return { smallObjects, side: keep ? r.detectSide : Math.min(r.coarseSide, r.detectSide) };
+}

@@ -12,7 +12,7 @@ import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine/types.ts';
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
-import { scaleDetections } from './detection-frame.ts';
+import { copyPlan, scaleDetections } from './detection-frame.ts';
 import { reducedRgb, reducedRgbBytes, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
 import { coverOnYuv } from './yuv.render.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
@@ -38,8 +38,22 @@ export interface VideoPipelineSettings {
    * crops around the small tracks only lost tracks that whole-frame passes kept.)
    */
   smallFaceStride?: number;
-  /** Longer side (`detectSide` copy px) under which a face track keeps every pass (default 48). */
+  /**
+   * Longer side (`detectSide` copy px) under which a face track keeps the `detectSide` copy on
+   * every detection frame (no `coarseSide` copy; default 48).
+   */
   smallFacePx?: number;
+  /**
+   * Longer side (`detectSide` copy px) under which a face track also keeps the small-face passes
+   * on every detection frame (default 32; at most `smallFacePx`). Faces between the two are left
+   * to the main pass at `detectSide` (still on the passes' own turns). Measured with
+   * `eval-video.ts --small --small-px 28|40|44|56 --seed 0|1|2` (RetinaFace, every 2nd frame):
+   * the same uncovered face-frames as 48 in 11 of 12 clips, fewer in one (4 -> 0); the standard
+   * and fast clips at 720p and 1080p unchanged (0). Where faces of 32-48 px stay tracked (the
+   * bench's group photo) it saves most enlarged passes: 1080p blur 0.24x -> 0.36x of the plain
+   * transcode (npm run bench, RetinaFace).
+   */
+  enlargedFacePx?: number;
   /** Longer side of the reduced copy the detectors see (default 960). */
   detectSide?: number;
   /**
@@ -156,16 +170,25 @@ async function anonymize(
     // Track sizes are judged on the `detectSide` copy, whichever copy the detectors get.
     const side = s.detectSide ?? 960;
     const fine = Math.max(1, Math.max(frame.width, frame.height) / side);
-    const smallTrack = (b: Box) =>
-      Math.max(b.x2 - b.x1, b.y2 - b.y1) / fine < (s.smallFacePx ?? 48);
-    const smallObjects =
-      index % smallEvery === 0 || (o.blurFace && tracker.predicted('face', index).some(smallTrack));
-    const keepSide = smallObjects || o.slicing || (o.enableLp && !coarsePlates);
-    const coarse = hasSmallPass && !keepSide ? coarseSide : side;
+    // The smallest face track's longer side on the `detectSide` copy.
+    const smallestFacePx = o.blurFace
+      ? Math.min(
+          ...tracker.predicted('face', index).map((b) => Math.max(b.x2 - b.x1, b.y2 - b.y1) / fine),
+        )
+      : Infinity;
+    const plan = copyPlan({
+      smallTurn: index % smallEvery === 0,
+      smallestFacePx,
+      keepPx: s.smallFacePx ?? 48,
+      passPx: s.enlargedFacePx ?? 32,
+      detectSide: side,
+      coarseSide: hasSmallPass ? coarseSide : side,
+      needsSide: o.slicing || (o.enableLp && !coarsePlates),
+    });
     // Detection copies (each large enough for the `detectSide` one) are reused once their
     // detection is done (the engine copies them out).
     const into = copies.pop() ?? new Uint8Array(reducedRgbBytes(frame.width, frame.height, side));
-    const small = reducedRgb(frame, coarse, into);
+    const small = reducedRgb(frame, plan.side, into);
     const toCopy = (b: Box): Box => ({
       x1: b.x1 / small.sx,
       y1: b.y1 / small.sy,
@@ -173,7 +196,7 @@ async function anonymize(
       y2: b.y2 / small.sy,
     });
     const hints: DetectHints = {
-      smallObjects,
+      smallObjects: plan.smallObjects,
       // Plates accepted before need no reading again (the text fallback reads each candidate).
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
     };

@@ -209,15 +209,15 @@ export function groundTruth(
   n: number,
   width: number,
   height: number,
-): Array<{ box: Box; hard: boolean }> {
+): Array<{ box: Box; hard: boolean; index: number }> {
   const inRange = (r: Array<[number, number]> = []) => r.some(([a, b]) => n >= a && n <= b);
   return objects
-    .map((o) => {
+    .map((o, index) => {
       const x = o.x0 + o.vx * n;
       const y = o.y0 + o.vy * n;
       const f = o.crop.face;
       const box = { x1: x + f.x1, y1: y + f.y1, x2: x + f.x2, y2: y + f.y2 };
-      return { box, hard: inRange(o.blurred) || inRange(o.occluded) };
+      return { box, hard: inRange(o.blurred) || inRange(o.occluded), index };
     })
     .filter(({ box }) => {
       // Count a face once at least a quarter of it is inside the frame.
@@ -250,6 +250,8 @@ export interface CoverageReport {
   uncoveredHard: number;
   /** Frame indexes with an uncovered face. */
   frames: number[];
+  /** Uncovered object-frames of each object (`objects` order). */
+  byObject: number[];
 }
 
 /** Compares the boxes drawn per frame with where the faces really were. */
@@ -260,7 +262,13 @@ export function coverage(
   height: number,
   minShare = 0.6,
 ): CoverageReport {
-  const report: CoverageReport = { objectFrames: 0, uncovered: 0, uncoveredHard: 0, frames: [] };
+  const report: CoverageReport = {
+    objectFrames: 0,
+    uncovered: 0,
+    uncoveredHard: 0,
+    frames: [],
+    byObject: objects.map(() => 0),
+  };
   for (const { frame, objects: found } of drawn) {
     for (const gt of groundTruth(objects, frame, width, height)) {
       report.objectFrames++;
@@ -278,6 +286,7 @@ export function coverage(
       )
         continue;
       report.uncovered++;
+      report.byObject[gt.index]++;
       if (gt.hard) report.uncoveredHard++;
       if (report.frames.at(-1) !== frame) report.frames.push(frame);
     }
