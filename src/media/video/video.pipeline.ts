@@ -40,7 +40,8 @@ export interface VideoPipelineSettings {
   smallFaceStride?: number;
   /**
    * Longer side (`detectSide` copy px) under which a face track keeps the `detectSide` copy on
-   * every detection frame (no `coarseSide` copy; default 48).
+   * every detection frame (no `coarseSide` copy; default 32, was 48: the same uncovered
+   * face-frames on every eval-video clip and seed with RetinaFace and YuNet).
    */
   smallFacePx?: number;
   /**
@@ -179,7 +180,7 @@ async function anonymize(
     const plan = copyPlan({
       smallTurn: index % smallEvery === 0,
       smallestFacePx,
-      keepPx: s.smallFacePx ?? 48,
+      keepPx: s.smallFacePx ?? 32,
       passPx: s.enlargedFacePx ?? 32,
       detectSide: side,
       coarseSide: hasSmallPass ? coarseSide : side,
