@@ -148,7 +148,11 @@ try {
     ['no tracking (detections only)', { noTracking: true }],
     ['tracking, detect every frame', { detectEvery: 1 }],
     ['every 2nd, small faces every det.', { detectEvery: 2, smallFaceStride: 1 }],
-    ['tracking, detect every 2nd frame', { detectEvery: 2 }],
+    // Every 2nd frame, no adaptive cadence (the default before sparseEvery).
+    ['tracking, detect every 2nd frame', { detectEvery: 2, sparseEvery: 2 }],
+    // The default: every 2nd frame, every 3rd while all tracks are safe (cadenceGap).
+    ['adaptive 2/3 (default)', { detectEvery: 2 }],
+    ['adaptive 2/4', { detectEvery: 2, sparseEvery: 4 }],
     ['every 3rd, small faces every det.', { detectEvery: 3, smallFaceStride: 1 }],
     ['tracking, detect every 3rd frame', { detectEvery: 3 }],
     ['every 2nd, small faces if tracked', { detectEvery: 2, smallFaceStride: 1e9 }],
@@ -168,8 +172,10 @@ try {
     // (default the pipeline's).
     const smallPx = arg('--small-face-px', 0);
     const passPx = arg('--enlarged-face-px', 0);
+    const stats = { detectionFrames: 0, smallPassFrames: 0, dense: {} as Record<string, number> };
     const run = createVideoAnonymizer(engine, {
       ...settings,
+      stats,
       ...(side > 0 ? { detectSide: side } : {}),
       ...(smallPx > 0 && settings.smallFacePx === undefined ? { smallFacePx: smallPx } : {}),
       ...(passPx > 0 ? { enlargedFacePx: passPx } : {}),
@@ -184,7 +190,9 @@ try {
     console.log(
       `${name.padEnd(34)} uncovered ${r.uncovered}/${r.objectFrames} object-frames ` +
         `(${((100 * r.uncovered) / r.objectFrames).toFixed(2)}%; ${r.uncoveredHard} blurred/occluded), ` +
-        `face tracks ${result.summary.faces}, ${((frames * 1000) / ms).toFixed(1)} fps` +
+        `face tracks ${result.summary.faces}, ${((frames * 1000) / ms).toFixed(1)} fps, ` +
+        `${stats.detectionFrames} detection frames (${stats.smallPassFrames} small-face passes` +
+        `${Object.keys(stats.dense).length ? `; dense for ${JSON.stringify(stats.dense)}` : ''})` +
         (r.frames.length && r.frames.length < 10 ? ` (frames ${r.frames.join(', ')})` : '') +
         (r.uncovered > 0 ? `; by face ${r.byObject.join('/')}` : ''),
     );

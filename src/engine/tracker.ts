@@ -43,6 +43,21 @@ export interface TrackedBox {
   detection: Detection;
 }
 
+/** A live track as `Tracker.states` describes it. */
+export interface TrackState {
+  /** The box expected on the frame asked for. */
+  box: Box;
+  /** Centre velocity, pixels per frame. */
+  vx: number;
+  vy: number;
+  /** Detections that continued (or started) the track. */
+  hits: number;
+  /** Score of its last detection. */
+  score: number;
+  /** Found on the last detection frame the tracker was fed (false: held, missed). */
+  seenLast: boolean;
+}
+
 interface Track {
   id: number;
   cls: ObjectClass;
@@ -175,6 +190,25 @@ export class Tracker {
     return this.tracks
       .filter((t) => t.cls === cls && t.hits >= minHits)
       .map((t) => shift(t.box, t.v, frame - t.lastSeen));
+  }
+
+  /**
+   * The live tracks of `cls` as a detection cadence reads them (`cadenceGap` in the video
+   * pipeline): each one's box expected on `frame` (moved, not grown), its centre velocity in
+   * pixels per frame, its detections so far, its last detection's score, and whether the last
+   * detection frame fed to the tracker found it.
+   */
+  states(cls: ObjectClass, frame: number): TrackState[] {
+    return this.tracks
+      .filter((t) => t.cls === cls)
+      .map((t) => ({
+        box: shift(t.box, t.v, frame - t.lastSeen),
+        vx: (t.v[0] + t.v[2]) / 2,
+        vy: (t.v[1] + t.v[3]) / 2,
+        hits: t.hits,
+        score: t.last.score,
+        seenLast: t.lastSeen === this.lastFrame,
+      }));
   }
 
   /** Live track count (for tests and stats). */

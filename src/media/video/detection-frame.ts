@@ -3,7 +3,8 @@
  * cost about 106 ms per full frame against 17 ms per 640x360 copy (measured here). Boxes found
  * on the copy are scaled back to the frame here.
  */
-import type { Detection, Point } from '../../engine/types.ts';
+import type { TrackState } from '../../engine/tracker.ts';
+import type { Box, Detection, Point } from '../../engine/types.ts';
 
 /** Detections found on a reduced copy, in the coordinates of the full frame. */
 export function scaleDetections(dets: Detection[], sx: number, sy: number): Detection[] {
@@ -50,3 +51,76 @@ export function copyPlan(r: CopyRules): CopyPlan {
   const keep = smallObjects || r.smallestFacePx < r.keepPx || r.needsSide;
   return { smallObjects, side: keep ? r.detectSide : Math.min(r.coarseSide, r.detectSide) };
 }
+
+/** A live track as the cadence reads it (`Tracker.states`), with its class's rules. */
+export interface CadenceTrack extends TrackState {
+  /** Its class's display threshold: a track last found below it is weak. */
+  threshold: number;
+  /** Under this longer side (frame px) the track keeps the dense cadence. */
+  minSide: number;
+}
+
+export interface CadenceRules {
+  /** Every live track of the tracked classes, boxes expected on the frame being decided. */
+  tracks: CadenceTrack[];
+  width: number;
+  height: number;
+  /** Frames since a track was started or dropped (the video's start counts as one). */
+  sinceChange: number;
+  /** The cadence whenever in doubt (`detectEvery`). */
+  dense: number;
+  /** The cadence while every track is safe (`sparseEvery`; at most the look-back). */
+  sparse: number;
+  /** Detections a track needs before it counts as established (default 3). */
+  minHits?: number;
+  /** Largest centre motion per frame, as a share of the track's longer side (default 0.08). */
+  maxMotion?: number;
+  /** Frames after a track was started or dropped during which the cadence stays dense (default 12). */
+  calm?: number;
+}
+
+/**
+ * Frames until the next detection frame. `sparse` only while every track is established (seen
+ * on `minHits` detections, found on the last detection frame, above its threshold), large
+ * (`minSide`), slow (under `maxMotion` of its size per frame) and, over the next `2 x sparse`
+ * frames (detections in flight make the state that old), at least half its size inside the
+ * frame, and no track was started or dropped in the last `calm` frames (the video's start
+ * counts as one); `dense` otherwise, also without any track (every face in view is then a new
+ * one: letting the first frames of `eval-video --small` go sparse that way doubled one clip's
+ * uncovered face-frames, 18 -> 37/900). A face that appears while the cadence is sparse is
+ * found at most `sparse - 1` frames later than at `dense`, within the look-back (at least
+ * `sparse` frames).
+ */
+export function cadenceGap(r: CadenceRules): number {
+  return denseBecause(r) === undefined ? r.sparse : r.dense;
+}
+
+/** Why `cadenceGap` keeps the dense cadence (the first reason found), or undefined: sparse. */
+export function denseBecause(r: CadenceRules): DenseReason | undefined {
+  if (r.sparse <= r.dense) return 'off';
+  if (r.sinceChange < (r.calm ?? 12)) return 'change';
+  if (r.tracks.length === 0) return 'none';
+  const reach = 2 * r.sparse;
+  const inside = (b: Box, margin: number) =>
+    b.x1 >= margin && b.y1 >= margin && r.width - b.x2 >= margin && r.height - b.y2 >= margin;
+  for (const t of r.tracks) {
+    const b = t.box;
+    const size = Math.max(b.x2 - b.x1, b.y2 - b.y1);
+    if (!t.seenLast) return 'missed';
+    if (t.hits < (r.minHits ?? 3)) return 'new';
+    if (t.score < t.threshold) return 'weak';
+    if (size < t.minSide) return 'small';
+    if (Math.hypot(t.vx, t.vy) > (r.maxMotion ?? 0.08) * size) return 'fast';
+    const ahead = {
+      x1: b.x1 + t.vx * reach,
+      y1: b.y1 + t.vy * reach,
+      x2: b.x2 + t.vx * reach,
+      y2: b.y2 + t.vy * reach,
+    };
+    if (!inside(b, size / 2) || !inside(ahead, size / 2)) return 'border';
+  }
+  return undefined;
+}
+
+export type DenseReason =
+  'off' | 'change' | 'none' | 'missed' | 'new' | 'weak' | 'small' | 'fast' | 'border';

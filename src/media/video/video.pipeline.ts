@@ -12,7 +12,7 @@ import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine/types.ts';
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
-import { copyPlan, scaleDetections } from './detection-frame.ts';
+import { copyPlan, denseBecause, scaleDetections, type CadenceTrack } from './detection-frame.ts';
 import { reducedRgb, reducedRgbBytes, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
 import { coverOnYuv } from './yuv.render.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
@@ -24,9 +24,26 @@ import { decodeFrames, FramePool, openVideoWriter } from './video.pipes.ts';
 export interface VideoPipelineSettings {
   /** Run the detector on every Nth frame; the tracker fills the others (default 2). */
   detectEvery?: number;
+  /**
+   * Adaptive cadence: every Nth frame instead of `detectEvery` while every tracked object is
+   * established, large, slow, inside the frame and no track started or ended lately
+   * (`cadenceGap`). Default 3; `detectEvery` or less: off. Off where plates are searched but not
+   * tracked (they are drawn only around their detection frames).
+   */
+  sparseEvery?: number;
+  /**
+   * Longer side (`detectSide` copy px) under which a face track keeps the `detectEvery` cadence
+   * (default `smallFacePx`).
+   */
+  sparseFacePx?: number;
+  /**
+   * Filled in while the video runs: detection frames, those with the small-face passes, and per
+   * reason (`denseBecause`) the detection frames the dense cadence chose.
+   */
+  stats?: { detectionFrames: number; smallPassFrames: number; dense?: Record<string, number> };
   /** Frames a track is held after its last detection (default 12). */
   holdFrames?: number;
-  /** Frames covered before an object's first detection (default 8, at least detectEvery). */
+  /** Frames covered before an object's first detection (default 8, at least sparseEvery). */
   lookbackFrames?: number;
   /** With lp_track, plates are searched on every Nth detection frame (default 2). */
   plateStride?: number;
@@ -125,11 +142,19 @@ async function anonymize(
   const container = containerFor(output);
   const info = await probeVideoStreams(input, signal);
   const every = s.noTracking ? 1 : Math.max(1, Math.floor(s.detectEvery ?? 2));
-  const smallEvery = s.noTracking ? every : every * Math.max(1, s.smallFaceStride ?? 3);
-  // A small face may first be found by the enlarged pass: covered back to its first frame.
+  // Plates searched but not tracked are drawn around their detection frames only: no sparse
+  // cadence for them.
+  const untrackedPlates = options.enableLp && !options.lpTrack && !plateSynthFor(options);
+  const sparse =
+    s.noTracking || untrackedPlates ? every : Math.max(every, Math.floor(s.sparseEvery ?? 3));
+  // Small-face passes and plates run on every Nth detection frame (counted, as frames are
+  // no longer evenly spaced).
+  const smallStride = s.noTracking ? 1 : Math.max(1, s.smallFaceStride ?? 3);
+  // A face new while the cadence is sparse, or first found by the enlarged pass: covered
+  // back to its first frame.
   const lookback = s.noTracking
     ? 0
-    : Math.max(s.lookbackFrames ?? 8, every, Math.min(smallEvery - 1, 4 * every));
+    : Math.max(s.lookbackFrames ?? 8, sparse, Math.min(sparse * smallStride - 1, 4 * sparse));
   const weak = s.weakFactor ?? 0.6;
   const thresholds: Record<ObjectClass, number> = {
     face: options.blurThreshold,
@@ -157,15 +182,16 @@ async function anonymize(
 
   // Tracked plates move little between frames and cost more to find than faces: with
   // lp_track they are searched on every other detection frame (the tracker bridges the gap).
-  const plateEvery = options.lpTrack && !s.noTracking ? every * (s.plateStride ?? 2) : every;
+  const plateStride = options.lpTrack && !s.noTracking ? (s.plateStride ?? 2) : 1;
   const withoutPlates = { ...detectOptions, enableLp: false };
   const hasSmallPass = engine.models.faceSmallPass;
   // The text plate fallback reads plates at 960 px; the plate models take 640 px at most.
   const coarsePlates = engine.models.plate !== 'text';
   const coarseSide = Math.min(s.detectSide ?? 960, s.coarseSide ?? 640);
   const copies: Uint8Array[] = [];
-  const detect = async (frame: YuvFrame, index: number) => {
-    const o = index % plateEvery === 0 ? detectOptions : withoutPlates;
+  const stats = s.stats;
+  const detect = async (frame: YuvFrame, index: number, count: number) => {
+    const o = count % plateStride === 0 ? detectOptions : withoutPlates;
     // Nothing to find (no faces asked, no plates on this frame): no detection copy either.
     if (!o.blurFace && !o.enableLp) return [];
     // Track sizes are judged on the `detectSide` copy, whichever copy the detectors get.
@@ -178,7 +204,7 @@ async function anonymize(
         )
       : Infinity;
     const plan = copyPlan({
-      smallTurn: index % smallEvery === 0,
+      smallTurn: count % smallStride === 0,
       smallestFacePx,
       keepPx: s.smallFacePx ?? 32,
       passPx: s.enlargedFacePx ?? 32,
@@ -186,6 +212,10 @@ async function anonymize(
       coarseSide: hasSmallPass ? coarseSide : side,
       needsSide: o.slicing || (o.enableLp && !coarsePlates),
     });
+    if (stats) {
+      stats.detectionFrames++;
+      if (plan.smallObjects) stats.smallPassFrames++;
+    }
     // Detection copies (each large enough for the `detectSide` one) are reused once their
     // detection is done (the engine copies them out).
     const into = copies.pop() ?? new Uint8Array(reducedRgbBytes(frame.width, frame.height, side));
@@ -253,6 +283,38 @@ async function anonymize(
   const skip = Math.max(0, Math.floor(s.skipOutputFrames ?? 0));
   const total = Math.max(info.frames - skip, 1);
   let warmStarted = { face: 0, plate: 0 };
+  // Cadence: the last detection frame, detection frames so far, and the last frame a track
+  // started or was dropped (the start counts as one).
+  let lastDetected = -Infinity;
+  let detections = 0;
+  let lastChange = 0;
+  let trackCount = 0;
+  let startedCount = 0;
+  const sparseFacePx = s.sparseFacePx ?? s.smallFacePx ?? 48;
+  const gapAt = (index: number, frame: YuvFrame): number => {
+    if (sparse <= every) return every;
+    const fine = Math.max(1, Math.max(frame.width, frame.height) / (s.detectSide ?? 960));
+    const tracks: CadenceTrack[] = trackedClasses.flatMap((cls) =>
+      tracker.states(cls, index).map((t) => ({
+        ...t,
+        threshold: thresholds[cls],
+        minSide: cls === 'face' ? sparseFacePx * fine : 0,
+      })),
+    );
+    const why = denseBecause({
+      tracks,
+      width: frame.width,
+      height: frame.height,
+      sinceChange: index - lastChange,
+      dense: every,
+      sparse,
+    });
+    if (why === undefined) return sparse;
+    if (stats?.dense && index - lastDetected === every) {
+      stats.dense[why] = (stats.dense[why] ?? 0) + 1;
+    }
+    return every;
+  };
 
   const place = (boxes: TrackedBox[]) => {
     const first = buffer[0]?.index ?? 0;
@@ -266,6 +328,9 @@ async function anonymize(
       (d) => trackedClasses.includes(d.cls) || d.score >= thresholds[d.cls],
     );
     place(tracker.update(next.index, usable));
+    const started = tracker.started.face + tracker.started.plate;
+    if (tracker.size !== trackCount || started !== startedCount) lastChange = next.index;
+    [trackCount, startedCount] = [tracker.size, started];
     plateCounter.update(
       next.index,
       usable.filter((d) => d.cls === 'plate'),
@@ -299,7 +364,10 @@ async function anonymize(
       if (signal?.aborted) throw new VeilError('CANCELLED');
       index++;
       buffer.push({ index, frame, draw: [] });
-      if (index % every === 0) inflight.push({ index, result: detect(frame, index) });
+      if (index - lastDetected >= every && index - lastDetected >= gapAt(index, frame)) {
+        lastDetected = index;
+        inflight.push({ index, result: detect(frame, index, detections++) });
+      }
       while (inflight.length > (s.inflight ?? 2)) await settle();
       await flush(processedTo - lookback);
     }
