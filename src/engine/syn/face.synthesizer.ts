@@ -30,6 +30,7 @@ import {
   judgeOutput,
   passesWide,
   rejudge,
+  similarityBound,
   type OriginalIdentity,
 } from './identity.judge.ts';
 import type { Vec2 } from './mesh.geometry.ts';
@@ -189,14 +190,24 @@ export async function synthesizeFace(
   const identityOf = async (image: RgbFrame, faceres: number[]): Promise<OriginalIdentity> => {
     const faceApi = ctx.judge ? await ctx.judge.describe(image, track?.faceApiBox) : null;
     if (track && faceApi?.length) track.faceApiBox = relativeBox(faceApi[0].found, image.width);
-    const wide = wideOriginal();
-    wideNow = centralFace(await ctx.runtime.analyze(wide), wide.width)?.embedding ?? [];
-    return {
+    const wide = wideOriginal(); // cut now: the frame may be drawn on before it is described
+    const describeWide = async () => {
+      wideNow = centralFace(await ctx.runtime.analyze(wide), wide.width)?.embedding ?? [];
+      described.faceresWide = [
+        ...(wideNow.length ? [wideNow] : []),
+        ...(track?.originals.faceresWide ?? []),
+      ];
+    };
+    const described: OriginalIdentity = {
       faceres: [...(faceres.length ? [faceres] : []), ...(track?.originals.faceres ?? [])],
-      faceresWide: [...(wideNow.length ? [wideNow] : []), ...(track?.originals.faceresWide ?? [])],
       faceApi,
       earlierFaceApi: track?.originals.faceApi ?? [],
     };
+    // A track remembers the wide view with the rest; an image face describes it on first
+    // need (the output's crop view may keep faceres far enough from the limit: `wideFrom`).
+    if (track) await describeWide();
+    else described.describeWide = describeWide;
+    return described;
   };
   /** This frame's original described (`faceres` from its crop) and remembered by the track. */
   const describeOriginal = async (faceres: number[]): Promise<void> => {
@@ -332,7 +343,10 @@ export async function synthesizeFace(
     // The very pixels that leave: the same crop as the original's, after blending.
     const out = cropAround(frame, det).image;
     let verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original!, {
-      wide: cropWide(frame, det).image,
+      wide: () => cropWide(frame, det).image,
+      // A verdict against an earlier description may be judged again (`rejudge`) against
+      // this frame's, which could lift the crop view past `wideFrom`: the wide view is judged.
+      skipWide: !reused,
     });
     if (reused && verdict.pass && !passesWide(verdict)) {
       // Close to the limits: this frame's original decides, on the same output descriptors.
@@ -345,7 +359,7 @@ export async function synthesizeFace(
     if (verdict.pass) {
       const state = {
         pose,
-        similarity: verdict.similarity,
+        similarity: similarityBound(verdict),
         faceApiDistance: finite(verdict.faceApiDistance),
       };
       if (!choosing || !thinMargin(state)) return accept(donor, pull, state, attempt);
