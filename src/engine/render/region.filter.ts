@@ -145,26 +145,45 @@ export function upsample(
   const out = new Uint8Array(target.w * target.h * 3);
   const ox = target.x - source.x;
   const oy = target.y - source.y;
-  for (let j = 0; j < target.h; j++) {
+  // Per column, computed once (not once per row): its two source columns and weight.
+  const left = new Int32Array(target.w);
+  const right = new Int32Array(target.w);
+  const weight = new Float64Array(target.w);
+  for (let i = 0; i < target.w; i++) {
+    const sx = Math.min(sw - 1, Math.max(0, (i + ox + 0.5) / factor - 0.5));
+    const x0 = Math.floor(sx);
+    left[i] = x0 * 3;
+    right[i] = Math.min(sw - 1, x0 + 1) * 3;
+    weight[i] = sx - x0;
+  }
+  for (let j = 0, o = 0; j < target.h; j++) {
     const sy = Math.min(sh - 1, Math.max(0, (j + oy + 0.5) / factor - 0.5));
     const y0 = Math.floor(sy);
-    const y1 = Math.min(sh - 1, y0 + 1);
+    const top0 = y0 * sw * 3;
+    const bot0 = Math.min(sh - 1, y0 + 1) * sw * 3;
     const fy = sy - y0;
-    for (let i = 0; i < target.w; i++) {
-      const sx = Math.min(sw - 1, Math.max(0, (i + ox + 0.5) / factor - 0.5));
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(sw - 1, x0 + 1);
-      const fx = sx - x0;
-      const a = (y0 * sw + x0) * 3;
-      const b = (y0 * sw + x1) * 3;
-      const c = (y1 * sw + x0) * 3;
-      const d = (y1 * sw + x1) * 3;
-      const o = (j * target.w + i) * 3;
-      for (let k = 0; k < 3; k++) {
-        const top = small[a + k] + (small[b + k] - small[a + k]) * fx;
-        const bot = small[c + k] + (small[d + k] - small[c + k]) * fx;
-        out[o + k] = Math.round(top + (bot - top) * fy);
-      }
+    for (let i = 0; i < target.w; i++, o += 3) {
+      const fx = weight[i];
+      const a = top0 + left[i];
+      const b = top0 + right[i];
+      const c = bot0 + left[i];
+      const d = bot0 + right[i];
+      // The three channels written out (same operations as a loop over k).
+      const a0 = small[a];
+      const a1 = small[a + 1];
+      const a2 = small[a + 2];
+      const c0 = small[c];
+      const c1 = small[c + 1];
+      const c2 = small[c + 2];
+      const t0 = a0 + (small[b] - a0) * fx;
+      const t1 = a1 + (small[b + 1] - a1) * fx;
+      const t2 = a2 + (small[b + 2] - a2) * fx;
+      const u0 = c0 + (small[d] - c0) * fx;
+      const u1 = c1 + (small[d + 1] - c1) * fx;
+      const u2 = c2 + (small[d + 2] - c2) * fx;
+      out[o] = Math.round(t0 + (u0 - t0) * fy);
+      out[o + 1] = Math.round(t1 + (u1 - t1) * fy);
+      out[o + 2] = Math.round(t2 + (u2 - t2) * fy);
     }
   }
   return out;
