@@ -1,12 +1,11 @@
 /** Faces with YuNet-n (libfacedetection.train, Apache-2.0): any input size padded to 32, BGR 0..255. */
-import { clipDetection } from './box.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
-import { withEnlargedPass, type EnlargedPass } from './small-pass.ts';
+import { detectWithEnlargedPass, type EnlargedPass } from './small-pass.ts';
 import { decodeYunet, type YunetOutputs } from './yunet.decode.ts';
 
 /**
@@ -37,18 +36,14 @@ export class YunetFaceDetector implements RegionDetector {
   ) {}
 
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
-    let found = await this.pass(image, image.width, image.height, minScore);
-    if (hints?.smallObjects === true) {
-      found = await withEnlargedPass(
-        image,
-        found,
-        minScore,
-        this.settings,
-        this.nmsIou,
-        (width, height, score) => this.pass(image, width, height, score),
-      );
-    }
-    return found.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
+    return detectWithEnlargedPass(
+      image,
+      minScore,
+      hints?.smallObjects === true,
+      this.settings,
+      this.nmsIou,
+      (width, height, score) => this.pass(image, width, height, score),
+    );
   }
 
   /** One run on `image` resampled to width x height: faces in the resampled pixels. */

@@ -6,14 +6,13 @@
  * multiple of 32. RGB 0..255 (normalisation is inside the graph).
  */
 import fs from 'node:fs';
-import { clipDetection } from './box.ts';
 import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withSymbolicDims } from './onnx-graph.ts';
 import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
-import { withEnlargedPass, type EnlargedPass } from './small-pass.ts';
+import { detectWithEnlargedPass, type EnlargedPass } from './small-pass.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import {
   decodeRetinaface,
@@ -78,18 +77,14 @@ export class RetinaFaceDetector implements RegionDetector {
    * frames where no small face is tracked, most of them).
    */
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
-    let found = await this.pass(image, image.width, image.height, minScore);
-    if (hints?.smallObjects !== false) {
-      found = await withEnlargedPass(
-        image,
-        found,
-        minScore,
-        this.settings,
-        this.nmsIou,
-        (width, height, score) => this.pass(image, width, height, score),
-      );
-    }
-    return found.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
+    return detectWithEnlargedPass(
+      image,
+      minScore,
+      hints?.smallObjects !== false,
+      this.settings,
+      this.nmsIou,
+      (width, height, score) => this.pass(image, width, height, score),
+    );
   }
 
   /**

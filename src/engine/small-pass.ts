@@ -6,7 +6,7 @@
  * detections (to continue tracks) and starts tracks at the user's threshold, so a small-pass
  * score must mean what a main-pass score means.
  */
-import { boxHeight, boxWidth, mapDetection } from './box.ts';
+import { boxHeight, boxWidth, clipDetection, mapDetection } from './box.ts';
 import { nms } from './nms.ts';
 import type { Detection } from './types.ts';
 
@@ -70,4 +70,22 @@ export async function withEnlargedPass(
     upscaleKeepPx,
   );
   return nms([...found, ...small], { iou: nmsIou, containment: 0.7 });
+}
+
+/**
+ * A face detector's whole `detect`: `pass` at the image's own size, the enlarged pass merged in
+ * when `enlarged`, boxes clipped to the image. `pass` runs the model on the image resampled to
+ * width x height at a threshold and returns faces in those pixels (RetinaFace's and YuNet's).
+ */
+export async function detectWithEnlargedPass(
+  image: { width: number; height: number },
+  minScore: number,
+  enlarged: boolean,
+  p: EnlargedPass,
+  nmsIou: number,
+  pass: (width: number, height: number, minScore: number) => Promise<Detection[]>,
+): Promise<Detection[]> {
+  let found = await pass(image.width, image.height, minScore);
+  if (enlarged) found = await withEnlargedPass(image, found, minScore, p, nmsIou, pass);
+  return found.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
 }
