@@ -187,16 +187,17 @@ async function anonymize(
   const hasSmallPass = engine.models.faceSmallPass;
   // The text plate fallback reads plates at 960 px; the plate models take 640 px at most.
   const coarsePlates = engine.models.plate !== 'text';
-  const coarseSide = Math.min(s.detectSide ?? 960, s.coarseSide ?? 640);
+  const side = s.detectSide ?? 960;
+  const coarseSide = Math.min(side, s.coarseSide ?? 640);
+  // Frame pixels per pixel of the `detectSide` copy: track sizes are judged on that copy,
+  // whichever copy the detectors get (frames are decoded upright at the display size).
+  const fine = Math.max(1, Math.max(info.displayWidth, info.displayHeight) / side);
   const copies: Uint8Array[] = [];
   const stats = s.stats;
   const detect = async (frame: YuvFrame, index: number, count: number) => {
     const o = count % plateStride === 0 ? detectOptions : withoutPlates;
     // Nothing to find (no faces asked, no plates on this frame): no detection copy either.
     if (!o.blurFace && !o.enableLp) return [];
-    // Track sizes are judged on the `detectSide` copy, whichever copy the detectors get.
-    const side = s.detectSide ?? 960;
-    const fine = Math.max(1, Math.max(frame.width, frame.height) / side);
     // The smallest face track's longer side on the `detectSide` copy.
     const smallestFacePx = o.blurFace
       ? Math.min(
@@ -293,7 +294,6 @@ async function anonymize(
   const sparseFacePx = s.sparseFacePx ?? 48;
   const gapAt = (index: number, frame: YuvFrame): number => {
     if (sparse <= every) return every;
-    const fine = Math.max(1, Math.max(frame.width, frame.height) / (s.detectSide ?? 960));
     const tracks: CadenceTrack[] = trackedClasses.flatMap((cls) =>
       tracker.states(cls, index).map((t) => ({
         ...t,
