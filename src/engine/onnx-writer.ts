@@ -108,8 +108,8 @@ export interface ValueSpec {
   name: string;
   /** Element type (DataType); default FLOAT. */
   type?: number;
-  /** Dimensions; a string is a symbolic dimension, -1 an unnamed one. */
-  dims: readonly (number | string)[];
+  /** Dimensions; a string is a symbolic dimension, -1 an unnamed one; none: shape unknown. */
+  dims?: readonly (number | string)[];
 }
 
 export interface GraphSpec {
@@ -184,7 +184,7 @@ function encodeNode(n: NodeSpec): Uint8Array {
 
 function encodeValueInfo(v: ValueSpec): Uint8Array {
   const shape = new Writer();
-  for (const d of v.dims) {
+  for (const d of v.dims ?? []) {
     const dim = new Writer();
     if (typeof d === 'string') dim.field(2, d);
     else if (d >= 0) dim.int(1, d);
@@ -192,7 +192,7 @@ function encodeValueInfo(v: ValueSpec): Uint8Array {
   }
   const tensorType = new Writer();
   tensorType.int(1, v.type ?? DataType.FLOAT);
-  tensorType.field(2, shape.finish());
+  if (v.dims) tensorType.field(2, shape.finish());
   const type = new Writer();
   type.field(1, tensorType.finish());
   const w = new Writer();

