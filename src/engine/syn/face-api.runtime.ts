@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type { RgbFrame } from '../types.ts';
 import type { RelativeBox } from './face.crop.ts';
+import { faceApiOnOrt, type FaceApiLike, type FaceApiOriginals } from './face-api.onnx.ts';
 
 // face-api's node-wasm build loads its own tfjs and WASM backend; use that very instance.
 const tf = faceapi.tf as unknown as {
@@ -41,14 +42,13 @@ export class FaceApiRuntime {
 
   private constructor(private readonly detector: faceapi.SsdMobilenetv1Options) {}
 
-  static async load(): Promise<FaceApiRuntime> {
-    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs WASM backend unavailable');
-    await tf.ready();
-    const require = createRequire(import.meta.url);
-    const dir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-    await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
-    await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
-    await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
+  /**
+   * `onnx`: face-api's SSD, 68-landmark and recognition nets run on onnxruntime (same
+   * results to float rounding, `test/integration/syn/ort-nets.test.ts`).
+   */
+  static async load({ onnx = false } = {}): Promise<FaceApiRuntime> {
+    await loadFaceApiNets();
+    if (onnx) faceApiNetsOnOrt();
     return new FaceApiRuntime(new faceapi.SsdMobilenetv1Options({ minConfidence: 0.3 }));
   }
 
@@ -153,6 +153,33 @@ export class FaceApiRuntime {
     this.queue = p.catch(() => undefined);
     return p;
   }
+}
+
+let nets: Promise<void> | undefined;
+let onOrt: FaceApiOriginals | undefined;
+
+/** face-api's nets `syn` uses, loaded from the package (once per thread). */
+export function loadFaceApiNets(): Promise<void> {
+  nets ??= (async () => {
+    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs WASM backend unavailable');
+    await tf.ready();
+    const require = createRequire(import.meta.url);
+    const dir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+    await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
+    await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
+    await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
+  })();
+  return nets;
+}
+
+/**
+ * Moves the loaded nets onto onnxruntime (`face-api.onnx.ts`, once per thread); the switches
+ * returned put the TensorFlow.js originals back and forth (comparisons, tests).
+ */
+export function faceApiNetsOnOrt(): FaceApiOriginals {
+  onOrt ??= faceApiOnOrt(faceapi as unknown as FaceApiLike);
+  onOrt.ort();
+  return onOrt;
 }
 
 /** The smallest distance between any of `views` and any of `refs` (Infinity: none). */

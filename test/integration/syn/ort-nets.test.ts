@@ -6,6 +6,13 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import sharp from 'sharp';
+import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
+import {
+  FaceApiRuntime,
+  faceApiNetsOnOrt,
+  loadFaceApiNets,
+} from '../../../src/engine/syn/face-api.runtime.ts';
+import type { FaceApiOriginals } from '../../../src/engine/syn/face-api.onnx.ts';
 import {
   HUMAN_NETS,
   humanOnOrt,
@@ -50,12 +57,34 @@ type Tensor = { shape: number[]; dataSync(): ArrayLike<number>; dispose(): void 
 
 let human: HumanLike;
 let originals: Partial<Record<HumanNet, (x: Tensor) => Tensor | Tensor[]>>;
+let faceApiSwitch: FaceApiOriginals;
 
 before(async () => {
   if (skip) return;
   human = await loadHuman();
   originals = (await humanOnOrt(human)) as typeof originals;
+  await loadFaceApiNets();
+  faceApiSwitch = faceApiNetsOnOrt();
 });
+
+/** `run` on face-api's TensorFlow.js nets, then on onnxruntime: [tfjs, ort]. */
+async function bothFaceApi<T>(run: () => Promise<T>): Promise<[T, T]> {
+  faceApiSwitch.restore();
+  try {
+    const onTf = await run();
+    faceApiSwitch.ort();
+    return [onTf, await run()];
+  } finally {
+    faceApiSwitch.ort();
+  }
+}
+
+/** Square face crops (1.6x the box, 300 px) as face-api tensors. */
+async function faceApiCrops(): Promise<faceapi.tf.Tensor3D[]> {
+  return (await faceCrops(300)).map(
+    (c) => faceapi.tf.tensor3d(c, [300, 300, 3], 'int32') as faceapi.tf.Tensor3D,
+  );
+}
 
 const list = (t: Tensor | Tensor[]) => (Array.isArray(t) ? t : [t]);
 
@@ -139,6 +168,86 @@ test(
       ).match.similarity(a.embedding, b.embedding);
       assert.ok(sim > 0.999, `faceres similarity ${sim}`);
       assert.ok(Math.abs(a.score - b.score) < 1e-3);
+    }
+  },
+);
+
+test(
+  'face-api recognition, 68 landmarks and SSD on onnxruntime give the TensorFlow.js results',
+  { skip },
+  async () => {
+    const crops = await faceApiCrops();
+    try {
+      const [tfDesc, ortDesc] = await bothFaceApi(
+        () => faceapi.computeFaceDescriptor(crops as never) as Promise<Float32Array[]>,
+      );
+      assert.equal(ortDesc.length, crops.length);
+      for (let i = 0; i < crops.length; i++) {
+        const d = faceapi.euclideanDistance(tfDesc[i], ortDesc[i]);
+        assert.ok(d < 1e-3, `descriptor ${i}: distance ${d}`);
+      }
+      let found = 0;
+      for (const [i, crop] of crops.entries()) {
+        const [a, b] = await bothFaceApi(
+          () => faceapi.detectFaceLandmarks(crop) as Promise<faceapi.FaceLandmarks68>,
+        );
+        const d = maxDiff(
+          a.positions.flatMap((p) => [p.x, p.y]),
+          b.positions.flatMap((p) => [p.x, p.y]),
+        );
+        assert.ok(d < 0.1, `landmarks of face ${i}: ${d} px`);
+        const options = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.3 });
+        const [s1, s2] = await bothFaceApi(async () => await faceapi.detectAllFaces(crop, options));
+        found += s1.length;
+        assert.equal(s2.length, s1.length, `SSD detections of face ${i}`);
+        for (let k = 0; k < s1.length; k++) {
+          const [p, q] = [s1[k].box, s2[k].box];
+          assert.ok(
+            maxDiff([p.x, p.y, p.width, p.height], [q.x, q.y, q.width, q.height]) < 0.1,
+            `SSD box ${i}/${k}`,
+          );
+          assert.ok(Math.abs(s1[k].score - s2[k].score) < 1e-3, `SSD score ${i}/${k}`);
+        }
+      }
+    } finally {
+      crops.forEach((c) => c.dispose());
+    }
+  },
+);
+
+test(
+  'FaceApiRuntime on onnxruntime describes and judges as on TensorFlow.js',
+  { skip },
+  async () => {
+    const runtime = await FaceApiRuntime.load({ onnx: true });
+    const file = fixturePath(FIXTURE)!;
+    const { faces } = truth(FIXTURE);
+    for (const [i, { box }] of faces.entries()) {
+      const side = Math.round(Math.max(box.x2 - box.x1, box.y2 - box.y1) * 2);
+      const left = Math.max(0, Math.round((box.x1 + box.x2 - side) / 2));
+      const top = Math.max(0, Math.round((box.y1 + box.y2 - side) / 2));
+      const { data, info } = await sharp(file)
+        .extract({ left, top, width: side, height: Math.min(side, truth(FIXTURE).height - top) })
+        .resize(side, side, { fit: 'fill' })
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const crop: RgbFrame = { data: new Uint8Array(data), width: info.width, height: info.height };
+      const [a, b] = await bothFaceApi(() => runtime.describe(crop));
+      assert.ok(a && b, `face ${i} described by both`);
+      assert.equal(b.length, a.length);
+      for (let k = 0; k < a.length; k++) {
+        const d = faceapi.euclideanDistance(a[k].descriptor, b[k].descriptor);
+        assert.ok(d < 1e-3, `face ${i} view ${k}: descriptor distance ${d}`);
+        assert.ok(
+          maxDiff([a[k].found.x, a[k].found.y], [b[k].found.x, b[k].found.y]) < 0.1,
+          `face ${i}: SSD box`,
+        );
+        assert.ok(Math.abs(a[k].aligned.x - b[k].aligned.x) <= 1, `face ${i}: aligned box`);
+      }
+      // The judge's verdict: the same views of the same pixels, against the same reference.
+      const [da, db] = await bothFaceApi(() => runtime.closestDistance(crop, a));
+      assert.ok(Math.abs(da - db) < 1e-3, `face ${i}: closest distance ${da} vs ${db}`);
     }
   },
 );
