@@ -209,6 +209,7 @@ test(
           assert.ok(Math.abs(s1[k].score - s2[k].score) < 1e-3, `SSD score ${i}/${k}`);
         }
       }
+      assert.ok(found >= 3, `SSD found ${found} faces in ${crops.length} crops`);
     } finally {
       crops.forEach((c) => c.dispose());
     }
