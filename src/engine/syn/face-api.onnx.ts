@@ -330,15 +330,16 @@ interface LandmarkNet extends Net {
   faceFeatureExtractor: { params: Params };
 }
 
-export interface FaceApiLike {
-  tf: unknown;
-  NetInput: abstract new (...args: never[]) => unknown;
-  nets: { faceRecognitionNet: unknown; faceLandmark68Net: unknown; ssdMobilenetv1: unknown };
+/** face-api's nets that `syn` uses (loaded instances). */
+export interface FaceApiNets {
+  ssd: unknown;
+  landmarks: unknown;
+  recognition: unknown;
 }
 
-/** The original TensorFlow.js methods replaced by `faceApiOnOrt`, to put them back. */
-export interface FaceApiOriginals {
-  restore(): void;
+/** Switches the nets given to `faceApiOnOrt` between TensorFlow.js and onnxruntime. */
+export interface FaceApiSwitch {
+  tfjs(): void;
   ort(): void;
 }
 
@@ -356,14 +357,18 @@ function runner(tf: Tf, model: Uint8Array) {
 }
 
 /**
- * Moves face-api's recognition, 68-landmark and SSD nets (loaded) onto onnxruntime; returns
- * switches between the two, for comparisons.
+ * Moves face-api's recognition, 68-landmark and SSD nets (loaded instances; `tf` and
+ * `NetInput` of the same face-api build) onto onnxruntime; returns switches between the two.
  */
-export function faceApiOnOrt(faceapi: FaceApiLike): FaceApiOriginals {
-  const tf = faceapi.tf as Tf;
-  const rec = faceapi.nets.faceRecognitionNet as Net;
-  const lm = faceapi.nets.faceLandmark68Net as LandmarkNet;
-  const ssd = faceapi.nets.ssdMobilenetv1 as Net;
+export function faceApiOnOrt(
+  faceTf: unknown,
+  NetInput: abstract new (...args: never[]) => unknown,
+  nets: FaceApiNets,
+): FaceApiSwitch {
+  const tf = faceTf as Tf;
+  const rec = nets.recognition as Net;
+  const lm = nets.landmarks as LandmarkNet;
+  const ssd = nets.ssd as Net;
   const recRun = runner(tf, recognitionGraph(rec.params));
   const lmRun = runner(tf, landmarkGraph(lm.faceFeatureExtractor.params, lm.params));
   const ssdRun = runner(tf, ssdGraph(ssd.params));
@@ -374,7 +379,7 @@ export function faceApiOnOrt(faceapi: FaceApiLike): FaceApiOriginals {
   const replaced = {
     rec: (input: NetInputLike) => tf.tidy(() => recRun(batch(input, 150, true))[0]),
     lm(this: LandmarkNet, input: NetInputLike | Tensor) {
-      if (!(input instanceof faceapi.NetInput)) return originals.lm.call(this, input);
+      if (!(input instanceof NetInput)) return originals.lm.call(this, input);
       return tf.tidy(() => lmRun(batch(input as NetInputLike, 112, true))[0]);
     },
     ssd: (input: NetInputLike) =>
@@ -389,5 +394,5 @@ export function faceApiOnOrt(faceapi: FaceApiLike): FaceApiOriginals {
     ssd.forwardInput = which.ssd as Net['forwardInput'];
   };
   set(replaced);
-  return { restore: () => set(originals), ort: () => set(replaced) };
+  return { tfjs: () => set(originals), ort: () => set(replaced) };
 }

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type { RgbFrame } from '../types.ts';
 import type { RelativeBox } from './face.crop.ts';
-import { faceApiOnOrt, type FaceApiLike, type FaceApiOriginals } from './face-api.onnx.ts';
+import { faceApiOnOrt, type FaceApiSwitch } from './face-api.onnx.ts';
 
 // face-api's node-wasm build loads its own tfjs and WASM backend; use that very instance.
 const tf = faceapi.tf as unknown as {
@@ -37,19 +37,55 @@ export interface FaceApiView {
 /** The original face as face-api sees it, in both alignments. */
 export type FaceApiRef = FaceApiView[];
 
+/** This runtime's own instances of face-api's nets (not `faceapi.nets`, which eval's judge uses). */
+export interface Nets {
+  ssd: faceapi.SsdMobilenetv1;
+  landmarks: faceapi.FaceLandmark68Net;
+  recognition: faceapi.FaceRecognitionNet;
+}
+
+/** face-api's nets `syn` uses, new instances loaded from the package. */
+export async function loadFaceApiNets(): Promise<Nets> {
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs WASM backend unavailable');
+  await tf.ready();
+  const require = createRequire(import.meta.url);
+  const dir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+  const nets: Nets = {
+    ssd: new faceapi.SsdMobilenetv1(),
+    landmarks: new faceapi.FaceLandmark68Net(),
+    recognition: new faceapi.FaceRecognitionNet(),
+  };
+  await nets.ssd.loadFromDisk(dir);
+  await nets.landmarks.loadFromDisk(dir);
+  await nets.recognition.loadFromDisk(dir);
+  return nets;
+}
+
+/**
+ * Moves `nets` onto onnxruntime (`face-api.onnx.ts`: the same networks built in memory from
+ * the loaded weights); the switch returned puts TensorFlow.js back and forth (tests).
+ */
+export function faceApiNetsOnOrt(nets: Nets): FaceApiSwitch {
+  return faceApiOnOrt(faceapi.tf, faceapi.NetInput, nets);
+}
+
 export class FaceApiRuntime {
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly detector: faceapi.SsdMobilenetv1Options) {}
+  private constructor(
+    private readonly detector: faceapi.SsdMobilenetv1Options,
+    private readonly nets: Nets,
+  ) {}
 
   /**
-   * `onnx`: face-api's SSD, 68-landmark and recognition nets run on onnxruntime (same
-   * results to float rounding, `test/integration/syn/ort-nets.test.ts`).
+   * `onnx` (default): face-api's SSD, 68-landmark and recognition nets run on onnxruntime
+   * (several times faster than the WASM backend, same results to float rounding:
+   * `test/integration/syn/ort-nets.test.ts`); `onnx: false`: on TensorFlow.js.
    */
   static async load({ onnx = false } = {}): Promise<FaceApiRuntime> {
-    await loadFaceApiNets();
-    if (onnx) faceApiNetsOnOrt();
-    return new FaceApiRuntime(new faceapi.SsdMobilenetv1Options({ minConfidence: 0.3 }));
+    const nets = await loadFaceApiNets();
+    if (onnx) faceApiNetsOnOrt(nets);
+    return new FaceApiRuntime(new faceapi.SsdMobilenetv1Options({ minConfidence: 0.3 }), nets);
   }
 
   /**
@@ -64,10 +100,10 @@ export class FaceApiRuntime {
       try {
         const found = at
           ? faceBox(at, crop.width)
-          : nearestCentre(await faceapi.detectAllFaces(t, this.detector), crop);
+          : nearestCentre(await this.nets.ssd.locateFaces(t, this.detector), crop);
         if (!found) return null;
-        const aligned = await alignmentsIn(t, found, crop);
-        const descriptors = await descriptorsAt(t, aligned);
+        const aligned = await alignmentsIn(this.nets, t, found, crop);
+        const descriptors = await descriptorsAt(this.nets, t, aligned);
         return aligned.map((a, i) => ({ aligned: a, descriptor: descriptors[i], found }));
       } finally {
         t.dispose();
@@ -90,7 +126,7 @@ export class FaceApiRuntime {
       const t = toTensor(crop);
       try {
         const found = faceBox(at, crop.width);
-        const aligned = await alignmentsIn(t, found, crop);
+        const aligned = await alignmentsIn(this.nets, t, found, crop);
         return aligned.map((a, i) => ({
           aligned: a,
           descriptor: descriptors[Math.min(i, descriptors.length - 1)],
@@ -130,18 +166,18 @@ export class FaceApiRuntime {
         const boxes: faceapi.Rect[] = [];
         if (atPlace) {
           boxes.push(...ref.map((r) => r.aligned));
-          if (ref.length > 0) boxes.push(...(await alignmentsIn(t, ref[0].found, crop)));
+          if (ref.length > 0) boxes.push(...(await alignmentsIn(this.nets, t, ref[0].found, crop)));
         } else {
-          const found = await faceapi.detectAllFaces(t, this.detector);
+          const found = await this.nets.ssd.locateFaces(t, this.detector);
           for (const f of found) {
             const b = f.box;
             const c = [b.x + b.width / 2, b.y + b.height / 2];
             if (Math.hypot(c[0] - crop.width / 2, c[1] - crop.height / 2) > crop.width / 4)
               continue;
-            boxes.push(...(await alignmentsIn(t, b, crop)));
+            boxes.push(...(await alignmentsIn(this.nets, t, b, crop)));
           }
         }
-        return await descriptorsAt(t, boxes);
+        return await descriptorsAt(this.nets, t, boxes);
       } finally {
         t.dispose();
       }
@@ -153,33 +189,6 @@ export class FaceApiRuntime {
     this.queue = p.catch(() => undefined);
     return p;
   }
-}
-
-let nets: Promise<void> | undefined;
-let onOrt: FaceApiOriginals | undefined;
-
-/** face-api's nets `syn` uses, loaded from the package (once per thread). */
-export function loadFaceApiNets(): Promise<void> {
-  nets ??= (async () => {
-    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs WASM backend unavailable');
-    await tf.ready();
-    const require = createRequire(import.meta.url);
-    const dir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-    await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
-    await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
-    await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
-  })();
-  return nets;
-}
-
-/**
- * Moves the loaded nets onto onnxruntime (`face-api.onnx.ts`, once per thread); the switches
- * returned put the TensorFlow.js originals back and forth (comparisons, tests).
- */
-export function faceApiNetsOnOrt(): FaceApiOriginals {
-  onOrt ??= faceApiOnOrt(faceapi as unknown as FaceApiLike);
-  onOrt.ort();
-  return onOrt;
 }
 
 /** The smallest distance between any of `views` and any of `refs` (Infinity: none). */
@@ -213,6 +222,7 @@ function faceBox([x, y, w, h]: RelativeBox, side: number): faceapi.Rect {
  * the dlib-style one.
  */
 async function alignmentsIn(
+  nets: Nets,
   t: faceapi.tf.Tensor3D,
   box: faceapi.IRect,
   crop: RgbFrame,
@@ -220,7 +230,7 @@ async function alignmentsIn(
   const inside = new faceapi.Box(box).clipAtImageBorders(crop.width, crop.height);
   const [chip] = await faceapi.extractFaceTensors(t, [inside]);
   try {
-    const found = (await faceapi.detectFaceLandmarks(chip)) as faceapi.FaceLandmarks68;
+    const found = (await nets.landmarks.detectLandmarks(chip)) as faceapi.FaceLandmarks68;
     const landmarks = found.shiftBy(inside.x, inside.y);
     return [landmarks.align(), landmarks.align(null, { useDlibAlignment: true })];
   } finally {
@@ -230,13 +240,14 @@ async function alignmentsIn(
 
 /** face-api descriptors of the chips at `boxes`, computed as one batch. */
 async function descriptorsAt(
+  nets: Nets,
   t: faceapi.tf.Tensor3D,
   boxes: faceapi.Rect[],
 ): Promise<Float32Array[]> {
   if (boxes.length === 0) return [];
   const chips = await faceapi.extractFaceTensors(t, boxes);
   try {
-    const out = await faceapi.computeFaceDescriptor(chips);
+    const out = await nets.recognition.computeFaceDescriptor(chips);
     return (Array.isArray(out) ? out : [out]) as Float32Array[];
   } finally {
     chips.forEach((c) => c.dispose());

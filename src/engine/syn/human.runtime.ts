@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RgbFrame } from '../types.ts';
 import { faceAngles, meshFromRaw, nextBox, ROLL_MIN, type MeshBox } from './mesh.tracking.ts';
-import { moveToOrt, type GraphModelLike, type TensorLike } from './ort.models.ts';
+import { addOrtTwin, type GraphModelLike, type TensorLike, type Twin } from './ort.models.ts';
 import { convertGraphModel } from './tfjs-graph.onnx.ts';
 
 /** What Human says about the most prominent face of an image. */
@@ -113,8 +113,18 @@ async function withFileFetch<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Human on the TensorFlow.js WASM backend with the models `syn` uses loaded (from disk). */
-export async function loadHuman(): Promise<HumanLike> {
+let shared: Promise<HumanLike> | undefined;
+
+/**
+ * Human on the TensorFlow.js WASM backend with the models `syn` uses loaded (from disk), one
+ * instance per thread: Human keeps its models in module state, shared by all its instances.
+ */
+export function loadHuman(): Promise<HumanLike> {
+  shared ??= createHuman();
+  return shared;
+}
+
+async function createHuman(): Promise<HumanLike> {
   const dir = humanDir();
   const { Human } = require(path.join(dir, 'dist/human.node-wasm.js')) as {
     Human: new (config: object) => HumanLike;
@@ -149,38 +159,57 @@ export async function loadHuman(): Promise<HumanLike> {
   return human;
 }
 
+/** Whether the Human call now running uses the onnxruntime twins (see `FaceMeshRuntime`). */
+let onOrt = false;
+/** Every Human call of the thread, one after the other (shared models, and the flag above). */
+let humanQueue: Promise<unknown> = Promise.resolve();
+
 /**
- * Moves Human's networks onto onnxruntime (`ort.models.ts`): the same graphs, converted in
- * memory from the weights in the package; Human's own pre- and post-processing are kept.
- * Returns the original TensorFlow.js `execute` of each, for comparisons.
+ * Gives Human's networks an onnxruntime twin (`ort.models.ts`): the same graphs, converted
+ * in memory from the weights in the package; Human's own pre- and post-processing are kept.
+ * A model runs on its twin during calls of a runtime loaded with `onnx`. Returns both ways
+ * of running each network, for comparisons.
  */
 export async function humanOnOrt(
   human: HumanLike,
   nets: readonly HumanNet[] = HUMAN_NETS,
-): Promise<Partial<Record<HumanNet, GraphModel['execute']>>> {
-  const originals: Partial<Record<HumanNet, GraphModel['execute']>> = {};
+): Promise<Record<HumanNet, Twin<Tensor>>> {
+  const out: Partial<Record<HumanNet, Twin<Tensor>>> = {};
   for (const name of nets) {
     const model = human.models.models[name];
     if (!model) throw new Error(`Human model ${name} not loaded`);
     const converted = await convertGraphModel(path.join(humanDir(), 'models', `${name}.json`));
-    originals[name] = moveToOrt(model, converted, human.tf);
+    out[name] = addOrtTwin(model, converted, human.tf, () => onOrt);
   }
-  return originals;
+  return out as Record<HumanNet, Twin<Tensor>>;
 }
 
 export class FaceMeshRuntime {
-  private queue: Promise<unknown> = Promise.resolve();
-
-  private constructor(private readonly human: HumanLike) {}
+  private constructor(
+    private readonly human: HumanLike,
+    /** Whether Human's networks run on onnxruntime for this runtime's calls. */
+    readonly onnx: boolean,
+  ) {}
 
   /**
    * `onnx` (default): Human's networks run on onnxruntime (several times faster than the
-   * WASM backend, same results to float rounding; `test/integration/syn/ort-nets.test.ts`).
+   * WASM backend, same results to float rounding; `test/integration/syn/ort-nets.test.ts`);
+   * `onnx: false`: on TensorFlow.js, as the library runs them (eval's independent judge).
+   * Runtimes of a thread share one Human; each call runs on its runtime's networks.
    */
   static async load({ onnx = false } = {}): Promise<FaceMeshRuntime> {
     const human = await loadHuman();
     if (onnx) await humanOnOrt(human);
-    return new FaceMeshRuntime(human);
+    return new FaceMeshRuntime(human, onnx);
+  }
+
+  private serial<T>(run: () => Promise<T>): Promise<T> {
+    const p = humanQueue.then(() => {
+      onOrt = this.onnx;
+      return run();
+    });
+    humanQueue = p.catch(() => undefined);
+    return p;
   }
 
   /** Triangles of the 468-point mesh, three point indices each. */
@@ -204,9 +233,7 @@ export class FaceMeshRuntime {
    * skips `faceres` (descriptor, gender, age: about a third of the time): mesh only.
    */
   analyze(img: RgbFrame, { describe = true } = {}): Promise<FaceAnalysis[]> {
-    const run = this.queue.then(() => this.run(img, describe));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial(() => this.run(img, describe));
   }
 
   /**
@@ -216,9 +243,7 @@ export class FaceMeshRuntime {
    * when the mesh model's face score is below Human's minimum (the caller meshes afresh).
    */
   track(img: RgbFrame, box: MeshBox, roll: number): Promise<TrackedFace | undefined> {
-    const run = this.queue.then(() => this.runTracked(img, box, roll));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial(() => this.runTracked(img, box, roll));
   }
 
   private async runTracked(

@@ -63,17 +63,30 @@ export function ortExecute<T extends TensorLike>(
   return Object.assign(run, { session });
 }
 
+/** Both ways of running one model: TensorFlow.js's own `execute` and its onnxruntime twin. */
+export interface Twin<T extends TensorLike = TensorLike> {
+  tf: Execute<T>;
+  ort: Execute<T>;
+}
+
+const twins = new WeakMap<object, Twin>();
+
 /**
- * Replaces `model.execute` by its onnxruntime twin; returns the original TensorFlow.js
- * `execute` (bound), for comparisons.
+ * Makes `model.execute` run on onnxruntime while `useOrt()` says so and on TensorFlow.js
+ * otherwise (the library's model objects are shared by everything in the thread that uses
+ * the library). Idempotent per model; returns both ways.
  */
-export function moveToOrt<T extends TensorLike>(
+export function addOrtTwin<T extends TensorLike>(
   model: GraphModelLike<T>,
   converted: ConvertedGraph,
   tf: TfLike<T>,
-): Execute<T> {
-  const original = model.execute.bind(model);
+  useOrt: () => boolean,
+): Twin<T> {
+  const known = twins.get(model) as Twin<T> | undefined;
+  if (known) return known;
   const order = model.outputNodes ?? model.outputs?.map((o) => o.name) ?? converted.outputs;
-  model.execute = ortExecute(converted, tf, order);
-  return original;
+  const twin: Twin<T> = { tf: model.execute.bind(model), ort: ortExecute(converted, tf, order) };
+  twins.set(model, twin as unknown as Twin);
+  model.execute = (inputs, outputs) => (useOrt() ? twin.ort : twin.tf)(inputs, outputs);
+  return twin;
 }

@@ -11,15 +11,18 @@ import {
   FaceApiRuntime,
   faceApiNetsOnOrt,
   loadFaceApiNets,
+  type Nets,
 } from '../../../src/engine/syn/face-api.runtime.ts';
-import type { FaceApiOriginals } from '../../../src/engine/syn/face-api.onnx.ts';
+import type { FaceApiSwitch } from '../../../src/engine/syn/face-api.onnx.ts';
 import {
+  FaceMeshRuntime,
   HUMAN_NETS,
   humanOnOrt,
   loadHuman,
   type HumanLike,
   type HumanNet,
 } from '../../../src/engine/syn/human.runtime.ts';
+import { nextBox, rollOf } from '../../../src/engine/syn/mesh.tracking.ts';
 import type { RgbFrame } from '../../../src/engine/types.ts';
 import { fixturePath, hasFixture, loadFixture, truth } from '../../fixtures/images/fixtures.ts';
 
@@ -54,22 +57,24 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 type Tensor = { shape: number[]; dataSync(): ArrayLike<number>; dispose(): void };
+type Run = (x: Tensor) => Tensor | Tensor[];
 
 let human: HumanLike;
-let originals: Partial<Record<HumanNet, (x: Tensor) => Tensor | Tensor[]>>;
-let faceApiSwitch: FaceApiOriginals;
+let twins: Record<HumanNet, { tf: Run; ort: Run }>;
+let nets: Nets;
+let faceApiSwitch: FaceApiSwitch;
 
 before(async () => {
   if (skip) return;
   human = await loadHuman();
-  originals = (await humanOnOrt(human)) as typeof originals;
-  await loadFaceApiNets();
-  faceApiSwitch = faceApiNetsOnOrt();
+  twins = (await humanOnOrt(human)) as unknown as typeof twins;
+  nets = await loadFaceApiNets();
+  faceApiSwitch = faceApiNetsOnOrt(nets);
 });
 
 /** `run` on face-api's TensorFlow.js nets, then on onnxruntime: [tfjs, ort]. */
 async function bothFaceApi<T>(run: () => Promise<T>): Promise<[T, T]> {
-  faceApiSwitch.restore();
+  faceApiSwitch.tfjs();
   try {
     const onTf = await run();
     faceApiSwitch.ort();
@@ -77,13 +82,6 @@ async function bothFaceApi<T>(run: () => Promise<T>): Promise<[T, T]> {
   } finally {
     faceApiSwitch.ort();
   }
-}
-
-/** Square face crops (1.6x the box, 300 px) as face-api tensors. */
-async function faceApiCrops(): Promise<faceapi.tf.Tensor3D[]> {
-  return (await faceCrops(300)).map(
-    (c) => faceapi.tf.tensor3d(c, [300, 300, 3], 'int32') as faceapi.tf.Tensor3D,
-  );
 }
 
 const list = (t: Tensor | Tensor[]) => (Array.isArray(t) ? t : [t]);
@@ -94,19 +92,14 @@ test(
   async () => {
     const sizes: Record<HumanNet, number> = { blazeface: 256, facemesh: 192, faceres: 224 };
     for (const name of HUMAN_NETS) {
-      const model = human.models.models[name]!;
       const crops = await faceCrops(sizes[name]);
       for (const crop of crops) {
         const scaled = Float32Array.from(crop, (v) =>
           name === 'blazeface' ? v / 127.5 - 1 : v / 255,
         );
-        const x = human.tf.tensor(
-          scaled,
-          [1, sizes[name], sizes[name], 3],
-          'float32',
-        ) as unknown as Tensor;
-        const want = list(originals[name]!(x));
-        const got = list(model.execute(x as never) as unknown as Tensor | Tensor[]);
+        const x = human.tf.tensor(scaled, [1, sizes[name], sizes[name], 3], 'float32');
+        const want = list(twins[name].tf(x));
+        const got = list(twins[name].ort(x));
         assert.equal(got.length, want.length, name);
         for (let i = 0; i < want.length; i++) {
           assert.deepEqual(got[i].shape, want[i].shape, `${name} output ${i} shape`);
@@ -126,48 +119,32 @@ test(
 );
 
 test(
-  'Human detect (detector, mesh, faceres) on onnxruntime matches the TensorFlow.js result',
+  'FaceMeshRuntime on onnxruntime meshes, tracks and describes as on TensorFlow.js',
   { skip },
   async () => {
+    const onOrt = await FaceMeshRuntime.load({ onnx: true });
+    const onTf = await FaceMeshRuntime.load({ onnx: false });
     const frame: RgbFrame = await loadFixture(FIXTURE);
-    const detect = async () => {
-      const t = human.tf.tensor3d(frame.data, [frame.height, frame.width, 3], 'int32');
-      try {
-        const r = await (
-          human as unknown as { detect(t: unknown, c: object): Promise<{ face: Face[] }> }
-        ).detect(t, {
-          face: { description: { enabled: true } },
-        });
-        return r.face;
-      } finally {
-        t.dispose();
-      }
-    };
-    type Face = { box: number[]; mesh: number[][]; embedding: number[]; score: number };
-    const onOrt = await detect();
-    const ort: Partial<Record<HumanNet, unknown>> = {};
-    for (const n of HUMAN_NETS) {
-      ort[n] = human.models.models[n]!.execute;
-      human.models.models[n]!.execute = originals[n] as never;
-    }
-    let onTf: Face[];
-    try {
-      onTf = await detect();
-    } finally {
-      for (const n of HUMAN_NETS) human.models.models[n]!.execute = ort[n] as never;
-    }
-    assert.equal(onOrt.length, onTf.length);
-    assert.ok(onTf.length >= 3, `faces found: ${onTf.length}`);
-    for (let i = 0; i < onTf.length; i++) {
-      const [a, b] = [onOrt[i], onTf[i]];
-      assert.ok(maxDiff(a.box, b.box) <= 1, `box ${a.box} vs ${b.box}`);
+    const [a, b] = [await onOrt.analyze(frame), await onTf.analyze(frame)];
+    assert.equal(a.length, b.length);
+    assert.ok(b.length >= 3, `faces found: ${b.length}`);
+    for (let i = 0; i < b.length; i++) {
+      assert.ok(maxDiff(a[i].box, b[i].box) <= 1, `box ${a[i].box} vs ${b[i].box}`);
       // Human truncates mesh points to whole pixels: a point may fall either side of one.
-      assert.ok(maxDiff(a.mesh.flat(), b.mesh.flat()) <= 1, `mesh of face ${i}`);
-      const sim = (
-        human as unknown as { match: { similarity(x: number[], y: number[]): number } }
-      ).match.similarity(a.embedding, b.embedding);
+      assert.ok(maxDiff(a[i].mesh.flat(), b[i].mesh.flat()) <= 1, `mesh of face ${i}`);
+      const sim = onTf.similarity(a[i].embedding, b[i].embedding);
       assert.ok(sim > 0.999, `faceres similarity ${sim}`);
-      assert.ok(Math.abs(a.score - b.score) < 1e-3);
+      assert.ok(Math.abs(a[i].score - b[i].score) < 1e-3);
+      assert.ok(Math.abs(a[i].yaw - b[i].yaw) < 0.01);
+      // The tracked mesh (facemesh alone, video frames between checks).
+      const side = Math.max(b[i].box[2], b[i].box[3]);
+      const box = nextBox(b[i].mesh, [0, 0, side, side]);
+      const [ta, tb] = [
+        await onOrt.track(frame, box, rollOf(b[i].mesh)),
+        await onTf.track(frame, box, rollOf(b[i].mesh)),
+      ];
+      assert.ok(ta && tb, `face ${i} tracked by both`);
+      assert.ok(maxDiff(ta.mesh.flat(), tb.mesh.flat()) <= 1, `tracked mesh of face ${i}`);
     }
   },
 );
@@ -176,10 +153,12 @@ test(
   'face-api recognition, 68 landmarks and SSD on onnxruntime give the TensorFlow.js results',
   { skip },
   async () => {
-    const crops = await faceApiCrops();
+    const crops = (await faceCrops(300)).map(
+      (c) => faceapi.tf.tensor3d(c, [300, 300, 3], 'int32') as faceapi.tf.Tensor3D,
+    );
     try {
       const [tfDesc, ortDesc] = await bothFaceApi(
-        () => faceapi.computeFaceDescriptor(crops as never) as Promise<Float32Array[]>,
+        () => nets.recognition.computeFaceDescriptor(crops as never) as Promise<Float32Array[]>,
       );
       assert.equal(ortDesc.length, crops.length);
       for (let i = 0; i < crops.length; i++) {
@@ -189,7 +168,7 @@ test(
       let found = 0;
       for (const [i, crop] of crops.entries()) {
         const [a, b] = await bothFaceApi(
-          () => faceapi.detectFaceLandmarks(crop) as Promise<faceapi.FaceLandmarks68>,
+          () => nets.landmarks.detectLandmarks(crop) as Promise<faceapi.FaceLandmarks68>,
         );
         const d = maxDiff(
           a.positions.flatMap((p) => [p.x, p.y]),
@@ -197,7 +176,7 @@ test(
         );
         assert.ok(d < 0.1, `landmarks of face ${i}: ${d} px`);
         const options = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.3 });
-        const [s1, s2] = await bothFaceApi(async () => await faceapi.detectAllFaces(crop, options));
+        const [s1, s2] = await bothFaceApi(() => nets.ssd.locateFaces(crop, options));
         found += s1.length;
         assert.equal(s2.length, s1.length, `SSD detections of face ${i}`);
         for (let k = 0; k < s1.length; k++) {
@@ -220,21 +199,22 @@ test(
   'FaceApiRuntime on onnxruntime describes and judges as on TensorFlow.js',
   { skip },
   async () => {
-    const runtime = await FaceApiRuntime.load({ onnx: true });
+    const onOrt = await FaceApiRuntime.load({ onnx: true });
+    const onTf = await FaceApiRuntime.load({ onnx: false });
     const file = fixturePath(FIXTURE)!;
-    const { faces } = truth(FIXTURE);
+    const { faces, height } = truth(FIXTURE);
     for (const [i, { box }] of faces.entries()) {
       const side = Math.round(Math.max(box.x2 - box.x1, box.y2 - box.y1) * 2);
       const left = Math.max(0, Math.round((box.x1 + box.x2 - side) / 2));
       const top = Math.max(0, Math.round((box.y1 + box.y2 - side) / 2));
       const { data, info } = await sharp(file)
-        .extract({ left, top, width: side, height: Math.min(side, truth(FIXTURE).height - top) })
+        .extract({ left, top, width: side, height: Math.min(side, height - top) })
         .resize(side, side, { fit: 'fill' })
         .removeAlpha()
         .raw()
         .toBuffer({ resolveWithObject: true });
       const crop: RgbFrame = { data: new Uint8Array(data), width: info.width, height: info.height };
-      const [a, b] = await bothFaceApi(() => runtime.describe(crop));
+      const [a, b] = [await onTf.describe(crop), await onOrt.describe(crop)];
       assert.ok(a && b, `face ${i} described by both`);
       assert.equal(b.length, a.length);
       for (let k = 0; k < a.length; k++) {
@@ -247,7 +227,7 @@ test(
         assert.ok(Math.abs(a[k].aligned.x - b[k].aligned.x) <= 1, `face ${i}: aligned box`);
       }
       // The judge's verdict: the same views of the same pixels, against the same reference.
-      const [da, db] = await bothFaceApi(() => runtime.closestDistance(crop, a));
+      const [da, db] = [await onTf.closestDistance(crop, a), await onOrt.closestDistance(crop, a)];
       assert.ok(Math.abs(da - db) < 1e-3, `face ${i}: closest distance ${da} vs ${db}`);
     }
   },
