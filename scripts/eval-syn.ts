@@ -92,8 +92,12 @@ function cropTile(frame: RgbFrame, det: Detection): Sharp {
     .resize(160, 160, { fit: 'cover' });
 }
 
+// syn's own runtimes (networks on onnxruntime unless VEIL_SYN_NETS=tfjs); the judge below
+// runs the original libraries on TensorFlow.js: Human's faceres through `resJudge`, face-api
+// through IdentityModel (face-api's own `nets`, which syn's runtime does not use).
 const runtime = await FaceMeshRuntime.load();
 const judge = await FaceApiRuntime.load();
+const resJudge = await FaceMeshRuntime.load({ onnx: false });
 const engine = await createEngine({ workers: 1, threads: 1 });
 const identity = await IdentityModel.load();
 const options = { ...defaultAnonymizeOptions, model: 'syn' as const, enableLp: false };
@@ -141,8 +145,8 @@ for (const face of set) {
   const det = largest(await engine.detect(frame, options));
   const refOrig = await identity.describe(frame);
   const refSmile = await identity.describe(smile);
-  const [resOrig] = await runtime.analyze(frame);
-  const [resSmile] = await runtime.analyze(smile);
+  const [resOrig] = await resJudge.analyze(frame);
+  const [resSmile] = await resJudge.analyze(smile);
   if (!det) {
     skipped.noDetection++;
     continue;
@@ -161,7 +165,7 @@ for (const face of set) {
   // Without the passes of VEIL_SYN_AUDIT_WIDE's audit (none when it is not set).
   const ms = performance.now() - t0 - (wideAuditSpent.ms - audit0.ms);
   const cpuMs = (c1.user + c1.system) / 1000 - (wideAuditSpent.cpuMs - audit0.cpuMs);
-  const [resOut] = await runtime.analyze(out);
+  const [resOut] = await resJudge.analyze(out);
   const after = (await engine.detect(out, options)).filter(
     (d) => d.cls === 'face' && iouXyxy(xyxy(d), xyxy(det)) >= 0.5,
   )[0];
@@ -173,8 +177,8 @@ for (const face of set) {
     faceapiOrig: refOrig.descriptor,
     faceapiSmile: refSmile.descriptor,
     faceapiOut: await identity.describeAt(out, refOrig),
-    resSame: runtime.similarity(resOrig.embedding, resSmile.embedding),
-    resOut: resOut ? runtime.similarity(resOrig.embedding, resOut.embedding) : 0,
+    resSame: resJudge.similarity(resOrig.embedding, resSmile.embedding),
+    resOut: resOut ? resJudge.similarity(resOrig.embedding, resOut.embedding) : 0,
     detected: Boolean(after),
     drift: after ? landmarkDrift(det, after) : NaN,
   });

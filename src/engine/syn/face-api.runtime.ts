@@ -15,6 +15,7 @@ import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type { RgbFrame } from '../types.ts';
 import type { RelativeBox } from './face.crop.ts';
 import { faceApiOnOrt, type FaceApiSwitch } from './face-api.onnx.ts';
+import { synNetsOnOrt } from './ort.models.ts';
 
 // face-api's node-wasm build loads its own tfjs and WASM backend; use that very instance.
 const tf = faceapi.tf as unknown as {
@@ -82,7 +83,7 @@ export class FaceApiRuntime {
    * (several times faster than the WASM backend, same results to float rounding:
    * `test/integration/syn/ort-nets.test.ts`); `onnx: false`: on TensorFlow.js.
    */
-  static async load({ onnx = false } = {}): Promise<FaceApiRuntime> {
+  static async load({ onnx = synNetsOnOrt() } = {}): Promise<FaceApiRuntime> {
     const nets = await loadFaceApiNets();
     if (onnx) faceApiNetsOnOrt(nets);
     return new FaceApiRuntime(new faceapi.SsdMobilenetv1Options({ minConfidence: 0.3 }), nets);

@@ -9,7 +9,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RgbFrame } from '../types.ts';
 import { faceAngles, meshFromRaw, nextBox, ROLL_MIN, type MeshBox } from './mesh.tracking.ts';
-import { addOrtTwin, type GraphModelLike, type TensorLike, type Twin } from './ort.models.ts';
+import {
+  addOrtTwin,
+  synNetsOnOrt,
+  type GraphModelLike,
+  type TensorLike,
+  type Twin,
+} from './ort.models.ts';
 import { convertGraphModel } from './tfjs-graph.onnx.ts';
 
 /** What Human says about the most prominent face of an image. */
@@ -197,7 +203,7 @@ export class FaceMeshRuntime {
    * `onnx: false`: on TensorFlow.js, as the library runs them (eval's independent judge).
    * Runtimes of a thread share one Human; each call runs on its runtime's networks.
    */
-  static async load({ onnx = false } = {}): Promise<FaceMeshRuntime> {
+  static async load({ onnx = synNetsOnOrt() } = {}): Promise<FaceMeshRuntime> {
     const human = await loadHuman();
     if (onnx) await humanOnOrt(human);
     return new FaceMeshRuntime(human, onnx);

@@ -29,6 +29,12 @@ export interface GraphModelLike<T extends TensorLike = TensorLike> {
   outputs?: { name: string }[];
 }
 
+/**
+ * Whether `syn`'s runtimes run their networks on onnxruntime by default: yes, unless
+ * VEIL_SYN_NETS=tfjs (for before/after measurements on TensorFlow.js's WASM backend).
+ */
+export const synNetsOnOrt = (): boolean => process.env.VEIL_SYN_NETS !== 'tfjs';
+
 const base = (name: string) => name.replace(/:0$/, '');
 
 /**
