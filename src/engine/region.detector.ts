@@ -17,6 +17,16 @@ export interface DetectHints {
    * a plate without reading it again.
    */
   knownPlates?: Box[];
+  /**
+   * The frame is one of a video's: a detector made of two models runs its first only (the
+   * tracker bridges what it misses; the second would double the cost of every frame).
+   */
+  sequence?: boolean;
+  /**
+   * A detector made of two face models runs only this one (0: the first, 1: the second): the
+   * engine splits a photo across two workers and merges their faces (`mergeFaces`).
+   */
+  facePart?: 0 | 1;
 }
 
 export interface RegionDetector {

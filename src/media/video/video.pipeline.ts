@@ -228,6 +228,7 @@ async function anonymize(
       y2: b.y2 / small.sy,
     });
     const hints: DetectHints = {
+      sequence: true,
       smallObjects: plan.smallObjects,
       // Plates accepted before need no reading again (the text fallback reads each candidate).
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,

@@ -41,10 +41,10 @@ describe('model weights', () => {
 
   it('picks the preferred models where their weights are found, else the fallbacks', () => {
     const auto = resolveModels();
-    // Our face detector is committed too, but runs only when asked: a fresh clone runs
-    // RetinaFace (flagged as the research-only fallback) unless YuNet's weights are present.
+    // Our face detector is committed too and runs beside the first on photos: a fresh clone
+    // runs RetinaFace (flagged as the research-only fallback) unless YuNet's weights are present.
     assert.ok(hasModel('veilFace'));
-    assert.equal(auto.face, hasModel('yunet') ? 'yunet' : 'retinaface');
+    assert.equal(auto.face, hasModel('yunet') ? 'yunet+veil' : 'retinaface+veil');
     assert.equal(auto.faceFallback, !hasModel('yunet'));
     const hyperlpr = hasModel('plate640') || hasModel('plate320');
     // Our plate detector is committed: a fresh clone runs it, never the text fallback.

@@ -33,15 +33,19 @@ describe("Veil's face detector (committed weights)", () => {
     await detectors.face?.close();
   });
 
-  it('is committed, so a clone without YuNet runs it instead of RetinaFace', () => {
+  it('is committed, so a clone runs it beside RetinaFace on photos', () => {
     assert.ok(hasModel('veilFace'));
     const fresh = resolveModels('auto', 'auto', (id) => id === 'veilFace' || id === 'veilPlate');
-    assert.equal(fresh.face, 'retinaface', 'only when asked, until small faces in video are found');
+    assert.equal(
+      fresh.face,
+      'retinaface+veil',
+      'alone only when asked: it misses small faces in video',
+    );
     const asked = resolveModels('veil', 'auto', (id) => id === 'veilFace' || id === 'veilPlate');
     assert.equal(asked.face, 'veil');
     assert.equal(asked.faceFallback, false);
     assert.match(asked.describe.face, /Veil's face detector/);
-    assert.equal(resolveModels('auto', 'auto', () => true).face, 'yunet');
+    assert.equal(resolveModels('auto', 'auto', () => true).face, 'yunet+veil');
   });
 
   for (const name of ['group-3-faces.jpg', 'group-5-faces.jpg', 'astronaut.jpg']) {

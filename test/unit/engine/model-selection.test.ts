@@ -20,21 +20,22 @@ describe('resolveModels', () => {
       'veil',
     ],
     [
-      'fresh clone: RetinaFace (our face detector only when asked) and our plate detector',
+      'fresh clone: RetinaFace with our face detector beside it on photos, our plate detector',
       'auto',
       'auto',
       ['veilFace', 'veilPlate'],
-      'retinaface',
+      'retinaface+veil',
       'veil',
     ],
     [
-      'YuNet preferred over our face detector',
+      'YuNet first, our face detector beside it on photos',
       'auto',
       'auto',
       [...all, 'veilFace'],
-      'yunet',
+      'yunet+veil',
       'both',
     ],
+    ['RetinaFace alone when asked', 'retinaface', 'auto', ['veilFace'], 'retinaface', 'text'],
     [
       'our face detector forced despite YuNet',
       'veil',
@@ -72,11 +73,16 @@ describe('resolveModels', () => {
       const got = resolveModels(face, plate, (id) => present.includes(id));
       assert.equal(got.face, wantFace);
       assert.equal(got.plate, wantPlate);
-      assert.equal(got.faceFallback, wantFace === 'retinaface');
+      assert.equal(got.faceFallback, wantFace.startsWith('retinaface'));
       assert.equal(got.plateFallback, wantPlate === 'text');
       // Every face detector adds small faces in a pass of its own when video asks.
       assert.equal(got.faceSmallPass, true);
-      const faceName = { retinaface: /research only/, veil: /Veil's face detector/ }[wantFace];
+      const faceName = {
+        retinaface: /research only/,
+        veil: /Veil's face detector/,
+        'retinaface+veil': /research only.*Veil's face detector.*on photos/,
+        'yunet+veil': /YuNet.*Veil's face detector.*on photos/,
+      }[wantFace];
       assert.match(got.describe.face, faceName ?? /YuNet/);
       const plateName =
         { text: /PP-OCRv4/, veil: /Veil's plate detector/ }[wantPlate] ?? /HyperLPR3/;
