@@ -3,7 +3,7 @@
  * per model, slicing on/off and score threshold; prints a table and writes
  * eval-data/last-results.json.
  *
- *   npm run eval -- [--face-models yunet,veil,retinaface] [--plate-models both,640,320,veil,text]
+ *   npm run eval -- [--face-models retinaface+veil,yunet+veil,yunet,veil,retinaface] [--plate-models both,640,320,veil,text]
  *                   [--thresholds 0.3,0.5,0.7] [--slicing off,on] [--failures]
  */
 import { writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ const list = (v: string) => v.split(',').map((s) => s.trim());
 function parseCli() {
   const { values } = parseArgs({
     options: {
-      'face-models': { type: 'string', default: 'yunet,veil,retinaface' },
+      'face-models': { type: 'string', default: 'retinaface+veil,yunet+veil,yunet,veil,retinaface' },
       'plate-models': { type: 'string', default: 'both,640,320,veil,veil+hyperlpr,text' },
       thresholds: { type: 'string', default: '0.3,0.5,0.7' },
       slicing: { type: 'string', default: 'off,on' },
