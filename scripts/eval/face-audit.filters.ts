@@ -5,9 +5,8 @@
  * engine. Both models draw face-shaped landmarks on whatever they box, so geometry drops nothing;
  * the mirror test drops some RetinaFace non-faces but as many real faces.
  */
-import type { AuditDet } from './face-audit.detections.ts';
-import { iouXyxy } from './metrics.ts';
-import type { Xyxy } from './dataset.ts';
+import type { AuditDet } from './audit.detections.ts';
+import { boxArea as area, intersection as inter, iouXyxy } from './metrics.ts';
 
 export interface FilterContext {
   /** All detections of the image at the audit threshold. */
@@ -17,13 +16,6 @@ export interface FilterContext {
 }
 
 export type Filter = (d: AuditDet, ctx: FilterContext) => boolean;
-
-const area = (b: Xyxy) => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
-function inter(a: Xyxy, b: Xyxy): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  return w > 0 && h > 0 ? w * h : 0;
-}
 
 /** Landmarks in box units: x, y in 0..1 across the box. */
 export function landmarkShape(d: AuditDet) {

@@ -23,6 +23,8 @@ export interface ImageMatch {
   falsePositives: number;
   /** Detections that landed on an ignored box: neither right nor wrong. */
   neutral: number;
+  /** Per detection: the truth box it took, -1 false, -2 on an ignored box. */
+  byDet: number[];
 }
 
 export function iouXyxy(a: Xyxy, b: Xyxy): number {
@@ -42,12 +44,19 @@ export function iouXyxy(a: Xyxy, b: Xyxy): number {
  */
 export type MatchRule = 'iou' | 'iou-or-inside';
 
+export const boxArea = (b: Xyxy): number => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+
+/** Area of the overlap of two boxes (0 when apart). */
+export function intersection(a: Xyxy, b: Xyxy): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
 export function liesInside(det: Xyxy, truth: Xyxy): boolean {
-  const w = Math.min(det[2], truth[2]) - Math.max(det[0], truth[0]);
-  const h = Math.min(det[3], truth[3]) - Math.max(det[1], truth[1]);
-  if (w <= 0 || h <= 0) return false;
-  const area = (b: Xyxy) => (b[2] - b[0]) * (b[3] - b[1]);
-  return (w * h) / area(det) >= 0.7 && area(det) / area(truth) >= 0.1;
+  const inter = intersection(det, truth);
+  if (inter <= 0) return false;
+  return inter / boxArea(det) >= 0.7 && boxArea(det) / boxArea(truth) >= 0.1;
 }
 
 /**
@@ -63,6 +72,7 @@ export function matchImage(
 ): ImageMatch {
   const order = dets.map((_, i) => i).sort((a, b) => dets[b].score - dets[a].score);
   const matched = truth.map(() => false);
+  const byDet = dets.map(() => -1);
   let truePositives = 0;
   let falsePositives = 0;
   let neutral = 0;
@@ -83,11 +93,14 @@ export function matchImage(
     });
     if (best >= 0) {
       matched[best] = true;
+      byDet[d] = best;
       truePositives++;
-    } else if (hitsIgnored) neutral++;
-    else falsePositives++;
+    } else if (hitsIgnored) {
+      byDet[d] = -2;
+      neutral++;
+    } else falsePositives++;
   }
-  return { matched, truePositives, falsePositives, neutral };
+  return { matched, truePositives, falsePositives, neutral, byDet };
 }
 
 /** Size of a box for bucketing: its longer side in pixels. */

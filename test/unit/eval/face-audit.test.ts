@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Xyxy } from '../../../scripts/eval/dataset.ts';
-import { assign, mirrorRgb, type AuditDet } from '../../../scripts/eval/face-audit.detections.ts';
+import { assign, mirrorRgb, type AuditDet } from '../../../scripts/eval/audit.detections.ts';
 import { geometry, mirrorAgrees, notInside } from '../../../scripts/eval/face-audit.filters.ts';
 import { matchImage } from '../../../scripts/eval/metrics.ts';
 

@@ -33,9 +33,21 @@ describe('matchImage', () => {
   it('counts a detection at IoU >= 0.3 as found and one below as a false positive', () => {
     const truth = [{ box: box(0, 0, 10, 10) }];
     const near = matchImage([{ box: box(4, 0, 10, 10), score: 0.9 }], truth, 0.3); // IoU 0.43
-    assert.deepEqual(near, { matched: [true], truePositives: 1, falsePositives: 0, neutral: 0 });
+    assert.deepEqual(near, {
+      matched: [true],
+      truePositives: 1,
+      falsePositives: 0,
+      neutral: 0,
+      byDet: [0],
+    });
     const far = matchImage([{ box: box(6, 0, 10, 10), score: 0.9 }], truth, 0.3); // IoU 0.25
-    assert.deepEqual(far, { matched: [false], truePositives: 0, falsePositives: 1, neutral: 0 });
+    assert.deepEqual(far, {
+      matched: [false],
+      truePositives: 0,
+      falsePositives: 1,
+      neutral: 0,
+      byDet: [-1],
+    });
   });
 
   it('lets each truth box be matched once: a duplicate detection is a false positive', () => {
@@ -82,6 +94,7 @@ describe('matchImage', () => {
       truePositives: 0,
       falsePositives: 0,
       neutral: 2,
+      byDet: [-2, -2],
     });
     const s = summarize([{ truth, match: m }]);
     assert.equal(s.truth, 1);

@@ -1,6 +1,7 @@
 /**
- * Contact sheets for the face audit: one tile per item, a crop twice the item's box around its
- * centre, scaled to a fixed tile, the item's box and landmarks drawn on it and a label under it.
+ * Contact sheets for the audits (faces, plates): one tile per item, a crop twice the item's box
+ * around its centre, scaled to a fixed tile, the item's box and landmarks drawn on it and a label
+ * under it.
  */
 import sharp, { type OverlayOptions } from 'sharp';
 import type { Xyxy } from './dataset.ts';
