@@ -195,29 +195,30 @@ export function ssdGraph(params: Params): Uint8Array {
       g.constant(Float32Array.of(0), [], 'lo'),
       g.constant(Float32Array.of(6), [], 'hi'),
     ]);
-  const pointwise = (x: string, p: Params, stride: number) => {
-    const out = conv(g, x, tensor(p, 'filters'), undefined, stride, 'SAME');
-    const b = tensor(p, 'batch_norm_offset');
-    return clip6(g.node('Add', [out, g.constant(f32(b), b.shape, 'b')]));
-  };
+  const pointwise = (x: string, p: Params, stride: number) =>
+    clip6(conv(g, x, tensor(p, 'filters'), tensor(p, 'batch_norm_offset'), stride, 'SAME'));
   const depthwise = (x: string, p: Params, stride: number) => {
-    const out = conv(g, x, tensor(p, 'filters'), undefined, stride, 'SAME', true);
-    // tf.batchNorm: (x - mean) * (scale / sqrt(variance + epsilon)) + offset.
+    // tf.batchNorm: (x - mean) * (scale / sqrt(variance + epsilon)) + offset, folded into
+    // the depthwise filter and a bias (float rounding apart, the same; lets onnxruntime fuse).
     const mean = f32(tensor(p, 'batch_norm_mean'));
     const variance = f32(tensor(p, 'batch_norm_variance'));
     const scale = f32(tensor(p, 'batch_norm_scale'));
     const offset = f32(tensor(p, 'batch_norm_offset'));
-    const inv = new Float32Array(variance.length);
-    for (let i = 0; i < inv.length; i++)
-      inv[i] =
-        Math.fround(1 / Math.sqrt(Math.fround(variance[i] + 0.0010000000474974513))) * scale[i];
-    const c = (d: Float32Array, hint: string) => g.constant(d, [d.length], hint);
-    return clip6(
-      g.node('Add', [
-        g.node('Mul', [g.node('Sub', [out, c(mean, 'mean')]), c(inv, 'inv')]),
-        c(offset, 'offset'),
-      ]),
-    );
+    const filters = tensor(p, 'filters');
+    const w = Float32Array.from(f32(filters));
+    const channels = mean.length;
+    const bias = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) {
+      const inv = (1 / Math.sqrt(variance[c] + 0.0010000000474974513)) * scale[c];
+      for (let k = c; k < w.length; k += channels) w[k] *= inv;
+      bias[c] = offset[c] - mean[c] * inv;
+    }
+    const out = g.conv(x, { data: w, dims: filters.shape }, bias, {
+      strides: [stride, stride],
+      pads: 'SAME',
+      depthwise: true,
+    });
+    return clip6(out);
   };
   const x = g.node('Sub', [
     g.node('Div', ['input', g.constant(Float32Array.of(127.5), [], 'c')]),

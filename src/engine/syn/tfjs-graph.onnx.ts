@@ -117,9 +117,56 @@ export async function convertGraphModel(jsonPath: string): Promise<ConvertedGrap
     ]);
 
   for (const n of nodes) {
+    if (n.op !== 'Const') continue;
+    const w = weights.get(n.name);
+    if (!w) throw new Error(`constant ${n.name} has no weights`);
+    consts.set(n.name, w);
+  }
+  // Who reads each node, to spot Relu -> Minimum(hi) -> Maximum(lo) (Keras' ReLU6 as
+  // exported in faceres): one Clip, which onnxruntime fuses into the conv before it.
+  const readers = new Map<string, TfNode[]>();
+  for (const n of nodes)
+    for (const i of n.input ?? []) {
+      const key = base(i.replace(/^\^/, ''));
+      readers.set(key, [...(readers.get(key) ?? []), n]);
+    }
+  const scalarOf = (name: string | undefined): number | undefined => {
+    const w = name === undefined ? undefined : consts.get(base(name));
+    return w && w.data.length === 1 ? Number(w.data[0]) : undefined;
+  };
+  const only = (n: TfNode, op: string): TfNode | undefined => {
+    const r = readers.get(n.name);
+    return r?.length === 1 && r[0].op === op ? r[0] : undefined;
+  };
+  /** A clip's bounds when `relu` starts Relu -> Minimum -> Maximum, equal to Clip(x, lo, hi). */
+  const reluClip = (
+    relu: TfNode,
+  ): { min: TfNode; max: TfNode; lo: number; hi: number } | undefined => {
+    const min = only(relu, 'Minimum');
+    const max = min && only(min, 'Maximum');
+    if (!min || !max) return undefined;
+    const hi = scalarOf(min.input?.find((i) => base(i) !== relu.name));
+    const b = scalarOf(max.input?.find((i) => base(i) !== min.name));
+    if (hi === undefined || b === undefined) return undefined;
+    // max(min(max(x, 0), hi), b) = clip(x, max(0, b), hi) when max(0, b) <= hi.
+    const lo = Math.max(0, b);
+    return lo <= hi ? { min, max, lo, hi } : undefined;
+  };
+
+  for (const n of nodes) {
     const ins = (n.input ?? []).filter((i) => !i.startsWith('^'));
     const a = n.attr ?? {};
     let out: string;
+    if (env.has(n.name)) continue; // folded into an earlier node
+    if (n.op === 'Relu') {
+      const c = reluClip(n);
+      if (c) {
+        const clipped = clip(value(ins[0]), c.lo, c.hi);
+        env.set(c.min.name, clipped);
+        env.set(c.max.name, clipped);
+        continue;
+      }
+    }
     switch (n.op) {
       case 'Placeholder': {
         const dims = (a.shape?.shape?.dim ?? []).map((d) => Number(d.size));
@@ -127,12 +174,8 @@ export async function convertGraphModel(jsonPath: string): Promise<ConvertedGrap
         out = n.name;
         break;
       }
-      case 'Const': {
-        const w = weights.get(n.name);
-        if (!w) throw new Error(`constant ${n.name} has no weights`);
-        consts.set(n.name, w);
+      case 'Const':
         continue;
-      }
       case 'Conv2D':
       case '_FusedConv2D':
       case 'DepthwiseConv2dNative':
