@@ -35,6 +35,16 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+let halves: Float32Array | undefined;
+/** Every half-precision value widened (a 256 KB table, built on first use). */
+function halfTable(): Float32Array {
+  if (!halves) {
+    halves = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halves[h] = halfToFloat(h);
+  }
+  return halves;
+}
+
 const BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2 };
 
 /** The weights of `groups` (file paths relative to `dir`). */
@@ -63,8 +73,9 @@ export async function readWeights(dir: string, groups: readonly WeightGroup[]): 
         data = new Float32Array(n);
         for (let i = 0; i < n; i++) data[i] = view.getFloat32(i * 4, true);
       } else if (q.dtype === 'float16') {
+        const table = halfTable();
         data = new Float32Array(n);
-        for (let i = 0; i < n; i++) data[i] = halfToFloat(view.getUint16(i * 2, true));
+        for (let i = 0; i < n; i++) data[i] = table[view.getUint16(i * 2, true)];
       } else {
         const scale = q.scale ?? 1;
         const min = q.min ?? 0;
