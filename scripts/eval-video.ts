@@ -48,8 +48,10 @@ const engine = await createEngine(
       ? { faceModel: 'retinaface', plateModel: 'veil' }
       : {},
 );
+// `sequence`: the detector video frames get (the first of a photo pair such as
+// `retinaface+veil`), so crops are calibrated by the same model the clip is judged with.
 const detectAlone = (f: RgbFrame) =>
-  engine.detect(f, { ...defaultAnonymizeOptions, enableLp: false });
+  engine.detect(f, { ...defaultAnonymizeOptions, enableLp: false }, { sequence: true });
 /**
  * What calibrates the crops (`detectedCrops`). `--calibrate-in-frame`: each crop in the middle of
  * a grey frame of the clip's size, so the detector boxes its face at the clip's scale (Veil's

@@ -1,6 +1,6 @@
 /**
  * Hints a video gives the detectors (`DetectHints`): RetinaFace's enlarged pass skipped when
- * `smallObjects` is false, and the text plate fallback keeping a candidate on a known plate
+ * `smallObjects` is false and enlarged by its video factor on `sequence` frames, and the text plate fallback keeping a candidate on a known plate
  * without reading it. Committed photos and the npm fallbacks: runs on every clone.
  */
 import assert from 'node:assert/strict';
@@ -9,6 +9,12 @@ import { iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
 import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
 import { createEngine } from '../../../src/engine/index.ts';
+import { openSession } from '../../../src/engine/onnx.runtime.ts';
+import {
+  DEFAULT_RETINA,
+  RetinaFaceDetector,
+  retinafaceModelBytes,
+} from '../../../src/engine/retinaface.detector.ts';
 import { defaultAnonymizeOptions } from '../../../src/engine/types.ts';
 import { fixturePath } from '../../fixtures/images/fixtures.ts';
 import { drawSign } from './drawn-sign.ts';
@@ -39,6 +45,29 @@ describe('detection hints (video)', () => {
       assert.deepEqual(await engine.detect(frame, facesOnly, { smallObjects: true }), all);
     } finally {
       await engine.close();
+    }
+  });
+
+  it('video frames (sequence) enlarge by sequenceUpscale, photos by upscale', async () => {
+    const { frame, faces, hits } = await smallFaces();
+    // A detector whose video pass does not enlarge at all: its video frames find what the
+    // main pass alone finds, its photos what both passes find.
+    const noVideoPass = new RetinaFaceDetector(await openSession(retinafaceModelBytes()), {
+      ...DEFAULT_RETINA,
+      sequenceUpscale: 1,
+    });
+    try {
+      const d = { face: noVideoPass };
+      const photo = await detectFrame(frame, facesOnly, d);
+      const video = await detectFrame(frame, facesOnly, d, { sequence: true, smallObjects: true });
+      const main = await detectFrame(frame, facesOnly, detectors, { smallObjects: false });
+      assert.equal(hits(photo), faces.length);
+      assert.deepEqual(video, main);
+      // The default video factor (1.75x) finds every small face of the scene too.
+      const seq = { sequence: true, smallObjects: true };
+      assert.equal(hits(await detectFrame(frame, facesOnly, detectors, seq)), faces.length);
+    } finally {
+      await noVideoPass.close();
     }
   });
 
