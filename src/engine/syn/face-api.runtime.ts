@@ -97,18 +97,11 @@ export class FaceApiRuntime {
    */
   describe(crop: RgbFrame, at?: RelativeBox): Promise<FaceApiRef | null> {
     return this.serial(async () => {
-      const t = toTensor(crop);
-      try {
-        const found = at
-          ? faceBox(at, crop.width)
-          : nearestCentre(await this.nets.ssd.locateFaces(t, this.detector), crop);
-        if (!found) return null;
-        const aligned = await alignmentsIn(this.nets, t, found, crop);
-        const descriptors = await descriptorsAt(this.nets, t, aligned);
-        return aligned.map((a, i) => ({ aligned: a, descriptor: descriptors[i], found }));
-      } finally {
-        t.dispose();
-      }
+      const found = at ? faceBox(at, crop.width) : nearestCentre(await this.locate(crop), crop);
+      if (!found) return null;
+      const aligned = await alignmentsIn(this.nets, found, crop);
+      const descriptors = await descriptorsAt(this.nets, crop, aligned);
+      return aligned.map((a, i) => ({ aligned: a, descriptor: descriptors[i], found }));
     });
   }
 
@@ -124,18 +117,13 @@ export class FaceApiRuntime {
     descriptors: readonly Float32Array[],
   ): Promise<FaceApiRef> {
     return this.serial(async () => {
-      const t = toTensor(crop);
-      try {
-        const found = faceBox(at, crop.width);
-        const aligned = await alignmentsIn(this.nets, t, found, crop);
-        return aligned.map((a, i) => ({
-          aligned: a,
-          descriptor: descriptors[Math.min(i, descriptors.length - 1)],
-          found,
-        }));
-      } finally {
-        t.dispose();
-      }
+      const found = faceBox(at, crop.width);
+      const aligned = await alignmentsIn(this.nets, found, crop);
+      return aligned.map((a, i) => ({
+        aligned: a,
+        descriptor: descriptors[Math.min(i, descriptors.length - 1)],
+        found,
+      }));
     });
   }
 
@@ -162,27 +150,30 @@ export class FaceApiRuntime {
   /** The descriptors of `crop` in every view `closestDistance` compares (see there). */
   viewsOf(crop: RgbFrame, ref: FaceApiRef, { atPlace = true } = {}): Promise<Float32Array[]> {
     return this.serial(async () => {
-      const t = toTensor(crop);
-      try {
-        const boxes: faceapi.Rect[] = [];
-        if (atPlace) {
-          boxes.push(...ref.map((r) => r.aligned));
-          if (ref.length > 0) boxes.push(...(await alignmentsIn(this.nets, t, ref[0].found, crop)));
-        } else {
-          const found = await this.nets.ssd.locateFaces(t, this.detector);
-          for (const f of found) {
-            const b = f.box;
-            const c = [b.x + b.width / 2, b.y + b.height / 2];
-            if (Math.hypot(c[0] - crop.width / 2, c[1] - crop.height / 2) > crop.width / 4)
-              continue;
-            boxes.push(...(await alignmentsIn(this.nets, t, b, crop)));
-          }
+      const boxes: faceapi.Rect[] = [];
+      if (atPlace) {
+        boxes.push(...ref.map((r) => r.aligned));
+        if (ref.length > 0) boxes.push(...(await alignmentsIn(this.nets, ref[0].found, crop)));
+      } else {
+        for (const f of await this.locate(crop)) {
+          const b = f.box;
+          const c = [b.x + b.width / 2, b.y + b.height / 2];
+          if (Math.hypot(c[0] - crop.width / 2, c[1] - crop.height / 2) > crop.width / 4) continue;
+          boxes.push(...(await alignmentsIn(this.nets, b, crop)));
         }
-        return await descriptorsAt(this.nets, t, boxes);
-      } finally {
-        t.dispose();
       }
+      return await descriptorsAt(this.nets, crop, boxes);
     });
+  }
+
+  /** face-api's SSD detections in `crop` (the only step that needs the whole crop as a tensor). */
+  private async locate(crop: RgbFrame): Promise<faceapi.FaceDetection[]> {
+    const t = toTensor(crop);
+    try {
+      return await this.nets.ssd.locateFaces(t, this.detector);
+    } finally {
+      t.dispose();
+    }
   }
 
   private serial<T>(run: () => Promise<T>): Promise<T> {
@@ -224,12 +215,11 @@ function faceBox([x, y, w, h]: RelativeBox, side: number): faceapi.Rect {
  */
 async function alignmentsIn(
   nets: Nets,
-  t: faceapi.tf.Tensor3D,
   box: faceapi.IRect,
   crop: RgbFrame,
 ): Promise<faceapi.Rect[]> {
   const inside = new faceapi.Box(box).clipAtImageBorders(crop.width, crop.height);
-  const [chip] = await faceapi.extractFaceTensors(t, [inside]);
+  const [chip] = faceTensors(crop, [inside]);
   try {
     const found = (await nets.landmarks.detectLandmarks(chip)) as faceapi.FaceLandmarks68;
     const landmarks = found.shiftBy(inside.x, inside.y);
@@ -242,11 +232,11 @@ async function alignmentsIn(
 /** face-api descriptors of the chips at `boxes`, computed as one batch. */
 async function descriptorsAt(
   nets: Nets,
-  t: faceapi.tf.Tensor3D,
+  crop: RgbFrame,
   boxes: faceapi.Rect[],
 ): Promise<Float32Array[]> {
   if (boxes.length === 0) return [];
-  const chips = await faceapi.extractFaceTensors(t, boxes);
+  const chips = faceTensors(crop, boxes);
   try {
     const out = await nets.recognition.computeFaceDescriptor(chips);
     return (Array.isArray(out) ? out : [out]) as Float32Array[];
@@ -255,6 +245,35 @@ async function descriptorsAt(
   }
 }
 
-function toTensor(img: RgbFrame): faceapi.tf.Tensor3D {
+/**
+ * face-api's `extractFaceTensors` on `toTensor(crop)`, cut in plain JS: each box clipped at
+ * the crop's borders and floored as face-api does (`Box.clipAtImageBorders`), empty ones
+ * left out, and its pixels copied into an int32 tensor: the same tensors, without slicing
+ * the whole crop's tensor on the WASM backend (its 3-D slice runs in JavaScript, index by
+ * index; test/integration/syn/face-api-chips.test.ts compares the two).
+ */
+export function faceTensors(
+  crop: RgbFrame,
+  boxes: readonly faceapi.IRect[],
+): faceapi.tf.Tensor3D[] {
+  const out: faceapi.tf.Tensor3D[] = [];
+  for (const box of boxes) {
+    const { x, y, width, height } = new faceapi.Box(box).clipAtImageBorders(
+      crop.width,
+      crop.height,
+    );
+    if (!(width > 0 && height > 0)) continue;
+    const chip = new Int32Array(width * height * 3);
+    for (let row = 0; row < height; row++) {
+      const from = ((y + row) * crop.width + x) * 3;
+      const to = row * width * 3;
+      for (let i = 0; i < width * 3; i++) chip[to + i] = crop.data[from + i];
+    }
+    out.push(tf.tensor3d(chip, [height, width, 3], 'int32'));
+  }
+  return out;
+}
+
+export function toTensor(img: RgbFrame): faceapi.tf.Tensor3D {
   return tf.tensor3d(Int32Array.from(img.data), [img.height, img.width, 3], 'int32');
 }

@@ -83,28 +83,53 @@ export function cropAround(frame: RgbFrame, det: Detection): FaceCrop {
     const taps = scale > 1.5 ? [-0.25, 0.25] : [0];
     const n = taps.length;
     const w = 1 / (n * n);
-    // Per column and per row: the two source indices and the weight of the second.
-    const cols = axis(side, x0, scale, taps, fw);
-    const rows = axis(side, y0, scale, taps, fh);
+    // Per column and per row: the byte offsets of the two source pixels (rows: of their
+    // rows) and the weight of the second.
+    const cols = axis(side, x0, scale, taps, fw, 3);
+    const rows = axis(side, y0, scale, taps, fh, fw * 3);
+    const [c0s, c1s, axs] = cols;
+    const [r0s, r1s, ays] = rows;
+    if (n === 1) {
+      // One tap: the same arithmetic as below without the sums (0 + v and v * 1 are v).
+      for (let y = 0; y < side; y++) {
+        const r0 = r0s[y];
+        const r1 = r1s[y];
+        const ay = ays[y];
+        let o = y * side * 3;
+        for (let x = 0; x < side; x++, o += 3) {
+          const i00 = r0 + c0s[x];
+          const i01 = r0 + c1s[x];
+          const i10 = r1 + c0s[x];
+          const i11 = r1 + c1s[x];
+          const ax = axs[x];
+          for (let c = 0; c < 3; c++) {
+            const top = src[i00 + c] + (src[i01 + c] - src[i00 + c]) * ax;
+            const bottom = src[i10 + c] + (src[i11 + c] - src[i10 + c]) * ax;
+            data[o + c] = Math.round(top + (bottom - top) * ay);
+          }
+        }
+      }
+      return { image: { data, width: side, height: side }, scale, x0, y0 };
+    }
     for (let y = 0; y < side; y++)
       for (let x = 0; x < side; x++) {
         let r = 0;
         let g = 0;
         let b = 0;
         for (let ty = 0; ty < n; ty++) {
-          const ry = (y * n + ty) * 3;
-          const r0 = rows[ry] * fw;
-          const r1 = rows[ry + 1] * fw;
-          const ay = rows[ry + 2];
+          const ry = y * n + ty;
+          const r0 = r0s[ry];
+          const r1 = r1s[ry];
+          const ay = ays[ry];
           for (let tx = 0; tx < n; tx++) {
-            const cx = (x * n + tx) * 3;
-            const c0 = cols[cx];
-            const c1 = cols[cx + 1];
-            const ax = cols[cx + 2];
-            const i00 = (r0 + c0) * 3;
-            const i01 = (r0 + c1) * 3;
-            const i10 = (r1 + c0) * 3;
-            const i11 = (r1 + c1) * 3;
+            const cx = x * n + tx;
+            const c0 = c0s[cx];
+            const c1 = c1s[cx];
+            const ax = axs[cx];
+            const i00 = r0 + c0;
+            const i01 = r0 + c1;
+            const i10 = r1 + c0;
+            const i11 = r1 + c1;
             let top = src[i00] + (src[i01] - src[i00]) * ax;
             let bottom = src[i10] + (src[i11] - src[i10]) * ax;
             r += top + (bottom - top) * ay;
@@ -126,21 +151,31 @@ export function cropAround(frame: RgbFrame, det: Detection): FaceCrop {
 }
 
 /**
- * Bilinear taps along one axis, as `sampleBilinear` takes them: for each output pixel and
- * tap, the lower and upper source index and the weight of the upper one (clamped at 0..len-1).
+ * Bilinear taps along one axis: for each output pixel and tap, the lower and upper source
+ * index (clamped at 0..len-1) times `stride` (bytes per step along the axis), and the
+ * weight of the upper one.
  */
-function axis(side: number, origin: number, scale: number, taps: number[], len: number) {
-  const out = new Float64Array(side * taps.length * 3);
+function axis(
+  side: number,
+  origin: number,
+  scale: number,
+  taps: number[],
+  len: number,
+  stride: number,
+) {
+  const lo = new Int32Array(side * taps.length);
+  const hi = new Int32Array(side * taps.length);
+  const weight = new Float64Array(side * taps.length);
   for (let i = 0; i < side; i++)
     for (const [k, d] of taps.entries()) {
       const f = Math.min(Math.max(origin + (i + 0.5 + d) * scale - 0.5, 0), len - 1);
-      const lo = Math.floor(f);
-      const o = (i * taps.length + k) * 3;
-      out[o] = lo;
-      out[o + 1] = Math.min(lo + 1, len - 1);
-      out[o + 2] = f - lo;
+      const l = Math.floor(f);
+      const o = i * taps.length + k;
+      lo[o] = l * stride;
+      hi[o] = Math.min(l + 1, len - 1) * stride;
+      weight[o] = f - l;
     }
-  return out;
+  return [lo, hi, weight] as const;
 }
 
 /** A box in a crop as fractions of the crop's side: x, y, width, height. */

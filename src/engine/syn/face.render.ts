@@ -81,19 +81,20 @@ export interface RenderOutcome {
 /** Box blur of a float plane along rows then columns (radius r), in place via a scratch row. */
 export function boxBlur(plane: Float32Array, width: number, height: number, r: number): void {
   const tmp = new Float32Array(Math.max(width, height));
-  const pass = (len: number, count: number, at: (line: number, i: number) => number) => {
-    for (let line = 0; line < count; line++) {
-      let acc = 0;
-      for (let i = -r; i <= r; i++) acc += plane[at(line, Math.min(len - 1, Math.max(0, i)))];
-      for (let i = 0; i < len; i++) {
-        tmp[i] = acc / (2 * r + 1);
-        acc += plane[at(line, Math.min(len - 1, i + r + 1))] - plane[at(line, Math.max(0, i - r))];
-      }
-      for (let i = 0; i < len; i++) plane[at(line, i)] = tmp[i];
+  const n = 2 * r + 1;
+  /** One line of `len` values `step` apart from `start`: edges clamped, a running sum. */
+  const line = (start: number, step: number, len: number) => {
+    const at = (i: number) => plane[start + i * step];
+    let acc = 0;
+    for (let i = -r; i <= r; i++) acc += at(Math.min(len - 1, Math.max(0, i)));
+    for (let i = 0; i < len; i++) {
+      tmp[i] = acc / n;
+      acc += at(Math.min(len - 1, i + r + 1)) - at(Math.max(0, i - r));
     }
+    for (let i = 0, o = start; i < len; i++, o += step) plane[o] = tmp[i];
   };
-  pass(width, height, (y, x) => y * width + x);
-  pass(height, width, (x, y) => y * width + x);
+  for (let y = 0; y < height; y++) line(y * width, 1, width);
+  for (let x = 0; x < width; x++) line(x, width, height);
 }
 
 /**

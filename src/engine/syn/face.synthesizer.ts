@@ -431,7 +431,8 @@ async function coverVerified(
     const out = cropAround(frame, det).image;
     const verdict = await judgeOutput(ctx.runtime, ctx.judge, out, original, {
       atPlace: false,
-      wide: cropWide(frame, det).image,
+      // Cut only if judged (nothing is drawn while the judge runs: the same pixels).
+      wide: () => cropWide(frame, det).image,
     });
     if (verdict.pass) return pass;
   }
