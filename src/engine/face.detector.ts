@@ -11,12 +11,14 @@ import { decodeYunet, type YunetOutputs } from './yunet.decode.ts';
 /**
  * Video's small-face pass (`hints.smallObjects` true; photos never ask), as `EnlargedPass`
  * describes it. At the 960 px main pass alone YuNet left 157 of 900 face-frames of 28 px faces
- * uncovered in `eval-video --small --small-px 28`.
+ * uncovered in `eval-video --small --small-px 28`; at 1.5x 21; at 1.75x 0 (26 Nov 2026: `--small
+ * --small-px 28/40/44/56 --seed 0/1/2` and the standard and fast clips at 720p and 1080p, every
+ * one 0 of its face-frames, as RetinaFace's video pass, `sequenceUpscale`).
  */
 export type YunetSettings = EnlargedPass;
 
 export const DEFAULT_YUNET: YunetSettings = {
-  upscale: 1.5,
+  upscale: 1.75,
   upscaleMaxSide: 1920,
   upscaleKeepPx: 64,
   upscaleRaise: 0.2,
