@@ -17,7 +17,7 @@ import {
   type Twin,
 } from './ort.models.ts';
 import { convertGraphModel } from './tfjs-graph.onnx.ts';
-import { cutTurned, trackedInput } from './tracked.input.ts';
+import { trackedInput } from './tracked.input.ts';
 
 /** What Human says about the most prominent face of an image. */
 /** Human's minimum face score (`face.detector.minConfidence` in the config below). */
@@ -92,16 +92,8 @@ export interface HumanLike {
     expandDims(x: Tensor, axis: number): Tensor;
     div(x: Tensor, y: number): Tensor;
     dispose(t: Tensor | Tensor[]): void;
-    clone(x: Tensor): Tensor;
     image: {
-      cropAndResize(
-        img: Tensor,
-        boxes: number[][],
-        index: number[],
-        size: number[],
-        method?: string,
-        extrapolation?: number,
-      ): Tensor;
+      cropAndResize(img: Tensor, boxes: number[][], index: number[], size: number[]): Tensor;
       rotateWithOffset(img: Tensor, radians: number, fill: number, centre: number[]): Tensor;
     };
   };
@@ -180,72 +172,6 @@ let onOrt = false;
 let humanQueue: Promise<unknown> = Promise.resolve();
 
 /**
- * Human's detector path turns the whole image (`rotateWithOffset`) before it cuts the face out
- * of it (`cropAndResize`, facemeshutil's correctFaceRotation and cutAndResize): on the WASM
- * backend the turn of a whole crop costs more than the face-mesh network on onnxruntime.
- * During calls on onnxruntime the turn is put off: `rotateWithOffset` hands back a stand-in
- * (a clone of its input, remembered with the turn) and a `cropAndResize` of a stand-in
- * computes the turned image at its samples only (`cutTurned`, the backend's float32
- * arithmetic bit for bit: test/integration/syn/tracked-input.test.ts). Stand-ins are handed
- * out only during calls on onnxruntime, where the one `rotateWithOffset` is that of
- * correctFaceRotation, whose result goes straight to cutAndResize and is disposed; a cut this
- * does not cover turns the image for real first. Idempotent.
- */
-/** Whether turns are put off (tests compare both ways), and how many cuts computed them. */
-export const deferredTurns = { on: true, cut: 0 };
-
-function deferTurns(tf: HumanLike['tf']): void {
-  const image = tf.image as HumanLike['tf']['image'] & { veilDeferred?: true };
-  if (image.veilDeferred) return;
-  const rotate = image.rotateWithOffset;
-  const crop = image.cropAndResize;
-  const standIns = new WeakMap<Tensor, { radians: number; centre: [number, number] }>();
-  image.rotateWithOffset = (img, radians, fill, centre) => {
-    const plain =
-      !onOrt ||
-      !deferredTurns.on ||
-      fill !== 0 ||
-      img.shape.length !== 4 ||
-      img.shape[0] !== 1 ||
-      img.shape[3] !== 3;
-    if (plain || !Array.isArray(centre) || centre.length !== 2)
-      return rotate(img, radians, fill, centre);
-    const standIn = tf.clone(img);
-    standIns.set(standIn, { radians, centre: [centre[0], centre[1]] });
-    return standIn;
-  };
-  image.cropAndResize = (img, boxes, index, size, method = 'bilinear', extrapolation = 0) => {
-    const turn = standIns.get(img);
-    if (!turn) return crop(img, boxes, index, size, method, extrapolation);
-    const fits =
-      Array.isArray(boxes) &&
-      boxes.length === 1 &&
-      boxes[0].length === 4 &&
-      Array.isArray(index) &&
-      index.length === 1 &&
-      index[0] === 0 &&
-      size[0] === size[1] &&
-      method === 'bilinear' &&
-      extrapolation === 0;
-    if (!fits) {
-      const turned = rotate(img, turn.radians, 0, turn.centre);
-      try {
-        return crop(turned, boxes, index, size, method, extrapolation);
-      } finally {
-        turned.dispose();
-      }
-    }
-    const [, h, w] = img.shape;
-    const [y1, x1, y2, x2] = boxes[0];
-    const pixels = img.dataSync();
-    const out = cutTurned(pixels, w, h, turn, [y1, x1, y2, x2], size[0], 1);
-    deferredTurns.cut++;
-    return tf.tensor(out, [1, size[0], size[1], 3], 'float32');
-  };
-  image.veilDeferred = true;
-}
-
-/**
  * Gives Human's networks an onnxruntime twin (`ort.models.ts`): the same graphs, converted
  * in memory from the weights in the package; Human's own pre- and post-processing are kept.
  * A model runs on its twin during calls of a runtime loaded with `onnx`. Returns both ways
@@ -256,7 +182,6 @@ export async function humanOnOrt(
   nets: readonly HumanNet[] = HUMAN_NETS,
 ): Promise<Record<HumanNet, Twin<Tensor>>> {
   const out: Partial<Record<HumanNet, Twin<Tensor>>> = {};
-  deferTurns(human.tf);
   for (const name of nets) {
     const model = human.models.models[name];
     if (!model) throw new Error(`Human model ${name} not loaded`);
