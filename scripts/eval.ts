@@ -27,7 +27,10 @@ const list = (v: string) => v.split(',').map((s) => s.trim());
 function parseCli() {
   const { values } = parseArgs({
     options: {
-      'face-models': { type: 'string', default: 'retinaface+veil,yunet+veil,yunet,veil,retinaface' },
+      'face-models': {
+        type: 'string',
+        default: 'retinaface+veil,yunet+veil,yunet,veil,retinaface',
+      },
       'plate-models': { type: 'string', default: 'both,640,320,veil,veil+hyperlpr,text' },
       thresholds: { type: 'string', default: '0.3,0.5,0.7' },
       slicing: { type: 'string', default: 'off,on' },
