@@ -19,3 +19,9 @@ test('names the variable that is wrong', () => {
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
   assert.throws(() => loadConfig({ VEIL_PRICE_IMAGE: '-1' }), /VEIL_PRICE_IMAGE/);
 });
+
+test('inference workers: 2 by default, at least 1', () => {
+  assert.equal(loadConfig({}).inferenceWorkers, 2);
+  assert.equal(loadConfig({ VEIL_INFERENCE_WORKERS: '1' }).inferenceWorkers, 1);
+  assert.throws(() => loadConfig({ VEIL_INFERENCE_WORKERS: '0' }), /VEIL_INFERENCE_WORKERS/);
+});
