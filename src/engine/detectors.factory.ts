@@ -10,6 +10,7 @@ import {
   resolveModels,
   type FaceModelChoice,
   type PlateModelChoice,
+  type SingleFaceModel,
 } from './models.ts';
 import { openSession } from './onnx.runtime.ts';
 import { PlateDetector, PlateEnsembleDetector } from './plate.detector.ts';
@@ -46,7 +47,7 @@ export async function openDetectors(
 ): Promise<Required<FrameDetectors>> {
   const threads = settings.threads ?? 1;
   const chosen = resolveModels(settings.faceModel, settings.plateModel);
-  const openFace = async (id: 'yunet' | 'veil' | 'retinaface'): Promise<RegionDetector> => {
+  const openFace = async (id: SingleFaceModel): Promise<RegionDetector> => {
     if (id === 'retinaface')
       return new RetinaFaceDetector(await openSession(retinafaceModelBytes(), { threads }));
     if (id === 'veil')

@@ -64,18 +64,14 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       if (pool.size < 2 || hints?.sequence || !(options.blurFace && (pair || options.enableLp)))
         return pool.detect(frame, options, hints);
       // A photo on both cores: faces (the first face model of a pair) on one worker, plates
-      // (and the second face model) on the other, merged as one worker would have.
+      // (and the second face model) on the other, merged as one worker would have. A single
+      // face model ignores `facePart`.
       const [faces, rest] = await Promise.all([
-        pool.detect(
-          frame,
-          { ...options, enableLp: false },
-          pair ? { ...hints, facePart: 0 } : hints,
-        ),
-        pool.detect(
-          frame,
-          pair ? options : { ...options, blurFace: false },
-          pair ? { ...hints, facePart: 1 } : hints,
-        ),
+        pool.detect(frame, { ...options, enableLp: false }, { ...hints, facePart: 0 }),
+        pool.detect(frame, pair ? options : { ...options, blurFace: false }, {
+          ...hints,
+          facePart: 1,
+        }),
       ]);
       const isFace = (d: Detection) => d.cls === 'face';
       return [...mergeFaces(faces, rest.filter(isFace)), ...rest.filter((d) => !isFace(d))];

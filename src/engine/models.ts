@@ -145,30 +145,34 @@ export function hasNpmModel(id: NpmModelId): boolean {
   }
 }
 
-/** What a caller asks for: a model, or 'auto' (the preferred one when present, else the fallback). */
-export type FaceModelChoice = 'auto' | FaceModelId;
-export const FACE_MODEL_CHOICES = [
-  'auto',
-  'yunet',
-  'veil',
-  'retinaface',
-  'retinaface+veil',
-  'yunet+veil',
-] as const satisfies readonly FaceModelChoice[];
-export type PlateModelChoice =
-  'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
+/** A single face detector. */
+export type SingleFaceModel = 'yunet' | 'veil' | 'retinaface';
 
-/** What actually runs. */
-export type FaceModelId = 'yunet' | 'veil' | 'retinaface' | 'retinaface+veil' | 'yunet+veil';
-
-/** Face models run together on photos (`FaceUnionDetector`): the first alone on video frames. */
-export const FACE_MODEL_PARTS: Record<FaceModelId, readonly ('yunet' | 'veil' | 'retinaface')[]> = {
+const PARTS = {
   yunet: ['yunet'],
   veil: ['veil'],
   retinaface: ['retinaface'],
   'retinaface+veil': ['retinaface', 'veil'],
   'yunet+veil': ['yunet', 'veil'],
-};
+} satisfies Record<string, readonly SingleFaceModel[]>;
+
+/** What actually runs. */
+export type FaceModelId = keyof typeof PARTS;
+/**
+ * Every face model that can run, by the detectors it is made of: a pair runs both on photos
+ * (`FaceUnionDetector`), the first alone on video frames.
+ */
+export const FACE_MODEL_PARTS: Readonly<Record<FaceModelId, readonly SingleFaceModel[]>> = PARTS;
+
+/** What a caller asks for: a model, or 'auto' (the preferred one when present, else the fallback). */
+export type FaceModelChoice = 'auto' | FaceModelId;
+export const FACE_MODEL_CHOICES: readonly FaceModelChoice[] = [
+  'auto',
+  ...(Object.keys(FACE_MODEL_PARTS) as FaceModelId[]),
+];
+export type PlateModelChoice =
+  'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
+
 export type PlateModelId = '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
 
 export interface ResolvedModels {

@@ -76,12 +76,15 @@ export class RetinaFaceDetector implements RegionDetector {
   readonly reliablePx = 20;
   readonly nmsIou: number;
   private readonly inputs = new TensorBuffers();
+  /** The enlarged pass on video frames (`sequenceUpscale`). */
+  private readonly videoPass: EnlargedPass;
 
   constructor(
     private readonly session: ModelSession,
     private readonly settings: RetinaSettings = DEFAULT_RETINA,
   ) {
     this.nmsIou = settings.nmsIou;
+    this.videoPass = { ...settings, upscale: settings.sequenceUpscale };
   }
 
   /**
@@ -89,12 +92,11 @@ export class RetinaFaceDetector implements RegionDetector {
    * frames where no small face is tracked, most of them).
    */
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
-    const s = this.settings;
     return detectWithEnlargedPass(
       image,
       minScore,
       hints?.smallObjects !== false,
-      hints?.sequence ? { ...s, upscale: s.sequenceUpscale } : s,
+      hints?.sequence ? this.videoPass : this.settings,
       this.nmsIou,
       (width, height, score) => this.pass(image, width, height, score),
     );
