@@ -17,7 +17,7 @@ import {
   type Twin,
 } from './ort.models.ts';
 import { convertGraphModel } from './tfjs-graph.onnx.ts';
-import { trackedInput } from './tracked.input.ts';
+import { cutTurned, trackedInput } from './tracked.input.ts';
 
 /** What Human says about the most prominent face of an image. */
 /** Human's minimum face score (`face.detector.minConfidence` in the config below). */
@@ -65,6 +65,8 @@ interface HumanResult {
 /** The little of TensorFlow.js the tracked mesh uses (Human's own instance). */
 interface Tensor extends TensorLike {
   shape: number[];
+  /** The backend's storage: tensors that share it (reshape, expandDims) share this. */
+  dataId: object;
   data(): Promise<Float32Array | Int32Array | Uint8Array>;
   dispose(): void;
 }
@@ -86,14 +88,22 @@ export interface HumanLike {
   match: { similarity(a: number[], b: number[]): number };
   tf: {
     tensor(data: Float32Array, shape: number[], dtype: 'float32'): Tensor;
-    tensor3d(data: Int32Array | Uint8Array, shape: number[], dtype: string): Tensor;
+    tensor3d(data: Int32Array | Uint8Array | Float32Array, shape: number[], dtype: string): Tensor;
     tidy<T>(run: () => T): T;
     cast(x: Tensor, dtype: string): Tensor;
     expandDims(x: Tensor, axis: number): Tensor;
+    reshape(x: Tensor, shape: number[]): Tensor;
     div(x: Tensor, y: number): Tensor;
     dispose(t: Tensor | Tensor[]): void;
     image: {
-      cropAndResize(img: Tensor, boxes: number[][], index: number[], size: number[]): Tensor;
+      cropAndResize(
+        img: Tensor,
+        boxes: number[][],
+        index: number[],
+        size: number[],
+        method?: string,
+        extrapolation?: number,
+      ): Tensor;
       rotateWithOffset(img: Tensor, radians: number, fill: number, centre: number[]): Tensor;
     };
   };
@@ -171,6 +181,85 @@ let onOrt = false;
 /** Every Human call of the thread, one after the other (shared models, and the flag above). */
 let humanQueue: Promise<unknown> = Promise.resolve();
 
+/** The image of the Human detection now running: its input tensor's storage and its bytes. */
+let input: { dataId: object; img: RgbFrame } | undefined;
+
+/**
+ * Human's detector path turns the whole image (`rotateWithOffset`) before it cuts the face out
+ * of it (`cropAndResize`, facemeshutil's correctFaceRotation and cutAndResize) when the face
+ * is rolled beyond 0.2 rad: on the WASM backend the turn of a whole 512 px crop costs more
+ * than the face-mesh network on onnxruntime. During calls on onnxruntime a turn of the call's
+ * own input (the tensor `run` made, recognised by its storage: Human only adds a batch axis)
+ * is put off: `rotateWithOffset` hands back a stand-in (a reshape, which shares the storage
+ * and copies nothing), and a `cropAndResize` of a stand-in computes the turned image at its
+ * samples only from the input's bytes (`cutTurned`, the backend's float32 arithmetic bit for
+ * bit: test/integration/syn/tracked-input.test.ts). A cut this does not cover turns the image
+ * for real first. Idempotent. (An earlier version read the whole image back from the backend
+ * with `dataSync` and copied it for the stand-in, which cost more than the turn it saved.)
+ */
+/** Whether turns are put off (tests compare both ways), and how many cuts computed them. */
+export const deferredTurns = { on: true, cut: 0 };
+
+function deferTurns(tf: HumanLike['tf']): void {
+  const image = tf.image as HumanLike['tf']['image'] & { veilDeferred?: true };
+  if (image.veilDeferred) return;
+  const rotate = image.rotateWithOffset;
+  const crop = image.cropAndResize;
+  const standIns = new WeakMap<
+    Tensor,
+    { radians: number; centre: [number, number]; img: RgbFrame }
+  >();
+  image.rotateWithOffset = (img, radians, fill, centre) => {
+    const now = input;
+    const mine =
+      onOrt &&
+      deferredTurns.on &&
+      now !== undefined &&
+      img.dataId === now.dataId &&
+      fill === 0 &&
+      typeof radians === 'number' &&
+      img.shape.length === 4 &&
+      img.shape[0] === 1 &&
+      img.shape[1] === now.img.height &&
+      img.shape[2] === now.img.width &&
+      img.shape[3] === 3 &&
+      Array.isArray(centre) &&
+      centre.length === 2;
+    if (!mine) return rotate(img, radians, fill, centre);
+    const standIn = tf.reshape(img, img.shape);
+    standIns.set(standIn, { radians, centre: [centre[0], centre[1]], img: now.img });
+    return standIn;
+  };
+  image.cropAndResize = (img, boxes, index, size, method = 'bilinear', extrapolation = 0) => {
+    const turn = standIns.get(img);
+    if (!turn) return crop(img, boxes, index, size, method, extrapolation);
+    const fits =
+      Array.isArray(boxes) &&
+      boxes.length === 1 &&
+      boxes[0].length === 4 &&
+      Array.isArray(index) &&
+      index.length === 1 &&
+      index[0] === 0 &&
+      size[0] === size[1] &&
+      method === 'bilinear' &&
+      extrapolation === 0;
+    if (!fits) {
+      const turned = rotate(img, turn.radians, 0, turn.centre);
+      try {
+        return crop(turned, boxes, index, size, method, extrapolation);
+      } finally {
+        turned.dispose();
+      }
+    }
+    const { data, width, height } = turn.img;
+    const [y1, x1, y2, x2] = boxes[0];
+    const out = cutTurned(data, width, height, turn, [y1, x1, y2, x2], size[0], 1);
+    deferredTurns.cut++;
+    return tf.tensor(out, [1, size[0], size[1], 3], 'float32');
+  };
+  image.veilDeferred = true;
+}
+
 /**
  * Gives Human's networks an onnxruntime twin (`ort.models.ts`): the same graphs, converted
  * in memory from the weights in the package; Human's own pre- and post-processing are kept.
@@ -182,6 +271,7 @@ export async function humanOnOrt(
   nets: readonly HumanNet[] = HUMAN_NETS,
 ): Promise<Record<HumanNet, Twin<Tensor>>> {
   const out: Partial<Record<HumanNet, Twin<Tensor>>> = {};
+  deferTurns(human.tf);
   for (const name of nets) {
     const model = human.models.models[name];
     if (!model) throw new Error(`Human model ${name} not loaded`);
@@ -286,7 +376,14 @@ export class FaceMeshRuntime {
   }
 
   private async run(img: RgbFrame, describe: boolean): Promise<FaceAnalysis[]> {
-    const t = this.human.tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+    // float32 (the bytes' own values): Human casts an int32 input to float32 anyway, and an
+    // input it does not copy keeps its storage, by which a turn of it is recognised.
+    const t = this.human.tf.tensor3d(
+      Float32Array.from(img.data),
+      [img.height, img.width, 3],
+      'float32',
+    );
+    input = { dataId: t.dataId, img };
     try {
       // Human merges a per-call config into its own: say it every time.
       const result = await this.human.detect(t, { face: { description: { enabled: describe } } });
@@ -305,6 +402,7 @@ export class FaceMeshRuntime {
           age: f.age,
         }));
     } finally {
+      input = undefined;
       t.dispose();
     }
   }
