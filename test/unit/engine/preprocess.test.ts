@@ -226,6 +226,9 @@ describe('resampling kernels against the reference implementation', () => {
   // sides that are not multiples of 32, shrinks by more and less than 2, and enlargements.
   const cases: [number, number, number, number][] = [
     [960, 540, 1440, 810],
+    // Video's small-face pass (1.75x: 7 columns per 4 pixels) and a short 1.75x stretch.
+    [960, 540, 1680, 945],
+    [24, 16, 42, 28],
     [960, 540, 640, 360],
     [960, 540, 960, 540],
     [960, 540, 1920, 1080],
@@ -292,7 +295,7 @@ describe('resampling kernels against the reference implementation', () => {
         width: info.width,
         height: info.height,
       };
-      for (const k of [1.5, 2, 2 / 3, 1]) {
+      for (const k of [1.5, 1.75, 2, 2 / 3, 1]) {
         const w = Math.max(1, Math.round(frame.width * k));
         const h = Math.max(1, Math.round(frame.height * k));
         const expected = referenceResizedPlanarTensor(frame, w, h, 'bgr');
