@@ -153,6 +153,7 @@ def main() -> None:
     ap.add_argument("--val-share", type=float, default=0.1)
     ap.add_argument("--plates", type=int, default=1500, help="synthetic plate textures to render")
     ap.add_argument("--limit", type=int, default=0, help="at most this many images per source (tests)")
+    ap.add_argument("--neg", action="append", default=[], help="name=path: pictures without any plate (every file below path), kept with no boxes as hard negatives")
     ap.add_argument("--trust", action="append", default=[], help="name=regex: only pictures of that source whose original name matches are trusted without check-labels.ts")
     args = ap.parse_args()
 
@@ -212,6 +213,33 @@ def main() -> None:
             kept.append({"file": out_name, "source": name, "origin": stem, "split": "val" if val else "train", "trusted": name not in trust or bool(trust[name].fullmatch(stem)), "boxes": [[round(v, 1) for v in b] for b in boxes]})
             st["kept"] += 1
             st["boxes"] += len(boxes)
+    for spec in args.neg:
+        name, path = spec.split("=", 1)
+        files = sorted(f for f in glob.glob(os.path.join(path, "**", "*"), recursive=True) if os.path.isfile(f))
+        if args.limit:
+            files = files[: args.limit]
+        st = stats.setdefault(name, {"read": 0, "unreadable": 0, "duplicate": 0, "kept": 0, "boxes": 0})
+        for f in files:
+            st["read"] += 1
+            try:
+                pic = Image.open(f).convert("RGB")
+            except OSError:
+                st["unreadable"] += 1
+                continue
+            h = ahash(pic)
+            if near(h, np.array(seen) if seen else np.zeros((0, 256), bool), 6):
+                st["duplicate"] += 1
+                continue
+            seen.append(h)
+            s = min(1.0, args.max_side / max(pic.width, pic.height))
+            if s < 1:
+                pic = pic.resize((round(pic.width * s), round(pic.height * s)), Image.BILINEAR)
+            out_name = f"{len(kept):05d}.jpg"
+            pic.save(os.path.join(args.out, "img", out_name), quality=85)
+            stem = os.path.splitext(os.path.basename(f))[0]
+            val = int(hashlib.sha1(stem.encode()).hexdigest(), 16) % 1000 < args.val_share * 1000
+            kept.append({"file": out_name, "source": name, "origin": stem, "split": "val" if val else "train", "trusted": True, "negative": True, "boxes": []})
+            st["kept"] += 1
     json.dump(kept, open(os.path.join(args.out, "labels.json"), "w"))
 
     rng = random.Random(4)
