@@ -3,6 +3,7 @@
  * the original face's colours, so skin tone and scene lighting colour carry over while the
  * texture (which carries identity) does not.
  */
+import { roundPixel } from './round.ts';
 
 const WHITE = [0.95047, 1, 1.08883];
 
@@ -18,7 +19,7 @@ const FROM_LINEAR = Float32Array.from({ length: FROM_STEPS + 1 }, (_, i) => {
 });
 
 function toLinear(c: number): number {
-  return TO_LINEAR[c <= 0 ? 0 : c >= 255 ? 255 : Math.round(c)];
+  return TO_LINEAR[c <= 0 ? 0 : c >= 255 ? 255 : roundPixel(c)];
 }
 
 function fromLinear(v: number): number {
@@ -147,9 +148,9 @@ export function transferLab(
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
     const o = i * 3;
-    const fr = Math.min(LUT_SIDE - 1.0001, Math.max(0, Math.round(rgb[o]) / LUT_STEP));
-    const fg = Math.min(LUT_SIDE - 1.0001, Math.max(0, Math.round(rgb[o + 1]) / LUT_STEP));
-    const fb = Math.min(LUT_SIDE - 1.0001, Math.max(0, Math.round(rgb[o + 2]) / LUT_STEP));
+    const fr = Math.min(LUT_SIDE - 1.0001, Math.max(0, roundPixel(rgb[o]) / LUT_STEP));
+    const fg = Math.min(LUT_SIDE - 1.0001, Math.max(0, roundPixel(rgb[o + 1]) / LUT_STEP));
+    const fb = Math.min(LUT_SIDE - 1.0001, Math.max(0, roundPixel(rgb[o + 2]) / LUT_STEP));
     const r0 = Math.floor(fr);
     const g0 = Math.floor(fg);
     const b0 = Math.floor(fb);
@@ -165,7 +166,7 @@ export function transferLab(
       const c11 = lut[k + sr + sg] + (lut[k + sr + sg + 3] - lut[k + sr + sg]) * db;
       const c0 = c00 + (c01 - c00) * dg;
       const c1 = c10 + (c11 - c10) * dg;
-      rgb[o + c] = Math.round(c0 + (c1 - c0) * dr);
+      rgb[o + c] = roundPixel(c0 + (c1 - c0) * dr);
     }
   }
 }

@@ -22,6 +22,7 @@ const tf = faceapi.tf as unknown as {
   setBackend(name: string): Promise<boolean>;
   ready(): Promise<void>;
   tensor3d(data: Int32Array, shape: number[], dtype: string): faceapi.tf.Tensor3D;
+  getBackend(): string;
 };
 
 /** face-api's own same-person threshold (euclidean distance of descriptors). */
@@ -263,17 +264,31 @@ export function faceTensors(
       crop.height,
     );
     if (!(width > 0 && height > 0)) continue;
-    const chip = new Int32Array(width * height * 3);
+    const chip = intPixels(width * height * 3);
     for (let row = 0; row < height; row++) {
       const from = ((y + row) * crop.width + x) * 3;
-      const to = row * width * 3;
-      for (let i = 0; i < width * 3; i++) chip[to + i] = crop.data[from + i];
+      chip.set(crop.data.subarray(from, from + width * 3), row * width * 3);
     }
     out.push(tf.tensor3d(chip, [height, width, 3], 'int32'));
   }
   return out;
 }
 
+/**
+ * Reused for every tensor made here: the WASM backend copies a tensor's values into its own
+ * memory as the tensor is made (a CPU backend would keep the array, so it gets a new one).
+ */
+let ints = new Int32Array(0);
+
+/** A buffer of `length` int32 values for one tensor, reused by the next. */
+function intPixels(length: number): Int32Array {
+  if (tf.getBackend() !== 'wasm') return new Int32Array(length);
+  if (ints.length < length) ints = new Int32Array(length);
+  return ints.subarray(0, length);
+}
+
 export function toTensor(img: RgbFrame): faceapi.tf.Tensor3D {
-  return tf.tensor3d(Int32Array.from(img.data), [img.height, img.width, 3], 'int32');
+  const values = intPixels(img.data.length);
+  values.set(img.data);
+  return tf.tensor3d(values, [img.height, img.width, 3], 'int32');
 }

@@ -6,6 +6,7 @@
  */
 import type { Detection, RgbFrame } from '../types.ts';
 import type { Vec2 } from './mesh.geometry.ts';
+import { roundPixel } from './round.ts';
 
 export const CROP_MIN = 256;
 export const CROP_MAX = 512;
@@ -105,7 +106,7 @@ export function cropAround(frame: RgbFrame, det: Detection): FaceCrop {
           for (let c = 0; c < 3; c++) {
             const top = src[i00 + c] + (src[i01 + c] - src[i00 + c]) * ax;
             const bottom = src[i10 + c] + (src[i11 + c] - src[i10 + c]) * ax;
-            data[o + c] = Math.round(top + (bottom - top) * ay);
+            data[o + c] = roundPixel(top + (bottom - top) * ay);
           }
         }
       }
@@ -142,9 +143,9 @@ export function cropAround(frame: RgbFrame, det: Detection): FaceCrop {
           }
         }
         const o = (y * side + x) * 3;
-        data[o] = Math.round(r * w);
-        data[o + 1] = Math.round(g * w);
-        data[o + 2] = Math.round(b * w);
+        data[o] = roundPixel(r * w);
+        data[o + 1] = roundPixel(g * w);
+        data[o + 2] = roundPixel(b * w);
       }
   }
   return { image: { data, width: side, height: side }, scale, x0, y0 };

@@ -11,6 +11,7 @@ import type { Donor } from './donor.bank.ts';
 import { createWarpTarget, warpTriangles, type Vec2 } from './mesh.geometry.ts';
 import { EXPRESSION_PARTS, FACE_OVAL } from './mesh.topology.ts';
 import { alignShape, pullShapeByParts } from './shape.ts';
+import { roundPixel } from './round.ts';
 
 const OVAL = new Set(FACE_OVAL);
 
@@ -47,7 +48,7 @@ export function trimToTypical(rgb: ArrayLike<number>, mask: Uint8Array): void {
   for (let i = 0; i < mask.length; i++)
     if (mask[i]) {
       luma[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
-      histogram[Math.round(luma[i])]++;
+      histogram[roundPixel(luma[i])]++;
       n++;
     }
   if (n < 20) return;
@@ -152,7 +153,7 @@ export function renderDonorFace(
     const o = ((y + Math.floor(i / width)) * frame.width + x + (i % width)) * 3;
     for (let c = 0; c < 3; c++) {
       const v = frame.data[o + c] + (target.rgb[i * 3 + c] - frame.data[o + c]) * a;
-      frame.data[o + c] = Math.round(v);
+      frame.data[o + c] = roundPixel(v);
     }
   }
   return { x, y, width, height, trianglesDrawn };

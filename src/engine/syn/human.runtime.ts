@@ -90,6 +90,7 @@ export interface HumanLike {
     tensor(data: Float32Array, shape: number[], dtype: 'float32'): Tensor;
     tensor3d(data: Int32Array | Uint8Array | Float32Array, shape: number[], dtype: string): Tensor;
     tidy<T>(run: () => T): T;
+    getBackend(): string;
     cast(x: Tensor, dtype: string): Tensor;
     expandDims(x: Tensor, axis: number): Tensor;
     reshape(x: Tensor, shape: number[]): Tensor;
@@ -180,6 +181,21 @@ async function createHuman(): Promise<HumanLike> {
 let onOrt = false;
 /** Every Human call of the thread, one after the other (shared models, and the flag above). */
 let humanQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Reused for every input: the WASM backend copies a tensor's values into its own memory (a
+ * CPU backend would keep the array, so it gets a new one); calls run one at a time.
+ */
+let pixels = new Float32Array(0);
+
+/** `data` as float32 values, in a buffer reused by the next call (no 3 MB garbage per call). */
+function floatPixels(data: Uint8Array, backend: string): Float32Array {
+  if (backend !== 'wasm') return Float32Array.from(data);
+  if (pixels.length < data.length) pixels = new Float32Array(data.length);
+  const out = pixels.subarray(0, data.length);
+  out.set(data);
+  return out;
+}
 
 /** The image of the Human detection now running: its input tensor's storage and its bytes. */
 let input: { dataId: object; img: RgbFrame } | undefined;
@@ -379,7 +395,7 @@ export class FaceMeshRuntime {
     // float32 (the bytes' own values): Human casts an int32 input to float32 anyway, and an
     // input it does not copy keeps its storage, by which a turn of it is recognised.
     const t = this.human.tf.tensor3d(
-      Float32Array.from(img.data),
+      floatPixels(img.data, this.human.tf.getBackend()),
       [img.height, img.width, 3],
       'float32',
     );
