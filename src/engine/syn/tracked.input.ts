@@ -9,10 +9,11 @@
  */
 import type { RgbFrame } from '../types.ts';
 import { ROLL_MIN, type MeshBox } from './mesh.tracking.ts';
+import { roundPixel } from './round.ts';
 
 const f = Math.fround;
-/** C's `round`: half away from zero. */
-const roundC = (v: number) => (v < 0 ? -Math.round(-v) : Math.round(v));
+/** C's `round`: half away from zero (`roundPixel` is Math.round, half up, for v >= 0). */
+const roundC = (v: number) => (v < 0 ? -roundPixel(-v) : roundPixel(v));
 
 /**
  * The offset (RGB) of the image pixel that rotateWithOffset puts at a whole pixel whose offsets
