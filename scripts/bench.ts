@@ -17,7 +17,8 @@
  * --no-rss / --no-speed (skip the memory / speed part), --detect-side N (default 960),
  * --coarse-side N (copy side on detection frames without small faces, default 640; 960: off),
  * --detect-every N (detection stride, default: the pipeline's), --small-face-stride N (default
- * 3), --small-face-px N and --enlarged-face-px N (tracked-small rules, default the pipeline's), --heights 1080 (only these clip heights, comma-separated), --models
+ * 3), --small-face-px N and --enlarged-face-px N (tracked-small rules, default the pipeline's),
+ * --quiet-gap N (small-face passes' gap on quiet footage, frames; 0: off), --heights 1080 (only these clip heights, comma-separated), --models
  * found|fallbacks|both (default both), --no-photo (skip the 1080p photo latency of
  * `bench-photo.ts`, printed after each detector set's videos), --rss-child <clip> (internal).
  */
@@ -108,6 +109,7 @@ async function veil(engine: Engine, input: string, output: string, options: Anon
     smallFaceStride: opt('--small-face-stride', 3),
     ...(opt('--small-face-px', 0) > 0 ? { smallFacePx: opt('--small-face-px', 0) } : {}),
     ...(opt('--enlarged-face-px', 0) > 0 ? { enlargedFacePx: opt('--enlarged-face-px', 0) } : {}),
+    ...(opt('--quiet-gap', -1) >= 0 ? { quietSmallGap: opt('--quiet-gap', -1) } : {}),
   });
   return run(input, output, options);
 }

@@ -11,7 +11,7 @@
  * `node --import tsx scripts/eval-video.ts [--frames N] [--width W --height H] [--fps F] [--small [--small-px P] | --fast]
  *   [--seed S]
  *   [--fallbacks | --veil-face] [--only 'detect every 2nd,if tracked'] [--calibrate-in-frame] [--detect-side N]
- *   [--small-face-px N] [--enlarged-face-px N]`
+ *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N]`
  *   (--only: runs whose name has one of these)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -104,6 +104,9 @@ async function smallScene(width: number, height: number, fps: string) {
     y0: height * (0.2 + 0.25 * (i % 3) + j(0.08)),
     vx: (i % 2 ? -1.5 : 2) * k * (1 + j(0.4)),
     vy: (i % 2 ? 0.5 : -0.3) * k * (1 + j(0.6)),
+    // --appear F: the faces appear together on frame F (a small face coming into view after
+    // a stretch without one, what the quiet cadence of the small-face passes must still cover).
+    ...(arg('--appear', 0) > 0 ? { appear: arg('--appear', 0) } : {}),
   }));
   const clip = path.join(dir, 'small.mp4');
   const background = existsSync(STREET_PHOTO) ? STREET_PHOTO : undefined;
@@ -174,6 +177,8 @@ try {
     // (default the pipeline's).
     const smallPx = arg('--small-face-px', 0);
     const passPx = arg('--enlarged-face-px', 0);
+    // --quiet-gap N: the small-face passes' gap on quiet footage (frames; 0: off).
+    const quietGap = arg('--quiet-gap', -1);
     const stats = { detectionFrames: 0, smallPassFrames: 0, dense: {} as Record<string, number> };
     const run = createVideoAnonymizer(engine, {
       ...settings,
@@ -181,6 +186,7 @@ try {
       ...(side > 0 ? { detectSide: side } : {}),
       ...(smallPx > 0 && settings.smallFacePx === undefined ? { smallFacePx: smallPx } : {}),
       ...(passPx > 0 ? { enlargedFacePx: passPx } : {}),
+      ...(quietGap >= 0 ? { quietSmallGap: quietGap } : {}),
     });
     const t = performance.now();
     const result = await run(scene.clip, path.join(dir, 'out.mp4'), {

@@ -24,6 +24,12 @@ export interface CopyPlan {
   smallObjects: boolean;
   /** Longer side of the reduced copy the detectors get. */
   side: number;
+  /**
+   * With the small-face passes on their turn only (no face track under `keepPx`, nothing else
+   * needing the copy): the longer side the face detector's main pass runs at
+   * (`DetectHints.mainSide`, the `coarseSide`); its enlarged pass still reads the `side` copy.
+   */
+  mainSide?: number;
 }
 
 export interface CopyRules {
@@ -45,11 +51,45 @@ export interface CopyRules {
 /**
  * The small-face passes run on their turn or while a face track is under `passPx`; the
  * `detectSide` copy is kept with them, while a face track is under `keepPx`, or when asked.
+ * When the passes run only because it is their turn, the main pass runs at the coarse side (as
+ * on the frames between turns): the enlarged pass covers the faces that need the finer copy.
  */
 export function copyPlan(r: CopyRules): CopyPlan {
   const smallObjects = r.smallTurn || r.smallestFacePx < Math.min(r.passPx, r.keepPx);
-  const keep = smallObjects || r.smallestFacePx < r.keepPx || r.needsSide;
-  return { smallObjects, side: keep ? r.detectSide : Math.min(r.coarseSide, r.detectSide) };
+  const fine = r.smallestFacePx < r.keepPx || r.needsSide;
+  const coarse = Math.min(r.coarseSide, r.detectSide);
+  if (!smallObjects) return { smallObjects, side: fine ? r.detectSide : coarse };
+  return fine || coarse >= r.detectSide
+    ? { smallObjects, side: r.detectSide }
+    : { smallObjects, side: r.detectSide, mainSide: coarse };
+}
+
+export interface TurnRules {
+  /** This detection frame's index and its count among detection frames (from 0). */
+  index: number;
+  count: number;
+  /** The small-face passes on every Nth detection frame (`smallFaceStride`). */
+  stride: number;
+  /** The last frame a face track under `quietFacePx` was expected on (the start: 0). */
+  lastSmallFace: number;
+  /** The last detection frame with the small-face passes (-Infinity: none yet). */
+  lastSmallPass: number;
+  /** Frames without such a track after which the footage is quiet (`quietFrames`). */
+  quietFrames: number;
+  /** On quiet footage, the most frames between two passes (`quietSmallGap`; 0: off). */
+  quietGap: number;
+  /** The longest gap between detection frames (`sparseEvery`, at least `detectEvery`). */
+  sparse: number;
+}
+
+/**
+ * Whether this detection frame is the small-face passes' turn: every `stride`th detection
+ * frame, or on quiet footage the last detection frame before `quietGap` frames since the last
+ * pass have gone by (the next one may be `sparse` frames away).
+ */
+export function smallPassTurn(r: TurnRules): boolean {
+  const quiet = r.quietGap > 0 && r.index - r.lastSmallFace >= r.quietFrames;
+  return quiet ? r.index - r.lastSmallPass + r.sparse > r.quietGap : r.count % r.stride === 0;
 }
 
 /** A live track as the cadence reads it (`Tracker.states`), with its class's rules. */

@@ -12,7 +12,13 @@ import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine/types.ts';
 import { VeilError } from '../../errors.ts';
 import type { AnonymizeFile, AnonymizeFileResult } from '../index.ts';
-import { copyPlan, denseBecause, scaleDetections, type CadenceTrack } from './detection-frame.ts';
+import {
+  copyPlan,
+  denseBecause,
+  scaleDetections,
+  smallPassTurn,
+  type CadenceTrack,
+} from './detection-frame.ts';
 import { reducedRgb, reducedRgbBytes, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
 import { coverOnYuv } from './yuv.render.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
@@ -55,6 +61,16 @@ export interface VideoPipelineSettings {
    * crops around the small tracks only lost tracks that whole-frame passes kept.)
    */
   smallFaceStride?: number;
+  /**
+   * Quiet footage: once no face track has been under `quietFacePx` (`detectSide` copy px,
+   * default 64) for `quietFrames` frames (default 60; the video's start counts as one), the
+   * small-face passes run once per `quietSmallGap` frames (default 12; 0: off) instead of every
+   * `smallFaceStride`th detection frame (every 6-9 frames), and the look-back covers that gap.
+   * A small face that appears then is found at most `quietSmallGap` frames late.
+   */
+  quietSmallGap?: number;
+  quietFrames?: number;
+  quietFacePx?: number;
   /**
    * Longer side (`detectSide` copy px) under which a face track keeps the `detectSide` copy on
    * every detection frame (no `coarseSide` copy; default 32, was 48: the same uncovered
@@ -152,9 +168,17 @@ async function anonymize(
   const smallStride = s.noTracking ? 1 : Math.max(1, s.smallFaceStride ?? 3);
   // A face new while the cadence is sparse, or first found by the enlarged pass: covered
   // back to its first frame.
+  // Quiet footage (no small face tracked lately): the small-face passes once per this many
+  // frames at most.
+  const quietGap = s.noTracking ? 0 : Math.max(0, Math.floor(s.quietSmallGap ?? 12));
   const lookback = s.noTracking
     ? 0
-    : Math.max(s.lookbackFrames ?? 8, sparse, Math.min(sparse * smallStride - 1, 4 * sparse));
+    : Math.max(
+        s.lookbackFrames ?? 8,
+        sparse,
+        Math.min(sparse * smallStride - 1, 4 * sparse),
+        quietGap - 1,
+      );
   const weak = s.weakFactor ?? 0.6;
   const thresholds: Record<ObjectClass, number> = {
     face: options.blurThreshold,
@@ -194,6 +218,12 @@ async function anonymize(
   const fine = Math.max(1, Math.max(info.displayWidth, info.displayHeight) / side);
   const copies: Uint8Array[] = [];
   const stats = s.stats;
+  const quietFrames = s.quietFrames ?? 60;
+  const quietFacePx = s.quietFacePx ?? 64;
+  // The last frame a face track under `quietFacePx` was expected on (the start counts as one),
+  // and the last detection frame with the small-face passes.
+  let lastSmallFace = 0;
+  let lastSmallPass = -Infinity;
   const detect = async (frame: YuvFrame, index: number, count: number) => {
     const o = count % plateStride === 0 ? detectOptions : withoutPlates;
     // Nothing to find (no faces asked, no plates on this frame): no detection copy either.
@@ -204,8 +234,19 @@ async function anonymize(
           ...tracker.predicted('face', index).map((b) => Math.max(b.x2 - b.x1, b.y2 - b.y1) / fine),
         )
       : Infinity;
+    if (smallestFacePx < quietFacePx) lastSmallFace = index;
+    const smallTurn = smallPassTurn({
+      index,
+      count,
+      stride: smallStride,
+      lastSmallFace,
+      lastSmallPass,
+      quietFrames,
+      quietGap,
+      sparse,
+    });
     const plan = copyPlan({
-      smallTurn: count % smallStride === 0,
+      smallTurn,
       smallestFacePx,
       keepPx: s.smallFacePx ?? 32,
       passPx: s.enlargedFacePx ?? 32,
@@ -213,6 +254,7 @@ async function anonymize(
       coarseSide: hasSmallPass ? coarseSide : side,
       needsSide: o.slicing || (o.enableLp && !coarsePlates),
     });
+    if (plan.smallObjects) lastSmallPass = index;
     if (stats) {
       stats.detectionFrames++;
       if (plan.smallObjects) stats.smallPassFrames++;
@@ -230,6 +272,7 @@ async function anonymize(
     const hints: DetectHints = {
       sequence: true,
       smallObjects: plan.smallObjects,
+      mainSide: plan.mainSide,
       // Plates accepted before need no reading again (the text fallback reads each candidate).
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
     };

@@ -57,3 +57,40 @@ for (const fps of ['25', '30000/1001']) {
     }
   });
 }
+
+test('synthClip draws an object from its `appear` frame on, and groundTruth counts it from there', async () => {
+  const file = path.join(dir, 'late.png');
+  await sharp({ create: { width: 40, height: 40, channels: 3, background: '#ffffff' } })
+    .png()
+    .toFile(file);
+  const late: MovingObject = {
+    crop: { file, width: 40, height: 40, face: { x1: 0, y1: 0, x2: 40, y2: 40 } },
+    x0: 100,
+    y0: 100,
+    vx: 2,
+    vy: 0,
+    appear: 3,
+  };
+  const clip = path.join(dir, 'late.mp4');
+  const [width, height, frames] = [320, 240, 6];
+  synthClip({
+    output: clip,
+    width,
+    height,
+    fps: '25',
+    frames,
+    objects: [late],
+    codecArgs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0'],
+  });
+  const luma = execFileSync(ffmpegPaths().ffmpeg, [
+    ...['-v', 'error', '-i', clip, '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'],
+  ]);
+  for (let f = 0; f < frames; f++) {
+    const truth = groundTruth([late], f, width, height);
+    assert.equal(truth.length, f >= 3 ? 1 : 0, `frame ${f}`);
+    // The square's middle (where it is on every frame): white only once it has appeared.
+    const x = Math.round(late.x0 + late.vx * f + 20);
+    const v = luma[f * width * height + 120 * width + x];
+    assert.equal(v > 240, f >= 3, `frame ${f}: luma ${v} at the square's middle`);
+  }
+});

@@ -86,6 +86,8 @@ export interface MovingObject {
   /** Frame ranges [from, to] (inclusive) where the crop is blurred / half covered. */
   blurred?: Array<[number, number]>;
   occluded?: Array<[number, number]>;
+  /** First frame the crop is drawn on (default 0): a face that appears in the scene. */
+  appear?: number;
 }
 
 export interface ClipSpec {
@@ -140,13 +142,15 @@ export function synthClip(spec: ClipSpec): void {
     const y = `${o.y0}+${o.vy}*${frameNo}`;
     const blur = within('n', o.blurred);
     const occ = within('n', o.occluded);
+    // Drawn from `appear` on (the timeline's n, as the ranges).
+    const shown = o.appear ? `gte(n,${o.appear})*` : '';
     graph.push(`[${k}:v]format=rgba,split[s${k}][b${k}0]`, `[b${k}0]boxblur=6:2[b${k}]`);
-    graph.push(`[${base}][s${k}]overlay=x='${x}':y='${y}':enable='not(${blur})'[o${k}a]`);
-    graph.push(`[o${k}a][b${k}]overlay=x='${x}':y='${y}':enable='${blur}'[o${k}b]`);
+    graph.push(`[${base}][s${k}]overlay=x='${x}':y='${y}':enable='${shown}not(${blur})'[o${k}a]`);
+    graph.push(`[o${k}a][b${k}]overlay=x='${x}':y='${y}':enable='${shown}(${blur})'[o${k}b]`);
     const ow = o.crop.width;
     const oh = Math.round(o.crop.height * 0.55);
     graph.push(`color=c=0x707070:s=${ow}x${oh}:r=${spec.fps}[c${k}]`);
-    graph.push(`[o${k}b][c${k}]overlay=x='${x}':y='${y}':enable='${occ}'[o${k}]`);
+    graph.push(`[o${k}b][c${k}]overlay=x='${x}':y='${y}':enable='${shown}(${occ})'[o${k}]`);
     base = `o${k}`;
   });
   const webm = spec.output.endsWith('.webm');
@@ -219,7 +223,8 @@ export function groundTruth(
       const box = { x1: x + f.x1, y1: y + f.y1, x2: x + f.x2, y2: y + f.y2 };
       return { box, hard: inRange(o.blurred) || inRange(o.occluded), index };
     })
-    .filter(({ box }) => {
+    .filter(({ box, index }) => {
+      if (n < (objects[index].appear ?? 0)) return false;
       // Count a face once at least a quarter of it is inside the frame.
       const w = Math.min(box.x2, width) - Math.max(box.x1, 0);
       const h = Math.min(box.y2, height) - Math.max(box.y1, 0);
