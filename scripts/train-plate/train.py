@@ -520,6 +520,7 @@ def base_args(ap, seconds=380, out_default="out"):
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--init", default="", help="<stem>.pt of an earlier run to continue from")
+    ap.add_argument("--freeze-bn", action="store_true", help="keep batch-norm statistics as loaded (short fine-tunes from onnx-to-pt.py weights, whose BN is folded)")
     ap.add_argument("--warmup", type=int, default=300, help="steps of linear learning-rate warm-up")
 
 
@@ -597,6 +598,10 @@ def fit(args, model, val, sample, stem, t0, log, val_kw=None):
         for g in opt.param_groups:
             g["lr"] = lr
         model.train()
+        if args.freeze_bn:
+            for m in model.modules():
+                if isinstance(m, nn.BatchNorm2d):
+                    m.eval()
         with torch.no_grad():
             got = sample()
             x, gts = got[0], got[1]
