@@ -3,6 +3,7 @@
  * object's own outline), a feathered mask over that shape's region only, and the region's
  * replacement pixels (blur, pixelate or fill) blended in through the mask.
  */
+import { roundPixel } from '../syn/round.ts';
 import type { AnonymizeOptions, Detection, RenderStyle, RgbFrame } from '../types.ts';
 import { coverShape } from './cover.geometry.ts';
 import { rasterizeMask, shapeRegion, type Region } from './mask.geometry.ts';
@@ -77,9 +78,9 @@ export function renderDetection(
         data[o + 1] = pixels[s + 1];
         data[o + 2] = pixels[s + 2];
       } else {
-        data[o] = Math.round(data[o] + (pixels[s] - data[o]) * a);
-        data[o + 1] = Math.round(data[o + 1] + (pixels[s + 1] - data[o + 1]) * a);
-        data[o + 2] = Math.round(data[o + 2] + (pixels[s + 2] - data[o + 2]) * a);
+        data[o] = roundPixel(data[o] + (pixels[s] - data[o]) * a);
+        data[o + 1] = roundPixel(data[o + 1] + (pixels[s + 1] - data[o + 1]) * a);
+        data[o + 2] = roundPixel(data[o + 2] + (pixels[s + 2] - data[o + 2]) * a);
       }
     }
   }

@@ -3,6 +3,7 @@
  * reading only that region: blur, pixelate, fill. Cost is linear in the region's area and
  * independent of the blur radius.
  */
+import { roundPixel } from '../syn/round.ts';
 import type { RgbFrame } from '../types.ts';
 import type { Region } from './mask.geometry.ts';
 
@@ -181,9 +182,9 @@ export function upsample(
       const u0 = c0 + (small[d] - c0) * fx;
       const u1 = c1 + (small[d + 1] - c1) * fx;
       const u2 = c2 + (small[d + 2] - c2) * fx;
-      out[o] = Math.round(t0 + (u0 - t0) * fy);
-      out[o + 1] = Math.round(t1 + (u1 - t1) * fy);
-      out[o + 2] = Math.round(t2 + (u2 - t2) * fy);
+      out[o] = roundPixel(t0 + (u0 - t0) * fy);
+      out[o + 1] = roundPixel(t1 + (u1 - t1) * fy);
+      out[o + 2] = roundPixel(t2 + (u2 - t2) * fy);
     }
   }
   return out;
@@ -237,9 +238,9 @@ export function pixelateRegion(
     for (let i = 0; i < region.w; i++) {
       const s = (sj * small.w + Math.floor((region.x + i - clipped.x) / cell)) * 3;
       const o = (j * region.w + i) * 3;
-      out[o] = Math.round(small.data[s]);
-      out[o + 1] = Math.round(small.data[s + 1]);
-      out[o + 2] = Math.round(small.data[s + 2]);
+      out[o] = roundPixel(small.data[s]);
+      out[o + 1] = roundPixel(small.data[s + 1]);
+      out[o + 2] = roundPixel(small.data[s + 2]);
     }
   }
   return out;
