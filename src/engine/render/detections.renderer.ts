@@ -3,7 +3,7 @@
  * object's own outline), a feathered mask over that shape's region only, and the region's
  * replacement pixels (blur, pixelate or fill) blended in through the mask.
  */
-import { roundPixel } from '../syn/round.ts';
+import { roundPixel } from '../round.ts';
 import type { AnonymizeOptions, Detection, RenderStyle, RgbFrame } from '../types.ts';
 import { coverShape } from './cover.geometry.ts';
 import { rasterizeMask, shapeRegion, type Region } from './mask.geometry.ts';

@@ -3,7 +3,7 @@
  * reading only that region: blur, pixelate, fill. Cost is linear in the region's area and
  * independent of the blur radius.
  */
-import { roundPixel } from '../syn/round.ts';
+import { roundPixel } from '../round.ts';
 import type { RgbFrame } from '../types.ts';
 import type { Region } from './mask.geometry.ts';
 

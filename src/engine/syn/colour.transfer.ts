@@ -3,7 +3,7 @@
  * the original face's colours, so skin tone and scene lighting colour carry over while the
  * texture (which carries identity) does not.
  */
-import { roundPixel } from './round.ts';
+import { roundPixel } from '../round.ts';
 
 const WHITE = [0.95047, 1, 1.08883];
 

@@ -6,7 +6,7 @@
  */
 import type { Detection, RgbFrame } from '../types.ts';
 import type { Vec2 } from './mesh.geometry.ts';
-import { roundPixel } from './round.ts';
+import { roundPixel } from '../round.ts';
 
 export const CROP_MIN = 256;
 export const CROP_MAX = 512;

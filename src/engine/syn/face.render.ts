@@ -11,7 +11,7 @@ import type { Donor } from './donor.bank.ts';
 import { createWarpTarget, warpTriangles, type Vec2 } from './mesh.geometry.ts';
 import { EXPRESSION_PARTS, FACE_OVAL } from './mesh.topology.ts';
 import { alignShape, pullShapeByParts } from './shape.ts';
-import { roundPixel } from './round.ts';
+import { roundPixel } from '../round.ts';
 
 const OVAL = new Set(FACE_OVAL);
 

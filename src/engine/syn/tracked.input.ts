@@ -9,7 +9,7 @@
  */
 import type { RgbFrame } from '../types.ts';
 import { ROLL_MIN, type MeshBox } from './mesh.tracking.ts';
-import { roundPixel } from './round.ts';
+import { roundPixel } from '../round.ts';
 
 const f = Math.fround;
 /** C's `round`: half away from zero (`roundPixel` is Math.round, half up, for v >= 0). */

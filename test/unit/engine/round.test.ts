@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { roundPixel } from '../../../src/engine/syn/round.ts';
+import { roundPixel } from '../../../src/engine/round.ts';
 
 /** The double next to `x` upwards (`dir` 1) or downwards (-1). */
 function nextDouble(x: number, dir: 1 | -1): number {
