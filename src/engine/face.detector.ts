@@ -37,11 +37,6 @@ export class YunetFaceDetector implements RegionDetector {
     private readonly settings: YunetSettings = DEFAULT_YUNET,
   ) {}
 
-  /**
-   * `hints.mainSide` is not taken: YuNet's enlarged pass keeps faces under 64 px only, and with
-   * its main pass at 640 px a blurred face of the tracking test's clip went uncovered on one
-   * frame (0 -> 1 of 228), which RetinaFace (keeping faces under 96 px) does not.
-   */
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
     return detectWithEnlargedPass(
       image,

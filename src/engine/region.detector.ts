@@ -18,13 +18,6 @@ export interface DetectHints {
    */
   knownPlates?: Box[];
   /**
-   * With `smallObjects`: a face detector whose enlarged pass runs may run its main pass on the
-   * picture reduced to this longer side (picture px); the enlarged pass still reads the picture
-   * itself. Video asks for it where no tracked face needs the full copy (`copyPlan`); RetinaFace
-   * takes it, YuNet does not (see `YunetFaceDetector.detect`).
-   */
-  mainSide?: number;
-  /**
    * The frame is one of a video's: a detector made of two models runs its first only (the
    * tracker bridges what it misses; the second would double the cost of every frame).
    */

@@ -99,7 +99,6 @@ export class RetinaFaceDetector implements RegionDetector {
       hints?.sequence ? this.videoPass : this.settings,
       this.nmsIou,
       (width, height, score) => this.pass(image, width, height, score),
-      hints?.mainSide,
     );
   }
 

@@ -37,14 +37,6 @@ export interface EnlargedPass {
   upscaleRaise: number;
 }
 
-/** Whether the enlarged pass runs on `image` at all (a factor above 1, within its largest side). */
-export function enlargedPassRuns(
-  image: { width: number; height: number },
-  p: EnlargedPass,
-): boolean {
-  return p.upscale > 1 && Math.max(image.width, image.height) * p.upscale <= p.upscaleMaxSide;
-}
-
 /**
  * `found` (the main pass, image px) with the faces of an enlarged pass merged in: `run` runs the
  * model on the picture resampled to width x height at a threshold and returns faces in those
@@ -59,8 +51,8 @@ export async function withEnlargedPass(
   nmsIou: number,
   run: (width: number, height: number, minScore: number) => Promise<Detection[]>,
 ): Promise<Detection[]> {
-  const { upscale, upscaleKeepPx, upscaleRaise } = p;
-  if (!enlargedPassRuns(image, p)) return found;
+  const { upscale, upscaleMaxSide, upscaleKeepPx, upscaleRaise } = p;
+  if (upscale <= 1 || Math.max(image.width, image.height) * upscale > upscaleMaxSide) return found;
   const big = {
     width: Math.round(image.width * upscale),
     height: Math.round(image.height * upscale),
@@ -84,10 +76,6 @@ export async function withEnlargedPass(
  * A face detector's whole `detect`: `pass` at the image's own size, the enlarged pass merged in
  * when `enlarged`, boxes clipped to the image. `pass` runs the model on the image resampled to
  * width x height at a threshold and returns faces in those pixels (RetinaFace's and YuNet's).
- *
- * `mainSide` (video, `DetectHints.mainSide`): when the enlarged pass runs, the main pass runs on
- * the image reduced to this longer side instead (never enlarged): the enlarged pass finds the
- * small faces there, so the main pass is left the large ones.
  */
 export async function detectWithEnlargedPass(
   image: { width: number; height: number },
@@ -96,22 +84,8 @@ export async function detectWithEnlargedPass(
   p: EnlargedPass,
   nmsIou: number,
   pass: (width: number, height: number, minScore: number) => Promise<Detection[]>,
-  mainSide?: number,
 ): Promise<Detection[]> {
-  const withPass = enlarged && enlargedPassRuns(image, p);
-  const long = Math.max(image.width, image.height);
-  let found: Detection[];
-  if (withPass && mainSide !== undefined && mainSide > 0 && mainSide < long) {
-    const width = Math.max(1, Math.round((image.width * mainSide) / long));
-    const height = Math.max(1, Math.round((image.height * mainSide) / long));
-    const back = {
-      scaleX: image.width / width,
-      scaleY: image.height / height,
-      offsetX: 0,
-      offsetY: 0,
-    };
-    found = (await pass(width, height, minScore)).map((f) => mapDetection(f, back));
-  } else found = await pass(image.width, image.height, minScore);
-  if (withPass) found = await withEnlargedPass(image, found, minScore, p, nmsIou, pass);
+  let found = await pass(image.width, image.height, minScore);
+  if (enlarged) found = await withEnlargedPass(image, found, minScore, p, nmsIou, pass);
   return found.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
 }

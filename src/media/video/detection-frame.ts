@@ -24,12 +24,6 @@ export interface CopyPlan {
   smallObjects: boolean;
   /** Longer side of the reduced copy the detectors get. */
   side: number;
-  /**
-   * With the small-face passes on their turn only (no face track under `keepPx`, nothing else
-   * needing the copy): the longer side the face detector's main pass runs at
-   * (`DetectHints.mainSide`, the `coarseSide`); its enlarged pass still reads the `side` copy.
-   */
-  mainSide?: number;
 }
 
 export interface CopyRules {
@@ -51,17 +45,11 @@ export interface CopyRules {
 /**
  * The small-face passes run on their turn or while a face track is under `passPx`; the
  * `detectSide` copy is kept with them, while a face track is under `keepPx`, or when asked.
- * When the passes run only because it is their turn, the main pass runs at the coarse side (as
- * on the frames between turns): the enlarged pass covers the faces that need the finer copy.
  */
 export function copyPlan(r: CopyRules): CopyPlan {
   const smallObjects = r.smallTurn || r.smallestFacePx < Math.min(r.passPx, r.keepPx);
-  const fine = r.smallestFacePx < r.keepPx || r.needsSide;
-  const coarse = Math.min(r.coarseSide, r.detectSide);
-  if (!smallObjects) return { smallObjects, side: fine ? r.detectSide : coarse };
-  return fine || coarse >= r.detectSide
-    ? { smallObjects, side: r.detectSide }
-    : { smallObjects, side: r.detectSide, mainSide: coarse };
+  const keep = smallObjects || r.smallestFacePx < r.keepPx || r.needsSide;
+  return { smallObjects, side: keep ? r.detectSide : Math.min(r.coarseSide, r.detectSide) };
 }
 
 export interface TurnRules {

@@ -272,7 +272,6 @@ async function anonymize(
     const hints: DetectHints = {
       sequence: true,
       smallObjects: plan.smallObjects,
-      mainSide: plan.mainSide,
       // Plates accepted before need no reading again (the text fallback reads each candidate).
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
     };

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Detection } from '../../../src/engine/types.ts';
-import {
-  detectWithEnlargedPass,
-  fromSmallPass,
-  smallPassThreshold,
-  type EnlargedPass,
-} from '../../../src/engine/small-pass.ts';
+import { fromSmallPass, smallPassThreshold } from '../../../src/engine/small-pass.ts';
 
 const face = (size: number, score: number): Detection => ({
   cls: 'face',
@@ -54,54 +49,5 @@ describe('small-face pass steps', () => {
     const [f] = fromSmallPass([face(20, 0.8)], 0.25, 48);
     assert.equal(f.cls, 'face');
     assert.deepEqual(f.box, face(20, 0.8).box);
-  });
-});
-
-describe('detectWithEnlargedPass and mainSide', () => {
-  const p: EnlargedPass = {
-    upscale: 1.75,
-    upscaleMaxSide: 1920,
-    upscaleKeepPx: 96,
-    upscaleRaise: 0.2,
-  };
-  // A stand-in model: one large face at the same place of the picture at every size, and a
-  // small one that only the enlarged pass reports.
-  const run = (sizes: string[]) => async (width: number, height: number) => {
-    sizes.push(`${width}x${height}`);
-    const k = width / 960;
-    const big: Detection = {
-      cls: 'face',
-      box: { x1: 100 * k, y1: 100 * k, x2: 300 * k, y2: 340 * k },
-      score: 0.9,
-    };
-    const small: Detection = {
-      cls: 'face',
-      box: { x1: 600 * k, y1: 50 * k, x2: 620 * k, y2: 74 * k },
-      score: 0.95,
-    };
-    return width > 960 ? [big, small] : [big];
-  };
-  const image = { width: 960, height: 540 };
-
-  it('runs the main pass at mainSide when the enlarged pass runs, boxes in image pixels', async () => {
-    const sizes: string[] = [];
-    const found = await detectWithEnlargedPass(image, 0.5, true, p, 0.4, run(sizes), 640);
-    assert.deepEqual(sizes, ['640x360', '1680x945']);
-    assert.equal(found.length, 2);
-    const big = found.find((f) => f.box.x2 - f.box.x1 > 100)!;
-    assert.ok(Math.abs(big.box.x1 - 100) < 1e-9 && Math.abs(big.box.y2 - 340) < 1e-9);
-  });
-
-  it('ignores mainSide without the enlarged pass, or when it is not smaller', async () => {
-    let sizes: string[] = [];
-    await detectWithEnlargedPass(image, 0.5, false, p, 0.4, run(sizes), 640);
-    assert.deepEqual(sizes, ['960x540']);
-    sizes = [];
-    await detectWithEnlargedPass(image, 0.5, true, p, 0.4, run(sizes), 960);
-    assert.deepEqual(sizes, ['960x540', '1680x945']);
-    sizes = [];
-    const large = { width: 1280, height: 720 }; // 1.75x would pass 1920: no enlarged pass
-    await detectWithEnlargedPass(large, 0.5, true, p, 0.4, run(sizes), 640);
-    assert.deepEqual(sizes, ['1280x720']);
   });
 });

@@ -19,24 +19,8 @@ describe('copyPlan (which copy and passes a detection frame gets)', () => {
     assert.deepEqual(copyPlan(rules({})), { smallObjects: false, side: 640 });
   });
 
-  it('runs the small-face passes on the detection copy on their turn, the main pass coarse', () => {
-    assert.deepEqual(copyPlan(rules({ smallTurn: true })), {
-      smallObjects: true,
-      side: 960,
-      mainSide: 640,
-    });
-    assert.deepEqual(copyPlan(rules({ smallTurn: true, smallestFacePx: 120 })), {
-      smallObjects: true,
-      side: 960,
-      mainSide: 640,
-    });
-  });
-
-  it('keeps the main pass on the detection copy on a turn when a face or else needs it', () => {
-    const fine = { smallObjects: true, side: 960 };
-    assert.deepEqual(copyPlan(rules({ smallTurn: true, smallestFacePx: 40 })), fine);
-    assert.deepEqual(copyPlan(rules({ smallTurn: true, needsSide: true })), fine);
-    assert.deepEqual(copyPlan(rules({ smallTurn: true, coarseSide: 960 })), fine);
+  it('runs the small-face passes at the detection size on their turn', () => {
+    assert.deepEqual(copyPlan(rules({ smallTurn: true })), { smallObjects: true, side: 960 });
   });
 
   it('keeps the detection size but not the passes for faces between the two sizes', () => {
