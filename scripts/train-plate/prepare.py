@@ -173,6 +173,18 @@ def main() -> None:
     os.makedirs(os.path.join(args.out, "img"), exist_ok=True)
     kept, seen = [], []
     stats = {}
+
+    def store(pic, boxes, stem, **entry):
+        """Writes the picture (longest side at most --max-side) and its entry; the split is a hash of its name."""
+        s = min(1.0, args.max_side / max(pic.width, pic.height))
+        if s < 1:
+            pic = pic.resize((round(pic.width * s), round(pic.height * s)), Image.BILINEAR)
+            boxes = [[v * s for v in b] for b in boxes]
+        out_name = f"{len(kept):05d}.jpg"
+        pic.save(os.path.join(args.out, "img", out_name), quality=85)
+        val = int(hashlib.sha1(stem.encode()).hexdigest(), 16) % 1000 < args.val_share * 1000
+        kept.append({"file": out_name, "origin": stem, "split": "val" if val else "train", **entry, "boxes": [[round(v, 1) for v in b] for b in boxes]})
+
     for spec in args.src:
         name, rest = spec.split("=", 1)
         path, _, cls = rest.partition(":")
@@ -202,15 +214,7 @@ def main() -> None:
                 st["no_plate"] += 1
                 continue
             seen.append(h)
-            s = min(1.0, args.max_side / max(pic.width, pic.height))
-            if s < 1:
-                pic = pic.resize((round(pic.width * s), round(pic.height * s)), Image.BILINEAR)
-                boxes = [[v * s for v in b] for b in boxes]
-            n = len(kept)
-            out_name = f"{n:05d}.jpg"
-            pic.save(os.path.join(args.out, "img", out_name), quality=85)
-            val = int(hashlib.sha1(stem.encode()).hexdigest(), 16) % 1000 < args.val_share * 1000
-            kept.append({"file": out_name, "source": name, "origin": stem, "split": "val" if val else "train", "trusted": name not in trust or bool(trust[name].fullmatch(stem)), "boxes": [[round(v, 1) for v in b] for b in boxes]})
+            store(pic, boxes, stem, source=name, trusted=name not in trust or bool(trust[name].fullmatch(stem)))
             st["kept"] += 1
             st["boxes"] += len(boxes)
     for spec in args.neg:
@@ -231,14 +235,7 @@ def main() -> None:
                 st["duplicate"] += 1
                 continue
             seen.append(h)
-            s = min(1.0, args.max_side / max(pic.width, pic.height))
-            if s < 1:
-                pic = pic.resize((round(pic.width * s), round(pic.height * s)), Image.BILINEAR)
-            out_name = f"{len(kept):05d}.jpg"
-            pic.save(os.path.join(args.out, "img", out_name), quality=85)
-            stem = os.path.splitext(os.path.basename(f))[0]
-            val = int(hashlib.sha1(stem.encode()).hexdigest(), 16) % 1000 < args.val_share * 1000
-            kept.append({"file": out_name, "source": name, "origin": stem, "split": "val" if val else "train", "trusted": True, "negative": True, "boxes": []})
+            store(pic, [], os.path.splitext(os.path.basename(f))[0], source=name, trusted=True, negative=True)
             st["kept"] += 1
     json.dump(kept, open(os.path.join(args.out, "labels.json"), "w"))
 
