@@ -3,6 +3,7 @@
  * resampling of interleaved RGB frames, crops, and planar float tensors (padded or letterboxed).
  */
 import type { RgbFrame } from './types.ts';
+import { nativeKernels } from '../native/index.ts';
 
 /** Per-output-pixel source taps along one axis: `count[i]` weights starting at `start[i]`. */
 interface Taps {
@@ -407,11 +408,20 @@ export function resizedPlanarTensor(
   const first = order === 'rgb' ? 0 : 2 * plane;
   const third = order === 'rgb' ? 2 * plane : 0;
   const planes: Planes = { out, first, second: plane, third, padW };
-  if (width === frame.width && height === frame.height) copyPlanar(frame, planes);
-  else {
-    const hx = computeTaps(frame.width, width);
-    const vy = computeTaps(frame.height, height);
-    if (maxCount(hx) <= 2 && maxCount(vy) <= 2) resampleTwoTaps(frame, hx, vy, planes);
+  // The native kernels (src/native) give the same elements, 2-3x faster.
+  const native = nativeKernels();
+  const { data: src, width: sw, height: sh } = frame;
+  if (width === sw && height === sh) {
+    if (native) native.copyPlanar(src, sw, sh, out, first, plane, third, padW);
+    else copyPlanar(frame, planes);
+  } else {
+    const hx = computeTaps(sw, width);
+    const vy = computeTaps(sh, height);
+    if (native) {
+      const h = [hx.start, hx.count, hx.weights, hx.stride] as const;
+      const v = [vy.start, vy.count, vy.weights, vy.stride] as const;
+      native.resamplePlanar(src, sw, sh, ...h, ...v, out, first, plane, third, padW);
+    } else if (maxCount(hx) <= 2 && maxCount(vy) <= 2) resampleTwoTaps(frame, hx, vy, planes);
     else resampleTaps(frame, hx, vy, planes);
   }
   // Padding: right of each row, then the rows below the picture.

@@ -16,6 +16,7 @@ import {
   TensorBuffers,
 } from '../../../src/engine/preprocess.ts';
 import type { RgbFrame } from '../../../src/engine/types.ts';
+import { nativeKernelsBuilt, useNativeKernels } from '../../../src/native/index.ts';
 import { referenceResizeRgb, referenceResizedPlanarTensor } from './preprocess.reference.ts';
 
 /** A frame whose pixel (x, y) is [x, y, 200]. */
@@ -262,15 +263,20 @@ describe('resampling kernels against the reference implementation', () => {
   for (const [sw, sh, w, h] of cases) {
     it(`resizedPlanarTensor ${sw}x${sh} -> ${w}x${h} matches element for element`, () => {
       const frame = noise(sw, sh, sw * 7919 + sh * 31 + w);
-      for (const order of ['rgb', 'bgr'] as const) {
-        const expected = referenceResizedPlanarTensor(frame, w, h, order);
-        // A reused buffer full of stale values: every element must still be written.
-        const stale = new Float32Array(expected.data.length).fill(-7);
-        const sut = resizedPlanarTensor(frame, w, h, order, stale);
-        assert.equal(sut.data, stale);
-        assert.deepEqual(sut.dims, expected.dims);
-        assert.equal(differing(sut.data, expected.data), 0, order);
+      // The JavaScript kernels, and the native ones where `npm ci` built them.
+      for (const native of nativeKernelsBuilt() ? [false, true] : [false]) {
+        useNativeKernels(native);
+        for (const order of ['rgb', 'bgr'] as const) {
+          const expected = referenceResizedPlanarTensor(frame, w, h, order);
+          // A reused buffer full of stale values: every element must still be written.
+          const stale = new Float32Array(expected.data.length).fill(-7);
+          const sut = resizedPlanarTensor(frame, w, h, order, stale);
+          assert.equal(sut.data, stale);
+          assert.deepEqual(sut.dims, expected.dims);
+          assert.equal(differing(sut.data, expected.data), 0, `${order}, native ${native}`);
+        }
       }
+      useNativeKernels(true);
     });
     it(`resizeRgb ${sw}x${sh} -> ${w}x${h} matches byte for byte`, () => {
       const frame = noise(sw, sh, sw * 31 + sh * 7 + h);

@@ -1,0 +1,208 @@
+/*
+ * Veil's native image kernels (N-API, plain C): the hot loops of src/engine/preprocess.ts,
+ * with the same float operations in the same order as the JavaScript they replace, so results
+ * are equal element for element (built with -ffp-contract=off: no fused multiply-add).
+ * The JavaScript stays the reference and the fallback when this module did not build.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <node_api.h>
+
+typedef struct {
+  void *data;
+  size_t length; /* elements */
+} view_t;
+
+static int get_view(napi_env env, napi_value v, napi_typedarray_type want, view_t *out) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) return 0;
+  if (type != want) return 0;
+  out->data = data;
+  out->length = length;
+  return 1;
+}
+
+static int get_i32(napi_env env, napi_value v, int32_t *out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+static napi_value fail(napi_env env, const char *msg) {
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+/* One output row's vertical sum: the first product rounded to float, the second added in double. */
+/* Kept out of line: inlined into the caller GCC no longer vectorizes it. */
+__attribute__((noinline)) static void vertical2(const uint8_t *restrict ra, const uint8_t *restrict rb, size_t n, double ua,
+                      double ub, float *restrict acc) {
+  for (size_t i = 0; i < n; i++) acc[i] = (float)((double)(float)(ra[i] * ua) + rb[i] * ub);
+}
+
+/* One channel's horizontal taps (interleaved `acc`, tap offsets pre-multiplied by 3). */
+__attribute__((noinline)) static void horizontal2(const float *restrict acc, const int32_t *restrict hp,
+                        const double *restrict hw, size_t width, float *restrict dst) {
+  for (size_t x = 0; x < width; x++)
+    dst[x] = (float)floor((double)acc[hp[2 * x]] * hw[2 * x] +
+                          (double)acc[hp[2 * x + 1]] * hw[2 * x + 1] + 0.5);
+}
+
+/*
+ * resamplePlanar(src u8, sw, sh, hStart i32, hCount i32, hW f32, hStride,
+ *                vStart i32, vCount i32, vW f32, vStride, out f32, first, second, third, padW)
+ * Two taps at most on both axes: resampleTwoTaps; else resampleTaps (preprocess.ts).
+ */
+static napi_value resample_planar(napi_env env, napi_callback_info info) {
+  size_t argc = 16;
+  napi_value a[16];
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  if (argc != 16) return fail(env, "resamplePlanar: 16 arguments");
+  view_t src, hs, hc, hw, vs, vc, vw, out;
+  int32_t sw, sh, hstride, vstride, first, second, third, padw;
+  if (!get_view(env, a[0], napi_uint8_array, &src) || !get_i32(env, a[1], &sw) ||
+      !get_i32(env, a[2], &sh) || !get_view(env, a[3], napi_int32_array, &hs) ||
+      !get_view(env, a[4], napi_int32_array, &hc) || !get_view(env, a[5], napi_float32_array, &hw) ||
+      !get_i32(env, a[6], &hstride) || !get_view(env, a[7], napi_int32_array, &vs) ||
+      !get_view(env, a[8], napi_int32_array, &vc) || !get_view(env, a[9], napi_float32_array, &vw) ||
+      !get_i32(env, a[10], &vstride) || !get_view(env, a[11], napi_float32_array, &out) ||
+      !get_i32(env, a[12], &first) || !get_i32(env, a[13], &second) ||
+      !get_i32(env, a[14], &third) || !get_i32(env, a[15], &padw))
+    return fail(env, "resamplePlanar: bad arguments");
+  const uint8_t *s = (const uint8_t *)src.data;
+  const int32_t *hstart = (const int32_t *)hs.data, *hcount = (const int32_t *)hc.data;
+  const int32_t *vstart = (const int32_t *)vs.data, *vcount = (const int32_t *)vc.data;
+  const float *hwt = (const float *)hw.data, *vwt = (const float *)vw.data;
+  float *o = (float *)out.data;
+  const size_t width = hc.length, height = vc.length;
+  const size_t row = (size_t)sw * 3;
+  if (sw < 1 || sh < 1 || (size_t)sw * sh * 3 > src.length)
+    return fail(env, "resamplePlanar: source too short");
+  if (hstride < 1 || vstride < 1 || hs.length != width || vs.length != height ||
+      hw.length < width * (size_t)hstride || vw.length < height * (size_t)vstride)
+    return fail(env, "resamplePlanar: bad tap arrays");
+  int two = 1;
+  for (size_t x = 0; x < width; x++) {
+    if (hcount[x] < 1 || hcount[x] > hstride || hstart[x] < 0 || hstart[x] + hcount[x] > sw)
+      return fail(env, "resamplePlanar: bad horizontal taps");
+    if (hcount[x] > 2) two = 0;
+  }
+  for (size_t y = 0; y < height; y++) {
+    if (vcount[y] < 1 || vcount[y] > vstride || vstart[y] < 0 || vstart[y] + vcount[y] > sh)
+      return fail(env, "resamplePlanar: bad vertical taps");
+    if (vcount[y] > 2) two = 0;
+  }
+  int32_t planes[3] = {first, second, third};
+  size_t need = 0;
+  for (int c = 0; c < 3; c++) {
+    size_t end = (size_t)planes[c] + (height ? (height - 1) * (size_t)padw + width : 0);
+    if (end > need) need = end;
+  }
+  if (need > out.length || padw < 0 || (size_t)padw < width)
+    return fail(env, "resamplePlanar: output too short");
+  float *acc = (float *)malloc(row * sizeof(float));
+  if (!acc) return fail(env, "resamplePlanar: out of memory");
+  if (two) {
+    int32_t *hp = (int32_t *)malloc(width * 2 * sizeof(int32_t));
+    double *hw2 = (double *)malloc(width * 2 * sizeof(double));
+    if (!hp || !hw2) {
+      free(hp);
+      free(hw2);
+      free(acc);
+      return fail(env, "resamplePlanar: out of memory");
+    }
+    for (size_t x = 0; x < width; x++) {
+      int t = hcount[x] == 2;
+      hp[2 * x] = 3 * hstart[x];
+      hp[2 * x + 1] = 3 * (t ? hstart[x] + 1 : hstart[x]);
+      hw2[2 * x] = hwt[x * hstride];
+      hw2[2 * x + 1] = t ? hwt[x * hstride + 1] : 0;
+    }
+    for (size_t y = 0; y < height; y++) {
+      int t = vcount[y] == 2;
+      vertical2(s + (size_t)vstart[y] * row, s + (size_t)(vstart[y] + t) * row, row,
+                vwt[y * vstride], t ? vwt[y * vstride + 1] : 0, acc);
+      for (int c = 0; c < 3; c++)
+        horizontal2(acc + c, hp, hw2, width, o + planes[c] + y * (size_t)padw);
+    }
+    free(hp);
+    free(hw2);
+  } else {
+    for (size_t y = 0; y < height; y++) {
+      const uint8_t *r0 = s + (size_t)vstart[y] * row;
+      double wa = vwt[y * vstride];
+      for (size_t i = 0; i < row; i++) acc[i] = (float)(r0[i] * wa);
+      for (int k = 1; k < vcount[y]; k++) {
+        const uint8_t *rk = r0 + (size_t)k * row;
+        double w = vwt[y * vstride + k];
+        for (size_t i = 0; i < row; i++) acc[i] = (float)((double)acc[i] + rk[i] * w);
+      }
+      float *dr = o + first + y * (size_t)padw, *dg = o + second + y * (size_t)padw,
+            *db = o + third + y * (size_t)padw;
+      for (size_t x = 0; x < width; x++) {
+        const float *w = hwt + x * hstride;
+        const float *p = acc + 3 * (size_t)hstart[x];
+        double sr = (double)p[0] * w[0], sg = (double)p[1] * w[0], sb = (double)p[2] * w[0];
+        for (int k = 1; k < hcount[x]; k++) {
+          p += 3;
+          sr += (double)p[0] * w[k];
+          sg += (double)p[1] * w[k];
+          sb += (double)p[2] * w[k];
+        }
+        dr[x] = (float)floor(sr + 0.5);
+        dg[x] = (float)floor(sg + 0.5);
+        db[x] = (float)floor(sb + 0.5);
+      }
+    }
+  }
+  free(acc);
+  return NULL;
+}
+
+/* copyPlanar(src u8, sw, sh, out f32, first, second, third, padW): same size, de-interleaved. */
+static napi_value copy_planar(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value a[8];
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  view_t src, out;
+  int32_t sw, sh, first, second, third, padw;
+  if (argc != 8 || !get_view(env, a[0], napi_uint8_array, &src) || !get_i32(env, a[1], &sw) ||
+      !get_i32(env, a[2], &sh) || !get_view(env, a[3], napi_float32_array, &out) ||
+      !get_i32(env, a[4], &first) || !get_i32(env, a[5], &second) ||
+      !get_i32(env, a[6], &third) || !get_i32(env, a[7], &padw))
+    return fail(env, "copyPlanar: bad arguments");
+  if (sw < 0 || sh < 0 || (size_t)sw * sh * 3 > src.length || padw < sw)
+    return fail(env, "copyPlanar: bad sizes");
+  int32_t planes[3] = {first, second, third};
+  for (int c = 0; c < 3; c++)
+    if (sh > 0 && (size_t)planes[c] + (size_t)(sh - 1) * padw + sw > out.length)
+      return fail(env, "copyPlanar: output too short");
+  const uint8_t *s = (const uint8_t *)src.data;
+  float *o = (float *)out.data;
+  for (int32_t y = 0; y < sh; y++) {
+    const uint8_t *r = s + (size_t)y * sw * 3;
+    float *dr = o + first + (size_t)y * padw, *dg = o + second + (size_t)y * padw,
+          *db = o + third + (size_t)y * padw;
+    for (int32_t x = 0; x < sw; x++) {
+      dr[x] = r[3 * x];
+      dg[x] = r[3 * x + 1];
+      db[x] = r[3 * x + 2];
+    }
+  }
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"resamplePlanar", NULL, resample_planar, NULL, NULL, NULL, napi_default, NULL},
+      {"copyPlanar", NULL, copy_planar, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { nativeKernels, nativeKernelsBuilt } from '../../../src/native/index.ts';
+
+/** A C compiler on PATH: where there is none, npm ci leaves Veil on its JavaScript kernels. */
+const hasCompiler = spawnSync('cc', ['--version']).status === 0;
+
+describe('native kernels', () => {
+  it('are built by npm ci and load', { skip: !hasCompiler && 'no C compiler here' }, () => {
+    assert.ok(nativeKernelsBuilt(), 'build/Release/veil_native.node missing: run npm ci');
+  });
+
+  it(
+    'refuse arguments that would read or write out of bounds',
+    {
+      skip: !nativeKernelsBuilt() && 'native kernels not built',
+    },
+    () => {
+      const k = nativeKernels()!;
+      const src = new Uint8Array(4 * 4 * 3);
+      const out = new Float32Array(3 * 32 * 32);
+      const taps = (start: number[], count: number[]) =>
+        [
+          Int32Array.from(start),
+          Int32Array.from(count),
+          new Float32Array(2 * start.length).fill(0.5),
+          2,
+        ] as const;
+      const ok = taps([0, 1, 2], [2, 2, 2]);
+      // A tap past the source's last column or row.
+      assert.throws(
+        () => k.resamplePlanar(src, 4, 4, ...taps([0, 3], [2, 2]), ...ok, out, 0, 1024, 2048, 32),
+        /horizontal taps/,
+      );
+      assert.throws(
+        () => k.resamplePlanar(src, 4, 4, ...ok, ...taps([-1], [1]), out, 0, 1024, 2048, 32),
+        /vertical taps/,
+      );
+      // A source shorter than its size, an output too short for its planes.
+      assert.throws(
+        () => k.resamplePlanar(src, 5, 4, ...ok, ...ok, out, 0, 1024, 2048, 32),
+        /source too short/,
+      );
+      assert.throws(
+        () => k.resamplePlanar(src, 4, 4, ...ok, ...ok, out, 0, 1024, 3072, 32),
+        /output too short/,
+      );
+      assert.throws(
+        () => k.copyPlanar(src, 4, 4, new Float32Array(10), 0, 1024, 2048, 32),
+        /output too short/,
+      );
+      assert.throws(() => k.copyPlanar(src, 4, 5, out, 0, 1024, 2048, 32), /bad sizes/);
+      // Well-formed: three columns from two-pixel averages of a constant picture.
+      src.fill(10);
+      k.resamplePlanar(src, 4, 4, ...ok, ...ok, out, 0, 1024, 2048, 32);
+      assert.deepEqual([out[0], out[1], out[2], out[1024 + 32 + 2]], [10, 10, 10, 10]);
+    },
+  );
+});
