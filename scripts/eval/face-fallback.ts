@@ -9,7 +9,7 @@ import { openSession } from '../../src/engine/onnx.runtime.ts';
 import {
   DEFAULT_RETINA,
   RetinaFaceDetector,
-  retinafaceModelBytes,
+  retinafaceModel,
   type RetinaSettings,
 } from '../../src/engine/retinaface.detector.ts';
 import { sweepFaces } from './face-sweep.ts';
@@ -47,10 +47,11 @@ const variants: Array<[string, RetinaSettings]> = [
   ],
 ];
 
-const bytes = retinafaceModelBytes();
+const model = retinafaceModel();
 await sweepFaces({
   model: 'retinaface',
   variants,
-  detector: async (settings) => new RetinaFaceDetector(await openSession(bytes), settings),
+  detector: async (settings) =>
+    new RetinaFaceDetector(await openSession(model.bytes), settings, model.affine),
   title: 'IoU >= 0.3; lenient: or the detection inside the truth box; 960 px main pass',
 });

@@ -12,16 +12,21 @@ import { detectFrame } from '../../src/engine/frame.detector.ts';
 import { hasModel, modelPath } from '../../src/engine/models.ts';
 import { openSession } from '../../src/engine/onnx.runtime.ts';
 import type { RegionDetector } from '../../src/engine/region.detector.ts';
-import { RetinaFaceDetector, retinafaceModelBytes } from '../../src/engine/retinaface.detector.ts';
+import { RetinaFaceDetector, retinafaceModel } from '../../src/engine/retinaface.detector.ts';
 import { defaultAnonymizeOptions } from '../../src/engine/types.ts';
 import { VeilFaceDetector } from '../../src/engine/veil-face.detector.ts';
 import { synBenchFrame } from '../syn-frame.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' } } });
 const frame = await synBenchFrame();
+const retinaface = retinafaceModel();
 const detectors: Record<string, RegionDetector> = {
   veil: new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads: 1 })),
-  retinaface: new RetinaFaceDetector(await openSession(retinafaceModelBytes(), { threads: 1 })),
+  retinaface: new RetinaFaceDetector(
+    await openSession(retinaface.bytes, { threads: 1 }),
+    undefined,
+    retinaface.affine,
+  ),
 };
 if (hasModel('yunet')) {
   detectors.yunet = new YunetFaceDetector(await openSession(modelPath('yunet'), { threads: 1 }));

@@ -15,7 +15,7 @@ import {
 import { openSession } from './onnx.runtime.ts';
 import { PlateDetector, PlateEnsembleDetector } from './plate.detector.ts';
 import type { RegionDetector } from './region.detector.ts';
-import { RetinaFaceDetector, retinafaceModelBytes } from './retinaface.detector.ts';
+import { RetinaFaceDetector, retinafaceModel } from './retinaface.detector.ts';
 import { openTextLineRecogniser } from './text-line.recogniser.ts';
 import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
@@ -48,8 +48,11 @@ export async function openDetectors(
   const threads = settings.threads ?? 1;
   const chosen = resolveModels(settings.faceModel, settings.plateModel);
   const openFace = async (id: SingleFaceModel): Promise<RegionDetector> => {
-    if (id === 'retinaface')
-      return new RetinaFaceDetector(await openSession(retinafaceModelBytes(), { threads }));
+    if (id === 'retinaface') {
+      const model = retinafaceModel();
+      const session = await openSession(model.bytes, { threads });
+      return new RetinaFaceDetector(session, undefined, model.affine);
+    }
     if (id === 'veil')
       return new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads }));
     return new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }));

@@ -200,3 +200,111 @@ export function graphInputs(
     .filter((f) => f.no === GRAPH_INPUT && f.data)
     .map((f) => ({ name: valueInfoName(f.data!), dims: valueInfoDims(f.data!) }));
 }
+
+// NodeProto and TensorProto fields (onnx.proto3).
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const NODE_INPUT = 1;
+const NODE_OUTPUT = 2;
+const NODE_OP_TYPE = 4;
+const TENSOR_FLOAT_DATA = 4;
+const TENSOR_NAME = 8;
+const TENSOR_RAW_DATA = 9;
+
+interface NodeView {
+  raw: Uint8Array;
+  op: string;
+  inputs: string[];
+  outputs: string[];
+}
+
+function nodeView(data: Uint8Array): NodeView {
+  const fields = readFields(data);
+  const strings = (no: number) =>
+    fields.filter((f) => f.no === no && f.data).map((f) => text.decode(f.data));
+  return {
+    raw: data,
+    op: strings(NODE_OP_TYPE)[0] ?? '',
+    inputs: strings(NODE_INPUT),
+    outputs: strings(NODE_OUTPUT),
+  };
+}
+
+/** The single float of a scalar initializer (raw_data or float_data), else undefined. */
+function scalarInitializer(data: Uint8Array): { name: string; value: number } | undefined {
+  const fields = readFields(data);
+  const name = fields.find((f) => f.no === TENSOR_NAME)?.data;
+  const raw = fields.find((f) => f.no === TENSOR_RAW_DATA)?.data;
+  const packed = fields.find((f) => f.no === TENSOR_FLOAT_DATA);
+  const bytes = raw ?? packed?.data ?? (packed?.wire === 5 ? packed.raw.subarray(-4) : undefined);
+  if (!name || !bytes || bytes.length !== 4) return undefined;
+  const value = new DataView(bytes.buffer, bytes.byteOffset, 4).getFloat32(0, true);
+  return { name: text.decode(name), value };
+}
+
+/** The same bytes of the same buffer (readFields makes new views on every call). */
+function sameSpan(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
+}
+
+/** What `withoutInputAffine` took out of the graph: the input becomes (x - sub) * mul there. */
+export interface InputAffine {
+  sub: number;
+  mul: number;
+}
+
+/**
+ * A copy of the model without its input normalisation, when the graph starts with
+ * `Sub(input, scalar)` then `Mul(that, scalar)` (RetinaFace's (x - 127.5) / 128): the nodes
+ * that read the Mul's output read `input` instead, and the caller feeds (x - sub) * mul itself,
+ * written while the input tensor is prepared rather than as two more passes over it inside the
+ * runtime. Null when the graph does not start that way.
+ */
+export function withoutInputAffine(
+  model: Uint8Array,
+  input: string,
+): { model: Uint8Array; affine: InputAffine } | null {
+  const graph = readFields(model).find((f) => f.no === MODEL_GRAPH)?.data;
+  if (!graph) throw new Error('no graph in ONNX model');
+  const fields = readFields(graph);
+  const nodes = fields.filter((f) => f.no === GRAPH_NODE && f.data).map((f) => nodeView(f.data!));
+  const scalars = new Map<string, number>();
+  for (const f of fields) {
+    const s = f.no === GRAPH_INITIALIZER && f.data ? scalarInitializer(f.data) : undefined;
+    if (s) scalars.set(s.name, s.value);
+  }
+  const readers = (name: string) => nodes.filter((n) => n.inputs.includes(name));
+  const [sub, ...othersOfInput] = readers(input);
+  if (!sub || othersOfInput.length > 0 || sub.op !== 'Sub' || sub.inputs[0] !== input) return null;
+  const [mul, ...othersOfSub] = readers(sub.outputs[0]);
+  if (!mul || othersOfSub.length > 0 || mul.op !== 'Mul' || mul.inputs[0] !== sub.outputs[0]) {
+    return null;
+  }
+  const subValue = scalars.get(sub.inputs[1]);
+  const mulValue = scalars.get(mul.inputs[1]);
+  if (subValue === undefined || mulValue === undefined) return null;
+  const from = mul.outputs[0];
+  const rewire = (node: Uint8Array) =>
+    concat(
+      readFields(node).map((f) =>
+        f.no === NODE_INPUT && f.data && text.decode(f.data) === from
+          ? lengthField(NODE_INPUT, utf8.encode(input))
+          : f.raw,
+      ),
+    );
+  // The two scalars go too where nothing else reads them (as initializers and, in old exports,
+  // as graph inputs), or the runtime warns about them on every load.
+  const unused = [sub.inputs[1], mul.inputs[1]].filter((name) => readers(name).length === 1);
+  const out = editFields(model, MODEL_GRAPH, (g) => {
+    const kept = editFields(g, GRAPH_NODE, (node) =>
+      sameSpan(node, sub.raw) || sameSpan(node, mul.raw) ? null : rewire(node),
+    );
+    const withoutInits = editFields(kept, GRAPH_INITIALIZER, (t) =>
+      unused.includes(scalarInitializer(t)?.name ?? '') ? null : t,
+    );
+    return editFields(withoutInits, GRAPH_INPUT, (info) =>
+      unused.includes(valueInfoName(info)) ? null : info,
+    );
+  });
+  return { model: out, affine: { sub: subValue, mul: mulValue } };
+}

@@ -4,6 +4,7 @@
  */
 import type { RgbFrame } from './types.ts';
 import { nativeKernels } from '../native/index.ts';
+import type { InputAffine } from './onnx-graph.ts';
 
 /** Per-output-pixel source taps along one axis: `count[i]` weights starting at `start[i]`. */
 interface Taps {
@@ -399,6 +400,7 @@ export function resizedPlanarTensor(
   height: number,
   order: TensorLayout['order'],
   into?: Float32Array,
+  affine?: InputAffine,
 ): { data: Float32Array; dims: number[]; width: number; height: number } {
   if (width < 1 || height < 1) throw new RangeError(`bad target size ${width}x${height}`);
   const padW = roundUp(width, 32);
@@ -433,7 +435,20 @@ export function resizedPlanarTensor(
   if (padH > height) {
     for (const c of [0, plane, 2 * plane]) out.fill(0, c + height * padW, c + plane);
   }
+  if (affine) applyAffine(out, affine);
   return { data: out, dims: [1, 3, padH, padW], width: padW, height: padH };
+}
+
+/**
+ * x = (x - sub) * mul over the whole tensor, padding included, in float32 arithmetic: what the
+ * model's own Sub and Mul nodes computed before `withoutInputAffine` took them out.
+ */
+function applyAffine(out: Float32Array, { sub, mul }: InputAffine): void {
+  const native = nativeKernels();
+  if (native) return native.affineInPlace(out, sub, mul);
+  const s = Math.fround(sub);
+  const m = Math.fround(mul);
+  for (let i = 0; i < out.length; i++) out[i] = Math.fround(Math.fround(out[i] - s) * m);
 }
 
 /** Where `resizedPlanarTensor` writes: plane offsets in `out` (in channel order) and row length. */

@@ -2,6 +2,7 @@
  * One model run on a picture resampled straight into a reused input tensor (no RGB copy, no
  * tensor allocated per pass): what RetinaFace's and YuNet's passes share.
  */
+import type { InputAffine } from './onnx-graph.ts';
 import type { FloatTensor, ModelSession } from './onnx.runtime.ts';
 import {
   resizedPlanarTensor,
@@ -18,7 +19,10 @@ export interface ResizedRun {
   height: number;
 }
 
-/** Runs `session` on `image` resampled to width x height, padded bottom/right to 32. */
+/**
+ * Runs `session` on `image` resampled to width x height, padded bottom/right to 32; with
+ * `affine`, the input normalisation taken out of the model's graph is applied on the way.
+ */
 export async function runResized(
   session: ModelSession,
   buffers: TensorBuffers,
@@ -26,9 +30,10 @@ export async function runResized(
   width: number,
   height: number,
   order: TensorLayout['order'],
+  affine?: InputAffine,
 ): Promise<ResizedRun> {
   const n = 3 * roundUp(width, 32) * roundUp(height, 32);
-  const input = resizedPlanarTensor(image, width, height, order, buffers.take(n));
+  const input = resizedPlanarTensor(image, width, height, order, buffers.take(n), affine);
   try {
     const outputs = await session.run({ data: input.data, dims: input.dims });
     return { outputs, width: input.width, height: input.height };

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
-import { withSymbolicDims } from './onnx-graph.ts';
+import { withoutInputAffine, withSymbolicDims, type InputAffine } from './onnx-graph.ts';
 import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
 import { detectWithEnlargedPass, type EnlargedPass } from './small-pass.ts';
@@ -36,6 +36,21 @@ export function retinafaceModelPath(): string {
 /** The weights with a size-free input (`data` [1, 3, H, W]), ready for `openSession`. */
 export function retinafaceModelBytes(file = retinafaceModelPath()): Uint8Array {
   return withSymbolicDims(new Uint8Array(fs.readFileSync(file)), { inputs: ['data'] });
+}
+
+/**
+ * `retinafaceModelBytes` without the graph's input normalisation ((x - 127.5) / 128, two passes
+ * over the whole input inside onnxruntime, about a tenth of a 1680 px pass): the detector given
+ * `affine` writes the normalised values while it prepares the input. Outputs are equal element
+ * for element (every input value is a whole level, so both ways compute the same floats).
+ */
+export function retinafaceModel(file = retinafaceModelPath()): {
+  bytes: Uint8Array;
+  affine?: InputAffine;
+} {
+  const bytes = retinafaceModelBytes(file);
+  const bare = withoutInputAffine(bytes, 'data');
+  return bare ? { bytes: bare.model, affine: bare.affine } : { bytes };
 }
 
 /** RetinaFace's NMS and its enlarged pass for faces of 10-30 px (smallest anchors: 16 px). */
@@ -79,9 +94,14 @@ export class RetinaFaceDetector implements RegionDetector {
   /** The enlarged pass on video frames (`sequenceUpscale`). */
   private readonly videoPass: EnlargedPass;
 
+  /**
+   * `affine`: the input normalisation `retinafaceModel` took out of the session's graph (none:
+   * the graph normalises, as `retinafaceModelBytes` leaves it).
+   */
   constructor(
     private readonly session: ModelSession,
     private readonly settings: RetinaSettings = DEFAULT_RETINA,
+    private readonly affine?: InputAffine,
   ) {
     this.nmsIou = settings.nmsIou;
     this.videoPass = { ...settings, upscale: settings.sequenceUpscale };
@@ -119,6 +139,7 @@ export class RetinaFaceDetector implements RegionDetector {
       width,
       height,
       'rgb',
+      this.affine,
     );
     const byStride: Record<number, RetinaStrideOutput> = {};
     for (const stride of RETINA_STRIDES) {

@@ -42,6 +42,8 @@ export interface NativeKernels {
     third: number,
     padW: number,
   ): void;
+  /** x = (x - sub) * mul for every element, in float32 arithmetic (sub and mul as float32). */
+  affineInPlace(x: Float32Array, sub: number, mul: number): void;
 }
 
 /** Where node-gyp puts the module, from this file (src/native/) or the repository root. */

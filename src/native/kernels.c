@@ -196,10 +196,34 @@ static napi_value copy_planar(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* One tensor pass: x = (x - sub) * mul in float arithmetic, as onnxruntime's Sub and Mul. */
+__attribute__((noinline)) static void affine_span(float *restrict x, size_t n, float sub, float mul) {
+  for (size_t i = 0; i < n; i++) {
+    float t = x[i] - sub;
+    x[i] = t * mul;
+  }
+}
+
+/* affineInPlace(x f32, sub, mul): a model's input normalisation, taken out of its graph. */
+static napi_value affine_in_place(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  view_t x;
+  double sub, mul;
+  if (argc != 3 || !get_view(env, a[0], napi_float32_array, &x) ||
+      napi_get_value_double(env, a[1], &sub) != napi_ok ||
+      napi_get_value_double(env, a[2], &mul) != napi_ok)
+    return fail(env, "affineInPlace: bad arguments");
+  affine_span((float *)x.data, x.length, (float)sub, (float)mul);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"resamplePlanar", NULL, resample_planar, NULL, NULL, NULL, napi_default, NULL},
       {"copyPlanar", NULL, copy_planar, NULL, NULL, NULL, napi_default, NULL},
+      {"affineInPlace", NULL, affine_in_place, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -11,11 +11,12 @@ import { openDetectors } from '../../../src/engine/detectors.factory.ts';
 import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
 import { createEngine } from '../../../src/engine/index.ts';
 import { npmModelPath } from '../../../src/engine/models.ts';
-import { graphInputs } from '../../../src/engine/onnx-graph.ts';
+import { graphInputs, withoutInputAffine } from '../../../src/engine/onnx-graph.ts';
 import { openSession } from '../../../src/engine/onnx.runtime.ts';
 import {
   DEFAULT_RETINA,
   RetinaFaceDetector,
+  retinafaceModel,
   retinafaceModelBytes,
 } from '../../../src/engine/retinaface.detector.ts';
 import { TextPlateDetector } from '../../../src/engine/text-plate.detector.ts';
@@ -46,6 +47,27 @@ describe('npm-shipped fallback detectors', () => {
       name: 'data',
       dims: [1, 3, 'data_2', 'data_3'],
     });
+  });
+
+  it('RetinaFace without its in-graph normalisation finds the same faces, to the bit', async () => {
+    const model = retinafaceModel();
+    assert.deepEqual(model.affine, { sub: 127.5, mul: 1 / 128 });
+    // The Sub and Mul are gone: the first convolution reads the input itself.
+    assert.equal(withoutInputAffine(model.bytes, 'data'), null);
+    const bare = new RetinaFaceDetector(await openSession(model.bytes), undefined, model.affine);
+    const full = new RetinaFaceDetector(await openSession(retinafaceModelBytes()));
+    try {
+      for (const name of FACE_PHOTOS) {
+        const frame = await loadFixture(name);
+        const a = await detectFrame(frame, facesOnly, { face: full });
+        const b = await detectFrame(frame, facesOnly, { face: bare });
+        assert.ok(a.length > 0, name);
+        assert.deepEqual(b, a, name);
+      }
+    } finally {
+      await bare.close();
+      await full.close();
+    }
   });
 
   for (const name of FACE_PHOTOS) {

@@ -6,8 +6,10 @@ import {
   graphInputs,
   lengthField,
   readFields,
+  withoutInputAffine,
   withSymbolicDims,
 } from '../../../src/engine/onnx-graph.ts';
+import { encodeModel, type NodeSpec } from '../../../src/engine/onnx-writer.ts';
 
 const utf8 = new TextEncoder();
 const varintField = (no: number, v: number): Uint8Array =>
@@ -89,5 +91,56 @@ describe('withSymbolicDims', () => {
 
   it('throws when an input is missing', () => {
     assert.throws(() => withSymbolicDims(model(), { inputs: ['image'] }), /not all found/);
+  });
+});
+
+describe('withoutInputAffine', () => {
+  const scalar = (name: string, v: number) => ({ name, dims: [1], data: Float32Array.of(v) });
+  /** x -> Sub(x, 127.5) -> Mul(., 1/128) -> Relu -> y, with the two scalars as initializers. */
+  const normalised = (extra: NodeSpec[] = []) =>
+    encodeModel({
+      nodes: [
+        { op: 'Sub', inputs: ['x', 'm'], outputs: ['xs'] },
+        { op: 'Mul', inputs: ['xs', 's'], outputs: ['xn'] },
+        { op: 'Relu', inputs: ['xn'], outputs: ['y'] },
+        ...extra,
+      ],
+      initializers: [scalar('m', 127.5), scalar('s', 1 / 128)],
+      inputs: [{ name: 'x', dims: [1, 3, 2, 2] }],
+      outputs: [{ name: 'y', dims: [1, 3, 2, 2] }],
+    });
+  const ops = (model: Uint8Array) => {
+    const graph = readFields(model).find((f) => f.no === 7)!.data!;
+    return readFields(graph)
+      .filter((f) => f.no === 1)
+      .map((f) => {
+        const node = readFields(f.data!);
+        const str = (no: number) =>
+          node.filter((n) => n.no === no).map((n) => new TextDecoder().decode(n.data));
+        return `${str(4)[0]}(${str(1).join(',')})`;
+      });
+  };
+
+  it('takes out the leading Sub and Mul and reports them', () => {
+    const r = withoutInputAffine(normalised(), 'x');
+    assert.ok(r);
+    assert.deepEqual(r.affine, { sub: 127.5, mul: 1 / 128 });
+    assert.deepEqual(ops(r.model), ['Relu(x)']);
+    // The scalars no node reads any more are gone too.
+    const graph = readFields(readFields(r.model).find((f) => f.no === 7)!.data!);
+    assert.equal(graph.filter((f) => f.no === 5).length, 0);
+  });
+
+  it('leaves graphs alone that do not start that way', () => {
+    // The scaled input also read elsewhere, or the raw input read by a second node.
+    assert.equal(
+      withoutInputAffine(normalised([{ op: 'Relu', inputs: ['xs'], outputs: ['z'] }]), 'x'),
+      null,
+    );
+    assert.equal(
+      withoutInputAffine(normalised([{ op: 'Relu', inputs: ['x'], outputs: ['z'] }]), 'x'),
+      null,
+    );
+    assert.equal(withoutInputAffine(normalised(), 'other'), null);
   });
 });

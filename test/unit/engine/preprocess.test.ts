@@ -278,6 +278,20 @@ describe('resampling kernels against the reference implementation', () => {
       }
       useNativeKernels(true);
     });
+    it(`resizedPlanarTensor ${sw}x${sh} -> ${w}x${h} with an input affine`, () => {
+      const frame = noise(sw, sh, sw * 13 + sh * 17 + w);
+      const affine = { sub: 127.5, mul: 0.0078125 };
+      const plain = referenceResizedPlanarTensor(frame, w, h, 'rgb').data;
+      const expected = plain.map((v) => Math.fround(Math.fround(v - 127.5) * 0.0078125));
+      for (const native of nativeKernelsBuilt() ? [false, true] : [false]) {
+        useNativeKernels(native);
+        const sut = resizedPlanarTensor(frame, w, h, 'rgb', undefined, affine);
+        assert.equal(differing(sut.data, expected), 0, `native ${native}`);
+        // Padding holds the normalised 0, as the graph's Sub and Mul made of it.
+        if (sut.width > w) assert.equal(sut.data[w], -0.99609375);
+      }
+      useNativeKernels(true);
+    });
     it(`resizeRgb ${sw}x${sh} -> ${w}x${h} matches byte for byte`, () => {
       const frame = noise(sw, sh, sw * 31 + sh * 7 + h);
       assert.equal(differing(resizeRgb(frame, w, h).data, referenceResizeRgb(frame, w, h).data), 0);
