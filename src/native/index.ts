@@ -44,6 +44,56 @@ export interface NativeKernels {
   ): void;
   /** x = (x - sub) * mul for every element, in float32 arithmetic (sub and mul as float32). */
   affineInPlace(x: Float32Array, sub: number, mul: number): void;
+  /*
+   * The video main thread's kernels (src/native/yuv.c), bit for bit their JavaScript.
+   */
+  /**
+   * `blendGrid` of yuv.render.ts: the cell grid (`grid`, gw x gh cells of `cell` px from gx, gy;
+   * `smooth`: bilinear) blended into target tx, ty, tw x th of an I420 frame `fw` x `fh` through
+   * `shape`'s coverage: a Float64Array [cx, cy, rx, ry, feather] (an ellipse, as
+   * `ellipseEdgeRow`) or a tw x th Float32Array (`rasterizeMask`'s).
+   */
+  blendGrid(
+    frame: Uint8Array,
+    fw: number,
+    fh: number,
+    tx: number,
+    ty: number,
+    tw: number,
+    th: number,
+    shape: Float64Array | Float32Array,
+    grid: Float32Array,
+    gw: number,
+    gh: number,
+    gx: number,
+    gy: number,
+    cell: number,
+    smooth: boolean,
+  ): void;
+  /**
+   * `cellMeans` of yuv.cells.ts for cells of 2 px or more: means of Y, U and V of region rx, ry,
+   * rw x rh over the gw x gh grid at gx, gy (luma every `step`-th pixel and row), into `grid`.
+   */
+  cellSums(
+    frame: Uint8Array,
+    fw: number,
+    fh: number,
+    rx: number,
+    ry: number,
+    rw: number,
+    rh: number,
+    grid: Float32Array,
+    gw: number,
+    gh: number,
+    gx: number,
+    gy: number,
+    cell: number,
+    step: number,
+  ): void;
+  /** `gaussianish` of region.filter.ts (integer r and passes), in place. */
+  gaussianish(buf: Float32Array, w: number, h: number, r: number, passes: number): void;
+  /** `halveToRgb` of yuv.frame.ts: an even w x h I420 frame to RGB at w/2 x h/2 into `out`. */
+  halveToRgb(frame: Uint8Array, w: number, h: number, out: Uint8Array): void;
 }
 
 /** Where node-gyp puts the module, from this file (src/native/) or the repository root. */

@@ -219,6 +219,9 @@ static napi_value affine_in_place(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The video main thread's kernels, in yuv.c. */
+void veil_register_yuv(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"resamplePlanar", NULL, resample_planar, NULL, NULL, NULL, napi_default, NULL},
@@ -226,6 +229,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"affineInPlace", NULL, affine_in_place, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  veil_register_yuv(env, exports);
   return exports;
 }
 

@@ -3,6 +3,7 @@
  * reading only that region: blur, pixelate, fill. Cost is linear in the region's area and
  * independent of the blur radius.
  */
+import { nativeKernels } from '../../native/index.ts';
 import { roundPixel } from '../round.ts';
 import type { RgbFrame } from '../types.ts';
 import type { Region } from './mask.geometry.ts';
@@ -122,6 +123,12 @@ let sums = new Float64Array(3 * 256);
 /** Three box passes each way: close to a gaussian of sigma ~ r. In place. */
 export function gaussianish(buf: Float32Array, w: number, h: number, r: number, passes = 3): void {
   if (r < 1) return;
+  // The native kernel (src/native/yuv.c): the same passes, bit for bit.
+  const native = nativeKernels();
+  if (native && Number.isInteger(r) && Number.isInteger(passes) && w > 0 && h > 0) {
+    native.gaussianish(buf, w, h, r, passes);
+    return;
+  }
   if (pong.length < w * h * 3) pong = new Float32Array(2 * w * h * 3);
   if (sums.length < w * 3) sums = new Float64Array(2 * w * 3);
   for (let p = 0; p < passes; p++) {

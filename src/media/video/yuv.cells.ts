@@ -3,6 +3,7 @@
  * I420 frame over square cells, summed run by run along each row, and a one-cell solid colour.
  */
 import type { Region } from '../../engine/render/mask.geometry.ts';
+import { nativeKernels } from '../../native/index.ts';
 import type { YuvFrame } from './yuv.frame.ts';
 
 /** Cell means of part of a frame: interleaved Y, U, V per cell, row-major. */
@@ -56,6 +57,15 @@ export function cellMeans(
     return g;
   }
   const s = Math.max(1, Math.min(step, cell));
+  // The native kernel (src/native/yuv.c): the same sums and means, bit for bit.
+  const native = nativeKernels();
+  const whole = [region.x, region.y, region.w, region.h, x0, y0, cell].every(Number.isInteger);
+  if (native && whole && region.w > 0 && region.h > 0) {
+    const { data, width, height } = frame;
+    const { x, y, w: rw, h: rh } = region;
+    native.cellSums(data, width, height, x, y, rw, rh, g.data, w, h, x0, y0, cell, s);
+    return g;
+  }
   accumulateLuma(frame, region, g, s);
   finishMeans(g, sampleCounts(region, g, s), 0);
   const cs = cell < 2 ? 0 : Math.max(1, s >> 1);

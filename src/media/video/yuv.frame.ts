@@ -5,6 +5,7 @@
  * Conversions use BT.601 limited range, as ffmpeg's scaler does by default.
  */
 import type { Box, Detection, RgbFrame } from '../../engine/types.ts';
+import { nativeKernels } from '../../native/index.ts';
 
 /** I420: Y plane (width x height), then U and V planes (ceil(width/2) x ceil(height/2)). */
 export interface YuvFrame {
@@ -85,7 +86,10 @@ export function reducedRgb(
       : new Uint8Array(dw * dh * 3);
   const average = sx >= 2 && sy >= 2 && w > 1 && h > 1;
   if (sx === 2 && sy === 2 && w % 2 === 0 && h % 2 === 0) {
-    halveToRgb(data, w, dw, dh, cw, uOff, vOff, out);
+    // The native kernel (src/native/yuv.c) gives the same bytes.
+    const native = nativeKernels();
+    if (native) native.halveToRgb(data, w, h, out);
+    else halveToRgb(data, w, dw, dh, cw, uOff, vOff, out);
     return { frame: { data: out, width: dw, height: dh }, sx, sy };
   }
   // Source column (and its chroma column) per output column, computed once per frame.
