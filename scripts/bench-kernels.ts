@@ -4,11 +4,20 @@
  *   node --import tsx scripts/bench-kernels.ts [--reps N]
  * resizedPlanarTensor: a 960x540 RGB copy to 1440x810 (enlarged small-face pass), 640x360,
  * 960x540 (same size) and 1920x1080; resizeRgb to 640x360; reducedRgb: 1080p and 720p I420 to
- * the 960 and 640 px detection copies.
+ * the 960 and 640 px detection copies. Then the video main thread's kernels with the native
+ * module switched off (old: the JavaScript) and on (new: src/native/yuv.c), same process:
+ * reducedRgb's 1080p halving, cellMeans and gaussianish of one face's blur grid (60 and 150 px),
+ * coverOnYuv of 12 faces per 1080p frame as fill (the blend alone) and blur (everything).
  */
 import { resizeRgb, resizedPlanarTensor, roundUp } from '../src/engine/preprocess.ts';
-import type { RgbFrame } from '../src/engine/types.ts';
+import { coverShape, renderParams } from '../src/engine/render/index.ts';
+import { shapeRegion } from '../src/engine/render/mask.geometry.ts';
+import { gaussianish } from '../src/engine/render/region.filter.ts';
+import type { Detection, RenderStyle, RgbFrame } from '../src/engine/types.ts';
+import { cellMeans } from '../src/media/video/yuv.cells.ts';
 import { reducedRgb, yuvFrameSize, type YuvFrame } from '../src/media/video/yuv.frame.ts';
+import { coverOnYuv } from '../src/media/video/yuv.render.ts';
+import { nativeKernelsBuilt, useNativeKernels } from '../src/native/index.ts';
 import {
   referenceResizeRgb,
   referenceResizedPlanarTensor,
@@ -126,5 +135,61 @@ for (const [w, h] of [
       () => referenceReducedRgb(f, side, a).frame.data,
       () => reducedRgb(f, side, b).frame.data,
     );
+  }
+}
+
+if (nativeKernelsBuilt()) {
+  console.log('video main thread: old = JavaScript (VEIL_NATIVE=0), new = native');
+  /** `fn` with the native kernels switched off. */
+  const js =
+    <T>(fn: () => T) =>
+    () => {
+      useNativeKernels(false);
+      try {
+        return fn();
+      } finally {
+        useNativeKernels(true);
+      }
+    };
+  const native = <T>(fn: () => T) => {
+    useNativeKernels(true);
+    return fn;
+  };
+  const both = <T extends ArrayLike<number>>(name: string, fn: () => T) =>
+    report(name, js(fn), native(fn));
+  const f = yuv(1920, 1080);
+  const a = new Uint8Array(960 * 540 * 3);
+  both('reducedRgb 1920x1080 -> 960 px (halving)', () => reducedRgb(f, 960, a).frame.data);
+  const face = (x1: number, y1: number, s: number): Detection => ({
+    cls: 'face',
+    score: 0.9,
+    box: { x1, y1, x2: x1 + 0.85 * s, y2: y1 + s },
+  });
+  for (const size of [60, 150]) {
+    const d = face(600.3, 400.6, size);
+    const p = renderParams(d);
+    const source = shapeRegion(coverShape(d, false), p.feather + p.radius, 1920, 1080);
+    const cell = Math.max(1, Math.floor(p.radius / 4));
+    const grid = () => cellMeans(f, source, source.x, source.y, cell, Math.floor(cell / 4), true);
+    both(`cellMeans ${size} px face (cell ${cell})`, () => grid().data);
+    const g = grid();
+    const r = Math.max(1, Math.round(p.radius / cell));
+    const buf = new Float32Array(g.data.length);
+    both(`gaussianish ${size} px face (${g.w}x${g.h}, r ${r})`, () => {
+      buf.set(g.data);
+      gaussianish(buf, g.w, g.h, r);
+      return buf;
+    });
+  }
+  const faces = Array.from({ length: 12 }, (_, k) =>
+    face(((k * 157) % 1700) + 20.3, ((k * 263 + 91) % 880) + 20.6, 150),
+  );
+  const copy = new Uint8Array(f.data.length);
+  for (const style of ['fill', 'blur'] as RenderStyle[]) {
+    both(`coverOnYuv ${style}, 12 faces of 150 px, 1080p`, () => {
+      copy.set(f.data);
+      coverOnYuv({ ...f, data: copy }, faces, style, false);
+      return copy;
+    });
   }
 }

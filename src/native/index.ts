@@ -94,6 +94,19 @@ export interface NativeKernels {
   gaussianish(buf: Float32Array, w: number, h: number, r: number, passes: number): void;
   /** `halveToRgb` of yuv.frame.ts: an even w x h I420 frame to RGB at w/2 x h/2 into `out`. */
   halveToRgb(frame: Uint8Array, w: number, h: number, out: Uint8Array): void;
+  /**
+   * `reducedRgb`'s general copy (yuv.frame.ts): output pixel (i, j) from luma (xs[i], ys[j])
+   * (with `average`, the 2x2 mean from there) and the chroma under it, RGB into `out`.
+   */
+  reduceToRgb(
+    frame: Uint8Array,
+    w: number,
+    h: number,
+    xs: Int32Array,
+    ys: Int32Array,
+    average: boolean,
+    out: Uint8Array,
+  ): void;
 }
 
 /** Where node-gyp puts the module, from this file (src/native/) or the repository root. */

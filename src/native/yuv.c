@@ -127,9 +127,42 @@ typedef struct {
   double cx, cy, rx, ry, feather;
 } ellipse_t;
 
-/* ellipseEdgeRow (mask.geometry.ts) over a target at (x0, y0), w wide. */
+/*
+ * ellipseEdgeRow's coverage of pixels from..to-1 as doubles (before the float store), every
+ * pixel on its own: both branches computed and one kept, so GCC vectorizes the loop (packed
+ * sqrt and division give the same doubles as scalar ones).
+ */
+__attribute__((noinline)) static void ellipse_alpha(double *restrict a, int32_t from, int32_t to,
+                                                    int32_t x0, double ecx, double rx, double dy2,
+                                                    double gy2, double f) {
+  for (int32_t i = from; i < to; i++) {
+    const double dx = ((double)(x0 + i) + 0.5 - ecx) / rx;
+    const double rho = sqrt(dx * dx + dy2);
+    const double gx = dx / rx;
+    const double d = ((rho - 1) * rho) / sqrt(gx * gx + gy2);
+    const double e = d >= f ? 0 : 1 - d / f;
+    a[i] = rho > 1 ? e : 1;
+  }
+}
+
+/* Stores a[from..to) as floats; widens [lo, hi) to the pixels above zero. */
+static void store_alpha(const double *restrict a, float *restrict out, int32_t from, int32_t to,
+                        int32_t *lo, int32_t *hi) {
+  for (int32_t i = from; i < to; i++) {
+    out[i] = (float)a[i];
+    if (a[i] > 0) {
+      if (i < *lo) *lo = i;
+      *hi = i + 1;
+    }
+  }
+}
+
+/*
+ * ellipseEdgeRow (mask.geometry.ts) over a target at (x0, y0), w wide; `scratch` holds w
+ * doubles.
+ */
 static void ellipse_edge_row(const ellipse_t *e, int32_t x0, int32_t y0, int32_t w, int32_t j,
-                             float *out, span_t *span) {
+                             float *out, span_t *span, double *scratch) {
   const double f = e->feather > 1e-6 ? e->feather : 1e-6;
   span->lo = span->hi = span->in1 = span->in2 = 0;
   const double cx = e->cx - x0 - 0.5;
@@ -162,26 +195,15 @@ static void ellipse_edge_row(const ellipse_t *e, int32_t x0, int32_t y0, int32_t
   const int32_t in1 = (int32_t)e1, in2 = (int32_t)e2;
   const double gy = dy / e->ry;
   const double gy2 = gy * gy;
-  const double ecx = e->cx, rx = e->rx;
   int32_t lo = i2 + 1, hi = i1;
-  for (int32_t i = i1; i <= i2; i++) {
-    if (i == in1 && in2 >= in1) i = in2 + 1;
-    if (i > i2) break;
-    const double dx = ((double)x0 + i + 0.5 - ecx) / rx;
-    const double rho = sqrt(dx * dx + dy2);
-    double a = 1;
-    if (rho > 1) {
-      const double gx = dx / rx;
-      const double d = ((rho - 1) * rho) / sqrt(gx * gx + gy2);
-      a = d >= f ? 0 : 1 - d / f;
-    }
-    out[i] = (float)a;
-    if (a > 0) {
-      if (i < lo) lo = i;
-      hi = i + 1;
-    }
-  }
-  if (in2 >= in1) {
+  /* The JavaScript walks i1..i2 skipping in1..in2 when that is not empty: the same pixels. */
+  const int skip = in2 >= in1;
+  const int32_t end1 = skip ? in1 : i2 + 1;
+  ellipse_alpha(scratch, i1, end1, x0, e->cx, e->rx, dy2, gy2, f);
+  store_alpha(scratch, out, i1, end1, &lo, &hi);
+  if (skip) {
+    ellipse_alpha(scratch, in2 + 1, i2 + 1, x0, e->cx, e->rx, dy2, gy2, f);
+    store_alpha(scratch, out, in2 + 1, i2 + 1, &lo, &hi);
     span->in1 = in1;
     span->in2 = in2 + 1;
     if (in1 < lo) lo = in1;
@@ -289,6 +311,11 @@ static void blend_span(uint8_t *restrict dst, const float *restrict alpha, const
       const double d = (double)row[i1[i]] - left;
       const double step = d * slope[i];
       double v = left + d * w1[i] + 0.5;
+      if (step == 0) {
+        /* v + 0 is v: one value for the whole run. */
+        memset(dst + i, js_byte(v), (size_t)(stop - i));
+        i = stop;
+      }
       for (; i < stop; i++, v += step) dst[i] = js_byte(v);
     }
   }
@@ -330,6 +357,11 @@ static void blend_chroma(uint8_t *restrict du, uint8_t *restrict dv, const float
       const double dV = (double)rv[a1] - leftV;
       const double stepV = dV * sl;
       double v = leftV + dV * w + 0.5;
+      if (stepU == 0 && stepV == 0) {
+        memset(du + i, js_byte(u), (size_t)(stop - i));
+        memset(dv + i, js_byte(v), (size_t)(stop - i));
+        i = stop;
+      }
       for (; i < stop; i++, u += stepU, v += stepV) {
         du[i] = js_byte(u);
         dv[i] = js_byte(v);
@@ -386,13 +418,14 @@ static napi_value blend_grid(napi_env env, napi_callback_info info) {
     return yfail(env, "blendGrid: bad shape");
   }
   taps_t cols, rows, ccols, crows;
+  double *scratch = (double *)calloc(tw, sizeof(double));
   float *top = (float *)calloc(tw, sizeof(float));
   float *bottom = (float *)calloc(tw, sizeof(float));
   float *alpha = (float *)calloc(n, sizeof(float));
   float *row1 = (float *)calloc(gw, sizeof(float));
   float *row2 = (float *)calloc(gw, sizeof(float));
   int ok = taps_alloc(&cols, tw) & taps_alloc(&rows, th) & taps_alloc(&ccols, n) &
-           taps_alloc(&crows, ch) && top && bottom && alpha && row1 && row2;
+           taps_alloc(&crows, ch) && scratch && top && bottom && alpha && row1 && row2;
   if (ok) {
     uint8_t *data = (uint8_t *)frame.data;
     const float *g = (const float *)grid.data;
@@ -407,7 +440,7 @@ static napi_value blend_grid(napi_env env, napi_callback_info info) {
         a0 = mask + (size_t)j * tw;
         mask_row_span(a0, tw, &s0);
       } else {
-        ellipse_edge_row(&e, tx, ty, tw, j, top, &s0);
+        ellipse_edge_row(&e, tx, ty, tw, j, top, &s0, scratch);
       }
       const int pair = j + 1 < th;
       if (pair) {
@@ -415,7 +448,7 @@ static napi_value blend_grid(napi_env env, napi_callback_info info) {
           a1 = mask + (size_t)(j + 1) * tw;
           mask_row_span(a1, tw, &s1);
         } else {
-          ellipse_edge_row(&e, tx, ty, tw, j + 1, bottom, &s1);
+          ellipse_edge_row(&e, tx, ty, tw, j + 1, bottom, &s1, scratch);
         }
       }
       if (s0.hi > s0.lo) {
@@ -436,6 +469,7 @@ static napi_value blend_grid(napi_env env, napi_callback_info info) {
   taps_free(&rows);
   taps_free(&ccols);
   taps_free(&crows);
+  free(scratch);
   free(top);
   free(bottom);
   free(alpha);
@@ -739,12 +773,67 @@ static napi_value halve_to_rgb(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * reduceToRgb(frame u8, w, h, xs i32, ys i32, average, out u8): reducedRgb's general copy,
+ * output pixel (i, j) from luma (xs[i], ys[j]) (with `average`, the mean of it, its right,
+ * lower and lower-right neighbours) and the chroma sample under it; dw = xs.length,
+ * dh = ys.length.
+ */
+static napi_value reduce_to_rgb(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  yview_t frame, xv, yv, out;
+  int32_t w, h;
+  bool average;
+  if (argc != 7 || !view_as(env, a[0], napi_uint8_array, &frame) || !int_of(env, a[1], &w) ||
+      !int_of(env, a[2], &h) || !view_as(env, a[3], napi_int32_array, &xv) ||
+      !view_as(env, a[4], napi_int32_array, &yv) ||
+      napi_get_value_bool(env, a[5], &average) != napi_ok ||
+      !view_as(env, a[6], napi_uint8_array, &out))
+    return yfail(env, "reduceToRgb: bad arguments");
+  const int32_t k = average ? 2 : 1;
+  if (w < k || h < k) return yfail(env, "reduceToRgb: bad frame size");
+  const size_t cw = ((size_t)w + 1) >> 1, ch = ((size_t)h + 1) >> 1;
+  const size_t u_off = (size_t)w * h, v_off = u_off + cw * ch;
+  if (frame.length < v_off + cw * ch) return yfail(env, "reduceToRgb: frame too short");
+  const size_t dw = xv.length, dh = yv.length;
+  if (out.length < dw * dh * 3) return yfail(env, "reduceToRgb: output too short");
+  const int32_t *xs = (const int32_t *)xv.data, *ys = (const int32_t *)yv.data;
+  for (size_t i = 0; i < dw; i++)
+    if (xs[i] < 0 || xs[i] > w - k) return yfail(env, "reduceToRgb: column outside the frame");
+  for (size_t j = 0; j < dh; j++)
+    if (ys[j] < 0 || ys[j] > h - k) return yfail(env, "reduceToRgb: row outside the frame");
+  yuv_tables_t tab;
+  make_tables(&tab);
+  const uint8_t *s = (const uint8_t *)frame.data;
+  uint8_t *o = (uint8_t *)out.data;
+  const size_t below = average ? (size_t)w : 0;
+  for (size_t j = 0; j < dh; j++) {
+    const uint8_t *row = s + (size_t)ys[j] * w;
+    const uint8_t *urow = s + u_off + (size_t)(ys[j] >> 1) * cw;
+    const uint8_t *vrow = s + v_off + (size_t)(ys[j] >> 1) * cw;
+    uint8_t *d = o + j * dw * 3;
+    for (size_t i = 0; i < dw; i++) {
+      const uint8_t *p = row + xs[i];
+      const int32_t yy =
+          below ? tab.y_t[(p[0] + p[1] + p[below] + p[below + 1]) >> 2] : tab.y_t[p[0]];
+      const int32_t cu = urow[xs[i] >> 1], cv = vrow[xs[i] >> 1];
+      d[3 * i] = sat((yy + tab.v_r[cv]) >> 10);
+      d[3 * i + 1] = sat((yy + tab.u_g[cu] + tab.v_g[cv]) >> 10);
+      d[3 * i + 2] = sat((yy + tab.u_b[cu]) >> 10);
+    }
+  }
+  return NULL;
+}
+
 void veil_register_yuv(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"blendGrid", NULL, blend_grid, NULL, NULL, NULL, napi_default, NULL},
       {"cellSums", NULL, cell_sums, NULL, NULL, NULL, napi_default, NULL},
       {"gaussianish", NULL, gaussianish, NULL, NULL, NULL, napi_default, NULL},
       {"halveToRgb", NULL, halve_to_rgb, NULL, NULL, NULL, napi_default, NULL},
+      {"reduceToRgb", NULL, reduce_to_rgb, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

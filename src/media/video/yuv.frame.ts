@@ -87,8 +87,8 @@ export function reducedRgb(
   const average = sx >= 2 && sy >= 2 && w > 1 && h > 1;
   if (sx === 2 && sy === 2 && w % 2 === 0 && h % 2 === 0) {
     // The native kernel (src/native/yuv.c) gives the same bytes.
-    const native = nativeKernels();
-    if (native) native.halveToRgb(data, w, h, out);
+    const halve = nativeKernels()?.halveToRgb;
+    if (halve) halve(data, w, h, out);
     else halveToRgb(data, w, dw, dh, cw, uOff, vOff, out);
     return { frame: { data: out, width: dw, height: dh }, sx, sy };
   }
@@ -98,6 +98,14 @@ export function reducedRgb(
   for (let i = 0; i < dw; i++) {
     xs[i] = Math.min(w - (average ? 2 : 1), Math.floor(i * sx));
     cs[i] = xs[i] >> 1;
+  }
+  const native = nativeKernels();
+  if (native) {
+    // The native kernel (src/native/yuv.c): the same bytes as the loops below.
+    const ys = new Int32Array(dh);
+    for (let j = 0; j < dh; j++) ys[j] = Math.min(h - (average ? 2 : 1), Math.floor(j * sy));
+    native.reduceToRgb(data, w, h, xs, ys, average, out);
+    return { frame: { data: out, width: dw, height: dh }, sx, sy };
   }
   // 4 pixels (12 bytes) stored as 3 words where the copy is word-aligned.
   const words = LITTLE_ENDIAN && out.byteOffset % 4 === 0 && dw % 4 === 0;

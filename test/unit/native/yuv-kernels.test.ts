@@ -216,6 +216,28 @@ describe('native video kernels: same bytes as the JavaScript', { skip }, () => {
     }
   });
 
+  it('reducedRgb general copies (other factors, odd sizes, no reduction)', async () => {
+    const cases: Array<[YuvFrame, number[]]> = [
+      [texturedFrame(1920, 1080, 12), [640, 1440, 480, 333]],
+      [texturedFrame(1280, 720, 13), [960, 500]],
+      [texturedFrame(333, 211, 14), [100, 160, 960]],
+      [texturedFrame(101, 77, 15), [960, 50, 30, 1]],
+      [texturedFrame(1, 1, 16), [960]],
+      [await photoFrame(1920, 1080), [640, 1440]],
+    ];
+    for (const [f, sides] of cases) {
+      const inner = new Uint8Array(f.data.length + 9);
+      inner.set(f.data, 3);
+      for (const frame of [f, { ...f, data: inner.subarray(3, 3 + f.data.length) }]) {
+        for (const side of sides) {
+          const [js, native] = both(() => reducedRgb(frame, side).frame);
+          assert.deepEqual([native.width, native.height], [js.width, js.height]);
+          assert.equal(differing(js.data, native.data), 0, `${f.width}x${f.height} -> ${side}`);
+        }
+      }
+    }
+  });
+
   it('refuse arguments that would read or write out of bounds', () => {
     const [, k] = both(() => nativeKernels()!);
     const frame = new Uint8Array(yuvFrameSize(64, 48));
@@ -281,5 +303,17 @@ describe('native video kernels: same bytes as the JavaScript', { skip }, () => {
     assert.throws(() => k.halveToRgb(frame, 64, 48, new Uint8Array(32 * 24 * 3 - 1)), /output/);
     assert.throws(() => k.halveToRgb(frame, 64, 50, new Uint8Array(32 * 25 * 3)), /frame too/);
     assert.throws(() => k.halveToRgb(frame, 63, 48, new Uint8Array(32 * 24 * 3)), /bad frame/);
+    const cols = Int32Array.of(0, 10, 62);
+    const rows = Int32Array.of(0, 46);
+    const rgb = new Uint8Array(3 * 2 * 3);
+    k.reduceToRgb(frame, 64, 48, cols, rows, true, rgb);
+    assert.throws(() => k.reduceToRgb(frame, 64, 48, Int32Array.of(63), rows, true, rgb), /column/);
+    assert.throws(
+      () => k.reduceToRgb(frame, 64, 48, Int32Array.of(-1), rows, false, rgb),
+      /column/,
+    );
+    assert.throws(() => k.reduceToRgb(frame, 64, 48, cols, Int32Array.of(48), false, rgb), /row/);
+    assert.throws(() => k.reduceToRgb(frame, 64, 48, cols, rows, true, rgb.subarray(1)), /output/);
+    assert.throws(() => k.reduceToRgb(frame, 64, 49, cols, rows, true, rgb), /frame too short/);
   });
 });
