@@ -4,17 +4,19 @@
  *
  *   node --import tsx scripts/bench-render.ts [--faces 12] [--frames 20] [--repeat 5]
  *     [--sizes 20,40,60,100,150,200] [--style blur|pixelate|fill] [--mask]
- *     [--baseline <other checkout>/src/media/video/yuv.render.ts]
+ *     [--baseline <other checkout>/src/media/video/yuv.render.ts] [--native]
  *
  * With --baseline, that other `yuv.render.ts` (e.g. the parent commit in a `git worktree`) is
  * timed in the same process, interleaved with this one, and the largest pixel difference
- * between the two outputs is printed per row.
+ * between the two outputs is printed per row. With --native, this checkout with its native
+ * kernels switched off (`baseline`: the JavaScript) and on, the same way.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Detection, RenderStyle } from '../src/engine/types.ts';
 import { yuvFrameSize, type YuvFrame } from '../src/media/video/yuv.frame.ts';
 import { coverOnYuv } from '../src/media/video/yuv.render.ts';
+import { useNativeKernels } from '../src/native/index.ts';
 
 type Cover = typeof coverOnYuv;
 
@@ -28,7 +30,8 @@ const FRAMES = Number(opt('--frames', '20'));
 const REPEAT = Number(opt('--repeat', '5'));
 const STYLE = opt('--style', 'blur') as RenderStyle;
 const MASK = argv.includes('--mask');
-const BASELINE = opt('--baseline', '');
+const NATIVE = argv.includes('--native');
+const BASELINE = opt('--baseline', '') || (NATIVE ? 'native off' : '');
 const SIZES = opt('--sizes', '20,40,60,100,150,200').split(',').map(Number);
 const W = 1920;
 const H = 1080;
@@ -94,7 +97,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main() {
   const impls: Array<[string, Cover]> = [['this', coverOnYuv]];
-  if (BASELINE) {
+  if (NATIVE) {
+    const native =
+      (on: boolean): Cover =>
+      (...a) => {
+        useNativeKernels(on);
+        coverOnYuv(...a);
+      };
+    impls.splice(0, 1, ['js', native(false)], ['native', native(true)]);
+  } else if (BASELINE) {
     const mod = (await import(path.resolve(BASELINE))) as { coverOnYuv: Cover };
     impls.unshift(['baseline', mod.coverOnYuv]);
   }

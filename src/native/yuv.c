@@ -524,6 +524,37 @@ __attribute__((noinline)) static uint32_t run_sum(const uint8_t *restrict p, int
   return sum;
 }
 
+/* Column sums of one row's n samples, `stride` bytes apart, into `acc`. */
+__attribute__((noinline)) static void add_samples(uint16_t *restrict acc, const uint8_t *restrict p,
+                                                  int32_t n, int32_t stride) {
+  if (stride == 1) {
+    for (int32_t k = 0; k < n; k++) acc[k] += p[k];
+  } else {
+    for (int32_t k = 0; k < n; k++) acc[k] += p[(size_t)k * stride];
+  }
+}
+
+/*
+ * A band's column sums (sample k at x = rx + k ls) added cell by cell into channel 0 of `cells`
+ * (and `acc2`'s into channel 1 when given), then cleared.
+ */
+static void flush_band(float *cells, uint16_t *restrict acc, uint16_t *restrict acc2, int32_t n,
+                       int32_t rx, int32_t ls, const int32_t *ends, int32_t c0, int32_t gw) {
+  int32_t k = 0;
+  for (int32_t c = c0; c < gw; c++) {
+    uint32_t a = 0, b = 0;
+    for (; k < n && rx + k * ls < ends[c]; k++) {
+      a += acc[k];
+      if (acc2) b += acc2[k];
+    }
+    float *p = cells + 3 * (size_t)c;
+    p[0] = (float)((double)p[0] + (double)a);
+    if (acc2) p[1] = (float)((double)p[1] + (double)b);
+  }
+  memset(acc, 0, (size_t)n * sizeof(uint16_t));
+  if (acc2) memset(acc2, 0, (size_t)n * sizeof(uint16_t));
+}
+
 /*
  * cellSums(frame u8, fw, fh, rx, ry, rw, rh, grid f32, gw, gh, gx, gy, cell, step): the means of
  * Y, U and V of the region over the grid's cells (cell >= 2), as cellMeans; grid zeroed.
@@ -568,8 +599,56 @@ static napi_value cell_sums(napi_env env, napi_callback_info info) {
     ends[c] = (int32_t)(e < (int64_t)rx + rw ? e : (int64_t)rx + rw);
   }
   const int32_t c0 = (rx - gx) / cell;
-  /* Luma: every s-th pixel of every s-th row. */
   const int32_t s = step;
+  const int32_t cs = s >> 1 > 1 ? s >> 1 : 1;
+  const int32_t ls = 2 * cs;
+  if (cell <= 256) {
+    /*
+     * Up to cells of 256 px every partial sum of a cell stays below 2^24, so the JavaScript's
+     * float additions (one per row and cell) are exact and their order cannot matter: sums are
+     * made band by band (a row of cells) in 16-bit column sums instead, the same totals.
+     */
+    uint16_t *acc = (uint16_t *)calloc((size_t)rw * 2, sizeof(uint16_t));
+    if (!acc) {
+      free(counts);
+      free(ends);
+      return yfail(env, "cellSums: out of memory");
+    }
+    uint16_t *acc2 = acc + rw;
+    const int32_t n = (rw + s - 1) / s;
+    int32_t band = -1;
+    for (int32_t y = ry; y < ry + rh; y += s) {
+      const int32_t b = (y - gy) / cell;
+      if (b != band && band >= 0) flush_band(data + (size_t)band * gw * 3, acc, NULL, n, rx, s, ends, c0, gw);
+      band = b;
+      add_samples(acc, src + (size_t)y * fw + rx, n, s);
+    }
+    if (band >= 0) flush_band(data + (size_t)band * gw * 3, acc, NULL, n, rx, s, ends, c0, gw);
+    per_cell(counts, rx, rw, gx, cell, gw, s);
+    per_cell(counts + gw, ry, rh, gy, cell, gh, s);
+    finish_means(data, gw, gh, counts, counts + gw, 0);
+    /* Chroma samples x = rx + k ls are chroma columns (rx >> 1) + k cs. */
+    const int32_t nc = (rw + ls - 1) / ls;
+    band = -1;
+    for (int32_t y = ry; y < ry + rh; y += ls) {
+      const int32_t b = (y - gy) / cell;
+      if (b != band && band >= 0)
+        flush_band(data + (size_t)band * gw * 3 + 1, acc, acc2, nc, rx, ls, ends, c0, gw);
+      band = b;
+      const size_t at = (size_t)(y >> 1) * cw + (rx >> 1);
+      add_samples(acc, src + u_off + at, nc, cs);
+      add_samples(acc2, src + v_off + at, nc, cs);
+    }
+    if (band >= 0) flush_band(data + (size_t)band * gw * 3 + 1, acc, acc2, nc, rx, ls, ends, c0, gw);
+    per_cell(counts, rx, rw, gx, cell, gw, ls);
+    per_cell(counts + gw, ry, rh, gy, cell, gh, ls);
+    finish_means(data, gw, gh, counts, counts + gw, 1);
+    free(acc);
+    free(counts);
+    free(ends);
+    return NULL;
+  }
+  /* Luma: every s-th pixel of every s-th row. */
   for (int32_t y = ry; y < ry + rh; y += s) {
     float *cells = data + (size_t)((y - gy) / cell) * gw * 3;
     const uint8_t *row = src + (size_t)y * fw;
@@ -583,8 +662,6 @@ static napi_value cell_sums(napi_env env, napi_callback_info info) {
   per_cell(counts + gw, ry, rh, gy, cell, gh, s);
   finish_means(data, gw, gh, counts, counts + gw, 0);
   /* Chroma: every 2cs-th luma pixel and row (cell >= 2, so cs >= 1). */
-  const int32_t cs = s >> 1 > 1 ? s >> 1 : 1;
-  const int32_t ls = 2 * cs;
   for (int32_t y = ry; y < ry + rh; y += ls) {
     float *cells = data + (size_t)((y - gy) / cell) * gw * 3;
     const uint8_t *urow = src + u_off + (size_t)(y >> 1) * cw;

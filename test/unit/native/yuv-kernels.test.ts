@@ -179,6 +179,23 @@ describe('native video kernels: same bytes as the JavaScript', { skip }, () => {
     }
   });
 
+  it('cellMeans with large cells (exact band sums up to 256 px, row by row above)', () => {
+    const textured = texturedFrame(1300, 900, 6);
+    // All 255: the largest sums (16-bit column sums of 256 rows must not wrap).
+    const white = { ...textured, data: new Uint8Array(textured.data.length).fill(255) };
+    for (const frame of [textured, white]) {
+      for (const cell of [128, 255, 256, 257, 300, 600]) {
+        for (const step of [1, 2, 5, 64, cell]) {
+          const region = { x: 13, y: 7, w: 1280, h: 890 };
+          const [js, native] = both(() => cellMeans(frame, region, 3 - cell, -1, cell, step, true));
+          assert.equal(differing(js.data, native.data), 0, `cell ${cell} step ${step}`);
+        }
+      }
+    }
+    const full = both(() => cellMeans(white, { x: 0, y: 0, w: 512, h: 512 }, 0, 0, 256, 1, true));
+    assert.deepEqual(Array.from(full[1].data), new Array(2 * 2 * 3).fill(255));
+  });
+
   it('gaussianish on random grids, radii and passes', () => {
     const r = random(23);
     for (let t = 0; t < 200; t++) {
