@@ -288,8 +288,15 @@ __attribute__((noinline)) static void chroma_rows(const float *restrict d, int32
   }
 }
 
-static void blend_span(uint8_t *restrict dst, const float *restrict alpha, const span_t *span,
-                       const float *restrict row, const taps_t *cols) {
+/*
+ * `v | 0` into a byte: with `safe` (every value known to lie well within int32, see
+ * blend_grid) a plain truncation, else js_byte.
+ */
+#define TO_BYTE(v) (safe ? (uint8_t)(int32_t)(v) : js_byte(v))
+
+static inline __attribute__((always_inline)) void blend_span_as(
+    uint8_t *restrict dst, const float *restrict alpha, const span_t *span,
+    const float *restrict row, const taps_t *cols, const int safe) {
   const int32_t *i0 = cols->i0, *i1 = cols->i1, *run_end = cols->run_end;
   const float *w1 = cols->w1, *slope = cols->slope;
   const int32_t full1 = span->in2 > span->in1 ? span->in1 : span->hi;
@@ -302,7 +309,7 @@ static void blend_span(uint8_t *restrict dst, const float *restrict alpha, const
       const double left = row[i0[i]];
       const double v = left + ((double)row[i1[i]] - left) * w1[i];
       const double old = dst[i];
-      dst[i] = js_byte(old + a * (v - old) + 0.5);
+      dst[i] = TO_BYTE(old + a * (v - old) + 0.5);
     }
     if (end == span->hi) break;
     while (i < full2) {
@@ -313,17 +320,17 @@ static void blend_span(uint8_t *restrict dst, const float *restrict alpha, const
       double v = left + d * w1[i] + 0.5;
       if (step == 0) {
         /* v + 0 is v: one value for the whole run. */
-        memset(dst + i, js_byte(v), (size_t)(stop - i));
+        memset(dst + i, TO_BYTE(v), (size_t)(stop - i));
         i = stop;
       }
-      for (; i < stop; i++, v += step) dst[i] = js_byte(v);
+      for (; i < stop; i++, v += step) dst[i] = TO_BYTE(v);
     }
   }
 }
 
-static void blend_chroma(uint8_t *restrict du, uint8_t *restrict dv, const float *restrict alpha,
-                         const span_t *span, const float *restrict ru, const float *restrict rv,
-                         const taps_t *cols) {
+static inline __attribute__((always_inline)) void blend_chroma_as(
+    uint8_t *restrict du, uint8_t *restrict dv, const float *restrict alpha, const span_t *span,
+    const float *restrict ru, const float *restrict rv, const taps_t *cols, const int safe) {
   const int32_t *i0 = cols->i0, *i1 = cols->i1, *run_end = cols->run_end;
   const float *w1 = cols->w1, *slope = cols->slope;
   const int32_t full1 = span->in2 > span->in1 ? span->in1 : span->hi;
@@ -338,11 +345,11 @@ static void blend_chroma(uint8_t *restrict du, uint8_t *restrict dv, const float
       const double leftU = ru[a0];
       const double u = leftU + ((double)ru[a1] - leftU) * w;
       const double oldU = du[i];
-      du[i] = js_byte(oldU + a * (u - oldU) + 0.5);
+      du[i] = TO_BYTE(oldU + a * (u - oldU) + 0.5);
       const double leftV = rv[a0];
       const double v = leftV + ((double)rv[a1] - leftV) * w;
       const double oldV = dv[i];
-      dv[i] = js_byte(oldV + a * (v - oldV) + 0.5);
+      dv[i] = TO_BYTE(oldV + a * (v - oldV) + 0.5);
     }
     if (end == span->hi) break;
     while (i < full2) {
@@ -358,16 +365,46 @@ static void blend_chroma(uint8_t *restrict du, uint8_t *restrict dv, const float
       const double stepV = dV * sl;
       double v = leftV + dV * w + 0.5;
       if (stepU == 0 && stepV == 0) {
-        memset(du + i, js_byte(u), (size_t)(stop - i));
-        memset(dv + i, js_byte(v), (size_t)(stop - i));
+        memset(du + i, TO_BYTE(u), (size_t)(stop - i));
+        memset(dv + i, TO_BYTE(v), (size_t)(stop - i));
         i = stop;
       }
       for (; i < stop; i++, u += stepU, v += stepV) {
-        du[i] = js_byte(u);
-        dv[i] = js_byte(v);
+        du[i] = TO_BYTE(u);
+        dv[i] = TO_BYTE(v);
       }
     }
   }
+}
+
+__attribute__((noinline)) static void blend_span(uint8_t *dst, const float *alpha, const span_t *span,
+                                                 const float *row, const taps_t *cols, int safe) {
+  if (safe)
+    blend_span_as(dst, alpha, span, row, cols, 1);
+  else
+    blend_span_as(dst, alpha, span, row, cols, 0);
+}
+
+__attribute__((noinline)) static void blend_chroma(uint8_t *du, uint8_t *dv, const float *alpha,
+                                                   const span_t *span, const float *ru,
+                                                   const float *rv, const taps_t *cols, int safe) {
+  if (safe)
+    blend_chroma_as(du, dv, alpha, span, ru, rv, cols, 1);
+  else
+    blend_chroma_as(du, dv, alpha, span, ru, rv, cols, 0);
+}
+
+/*
+ * Whether every blended value is sure to lie within int32 (so `| 0` is a plain truncation):
+ * grid values within +-1e6 (means of bytes: 0..255) and coverage within 0..1. Blends are convex
+ * combinations of grid values and frame bytes, and runs step between two neighbouring cells'
+ * values, so all stay within a few units of that range.
+ */
+static int blend_safe(const float *g, size_t n, const float *mask, size_t m) {
+  int ok = 1;
+  for (size_t i = 0; i < n; i++) ok &= g[i] >= -1e6f && g[i] <= 1e6f;
+  for (size_t i = 0; mask && i < m; i++) ok &= mask[i] >= 0 && mask[i] <= 1;
+  return ok;
 }
 
 /*
@@ -429,6 +466,7 @@ static napi_value blend_grid(napi_env env, napi_callback_info info) {
   if (ok) {
     uint8_t *data = (uint8_t *)frame.data;
     const float *g = (const float *)grid.data;
+    const int safe = blend_safe(g, (size_t)gw * gh * 3, mask, mask ? (size_t)tw * th : 0);
     make_taps(&cols, tw, tx + 0.5, 1, gx, gw, cell, smooth);
     make_taps(&rows, th, ty + 0.5, 1, gy, gh, cell, smooth);
     make_taps(&ccols, n, tx + 1, 2, gx, gw, cell, smooth);
@@ -453,16 +491,16 @@ static napi_value blend_grid(napi_env env, napi_callback_info info) {
       }
       if (s0.hi > s0.lo) {
         grid_row(g, gw, &rows, j, 0, row1, cols.i0[s0.lo], cols.i1[s0.hi - 1]);
-        blend_span(data + (size_t)(ty + j) * fw + tx, a0, &s0, row1, &cols);
+        blend_span(data + (size_t)(ty + j) * fw + tx, a0, &s0, row1, &cols, safe);
       }
       if (pair && s1.hi > s1.lo) {
         grid_row(g, gw, &rows, j + 1, 0, row1, cols.i0[s1.lo], cols.i1[s1.hi - 1]);
-        blend_span(data + (size_t)(ty + j + 1) * fw + tx, a1, &s1, row1, &cols);
+        blend_span(data + (size_t)(ty + j + 1) * fw + tx, a1, &s1, row1, &cols, safe);
       }
       if (!chroma_coverage(a0, &s0, pair ? a1 : a0, pair ? &s1 : &s0, tw, alpha, &sc)) continue;
       const size_t at = (size_t)((ty + j) >> 1) * cw + (tx >> 1);
       chroma_rows(g, gw, &crows, j >> 1, row1, row2, ccols.i0[sc.lo], ccols.i1[sc.hi - 1]);
-      blend_chroma(data + u_off + at, data + v_off + at, alpha, &sc, row1, row2, &ccols);
+      blend_chroma(data + u_off + at, data + v_off + at, alpha, &sc, row1, row2, &ccols, safe);
     }
   }
   taps_free(&cols);

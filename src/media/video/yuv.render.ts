@@ -179,10 +179,13 @@ function taps(
  * Writes the coverage of target row `j` into `out` and says where it is non-zero / full;
  * `out` need only be valid on [lo, hi) outside [in1, in2) (see `covered`).
  */
-type CoverageRow = (j: number, out: Float32Array, span: RowSpan) => void;
+export type CoverageRow = (j: number, out: Float32Array, span: RowSpan) => void;
 
-/** The renderer's mask row by row: ellipses computed per row, polygons rasterised once. */
-function coverageRows(shape: Shape, feather: number, target: Region): CoverageRow {
+/**
+ * The renderer's mask row by row: ellipses computed per row, polygons rasterised once (exported
+ * for the native kernels' tests).
+ */
+export function coverageRows(shape: Shape, feather: number, target: Region): CoverageRow {
   if (shape.kind === 'ellipse') {
     return (j, out, span) => ellipseEdgeRow(shape, feather, target, j, out, span);
   }
@@ -211,8 +214,14 @@ function covered(a: Float32Array, s: RowSpan, k: number): number {
  * renderer's coverage: covered pixels take the grid's value, uncovered ones stay exactly as
  * decoded. `target` has even edges (or the frame's): chroma sample (i, j) takes the mean
  * coverage of luma pixels 2i, 2i + 1 on rows 2j, 2j + 1, so rows are taken in pairs.
+ * The JavaScript reference of the native `blendGrid` (exported for its tests).
  */
-function blendGrid(frame: YuvFrame, target: Region, coverage: CoverageRow, g: CellGrid): void {
+export function blendGrid(
+  frame: YuvFrame,
+  target: Region,
+  coverage: CoverageRow,
+  g: CellGrid,
+): void {
   const { width: fw, height: fh, data } = frame;
   const cw = (fw + 1) >> 1;
   const uOff = fw * fh;

@@ -16,7 +16,13 @@ import {
   yuvFrameSize,
   type YuvFrame,
 } from '../../../src/media/video/yuv.frame.ts';
-import { coverOnYuv } from '../../../src/media/video/yuv.render.ts';
+import {
+  blendGrid,
+  coverageRows,
+  coverOnYuv,
+  type CoverageRow,
+} from '../../../src/media/video/yuv.render.ts';
+import { rasterizeMask, type Shape } from '../../../src/engine/render/mask.geometry.ts';
 
 const skip = !nativeKernelsBuilt() && 'native kernels not built';
 after(() => useNativeKernels(process.env.VEIL_NATIVE !== '0'));
@@ -153,6 +159,59 @@ describe('native video kernels: same bytes as the JavaScript', { skip }, () => {
       { cls: 'face', score: 0.9, box: { x1: 1850.3, y1: -60.8, x2: 1990, y2: 70.3 } },
     );
     assertSameCover(frame, dets, 'photo 1920x1080');
+  });
+
+  it('blendGrid with grids and masks out of their usual range (huge, negative, NaN)', () => {
+    const frame = texturedFrame(96, 80, 21);
+    const target = { x: 10, y: 8, w: 70, h: 61 };
+    const ellipse: Shape = { kind: 'ellipse', cx: 45.3, cy: 38.1, rx: 25, ry: 22 };
+    const polygon: Shape = {
+      kind: 'polygon',
+      points: [
+        [12, 10],
+        [75, 15],
+        [70, 66],
+        [15, 60],
+      ],
+    };
+    const weird = [1e7, -3e9, 5e12, NaN, Infinity, 300, -5, 255.7, 2 ** 31, -(2 ** 31) - 0.5];
+    const r = random(31);
+    for (let t = 0; t < 40; t++) {
+      const gw = 3;
+      const gh = 3;
+      const data = Float32Array.from({ length: gw * gh * 3 }, (_, i) =>
+        i % 5 === t % 5 ? weird[(t + i) % weird.length] : r() * 255,
+      );
+      const grid = { data, w: gw, h: gh, x: 4, y: 2, cell: 25, smooth: t % 2 === 0 };
+      const shapes: Shape[] = [ellipse, polygon];
+      for (const shape of shapes) {
+        const mask = rasterizeMask(shape, 6, target);
+        // Coverage beyond 0..1 as well (only the native API can be given such a mask).
+        if (t % 3 === 0) for (let i = 0; i < mask.length; i += 7) mask[i] = weird[i % 10];
+        const odd = shape.kind === 'polygon' || t % 3 === 0;
+        const js = Uint8Array.from(frame.data);
+        // The mask's rows as coverageRows gives a rasterised one.
+        const maskRows: CoverageRow = (j, out, span) => {
+          out.set(mask.subarray(j * target.w, (j + 1) * target.w));
+          let lo = 0;
+          let hi = target.w;
+          while (lo < hi && out[lo] === 0) lo++;
+          while (hi > lo && out[hi - 1] === 0) hi--;
+          Object.assign(span, { lo, hi, in1: 0, in2: 0 });
+        };
+        const rows = odd ? maskRows : coverageRows(shape, 6, target);
+        blendGrid({ ...frame, data: js }, target, rows, grid);
+        const native = Uint8Array.from(frame.data);
+        const cover: Float32Array | Float64Array =
+          odd || shape.kind !== 'ellipse'
+            ? mask
+            : Float64Array.of(shape.cx, shape.cy, shape.rx, shape.ry, 6);
+        const [, k] = both(() => nativeKernels()!);
+        // prettier-ignore
+        k.blendGrid(native, 96, 80, target.x, target.y, target.w, target.h, cover, data, gw, gh, 4, 2, 25, grid.smooth);
+        assert.equal(differing(js, native), 0, `case ${t} ${shape.kind}`);
+      }
+    }
   });
 
   it('cellMeans over steps, cells and regions at the frame edges', () => {
