@@ -20,7 +20,8 @@
  * 3), --small-face-px N and --enlarged-face-px N (tracked-small rules, default the pipeline's),
  * --quiet-gap N (small-face passes' gap on quiet footage, frames; 0: off), --heights 1080 (only these clip heights, comma-separated), --models
  * found|fallbacks|both (default both), --no-photo (skip the 1080p photo latency of
- * `bench-photo.ts`, printed after each detector set's videos), --rss-child <clip> (internal).
+ * `bench-photo.ts`, printed after each detector set's videos), --whole-small-pass (RetinaFace's
+ * small-face pass over whole frames, as before its windows), --rss-child <clip> (internal).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -225,7 +226,10 @@ async function main() {
       // A fresh clone runs the fallbacks: printed too where the preferred weights are found.
       const which = argv.includes('--models') ? argv[argv.indexOf('--models') + 1] : 'both';
       for (const set of modelSets(which)) {
-        const engine = await createEngine(set);
+        const engine = await createEngine({
+          ...set,
+          wholeSmallPass: argv.includes('--whole-small-pass'),
+        });
         console.log(`Detectors: ${engine.models.describe.face}; ${engine.models.describe.plate}`);
         await speed(dir, engine);
         if (!argv.includes('--no-photo')) console.log(await photoLatency(dir, engine));

@@ -11,7 +11,7 @@
  * `node --import tsx scripts/eval-video.ts [--frames N] [--width W --height H] [--fps F] [--small [--small-px P] | --fast]
  *   [--seed S]
  *   [--fallbacks | --veil-face] [--only 'detect every 2nd,if tracked'] [--calibrate-in-frame] [--detect-side N]
- *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N]`
+ *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N] [--whole-small-pass]`
  *   (--only: runs whose name has one of these)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -41,13 +41,15 @@ const frames = arg('--frames', 150);
 const dir = mkdtempSync(path.join(tmpdir(), 'veil-eval-video-'));
 // --fallbacks: the detectors a fresh clone runs (RetinaFace from npm, Veil's plate detector);
 // --veil-face: Veil's own face detector instead (committed, only when asked).
-const engine = await createEngine(
-  argv.includes('--veil-face')
+// --whole-small-pass: RetinaFace's small-face pass over whole frames (before its windows).
+const engine = await createEngine({
+  ...(argv.includes('--veil-face')
     ? { faceModel: 'veil', plateModel: 'veil' }
     : argv.includes('--fallbacks')
       ? { faceModel: 'retinaface', plateModel: 'veil' }
-      : {},
-);
+      : {}),
+  wholeSmallPass: argv.includes('--whole-small-pass'),
+});
 // `sequence`: the detector video frames get (the first of a photo pair such as
 // `retinaface+veil`), so crops are calibrated by the same model the clip is judged with.
 const detectAlone = (f: RgbFrame) =>

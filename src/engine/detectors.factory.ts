@@ -15,7 +15,7 @@ import {
 import { openSession } from './onnx.runtime.ts';
 import { PlateDetector, PlateEnsembleDetector } from './plate.detector.ts';
 import type { RegionDetector } from './region.detector.ts';
-import { RetinaFaceDetector, retinafaceModel } from './retinaface.detector.ts';
+import { DEFAULT_RETINA, RetinaFaceDetector, retinafaceModel } from './retinaface.detector.ts';
 import { openTextLineRecogniser } from './text-line.recogniser.ts';
 import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
@@ -40,6 +40,8 @@ export interface DetectorSettings {
   threads?: number;
   faceModel?: FaceModel;
   plateModel?: PlateModel;
+  /** RetinaFace's small-face pass over whole video frames, not its windows (evaluation). */
+  wholeSmallPass?: boolean;
 }
 
 export async function openDetectors(
@@ -51,7 +53,10 @@ export async function openDetectors(
     if (id === 'retinaface') {
       const model = retinafaceModel();
       const session = await openSession(model.bytes, { threads });
-      return new RetinaFaceDetector(session, undefined, model.affine);
+      const retina = settings.wholeSmallPass
+        ? { ...DEFAULT_RETINA, regional: undefined }
+        : DEFAULT_RETINA;
+      return new RetinaFaceDetector(session, retina, model.affine);
     }
     if (id === 'veil')
       return new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads }));

@@ -43,6 +43,11 @@ export interface EngineOptions {
    * PP-OCR text detector grown into plates; '640' or '320' alone are faster).
    */
   plateModel?: PlateModel;
+  /**
+   * For evaluations: RetinaFace's enlarged small-face pass over whole video frames, as before
+   * its windows (`RetinaSettings.regional`), to compare the two.
+   */
+  wholeSmallPass?: boolean;
 }
 
 /** Start the workers, load and warm up the models; resolves when detection is ready. */
@@ -53,6 +58,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     threads: opts.threads ?? 1,
     faceModel: models.face,
     plateModel: models.plate,
+    wholeSmallPass: opts.wholeSmallPass,
   };
   warnFallbacks(models);
   const pool = await InferencePool.start(opts.workers ?? 2, settings);

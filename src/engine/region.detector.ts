@@ -23,6 +23,11 @@ export interface DetectHints {
    */
   sequence?: boolean;
   /**
+   * Video: boxes (image pixels) where face tracks too small for the main pass are expected on
+   * this frame; a detector whose small-face pass covers parts of a frame looks there too.
+   */
+  smallFaces?: Box[];
+  /**
    * A detector made of two face models runs only this one (0: the first, 1: the second): the
    * engine splits a photo across two workers and merges their faces (`mergeFaces`).
    */

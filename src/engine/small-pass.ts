@@ -8,7 +8,7 @@
  */
 import { boxHeight, boxWidth, clipDetection, mapDetection } from './box.ts';
 import { nms } from './nms.ts';
-import type { Detection } from './types.ts';
+import type { Box, Detection } from './types.ts';
 
 /** The threshold a small-face pass is run at for the caller's `minScore`. */
 export function smallPassThreshold(minScore: number, raise: number): number {
@@ -88,4 +88,101 @@ export async function detectWithEnlargedPass(
   let found = await pass(image.width, image.height, minScore);
   if (enlarged) found = await withEnlargedPass(image, found, minScore, p, nmsIou, pass);
   return found.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
+}
+
+/**
+ * The enlarged pass over parts of a video frame only: where the main pass saw something small,
+ * even far below the threshold, or where the tracker expects a small face. On the small-face
+ * clips of `scripts/eval-video.ts` the main pass at 0.01 proposed 99% of the faces that the
+ * whole-frame enlarged pass added, with windows over about a sixth of the frame.
+ */
+export interface RegionalPass {
+  /** Main-pass detections scoring at least this propose a window (0: whole frames only). */
+  proposeScore: number;
+  /** A face the main pass found at the threshold proposes a window only under this size (px). */
+  settledPx: number;
+  /** A window reaches this many times the box's longer side beyond it, and at least `minMargin` px. */
+  margin: number;
+  minMargin: number;
+  /** Windows are merged on a grid of cells this many px wide (the model's largest stride). */
+  cell: number;
+  /** Windows covering more than this share of the picture: the whole picture instead. */
+  maxShare: number;
+}
+
+/** A rectangle of whole pixels. */
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * The rectangles (image px, on `cell` boundaries, inside the image) that cover a window around
+ * each box: the cells they touch, grouped into 4-connected regions, one bounding rectangle
+ * each. Null when those cover more than `maxShare` of the image (the whole image is cheaper
+ * than many parts); empty without boxes.
+ */
+export function enlargedRegions(
+  boxes: readonly Box[],
+  width: number,
+  height: number,
+  r: RegionalPass,
+): Rect[] | null {
+  const gw = Math.ceil(width / r.cell);
+  const gh = Math.ceil(height / r.cell);
+  const grid = new Int32Array(gw * gh);
+  for (const b of boxes) {
+    const m = Math.max(r.minMargin, r.margin * Math.max(boxWidth(b), boxHeight(b)));
+    const x0 = Math.max(0, Math.floor((b.x1 - m) / r.cell));
+    const y0 = Math.max(0, Math.floor((b.y1 - m) / r.cell));
+    const x1 = Math.min(gw, Math.ceil((b.x2 + m) / r.cell));
+    const y1 = Math.min(gh, Math.ceil((b.y2 + m) / r.cell));
+    for (let y = y0; y < y1; y++) grid.fill(-1, y * gw + x0, y * gw + Math.max(x0, x1));
+  }
+  const rects: Rect[] = [];
+  let area = 0;
+  const stack: number[] = [];
+  for (let start = 0; start < grid.length; start++) {
+    if (grid[start] !== -1) continue;
+    // One 4-connected region of marked cells: its bounding rectangle.
+    let [cx0, cy0, cx1, cy1] = [gw, gh, 0, 0];
+    grid[start] = 1;
+    stack.push(start);
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      const x = i % gw;
+      const y = (i - x) / gw;
+      [cx0, cy0, cx1, cy1] = [
+        Math.min(cx0, x),
+        Math.min(cy0, y),
+        Math.max(cx1, x),
+        Math.max(cy1, y),
+      ];
+      for (const [nx, ny] of [
+        [x - 1, y],
+        [x + 1, y],
+        [x, y - 1],
+        [x, y + 1],
+      ]) {
+        const j = ny * gw + nx;
+        if (nx >= 0 && ny >= 0 && nx < gw && ny < gh && grid[j] === -1) {
+          grid[j] = 1;
+          stack.push(j);
+        }
+      }
+    }
+    const x = cx0 * r.cell;
+    const y = cy0 * r.cell;
+    const rect = {
+      x,
+      y,
+      w: Math.min(width, (cx1 + 1) * r.cell) - x,
+      h: Math.min(height, (cy1 + 1) * r.cell) - y,
+    };
+    rects.push(rect);
+    area += rect.w * rect.h;
+  }
+  return area > r.maxShare * width * height ? null : rects;
 }

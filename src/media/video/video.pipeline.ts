@@ -269,9 +269,17 @@ async function anonymize(
       x2: b.x2 / small.sx,
       y2: b.y2 / small.sy,
     });
+    // Face tracks expected small on this copy: the enlarged pass looks there as well.
+    const smallFaces = plan.smallObjects
+      ? tracker
+          .predicted('face', index)
+          .map(toCopy)
+          .filter((b) => Math.max(b.x2 - b.x1, b.y2 - b.y1) < 1.5 * (s.enlargedFacePx ?? 32))
+      : undefined;
     const hints: DetectHints = {
       sequence: true,
       smallObjects: plan.smallObjects,
+      smallFaces,
       // Plates accepted before need no reading again (the text fallback reads each candidate).
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
     };

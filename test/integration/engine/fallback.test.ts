@@ -88,6 +88,30 @@ describe('npm-shipped fallback detectors', () => {
     });
   }
 
+  it('RetinaFace on video frames: the windowed small-face pass finds what the whole one does', async () => {
+    const { frame, faces, hits } = await smallFaces();
+    const model = retinafaceModel();
+    const session = await openSession(model.bytes);
+    const windows = new RetinaFaceDetector(session, DEFAULT_RETINA, model.affine);
+    const whole = new RetinaFaceDetector(
+      session,
+      { ...DEFAULT_RETINA, regional: undefined },
+      model.affine,
+    );
+    try {
+      const video = { sequence: true, smallObjects: true };
+      const a = await whole.detect(frame, 0.5, video);
+      const b = await windows.detect(frame, 0.5, video);
+      assert.equal(hits(a), faces.length);
+      assert.equal(hits(b), faces.length, JSON.stringify(b.map((d) => d.box)));
+      // Nothing small proposed on a plain frame: no window, no face.
+      const blank = { data: new Uint8Array(640 * 360 * 3).fill(128), width: 640, height: 360 };
+      assert.deepEqual(await windows.detect(blank, 0.5, video), []);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('RetinaFace finds 16 px faces through its enlarged second pass', async () => {
     const { frame, faces, hits } = await smallFaces();
     const onePass = new RetinaFaceDetector(await openSession(retinafaceModelBytes()), {

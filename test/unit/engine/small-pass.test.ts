@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Detection } from '../../../src/engine/types.ts';
-import { fromSmallPass, smallPassThreshold } from '../../../src/engine/small-pass.ts';
+import {
+  enlargedRegions,
+  fromSmallPass,
+  smallPassThreshold,
+} from '../../../src/engine/small-pass.ts';
 
 const face = (size: number, score: number): Detection => ({
   cls: 'face',
@@ -49,5 +53,47 @@ describe('small-face pass steps', () => {
     const [f] = fromSmallPass([face(20, 0.8)], 0.25, 48);
     assert.equal(f.cls, 'face');
     assert.deepEqual(f.box, face(20, 0.8).box);
+  });
+});
+
+describe('enlargedRegions', () => {
+  const r = {
+    proposeScore: 0.01,
+    settledPx: 32,
+    margin: 1,
+    minMargin: 24,
+    cell: 32,
+    maxShare: 0.5,
+  };
+  const box = (x: number, y: number, s: number) => ({ x1: x, y1: y, x2: x + s, y2: y + s });
+
+  it('covers each box with its margin, on cell boundaries inside the picture', () => {
+    // A 16 px box at (100, 100): margin 24 -> 76..140 -> cells 2..4 (64..160).
+    assert.deepEqual(enlargedRegions([box(100, 100, 16)], 960, 540, r), [
+      { x: 64, y: 64, w: 96, h: 96 },
+    ]);
+    // At the corner: clipped to the picture, and the last cell cut at its edge.
+    assert.deepEqual(enlargedRegions([box(0, 530, 10)], 950, 540, r), [
+      { x: 0, y: 480, w: 64, h: 60 },
+    ]);
+    // A larger box reaches its own size beyond itself.
+    assert.deepEqual(enlargedRegions([box(320, 320, 40)], 960, 540, r), [
+      { x: 256, y: 256, w: 160, h: 160 },
+    ]);
+  });
+
+  it('merges touching windows into one rectangle, keeps apart ones apart', () => {
+    const near = enlargedRegions([box(100, 100, 16), box(150, 100, 16)], 960, 540, r);
+    assert.deepEqual(near, [{ x: 64, y: 64, w: 128, h: 96 }]);
+    const apart = enlargedRegions([box(100, 100, 16), box(600, 300, 16)], 960, 540, r);
+    assert.equal(apart?.length, 2);
+  });
+
+  it('gives the whole picture (null) when windows cover most of it, nothing without boxes', () => {
+    const many = Array.from({ length: 40 }, (_, i) =>
+      box((i % 8) * 120, Math.floor(i / 8) * 110, 20),
+    );
+    assert.equal(enlargedRegions(many, 960, 540, r), null);
+    assert.deepEqual(enlargedRegions([], 960, 540, r), []);
   });
 });
