@@ -107,6 +107,19 @@ export interface NativeKernels {
     average: boolean,
     out: Uint8Array,
   ): void;
+  /**
+   * `rasterizePolygon` of mask.geometry.ts: coverage of the polygon `points` (x0, y0, x1, y1, ...)
+   * with feather `f` (at least 1e-6) over region x, y, w x h, into `out` (w x h).
+   */
+  rasterizePolygon(
+    points: Float64Array,
+    f: number,
+    x: number,
+    y: number,
+    w: number,
+    h: number,
+    out: Float32Array,
+  ): void;
 }
 
 /** Where node-gyp puts the module, from this file (src/native/) or the repository root. */

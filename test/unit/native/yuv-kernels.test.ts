@@ -214,6 +214,33 @@ describe('native video kernels: same bytes as the JavaScript', { skip }, () => {
     }
   });
 
+  it('rasterizeMask of polygons: face outlines, plates, self-crossing, off the region', () => {
+    const r = random(41);
+    for (let t = 0; t < 150; t++) {
+      const n = t % 10 === 0 ? 3 + Math.floor(r() * 40) : t % 2 ? 32 : 4;
+      const cx = r() * 300 - 50;
+      const cy = r() * 200 - 50;
+      const size = 2 + r() * 150;
+      const points: [number, number][] = Array.from({ length: n }, (_, k) => {
+        const a = t % 10 === 0 ? r() * 7 : (2 * Math.PI * k) / n;
+        const rad = size * (t % 7 === 0 ? r() : 1);
+        return [cx + rad * Math.cos(a), cy + 1.3 * rad * Math.sin(a)];
+      });
+      // Coincident and axis-aligned points too.
+      if (t % 5 === 0) points.push(points[0], [points[0][0], cy]);
+      const shape: Shape = { kind: 'polygon', points };
+      const feather = t % 9 === 0 ? 0 : 0.5 + r() * 20;
+      const region = {
+        x: Math.floor(cx - size - 30 + r() * 40),
+        y: Math.floor(cy - size - 30 + r() * 40),
+        w: Math.floor(r() * 2.5 * size + 1),
+        h: Math.floor(r() * 3 * size + 1),
+      };
+      const [js, native] = both(() => rasterizeMask(shape, feather, region));
+      assert.equal(differing(js, native), 0, `polygon ${t}`);
+    }
+  });
+
   it('cellMeans over steps, cells and regions at the frame edges', () => {
     const frame = texturedFrame(203, 151, 5);
     const r = random(17);
@@ -391,5 +418,11 @@ describe('native video kernels: same bytes as the JavaScript', { skip }, () => {
     assert.throws(() => k.reduceToRgb(frame, 64, 48, cols, Int32Array.of(48), false, rgb), /row/);
     assert.throws(() => k.reduceToRgb(frame, 64, 48, cols, rows, true, rgb.subarray(1)), /output/);
     assert.throws(() => k.reduceToRgb(frame, 64, 49, cols, rows, true, rgb), /frame too short/);
+    const square = Float64Array.of(1, 1, 9, 1, 9, 9, 1, 9);
+    k.rasterizePolygon(square, 2, 0, 0, 10, 10, new Float32Array(100));
+    assert.throws(() => k.rasterizePolygon(square, 2, 0, 0, 10, 10, new Float32Array(99)), /sizes/);
+    assert.throws(() => k.rasterizePolygon(square.subarray(1), 2, 0, 0, 1, 1, grid), /sizes/);
+    assert.throws(() => k.rasterizePolygon(square, 0, 0, 0, 1, 1, grid), /sizes/);
+    assert.throws(() => k.rasterizePolygon(Float64Array.of(NaN, 1), 1, 0, 0, 1, 1, grid), /points/);
   });
 });
