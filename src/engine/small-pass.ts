@@ -8,7 +8,8 @@
  */
 import { boxHeight, boxWidth, clipDetection, mapDetection } from './box.ts';
 import { nms } from './nms.ts';
-import type { Box, Detection } from './types.ts';
+import { cropRgb } from './preprocess.ts';
+import type { Box, Detection, RgbFrame } from './types.ts';
 
 /** The threshold a small-face pass is run at for the caller's `minScore`. */
 export function smallPassThreshold(minScore: number, raise: number): number {
@@ -185,4 +186,54 @@ export function enlargedRegions(
     area += rect.w * rect.h;
   }
   return area > r.maxShare * width * height ? null : rects;
+}
+
+/**
+ * A video frame's `detect` with the enlarged pass over windows (`RegionalPass`): the main pass
+ * down to `proposeScore`, then windows around every detection under `upscaleKeepPx` below the
+ * threshold (under `settledPx` at it) and around the `tracked` boxes (tracks expected small),
+ * each window enlarged and run on its own; the whole picture enlarged when the windows cover
+ * most of it. `pass` runs the model on a picture resampled to width x height.
+ */
+export async function detectWithRegionalPass(
+  image: RgbFrame,
+  minScore: number,
+  p: EnlargedPass,
+  r: RegionalPass,
+  nmsIou: number,
+  tracked: readonly Box[],
+  pass: (
+    picture: RgbFrame,
+    width: number,
+    height: number,
+    minScore: number,
+  ) => Promise<Detection[]>,
+): Promise<Detection[]> {
+  const all = await pass(image, image.width, image.height, Math.min(minScore, r.proposeScore));
+  const found = all.filter((f) => f.score >= minScore - 1e-9);
+  const longer = (b: Box) => Math.max(boxWidth(b), boxHeight(b));
+  // Found at the threshold and this large, a face needs no second look.
+  const proposed = all
+    .filter((f) => longer(f.box) < (f.score >= minScore ? r.settledPx : p.upscaleKeepPx))
+    .map((f) => f.box);
+  const rects = enlargedRegions([...proposed, ...tracked], image.width, image.height, r);
+  let merged: Detection[];
+  if (rects === null) {
+    merged = await withEnlargedPass(image, found, minScore, p, nmsIou, (w, h, s) =>
+      pass(image, w, h, s),
+    );
+  } else {
+    const threshold = smallPassThreshold(minScore, p.upscaleRaise);
+    const enlarged: Detection[] = [];
+    for (const rect of rects) {
+      const part = cropRgb(image, rect.x, rect.y, rect.w, rect.h);
+      const w = Math.round(rect.w * p.upscale);
+      const h = Math.round(rect.h * p.upscale);
+      const back = { scaleX: rect.w / w, scaleY: rect.h / h, offsetX: rect.x, offsetY: rect.y };
+      for (const f of await pass(part, w, h, threshold)) enlarged.push(mapDetection(f, back));
+    }
+    const small = fromSmallPass(enlarged, p.upscaleRaise, p.upscaleKeepPx);
+    merged = nms([...found, ...small], { iou: nmsIou, containment: 0.7 });
+  }
+  return merged.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
 }
