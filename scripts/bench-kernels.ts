@@ -6,12 +6,13 @@
  * 960x540 (same size) and 1920x1080; resizeRgb to 640x360; reducedRgb: 1080p and 720p I420 to
  * the 960 and 640 px detection copies. Then the video main thread's kernels with the native
  * module switched off (old: the JavaScript) and on (new: src/native/yuv.c), same process:
- * reducedRgb's 1080p halving, cellMeans and gaussianish of one face's blur grid (60 and 150 px),
- * coverOnYuv of 12 faces per 1080p frame as fill (the blend alone) and blur (everything).
+ * reducedRgb's copies, cellMeans and gaussianish of one face's blur grid (60 and 150 px), a
+ * face outline's mask (mask blur), coverOnYuv of 12 faces per 1080p frame as fill (the blend
+ * alone) and blur (everything).
  */
 import { resizeRgb, resizedPlanarTensor, roundUp } from '../src/engine/preprocess.ts';
 import { coverShape, renderParams } from '../src/engine/render/index.ts';
-import { shapeRegion } from '../src/engine/render/mask.geometry.ts';
+import { rasterizeMask, shapeRegion } from '../src/engine/render/mask.geometry.ts';
 import { gaussianish } from '../src/engine/render/region.filter.ts';
 import type { Detection, RenderStyle, RgbFrame } from '../src/engine/types.ts';
 import { cellMeans } from '../src/media/video/yuv.cells.ts';
@@ -161,6 +162,8 @@ if (nativeKernelsBuilt()) {
   const a = new Uint8Array(960 * 540 * 3);
   both('reducedRgb 1920x1080 -> 960 px (halving)', () => reducedRgb(f, 960, a).frame.data);
   both('reducedRgb 1920x1080 -> 640 px', () => reducedRgb(f, 640, a).frame.data);
+  const f720 = yuv(1280, 720);
+  both('reducedRgb 1280x720 -> 960 px', () => reducedRgb(f720, 960, a).frame.data);
   const face = (x1: number, y1: number, s: number): Detection => ({
     cls: 'face',
     score: 0.9,
@@ -182,6 +185,19 @@ if (nativeKernelsBuilt()) {
       return buf;
     });
   }
+  const outline: Detection = {
+    ...face(600.3, 400.6, 150),
+    landmarks: [
+      [650, 460],
+      [700, 461],
+      [676, 490],
+      [655, 520],
+      [697, 519],
+    ],
+  };
+  const shape = coverShape(outline, true);
+  const region = shapeRegion(shape, renderParams(outline).feather, 1920, 1080);
+  both('rasterizeMask 150 px face outline (mask blur)', () => rasterizeMask(shape, 18, region));
   const faces = Array.from({ length: 12 }, (_, k) =>
     face(((k * 157) % 1700) + 20.3, ((k * 263 + 91) % 880) + 20.6, 150),
   );

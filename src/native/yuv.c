@@ -888,6 +888,32 @@ static napi_value halve_to_rgb(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* One output row of reduceToRgb (`below` > 0: the 2x2 luma mean, that many bytes down). */
+static inline __attribute__((always_inline)) void reduce_row_as(
+    const yuv_tables_t *restrict tab, const uint8_t *restrict row, size_t below,
+    const uint8_t *restrict urow, const uint8_t *restrict vrow, const int32_t *restrict xs,
+    size_t dw, uint8_t *restrict d) {
+  for (size_t i = 0; i < dw; i++) {
+    const int32_t x = xs[i];
+    const uint8_t *p = row + x;
+    const int32_t yy =
+        below ? tab->y_t[(p[0] + p[1] + p[below] + p[below + 1]) >> 2] : tab->y_t[p[0]];
+    const int32_t cu = urow[x >> 1], cv = vrow[x >> 1];
+    d[3 * i] = sat((yy + tab->v_r[cv]) >> 10);
+    d[3 * i + 1] = sat((yy + tab->u_g[cu] + tab->v_g[cv]) >> 10);
+    d[3 * i + 2] = sat((yy + tab->u_b[cu]) >> 10);
+  }
+}
+
+__attribute__((noinline)) static void reduce_row(
+    const yuv_tables_t *tab, const uint8_t *row, size_t below, const uint8_t *urow,
+    const uint8_t *vrow, const int32_t *xs, size_t dw, uint8_t *d) {
+  if (below)
+    reduce_row_as(tab, row, below, urow, vrow, xs, dw, d);
+  else
+    reduce_row_as(tab, row, 0, urow, vrow, xs, dw, d);
+}
+
 /*
  * reduceToRgb(frame u8, w, h, xs i32, ys i32, average, out u8): reducedRgb's general copy,
  * output pixel (i, j) from luma (xs[i], ys[j]) (with `average`, the mean of it, its right,
@@ -923,21 +949,14 @@ static napi_value reduce_to_rgb(napi_env env, napi_callback_info info) {
   make_tables(&tab);
   const uint8_t *s = (const uint8_t *)frame.data;
   uint8_t *o = (uint8_t *)out.data;
-  const size_t below = average ? (size_t)w : 0;
   for (size_t j = 0; j < dh; j++) {
     const uint8_t *row = s + (size_t)ys[j] * w;
     const uint8_t *urow = s + u_off + (size_t)(ys[j] >> 1) * cw;
     const uint8_t *vrow = s + v_off + (size_t)(ys[j] >> 1) * cw;
-    uint8_t *d = o + j * dw * 3;
-    for (size_t i = 0; i < dw; i++) {
-      const uint8_t *p = row + xs[i];
-      const int32_t yy =
-          below ? tab.y_t[(p[0] + p[1] + p[below] + p[below + 1]) >> 2] : tab.y_t[p[0]];
-      const int32_t cu = urow[xs[i] >> 1], cv = vrow[xs[i] >> 1];
-      d[3 * i] = sat((yy + tab.v_r[cv]) >> 10);
-      d[3 * i + 1] = sat((yy + tab.u_g[cu] + tab.v_g[cv]) >> 10);
-      d[3 * i + 2] = sat((yy + tab.u_b[cu]) >> 10);
-    }
+    if (average)
+      reduce_row(&tab, row, (size_t)w, urow, vrow, xs, dw, o + j * dw * 3);
+    else
+      reduce_row(&tab, row, 0, urow, vrow, xs, dw, o + j * dw * 3);
   }
   return NULL;
 }
