@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { nativeKernels, nativeKernelsBuilt } from '../../../src/native/index.ts';
+import { nativeKernels, nativeKernelsBuilt, useNativeKernels } from '../../../src/native/index.ts';
 
 /** A C compiler on PATH: where there is none, npm ci leaves Veil on its JavaScript kernels. */
 const hasCompiler = spawnSync('cc', ['--version']).status === 0;
@@ -17,7 +17,10 @@ describe('native kernels', () => {
       skip: !nativeKernelsBuilt() && 'native kernels not built',
     },
     () => {
+      // Even where VEIL_NATIVE=0 switched them off for this process.
+      useNativeKernels(true);
       const k = nativeKernels()!;
+      useNativeKernels(process.env.VEIL_NATIVE !== '0');
       const src = new Uint8Array(4 * 4 * 3);
       const out = new Float32Array(3 * 32 * 32);
       const taps = (start: number[], count: number[]) =>
