@@ -1,5 +1,5 @@
 /** Opens the model detectors an inference worker needs and warms them up. */
-import { YunetFaceDetector } from './face.detector.ts';
+import { DEFAULT_YUNET, YunetFaceDetector } from './face.detector.ts';
 import type { FrameDetectors } from './frame.detector.ts';
 import { detectFrame } from './frame.detector.ts';
 import { FaceUnionDetector } from './face-union.detector.ts';
@@ -40,7 +40,7 @@ export interface DetectorSettings {
   threads?: number;
   faceModel?: FaceModel;
   plateModel?: PlateModel;
-  /** RetinaFace's small-face pass over whole video frames, not its windows (evaluation). */
+  /** The small-face pass over whole video frames, not windows (evaluation; RetinaFace, YuNet). */
   wholeSmallPass?: boolean;
 }
 
@@ -60,7 +60,8 @@ export async function openDetectors(
     }
     if (id === 'veil')
       return new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads }));
-    return new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }));
+    const yunet = settings.wholeSmallPass ? { ...DEFAULT_YUNET, regional: undefined } : undefined;
+    return new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }), yunet);
   };
   const [first, second] = FACE_MODEL_PARTS[chosen.face];
   const face = second

@@ -5,7 +5,12 @@ import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
-import { detectWithEnlargedPass, type EnlargedPass } from './small-pass.ts';
+import {
+  detectWithEnlargedPass,
+  detectWithRegionalPass,
+  type EnlargedPass,
+  type RegionalPass,
+} from './small-pass.ts';
 import { decodeYunet, type YunetOutputs } from './yunet.decode.ts';
 
 /**
@@ -15,13 +20,24 @@ import { decodeYunet, type YunetOutputs } from './yunet.decode.ts';
  * --small-px 28/40/44/56 --seed 0/1/2` and the standard and fast clips at 720p and 1080p, every
  * one 0 of its face-frames, as RetinaFace's video pass, `sequenceUpscale`).
  */
-export type YunetSettings = EnlargedPass;
+export interface YunetSettings extends EnlargedPass {
+  /** The small-face pass over windows only (as RetinaFace's; absent: whole frames). */
+  regional?: RegionalPass;
+}
 
 export const DEFAULT_YUNET: YunetSettings = {
   upscale: 1.75,
   upscaleMaxSide: 1920,
   upscaleKeepPx: 64,
   upscaleRaise: 0.2,
+  regional: {
+    proposeScore: 0.01,
+    settledPx: 32,
+    margin: 1,
+    minMargin: 24,
+    cell: 32,
+    maxShare: 0.5,
+  },
 };
 
 export class YunetFaceDetector implements RegionDetector {
@@ -38,6 +54,18 @@ export class YunetFaceDetector implements RegionDetector {
   ) {}
 
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
+    const regional = this.settings.regional;
+    if (hints?.sequence && hints.smallObjects === true && regional) {
+      return detectWithRegionalPass(
+        image,
+        minScore,
+        this.settings,
+        regional,
+        this.nmsIou,
+        hints.smallFaces ?? [],
+        (picture, width, height, score) => this.pass(picture, width, height, score),
+      );
+    }
     return detectWithEnlargedPass(
       image,
       minScore,

@@ -44,8 +44,8 @@ export interface EngineOptions {
    */
   plateModel?: PlateModel;
   /**
-   * For evaluations: RetinaFace's enlarged small-face pass over whole video frames, as before
-   * its windows (`RetinaSettings.regional`), to compare the two.
+   * For evaluations: the face detector's enlarged small-face pass over whole video frames, as
+   * before its windows (`RegionalPass`: RetinaFace and YuNet), to compare the two.
    */
   wholeSmallPass?: boolean;
 }

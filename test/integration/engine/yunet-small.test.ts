@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { YunetFaceDetector } from '../../../src/engine/face.detector.ts';
+import { DEFAULT_YUNET, YunetFaceDetector } from '../../../src/engine/face.detector.ts';
 import { detectFrame } from '../../../src/engine/frame.detector.ts';
 import { hasModel, modelPath } from '../../../src/engine/models.ts';
 import { openSession, type ModelSession } from '../../../src/engine/onnx.runtime.ts';
@@ -40,5 +40,17 @@ describe('YuNet, small-face pass (video)', { skip }, () => {
     assert.ok(hits(off, faces) < faces.length, `main pass alone found ${hits(off, faces)}`);
     assert.equal(hits(video, faces), faces.length, JSON.stringify(video));
     assert.ok(video.length <= faces.length + 1, JSON.stringify(video));
+  });
+
+  it('on video frames the windowed pass finds them as the whole-frame one does', async () => {
+    const { frame, faces } = scene;
+    const windows = new YunetFaceDetector(session);
+    const whole = new YunetFaceDetector(session, { ...DEFAULT_YUNET, regional: undefined });
+    const hints = { smallObjects: true, sequence: true };
+    const a = await detectFrame(frame, facesOnly, { face: whole }, hints);
+    const b = await detectFrame(frame, facesOnly, { face: windows }, hints);
+    assert.equal(hits(a, faces), faces.length, JSON.stringify(a));
+    assert.equal(hits(b, faces), faces.length, JSON.stringify(b));
+    assert.ok(b.length <= faces.length + 1, JSON.stringify(b));
   });
 });
