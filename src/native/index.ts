@@ -120,6 +120,33 @@ export interface NativeKernels {
     h: number,
     out: Float32Array,
   ): void;
+  /*
+   * syn's kernels (src/native/syn.c), bit for bit their JavaScript.
+   */
+  /**
+   * `warpTriangles` of src/engine/syn/mesh.geometry.ts: the triangles (index triples into the
+   * points, x0, y0, x1, y1, ...) drawn into the target window tx, ty, tw x th (`rgb`,
+   * `covered`), sampled from `src` (sw x sh RGB). Returns the triangles drawn.
+   */
+  warpTriangles(
+    src: Uint8Array,
+    sw: number,
+    sh: number,
+    srcPts: Float64Array,
+    dstPts: Float64Array,
+    triangles: Int32Array,
+    rgb: Float32Array,
+    covered: Uint8Array,
+    tx: number,
+    ty: number,
+    tw: number,
+    th: number,
+  ): number;
+  /**
+   * `transferLab`'s per-pixel trilinear lookup (src/engine/syn/colour.transfer.ts): the pixels
+   * of `rgb` where `mask` is set, through the 17^3 RGB table `lut`, in place.
+   */
+  lutApply(rgb: Float32Array, mask: Uint8Array, lut: Float32Array): void;
 }
 
 /** Where node-gyp puts the module, from this file (src/native/) or the repository root. */

@@ -221,6 +221,8 @@ static napi_value affine_in_place(napi_env env, napi_callback_info info) {
 
 /* The video main thread's kernels, in yuv.c. */
 void veil_register_yuv(napi_env env, napi_value exports);
+/* syn's kernels, in syn.c. */
+void veil_register_syn(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -230,6 +232,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   veil_register_yuv(env, exports);
+  veil_register_syn(env, exports);
   return exports;
 }
 

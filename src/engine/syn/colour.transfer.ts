@@ -4,6 +4,7 @@
  * texture (which carries identity) does not.
  */
 import { roundPixel } from '../round.ts';
+import { nativeKernels } from '../../native/index.ts';
 
 const WHITE = [0.95047, 1, 1.08883];
 
@@ -143,6 +144,12 @@ export function transferLab(
         lut[k + 1] = out[1];
         lut[k + 2] = out[2];
       }
+  const native = nativeKernels();
+  if (native && rgb instanceof Float32Array && mask instanceof Uint8Array) {
+    // src/native/syn.c: the loop below, bit for bit.
+    native.lutApply(rgb, mask, lut);
+    return;
+  }
   const sg = LUT_SIDE * 3;
   const sr = LUT_SIDE * sg;
   for (let i = 0; i < mask.length; i++) {

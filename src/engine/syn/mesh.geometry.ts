@@ -2,6 +2,7 @@
  * Pure geometry of mesh warping: piecewise-affine triangle warps with bilinear sampling,
  * least-squares affine alignment of point sets, and pulling one shape toward another.
  */
+import { nativeKernels } from '../../native/index.ts';
 
 export type Vec2 = [number, number];
 
@@ -69,6 +70,44 @@ export function sampleBilinear(img: RgbImage, x: number, y: number, out: Float32
  * head hides them) and are skipped, as are degenerate ones. Returns triangles drawn.
  */
 export function warpTriangles(
+  src: RgbImage,
+  srcPts: readonly Vec2[],
+  dstPts: readonly Vec2[],
+  triangles: readonly number[],
+  target: WarpTarget,
+): number {
+  const native = nativeKernels();
+  if (native) {
+    // src/native/syn.c: the same arithmetic as `fillTriangle`, bit for bit.
+    const flat = (pts: readonly Vec2[]) => {
+      const out = new Float64Array(pts.length * 2);
+      for (let i = 0; i < pts.length; i++) {
+        out[i * 2] = pts[i][0];
+        out[i * 2 + 1] = pts[i][1];
+      }
+      return out;
+    };
+    if (srcPts.length === dstPts.length)
+      return native.warpTriangles(
+        src.data,
+        src.width,
+        src.height,
+        flat(srcPts),
+        flat(dstPts),
+        Int32Array.from(triangles),
+        target.rgb,
+        target.covered,
+        target.x,
+        target.y,
+        target.width,
+        target.height,
+      );
+  }
+  return warpTrianglesJs(src, srcPts, dstPts, triangles, target);
+}
+
+/** `warpTriangles` in JavaScript: the reference for the native kernel, and its fallback. */
+export function warpTrianglesJs(
   src: RgbImage,
   srcPts: readonly Vec2[],
   dstPts: readonly Vec2[],

@@ -1,0 +1,263 @@
+/*
+ * Veil's native kernels for `syn` (registered by kernels.c's init): the piecewise-affine
+ * triangle warp of src/engine/syn/mesh.geometry.ts (`warpTriangles` with its `fillTriangle`)
+ * and the per-pixel trilinear lookup of `transferLab` (src/engine/syn/colour.transfer.ts).
+ * Each does the same double/float operations in the same order as that JavaScript (a JS number
+ * is a double, a Float32Array element a float, `x | 0` ToInt32), so outputs are equal element
+ * for element; the JavaScript stays the reference and the fallback. Every argument is checked
+ * before anything is read or written: bad ones throw a TypeError.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <node_api.h>
+
+typedef struct {
+  void *data;
+  size_t length; /* elements */
+  napi_typedarray_type type;
+} sview_t;
+
+static int sview_as(napi_env env, napi_value v, napi_typedarray_type want, sview_t *out) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok)
+    return 0;
+  out->data = data;
+  out->length = length;
+  out->type = type;
+  return type == want;
+}
+
+static int sint_of(napi_env env, napi_value v, int32_t *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) return 0;
+  if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != floor(d)) return 0;
+  *out = (int32_t)d;
+  return 1;
+}
+
+static napi_value sfail(napi_env env, const char *msg) {
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+/* ECMAScript ToInt32 (what `v | 0` does). */
+static inline int32_t js_int32(double v) {
+  if (v > -2147483649.0 && v < 2147483648.0) return (int32_t)v;
+  if (!isfinite(v)) return 0;
+  double m = fmod(trunc(v), 4294967296.0);
+  if (m < 0) m += 4294967296.0;
+  return (int32_t)(uint32_t)m;
+}
+
+/* roundPixel of src/engine/round.ts: v < 0.5 ? 0 : (v + 0.5) | 0. */
+static inline double round_pixel(double v) { return v < 0.5 ? 0.0 : (double)js_int32(v + 0.5); }
+
+/* Math.min / Math.max of finite doubles (the callers' values; NaN is kept out by the checks). */
+static inline double dmin(double a, double b) { return a < b ? a : b; }
+static inline double dmax(double a, double b) { return a > b ? a : b; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* warpTriangles (mesh.geometry.ts)                                                            */
+
+typedef struct {
+  const uint8_t *sd;
+  int32_t sw, sh;
+  float *rgb;
+  uint8_t *covered;
+  int32_t tx, ty, tw, th;
+} warp_t;
+
+static int fill_triangle(const warp_t *w, const double *d, const double *s, double area) {
+  /* d, s: a, b, c as x, y pairs. */
+  double minXd = dmax((double)w->tx, floor(dmin(dmin(d[0], d[2]), d[4])));
+  double maxXd = dmin((double)w->tx + w->tw - 1, ceil(dmax(dmax(d[0], d[2]), d[4])));
+  double minYd = dmax((double)w->ty, floor(dmin(dmin(d[1], d[3]), d[5])));
+  double maxYd = dmin((double)w->ty + w->th - 1, ceil(dmax(dmax(d[1], d[3]), d[5])));
+  if (minXd > maxXd || minYd > maxYd) return 0;
+  const int32_t minX = (int32_t)minXd, maxX = (int32_t)maxXd;
+  const int32_t minY = (int32_t)minYd, maxY = (int32_t)maxYd;
+  const double inv = 1 / area;
+  const double ax_ = d[0], ay_ = d[1], bx = d[2], by = d[3], cx = d[4], cy = d[5];
+  const double w0x = (by - cy) * inv;
+  const double w0y = (cx - bx) * inv;
+  const double w0k = (bx * cy - cx * by) * inv;
+  const double w1x = (cy - ay_) * inv;
+  const double w1y = (ax_ - cx) * inv;
+  const double w1k = (cx * ay_ - ax_ * cy) * inv;
+  const double w2x = -w0x - w1x;
+  const double w2y = -w0y - w1y;
+  const double w2k = 1 - w0k - w1k;
+  const double uX = w0x * s[0] + w1x * s[2] + w2x * s[4];
+  const double uY = w0y * s[0] + w1y * s[2] + w2y * s[4];
+  const double uK = w0k * s[0] + w1k * s[2] + w2k * s[4];
+  const double vX = w0x * s[1] + w1x * s[3] + w2x * s[5];
+  const double vY = w0y * s[1] + w1y * s[3] + w2y * s[5];
+  const double vK = w0k * s[1] + w1k * s[3] + w2k * s[5];
+  const uint8_t *sd = w->sd;
+  const int32_t sw = w->sw, sh = w->sh;
+  const double swm = (double)(sw - 1), shm = (double)(sh - 1);
+  const double eps = -1e-3;
+  for (int32_t y = minY; y <= maxY; y++) {
+    const double py = y + 0.5;
+    const int64_t rowAt = (int64_t)(y - w->ty) * w->tw - w->tx;
+    for (int32_t x = minX; x <= maxX; x++) {
+      const double px = x + 0.5;
+      const double w0 = w0k + w0x * px + w0y * py;
+      const double w1 = w1k + w1x * px + w1y * py;
+      const double w2 = 1 - w0 - w1;
+      if (w0 < eps || w1 < eps || w2 < eps) continue;
+      double fx = uK + uX * px + uY * py - 0.5;
+      double fy = vK + vX * px + vY * py - 0.5;
+      /* Math.min(Math.max(v, 0), n - 1); a NaN (impossible with finite checked points) goes to 0
+       * here so no index can leave the source. */
+      fx = fx > 0 ? fx : 0;
+      fx = fx < swm ? fx : swm;
+      fy = fy > 0 ? fy : 0;
+      fy = fy < shm ? fy : shm;
+      const double x0d = floor(fx);
+      const double y0d = floor(fy);
+      const int32_t x0 = (int32_t)x0d;
+      const int32_t y0 = (int32_t)y0d;
+      const double ax = fx - x0d;
+      const double ay = fy - y0d;
+      const int64_t i00 = ((int64_t)y0 * sw + x0) * 3;
+      const int64_t i01 = x0 + 1 < sw ? i00 + 3 : i00;
+      const int64_t i10 = y0 + 1 < sh ? i00 + (int64_t)sw * 3 : i00;
+      const int64_t i11 = i10 + (i01 - i00);
+      const int64_t i = rowAt + x;
+      const int64_t o = i * 3;
+      for (int c = 0; c < 3; c++) {
+        const double top = sd[i00 + c] + (double)(sd[i01 + c] - sd[i00 + c]) * ax;
+        const double bottom = sd[i10 + c] + (double)(sd[i11 + c] - sd[i10 + c]) * ax;
+        w->rgb[o + c] = (float)(top + (bottom - top) * ay);
+      }
+      w->covered[i] = 1;
+    }
+  }
+  return 1;
+}
+
+static inline double js_sign(double v) { return v > 0 ? 1 : v < 0 ? -1 : 0; }
+
+/* warpTriangles(src, sw, sh, srcPts, dstPts, triangles, rgb, covered, tx, ty, tw, th) -> drawn */
+static napi_value warp_triangles(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value a[12];
+  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc != 12)
+    return sfail(env, "warpTriangles: expected 12 arguments");
+  sview_t src, sp, dp, tri, rgb, cov;
+  warp_t w;
+  if (!sview_as(env, a[0], napi_uint8_array, &src) || !sint_of(env, a[1], &w.sw) ||
+      !sint_of(env, a[2], &w.sh) || !sview_as(env, a[3], napi_float64_array, &sp) ||
+      !sview_as(env, a[4], napi_float64_array, &dp) ||
+      !sview_as(env, a[5], napi_int32_array, &tri) ||
+      !sview_as(env, a[6], napi_float32_array, &rgb) ||
+      !sview_as(env, a[7], napi_uint8_array, &cov) || !sint_of(env, a[8], &w.tx) ||
+      !sint_of(env, a[9], &w.ty) || !sint_of(env, a[10], &w.tw) || !sint_of(env, a[11], &w.th))
+    return sfail(env, "warpTriangles: bad arguments");
+  if (w.sw < 1 || w.sh < 1 || w.sw > 1 << 15 || w.sh > 1 << 15 ||
+      src.length < (size_t)w.sw * w.sh * 3)
+    return sfail(env, "warpTriangles: bad source size");
+  if (w.tw < 0 || w.th < 0 || w.tw > 1 << 15 || w.th > 1 << 15 || w.tx < -(1 << 24) ||
+      w.tx > 1 << 24 || w.ty < -(1 << 24) || w.ty > 1 << 24 ||
+      rgb.length < (size_t)w.tw * w.th * 3 || cov.length < (size_t)w.tw * w.th)
+    return sfail(env, "warpTriangles: bad target");
+  if (sp.length != dp.length || sp.length % 2 != 0)
+    return sfail(env, "warpTriangles: point arrays differ");
+  const double *spts = (const double *)sp.data;
+  const double *dpts = (const double *)dp.data;
+  for (size_t k = 0; k < sp.length; k++)
+    if (!(fabs(spts[k]) <= 1e7) || !(fabs(dpts[k]) <= 1e7))
+      return sfail(env, "warpTriangles: points must be finite, within 1e7");
+  const size_t npts = sp.length / 2;
+  const int32_t *t = (const int32_t *)tri.data;
+  /* Only whole triples are read (as the JavaScript's t + 2 < length). */
+  for (size_t k = 0; k < tri.length - tri.length % 3; k++)
+    if (t[k] < 0 || (size_t)t[k] >= npts)
+      return sfail(env, "warpTriangles: triangle index out of range");
+  w.sd = (const uint8_t *)src.data;
+  w.rgb = (float *)rgb.data;
+  w.covered = (uint8_t *)cov.data;
+  int32_t drawn = 0;
+  for (size_t k = 0; k + 2 < tri.length; k += 3) {
+    const int32_t ia = t[k], ib = t[k + 1], ic = t[k + 2];
+    const double d[6] = {dpts[ia * 2], dpts[ia * 2 + 1], dpts[ib * 2],
+                         dpts[ib * 2 + 1], dpts[ic * 2], dpts[ic * 2 + 1]};
+    const double s[6] = {spts[ia * 2], spts[ia * 2 + 1], spts[ib * 2],
+                         spts[ib * 2 + 1], spts[ic * 2], spts[ic * 2 + 1]};
+    /* signedArea2(a, b, c) = (b.x - a.x) * (c.y - a.y) - (c.x - a.x) * (b.y - a.y) */
+    const double area = (d[2] - d[0]) * (d[5] - d[1]) - (d[4] - d[0]) * (d[3] - d[1]);
+    const double srcArea = (s[2] - s[0]) * (s[5] - s[1]) - (s[4] - s[0]) * (s[3] - s[1]);
+    if (fabs(area) < 1e-6 || fabs(srcArea) < 1e-9 || js_sign(area) != js_sign(srcArea)) continue;
+    if (fill_triangle(&w, d, s, area)) drawn++;
+  }
+  napi_value out;
+  napi_create_int32(env, drawn, &out);
+  return out;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* transferLab's per-pixel lookup (colour.transfer.ts)                                          */
+
+#define LUT_SIDE 17
+#define LUT_STEP 16
+
+/* lutApply(rgb Float32Array, mask Uint8Array, lut Float32Array 17^3 * 3): in place. */
+static napi_value lut_apply(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc != 3)
+    return sfail(env, "lutApply: expected 3 arguments");
+  sview_t rgb, mask, lutv;
+  if (!sview_as(env, a[0], napi_float32_array, &rgb) ||
+      !sview_as(env, a[1], napi_uint8_array, &mask) ||
+      !sview_as(env, a[2], napi_float32_array, &lutv))
+    return sfail(env, "lutApply: bad arguments");
+  if (lutv.length != (size_t)LUT_SIDE * LUT_SIDE * LUT_SIDE * 3)
+    return sfail(env, "lutApply: lut must hold 17^3 * 3 values");
+  if (rgb.length / 3 < mask.length) return sfail(env, "lutApply: rgb shorter than mask * 3");
+  float *px = (float *)rgb.data;
+  const uint8_t *m = (const uint8_t *)mask.data;
+  const float *lut = (const float *)lutv.data;
+  const int sg = LUT_SIDE * 3;
+  const int sr = LUT_SIDE * sg;
+  const double top = LUT_SIDE - 1.0001;
+  for (size_t i = 0; i < mask.length; i++) {
+    if (!m[i]) continue;
+    const size_t o = i * 3;
+    const double fr = dmin(top, dmax(0, round_pixel(px[o]) / LUT_STEP));
+    const double fg = dmin(top, dmax(0, round_pixel(px[o + 1]) / LUT_STEP));
+    const double fb = dmin(top, dmax(0, round_pixel(px[o + 2]) / LUT_STEP));
+    const double r0 = floor(fr);
+    const double g0 = floor(fg);
+    const double b0 = floor(fb);
+    const double dr = fr - r0;
+    const double dg = fg - g0;
+    const double db = fb - b0;
+    const int base = (int)r0 * sr + (int)g0 * sg + (int)b0 * 3;
+    for (int c = 0; c < 3; c++) {
+      const int k = base + c;
+      const double c00 = (double)lut[k] + ((double)lut[k + 3] - lut[k]) * db;
+      const double c01 = (double)lut[k + sg] + ((double)lut[k + sg + 3] - lut[k + sg]) * db;
+      const double c10 = (double)lut[k + sr] + ((double)lut[k + sr + 3] - lut[k + sr]) * db;
+      const double c11 =
+          (double)lut[k + sr + sg] + ((double)lut[k + sr + sg + 3] - lut[k + sr + sg]) * db;
+      const double c0 = c00 + (c01 - c00) * dg;
+      const double c1 = c10 + (c11 - c10) * dg;
+      px[o + c] = (float)round_pixel(c0 + (c1 - c0) * dr);
+    }
+  }
+  return NULL;
+}
+
+void veil_register_syn(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"warpTriangles", NULL, warp_triangles, NULL, NULL, NULL, napi_default, NULL},
+      {"lutApply", NULL, lut_apply, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+}
