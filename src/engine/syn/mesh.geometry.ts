@@ -94,7 +94,7 @@ export function warpTriangles(
         src.height,
         flat(srcPts),
         flat(dstPts),
-        Int32Array.from(triangles),
+        triangleIndices(triangles),
         target.rgb,
         target.covered,
         target.x,
@@ -104,6 +104,18 @@ export function warpTriangles(
       );
   }
   return warpTrianglesJs(src, srcPts, dstPts, triangles, target);
+}
+
+const indexCache = new WeakMap<readonly number[], Int32Array>();
+
+/** `triangles` as an Int32Array for the native warp (kept per list: the topology's are fixed). */
+function triangleIndices(triangles: readonly number[]): Int32Array {
+  let out = indexCache.get(triangles);
+  if (!out || out.length !== triangles.length) {
+    out = Int32Array.from(triangles);
+    indexCache.set(triangles, out);
+  }
+  return out;
 }
 
 /** `warpTriangles` in JavaScript: the reference for the native kernel, and its fallback. */
