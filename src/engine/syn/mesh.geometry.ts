@@ -78,22 +78,27 @@ export function warpTriangles(
 ): number {
   const native = nativeKernels();
   if (native) {
-    // src/native/syn.c: the same arithmetic as `fillTriangle`, bit for bit.
+    // src/native/syn.c: the same arithmetic as `fillTriangle`, bit for bit. It takes finite
+    // points within 1e7 only (it checks them); anything else stays with the JavaScript.
+    let usable = srcPts.length === dstPts.length;
     const flat = (pts: readonly Vec2[]) => {
       const out = new Float64Array(pts.length * 2);
       for (let i = 0; i < pts.length; i++) {
         out[i * 2] = pts[i][0];
         out[i * 2 + 1] = pts[i][1];
+        if (!(Math.abs(pts[i][0]) <= 1e7 && Math.abs(pts[i][1]) <= 1e7)) usable = false;
       }
       return out;
     };
-    if (srcPts.length === dstPts.length)
+    const sFlat = flat(srcPts);
+    const dFlat = flat(dstPts);
+    if (usable)
       return native.warpTriangles(
         src.data,
         src.width,
         src.height,
-        flat(srcPts),
-        flat(dstPts),
+        sFlat,
+        dFlat,
         triangleIndices(triangles),
         target.rgb,
         target.covered,

@@ -92,6 +92,25 @@ describe('syn native kernels', { skip }, () => {
     assert.equal(cases, 6);
   });
 
+  it('warpTriangles: non-finite points stay with the JavaScript (same result)', () => {
+    const src = texture(32, 3);
+    const pts: Vec2[] = [
+      [0, 0],
+      [30, 0],
+      [0, 30],
+      [NaN, 5],
+    ];
+    const run = (native: boolean) => {
+      useNativeKernels(native);
+      const t = createWarpTarget(0, 0, 40, 40);
+      return [warpTriangles(src, pts, pts, [0, 1, 2, 0, 1, 3], t), t] as const;
+    };
+    const [nn, tn] = run(true);
+    const [nj, tj] = run(false);
+    assert.equal(nn, nj);
+    assert.equal(differing(tn.rgb, tj.rgb), 0);
+  });
+
   it('transferLab: native lookup equals JavaScript (0 differing values)', () => {
     for (const seed of [7, 8, 9]) {
       const r = random(seed);
