@@ -7,6 +7,7 @@ import type { DetectHints, RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
 import {
   detectWithEnlargedPass,
+  DEFAULT_REGIONAL,
   detectWithRegionalPass,
   type EnlargedPass,
   type RegionalPass,
@@ -30,14 +31,7 @@ export const DEFAULT_YUNET: YunetSettings = {
   upscaleMaxSide: 1920,
   upscaleKeepPx: 64,
   upscaleRaise: 0.2,
-  regional: {
-    proposeScore: 0.01,
-    settledPx: 32,
-    margin: 1,
-    minMargin: 24,
-    cell: 32,
-    maxShare: 0.5,
-  },
+  regional: DEFAULT_REGIONAL,
 };
 
 export class YunetFaceDetector implements RegionDetector {

@@ -14,6 +14,7 @@ import { TensorBuffers } from './preprocess.ts';
 import { runResized } from './resized-run.ts';
 import {
   detectWithEnlargedPass,
+  DEFAULT_REGIONAL,
   detectWithRegionalPass,
   type EnlargedPass,
   type RegionalPass,
@@ -93,14 +94,7 @@ export const DEFAULT_RETINA: RetinaSettings = {
   upscaleMaxSide: 1920,
   upscaleKeepPx: 96,
   upscaleRaise: 0.2,
-  regional: {
-    proposeScore: 0.01,
-    settledPx: 32,
-    margin: 1,
-    minMargin: 24,
-    cell: 32,
-    maxShare: 0.5,
-  },
+  regional: DEFAULT_REGIONAL,
 };
 
 export class RetinaFaceDetector implements RegionDetector {

@@ -111,6 +111,19 @@ export interface RegionalPass {
   maxShare: number;
 }
 
+/**
+ * Proposals down to 0.01, windows of a box's size beyond it: measured on the eval-video clips
+ * for RetinaFace and YuNet (src/media/video/README.md, "Windowed small-face passes").
+ */
+export const DEFAULT_REGIONAL: RegionalPass = {
+  proposeScore: 0.01,
+  settledPx: 32,
+  margin: 1,
+  minMargin: 24,
+  cell: 32,
+  maxShare: 0.5,
+};
+
 /** A rectangle of whole pixels. */
 export interface Rect {
   x: number;

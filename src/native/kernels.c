@@ -9,33 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
-
-typedef struct {
-  void *data;
-  size_t length; /* elements */
-} view_t;
-
-static int get_view(napi_env env, napi_value v, napi_typedarray_type want, view_t *out) {
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) return 0;
-  if (type != want) return 0;
-  out->data = data;
-  out->length = length;
-  return 1;
-}
-
-static int get_i32(napi_env env, napi_value v, int32_t *out) {
-  return napi_get_value_int32(env, v, out) == napi_ok;
-}
-
-static napi_value fail(napi_env env, const char *msg) {
-  napi_throw_type_error(env, NULL, msg);
-  return NULL;
-}
+#include "napi-args.h"
 
 /* One output row's vertical sum: the first product rounded to float, the second added in double. */
 /* Kept out of line: inlined into the caller GCC no longer vectorizes it. */
@@ -61,18 +35,18 @@ static napi_value resample_planar(napi_env env, napi_callback_info info) {
   size_t argc = 16;
   napi_value a[16];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  if (argc != 16) return fail(env, "resamplePlanar: 16 arguments");
-  view_t src, hs, hc, hw, vs, vc, vw, out;
+  if (argc != 16) return veil_fail(env, "resamplePlanar: 16 arguments");
+  veil_view_t src, hs, hc, hw, vs, vc, vw, out;
   int32_t sw, sh, hstride, vstride, first, second, third, padw;
-  if (!get_view(env, a[0], napi_uint8_array, &src) || !get_i32(env, a[1], &sw) ||
-      !get_i32(env, a[2], &sh) || !get_view(env, a[3], napi_int32_array, &hs) ||
-      !get_view(env, a[4], napi_int32_array, &hc) || !get_view(env, a[5], napi_float32_array, &hw) ||
-      !get_i32(env, a[6], &hstride) || !get_view(env, a[7], napi_int32_array, &vs) ||
-      !get_view(env, a[8], napi_int32_array, &vc) || !get_view(env, a[9], napi_float32_array, &vw) ||
-      !get_i32(env, a[10], &vstride) || !get_view(env, a[11], napi_float32_array, &out) ||
-      !get_i32(env, a[12], &first) || !get_i32(env, a[13], &second) ||
-      !get_i32(env, a[14], &third) || !get_i32(env, a[15], &padw))
-    return fail(env, "resamplePlanar: bad arguments");
+  if (!veil_view_as(env, a[0], napi_uint8_array, &src) || !veil_int(env, a[1], &sw) ||
+      !veil_int(env, a[2], &sh) || !veil_view_as(env, a[3], napi_int32_array, &hs) ||
+      !veil_view_as(env, a[4], napi_int32_array, &hc) || !veil_view_as(env, a[5], napi_float32_array, &hw) ||
+      !veil_int(env, a[6], &hstride) || !veil_view_as(env, a[7], napi_int32_array, &vs) ||
+      !veil_view_as(env, a[8], napi_int32_array, &vc) || !veil_view_as(env, a[9], napi_float32_array, &vw) ||
+      !veil_int(env, a[10], &vstride) || !veil_view_as(env, a[11], napi_float32_array, &out) ||
+      !veil_int(env, a[12], &first) || !veil_int(env, a[13], &second) ||
+      !veil_int(env, a[14], &third) || !veil_int(env, a[15], &padw))
+    return veil_fail(env, "resamplePlanar: bad arguments");
   const uint8_t *s = (const uint8_t *)src.data;
   const int32_t *hstart = (const int32_t *)hs.data, *hcount = (const int32_t *)hc.data;
   const int32_t *vstart = (const int32_t *)vs.data, *vcount = (const int32_t *)vc.data;
@@ -81,19 +55,19 @@ static napi_value resample_planar(napi_env env, napi_callback_info info) {
   const size_t width = hc.length, height = vc.length;
   const size_t row = (size_t)sw * 3;
   if (sw < 1 || sh < 1 || (size_t)sw * sh * 3 > src.length)
-    return fail(env, "resamplePlanar: source too short");
+    return veil_fail(env, "resamplePlanar: source too short");
   if (hstride < 1 || vstride < 1 || hs.length != width || vs.length != height ||
       hw.length < width * (size_t)hstride || vw.length < height * (size_t)vstride)
-    return fail(env, "resamplePlanar: bad tap arrays");
+    return veil_fail(env, "resamplePlanar: bad tap arrays");
   int two = 1;
   for (size_t x = 0; x < width; x++) {
     if (hcount[x] < 1 || hcount[x] > hstride || hstart[x] < 0 || hstart[x] + hcount[x] > sw)
-      return fail(env, "resamplePlanar: bad horizontal taps");
+      return veil_fail(env, "resamplePlanar: bad horizontal taps");
     if (hcount[x] > 2) two = 0;
   }
   for (size_t y = 0; y < height; y++) {
     if (vcount[y] < 1 || vcount[y] > vstride || vstart[y] < 0 || vstart[y] + vcount[y] > sh)
-      return fail(env, "resamplePlanar: bad vertical taps");
+      return veil_fail(env, "resamplePlanar: bad vertical taps");
     if (vcount[y] > 2) two = 0;
   }
   int32_t planes[3] = {first, second, third};
@@ -103,9 +77,9 @@ static napi_value resample_planar(napi_env env, napi_callback_info info) {
     if (end > need) need = end;
   }
   if (need > out.length || padw < 0 || (size_t)padw < width)
-    return fail(env, "resamplePlanar: output too short");
+    return veil_fail(env, "resamplePlanar: output too short");
   float *acc = (float *)malloc(row * sizeof(float));
-  if (!acc) return fail(env, "resamplePlanar: out of memory");
+  if (!acc) return veil_fail(env, "resamplePlanar: out of memory");
   if (two) {
     int32_t *hp = (int32_t *)malloc(width * 2 * sizeof(int32_t));
     double *hw2 = (double *)malloc(width * 2 * sizeof(double));
@@ -113,7 +87,7 @@ static napi_value resample_planar(napi_env env, napi_callback_info info) {
       free(hp);
       free(hw2);
       free(acc);
-      return fail(env, "resamplePlanar: out of memory");
+      return veil_fail(env, "resamplePlanar: out of memory");
     }
     for (size_t x = 0; x < width; x++) {
       int t = hcount[x] == 2;
@@ -168,19 +142,19 @@ static napi_value copy_planar(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value a[8];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  view_t src, out;
+  veil_view_t src, out;
   int32_t sw, sh, first, second, third, padw;
-  if (argc != 8 || !get_view(env, a[0], napi_uint8_array, &src) || !get_i32(env, a[1], &sw) ||
-      !get_i32(env, a[2], &sh) || !get_view(env, a[3], napi_float32_array, &out) ||
-      !get_i32(env, a[4], &first) || !get_i32(env, a[5], &second) ||
-      !get_i32(env, a[6], &third) || !get_i32(env, a[7], &padw))
-    return fail(env, "copyPlanar: bad arguments");
+  if (argc != 8 || !veil_view_as(env, a[0], napi_uint8_array, &src) || !veil_int(env, a[1], &sw) ||
+      !veil_int(env, a[2], &sh) || !veil_view_as(env, a[3], napi_float32_array, &out) ||
+      !veil_int(env, a[4], &first) || !veil_int(env, a[5], &second) ||
+      !veil_int(env, a[6], &third) || !veil_int(env, a[7], &padw))
+    return veil_fail(env, "copyPlanar: bad arguments");
   if (sw < 0 || sh < 0 || (size_t)sw * sh * 3 > src.length || padw < sw)
-    return fail(env, "copyPlanar: bad sizes");
+    return veil_fail(env, "copyPlanar: bad sizes");
   int32_t planes[3] = {first, second, third};
   for (int c = 0; c < 3; c++)
     if (sh > 0 && (size_t)planes[c] + (size_t)(sh - 1) * padw + sw > out.length)
-      return fail(env, "copyPlanar: output too short");
+      return veil_fail(env, "copyPlanar: output too short");
   const uint8_t *s = (const uint8_t *)src.data;
   float *o = (float *)out.data;
   for (int32_t y = 0; y < sh; y++) {
@@ -209,12 +183,11 @@ static napi_value affine_in_place(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value a[3];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  view_t x;
+  veil_view_t x;
   double sub, mul;
-  if (argc != 3 || !get_view(env, a[0], napi_float32_array, &x) ||
-      napi_get_value_double(env, a[1], &sub) != napi_ok ||
-      napi_get_value_double(env, a[2], &mul) != napi_ok)
-    return fail(env, "affineInPlace: bad arguments");
+  if (argc != 3 || !veil_view_as(env, a[0], napi_float32_array, &x) ||
+      !veil_num(env, a[1], &sub) || !veil_num(env, a[2], &mul))
+    return veil_fail(env, "affineInPlace: bad arguments");
   affine_span((float *)x.data, x.length, (float)sub, (float)mul);
   return NULL;
 }

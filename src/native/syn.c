@@ -10,39 +10,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <node_api.h>
+#include "napi-args.h"
 
-typedef struct {
-  void *data;
-  size_t length; /* elements */
-  napi_typedarray_type type;
-} sview_t;
-
-static int sview_as(napi_env env, napi_value v, napi_typedarray_type want, sview_t *out) {
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok)
-    return 0;
-  out->data = data;
-  out->length = length;
-  out->type = type;
-  return type == want;
-}
-
-static int sint_of(napi_env env, napi_value v, int32_t *out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) return 0;
-  if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != floor(d)) return 0;
-  *out = (int32_t)d;
-  return 1;
-}
-
-static napi_value sfail(napi_env env, const char *msg) {
-  napi_throw_type_error(env, NULL, msg);
-  return NULL;
-}
 
 /* ECMAScript ToInt32 (what `v | 0` does). */
 static inline int32_t js_int32(double v) {
@@ -148,37 +117,37 @@ static napi_value warp_triangles(napi_env env, napi_callback_info info) {
   size_t argc = 12;
   napi_value a[12];
   if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc != 12)
-    return sfail(env, "warpTriangles: expected 12 arguments");
-  sview_t src, sp, dp, tri, rgb, cov;
+    return veil_fail(env, "warpTriangles: expected 12 arguments");
+  veil_view_t src, sp, dp, tri, rgb, cov;
   warp_t w;
-  if (!sview_as(env, a[0], napi_uint8_array, &src) || !sint_of(env, a[1], &w.sw) ||
-      !sint_of(env, a[2], &w.sh) || !sview_as(env, a[3], napi_float64_array, &sp) ||
-      !sview_as(env, a[4], napi_float64_array, &dp) ||
-      !sview_as(env, a[5], napi_int32_array, &tri) ||
-      !sview_as(env, a[6], napi_float32_array, &rgb) ||
-      !sview_as(env, a[7], napi_uint8_array, &cov) || !sint_of(env, a[8], &w.tx) ||
-      !sint_of(env, a[9], &w.ty) || !sint_of(env, a[10], &w.tw) || !sint_of(env, a[11], &w.th))
-    return sfail(env, "warpTriangles: bad arguments");
+  if (!veil_view_as(env, a[0], napi_uint8_array, &src) || !veil_int(env, a[1], &w.sw) ||
+      !veil_int(env, a[2], &w.sh) || !veil_view_as(env, a[3], napi_float64_array, &sp) ||
+      !veil_view_as(env, a[4], napi_float64_array, &dp) ||
+      !veil_view_as(env, a[5], napi_int32_array, &tri) ||
+      !veil_view_as(env, a[6], napi_float32_array, &rgb) ||
+      !veil_view_as(env, a[7], napi_uint8_array, &cov) || !veil_int(env, a[8], &w.tx) ||
+      !veil_int(env, a[9], &w.ty) || !veil_int(env, a[10], &w.tw) || !veil_int(env, a[11], &w.th))
+    return veil_fail(env, "warpTriangles: bad arguments");
   if (w.sw < 1 || w.sh < 1 || w.sw > 1 << 15 || w.sh > 1 << 15 ||
       src.length < (size_t)w.sw * w.sh * 3)
-    return sfail(env, "warpTriangles: bad source size");
+    return veil_fail(env, "warpTriangles: bad source size");
   if (w.tw < 0 || w.th < 0 || w.tw > 1 << 15 || w.th > 1 << 15 || w.tx < -(1 << 24) ||
       w.tx > 1 << 24 || w.ty < -(1 << 24) || w.ty > 1 << 24 ||
       rgb.length < (size_t)w.tw * w.th * 3 || cov.length < (size_t)w.tw * w.th)
-    return sfail(env, "warpTriangles: bad target");
+    return veil_fail(env, "warpTriangles: bad target");
   if (sp.length != dp.length || sp.length % 2 != 0)
-    return sfail(env, "warpTriangles: point arrays differ");
+    return veil_fail(env, "warpTriangles: point arrays differ");
   const double *spts = (const double *)sp.data;
   const double *dpts = (const double *)dp.data;
   for (size_t k = 0; k < sp.length; k++)
     if (!(fabs(spts[k]) <= 1e7) || !(fabs(dpts[k]) <= 1e7))
-      return sfail(env, "warpTriangles: points must be finite, within 1e7");
+      return veil_fail(env, "warpTriangles: points must be finite, within 1e7");
   const size_t npts = sp.length / 2;
   const int32_t *t = (const int32_t *)tri.data;
   /* Only whole triples are read (as the JavaScript's t + 2 < length). */
   for (size_t k = 0; k < tri.length - tri.length % 3; k++)
     if (t[k] < 0 || (size_t)t[k] >= npts)
-      return sfail(env, "warpTriangles: triangle index out of range");
+      return veil_fail(env, "warpTriangles: triangle index out of range");
   w.sd = (const uint8_t *)src.data;
   w.rgb = (float *)rgb.data;
   w.covered = (uint8_t *)cov.data;
@@ -211,15 +180,15 @@ static napi_value lut_apply(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value a[3];
   if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc != 3)
-    return sfail(env, "lutApply: expected 3 arguments");
-  sview_t rgb, mask, lutv;
-  if (!sview_as(env, a[0], napi_float32_array, &rgb) ||
-      !sview_as(env, a[1], napi_uint8_array, &mask) ||
-      !sview_as(env, a[2], napi_float32_array, &lutv))
-    return sfail(env, "lutApply: bad arguments");
+    return veil_fail(env, "lutApply: expected 3 arguments");
+  veil_view_t rgb, mask, lutv;
+  if (!veil_view_as(env, a[0], napi_float32_array, &rgb) ||
+      !veil_view_as(env, a[1], napi_uint8_array, &mask) ||
+      !veil_view_as(env, a[2], napi_float32_array, &lutv))
+    return veil_fail(env, "lutApply: bad arguments");
   if (lutv.length != (size_t)LUT_SIDE * LUT_SIDE * LUT_SIDE * 3)
-    return sfail(env, "lutApply: lut must hold 17^3 * 3 values");
-  if (rgb.length / 3 < mask.length) return sfail(env, "lutApply: rgb shorter than mask * 3");
+    return veil_fail(env, "lutApply: lut must hold 17^3 * 3 values");
+  if (rgb.length / 3 < mask.length) return veil_fail(env, "lutApply: rgb shorter than mask * 3");
   float *px = (float *)rgb.data;
   const uint8_t *m = (const uint8_t *)mask.data;
   const float *lut = (const float *)lutv.data;

@@ -13,46 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
+#include "napi-args.h"
 
-typedef struct {
-  void *data;
-  size_t length; /* elements */
-  napi_typedarray_type type;
-} yview_t;
-
-static int view_of(napi_env env, napi_value v, yview_t *out) {
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) return 0;
-  out->data = data;
-  out->length = length;
-  out->type = type;
-  return 1;
-}
-
-static int view_as(napi_env env, napi_value v, napi_typedarray_type want, yview_t *out) {
-  return view_of(env, v, out) && out->type == want;
-}
-
-static int int_of(napi_env env, napi_value v, int32_t *out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) return 0;
-  if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != floor(d)) return 0;
-  *out = (int32_t)d;
-  return 1;
-}
-
-static int num_of(napi_env env, napi_value v, double *out) {
-  return napi_get_value_double(env, v, out) == napi_ok && isfinite(*out);
-}
-
-static napi_value yfail(napi_env env, const char *msg) {
-  napi_throw_type_error(env, NULL, msg);
-  return NULL;
-}
 
 /* `v | 0` stored into a Uint8Array: ToInt32 then the low 8 bits. */
 static inline uint8_t js_byte(double v) {
@@ -416,43 +378,43 @@ static napi_value blend_grid(napi_env env, napi_callback_info info) {
   size_t argc = 15;
   napi_value a[15];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  if (argc != 15) return yfail(env, "blendGrid: 15 arguments");
-  yview_t frame, shape, grid;
+  if (argc != 15) return veil_fail(env, "blendGrid: 15 arguments");
+  veil_view_t frame, shape, grid;
   int32_t fw, fh, tx, ty, tw, th, gw, gh;
   double gx, gy, cell;
   bool smooth;
-  if (!view_as(env, a[0], napi_uint8_array, &frame) || !int_of(env, a[1], &fw) ||
-      !int_of(env, a[2], &fh) || !int_of(env, a[3], &tx) || !int_of(env, a[4], &ty) ||
-      !int_of(env, a[5], &tw) || !int_of(env, a[6], &th) || !view_of(env, a[7], &shape) ||
-      !view_as(env, a[8], napi_float32_array, &grid) || !int_of(env, a[9], &gw) ||
-      !int_of(env, a[10], &gh) || !num_of(env, a[11], &gx) || !num_of(env, a[12], &gy) ||
-      !num_of(env, a[13], &cell) || napi_get_value_bool(env, a[14], &smooth) != napi_ok)
-    return yfail(env, "blendGrid: bad arguments");
-  if (fw < 1 || fh < 1) return yfail(env, "blendGrid: bad frame size");
+  if (!veil_view_as(env, a[0], napi_uint8_array, &frame) || !veil_int(env, a[1], &fw) ||
+      !veil_int(env, a[2], &fh) || !veil_int(env, a[3], &tx) || !veil_int(env, a[4], &ty) ||
+      !veil_int(env, a[5], &tw) || !veil_int(env, a[6], &th) || !veil_view(env, a[7], &shape) ||
+      !veil_view_as(env, a[8], napi_float32_array, &grid) || !veil_int(env, a[9], &gw) ||
+      !veil_int(env, a[10], &gh) || !veil_num(env, a[11], &gx) || !veil_num(env, a[12], &gy) ||
+      !veil_num(env, a[13], &cell) || napi_get_value_bool(env, a[14], &smooth) != napi_ok)
+    return veil_fail(env, "blendGrid: bad arguments");
+  if (fw < 1 || fh < 1) return veil_fail(env, "blendGrid: bad frame size");
   const size_t cw = ((size_t)fw + 1) >> 1, chh = ((size_t)fh + 1) >> 1;
   const size_t u_off = (size_t)fw * fh, v_off = u_off + cw * chh;
-  if (frame.length < v_off + cw * chh) return yfail(env, "blendGrid: frame too short");
+  if (frame.length < v_off + cw * chh) return veil_fail(env, "blendGrid: frame too short");
   if (tx < 0 || ty < 0 || tw < 1 || th < 1 || tw > fw - tx || th > fh - ty)
-    return yfail(env, "blendGrid: target outside the frame");
+    return veil_fail(env, "blendGrid: target outside the frame");
   const int32_t n = (tw + 1) >> 1, ch = (th + 1) >> 1;
   if ((size_t)(tx >> 1) + n > cw || (size_t)(ty >> 1) + ch > chh)
-    return yfail(env, "blendGrid: target outside the frame");
+    return veil_fail(env, "blendGrid: target outside the frame");
   if (gw < 1 || gh < 1 || grid.length < (size_t)gw * gh * 3 || !(cell > 0))
-    return yfail(env, "blendGrid: bad grid");
+    return veil_fail(env, "blendGrid: bad grid");
   ellipse_t e = {0, 0, 0, 0, 0};
   const float *mask = NULL;
   if (shape.type == napi_float64_array) {
-    if (shape.length != 5) return yfail(env, "blendGrid: bad ellipse");
+    if (shape.length != 5) return veil_fail(env, "blendGrid: bad ellipse");
     const double *p = (const double *)shape.data;
     e = (ellipse_t){p[0], p[1], p[2], p[3], p[4]};
     for (int k = 0; k < 5; k++)
-      if (!isfinite(p[k])) return yfail(env, "blendGrid: bad ellipse");
-    if (!(e.rx > 0 && e.ry > 0)) return yfail(env, "blendGrid: bad ellipse");
+      if (!isfinite(p[k])) return veil_fail(env, "blendGrid: bad ellipse");
+    if (!(e.rx > 0 && e.ry > 0)) return veil_fail(env, "blendGrid: bad ellipse");
   } else if (shape.type == napi_float32_array) {
-    if (shape.length < (size_t)tw * th) return yfail(env, "blendGrid: mask too short");
+    if (shape.length < (size_t)tw * th) return veil_fail(env, "blendGrid: mask too short");
     mask = (const float *)shape.data;
   } else {
-    return yfail(env, "blendGrid: bad shape");
+    return veil_fail(env, "blendGrid: bad shape");
   }
   taps_t cols, rows, ccols, crows;
   double *scratch = (double *)calloc(tw, sizeof(double));
@@ -513,7 +475,7 @@ static napi_value blend_grid(napi_env env, napi_callback_info info) {
   free(alpha);
   free(row1);
   free(row2);
-  if (!ok) return yfail(env, "blendGrid: out of memory");
+  if (!ok) return veil_fail(env, "blendGrid: out of memory");
   return NULL;
 }
 
@@ -601,33 +563,33 @@ static napi_value cell_sums(napi_env env, napi_callback_info info) {
   size_t argc = 14;
   napi_value a[14];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  if (argc != 14) return yfail(env, "cellSums: 14 arguments");
-  yview_t frame, grid;
+  if (argc != 14) return veil_fail(env, "cellSums: 14 arguments");
+  veil_view_t frame, grid;
   int32_t fw, fh, rx, ry, rw, rh, gw, gh, gx, gy, cell, step;
-  if (!view_as(env, a[0], napi_uint8_array, &frame) || !int_of(env, a[1], &fw) ||
-      !int_of(env, a[2], &fh) || !int_of(env, a[3], &rx) || !int_of(env, a[4], &ry) ||
-      !int_of(env, a[5], &rw) || !int_of(env, a[6], &rh) ||
-      !view_as(env, a[7], napi_float32_array, &grid) || !int_of(env, a[8], &gw) ||
-      !int_of(env, a[9], &gh) || !int_of(env, a[10], &gx) || !int_of(env, a[11], &gy) ||
-      !int_of(env, a[12], &cell) || !int_of(env, a[13], &step))
-    return yfail(env, "cellSums: bad arguments");
-  if (fw < 1 || fh < 1) return yfail(env, "cellSums: bad frame size");
+  if (!veil_view_as(env, a[0], napi_uint8_array, &frame) || !veil_int(env, a[1], &fw) ||
+      !veil_int(env, a[2], &fh) || !veil_int(env, a[3], &rx) || !veil_int(env, a[4], &ry) ||
+      !veil_int(env, a[5], &rw) || !veil_int(env, a[6], &rh) ||
+      !veil_view_as(env, a[7], napi_float32_array, &grid) || !veil_int(env, a[8], &gw) ||
+      !veil_int(env, a[9], &gh) || !veil_int(env, a[10], &gx) || !veil_int(env, a[11], &gy) ||
+      !veil_int(env, a[12], &cell) || !veil_int(env, a[13], &step))
+    return veil_fail(env, "cellSums: bad arguments");
+  if (fw < 1 || fh < 1) return veil_fail(env, "cellSums: bad frame size");
   const size_t cw = ((size_t)fw + 1) >> 1, chh = ((size_t)fh + 1) >> 1;
   const size_t u_off = (size_t)fw * fh, v_off = u_off + cw * chh;
-  if (frame.length < v_off + cw * chh) return yfail(env, "cellSums: frame too short");
+  if (frame.length < v_off + cw * chh) return veil_fail(env, "cellSums: frame too short");
   if (rx < 0 || ry < 0 || rw < 1 || rh < 1 || rw > fw - rx || rh > fh - ry)
-    return yfail(env, "cellSums: region outside the frame");
+    return veil_fail(env, "cellSums: region outside the frame");
   if (cell < 2 || step < 1 || step > cell || gw < 1 || gh < 1 ||
       grid.length < (size_t)gw * gh * 3 || gx > rx || gy > ry ||
       (int64_t)gx + (int64_t)gw * cell < (int64_t)rx + rw ||
       (int64_t)gy + (int64_t)gh * cell < (int64_t)ry + rh)
-    return yfail(env, "cellSums: bad grid");
+    return veil_fail(env, "cellSums: bad grid");
   double *counts = (double *)malloc(((size_t)gw + gh) * sizeof(double));
   int32_t *ends = (int32_t *)malloc((size_t)gw * sizeof(int32_t));
   if (!counts || !ends) {
     free(counts);
     free(ends);
-    return yfail(env, "cellSums: out of memory");
+    return veil_fail(env, "cellSums: out of memory");
   }
   const uint8_t *src = (const uint8_t *)frame.data;
   float *data = (float *)grid.data;
@@ -650,7 +612,7 @@ static napi_value cell_sums(napi_env env, napi_callback_info info) {
     if (!acc) {
       free(counts);
       free(ends);
-      return yfail(env, "cellSums: out of memory");
+      return veil_fail(env, "cellSums: out of memory");
     }
     uint16_t *acc2 = acc + rw;
     const int32_t n = (rw + s - 1) / s;
@@ -798,13 +760,13 @@ static napi_value gaussianish(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value a[5];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  yview_t buf;
+  veil_view_t buf;
   int32_t w, h, r, passes;
-  if (argc != 5 || !view_as(env, a[0], napi_float32_array, &buf) || !int_of(env, a[1], &w) ||
-      !int_of(env, a[2], &h) || !int_of(env, a[3], &r) || !int_of(env, a[4], &passes))
-    return yfail(env, "gaussianish: bad arguments");
+  if (argc != 5 || !veil_view_as(env, a[0], napi_float32_array, &buf) || !veil_int(env, a[1], &w) ||
+      !veil_int(env, a[2], &h) || !veil_int(env, a[3], &r) || !veil_int(env, a[4], &passes))
+    return veil_fail(env, "gaussianish: bad arguments");
   if (w < 1 || h < 1 || passes < 0 || r > 1 << 24 || (size_t)w * h * 3 > buf.length)
-    return yfail(env, "gaussianish: bad sizes");
+    return veil_fail(env, "gaussianish: bad sizes");
   if (r < 1 || passes == 0) return NULL;
   float *data = (float *)buf.data;
   float *pong = (float *)malloc((size_t)w * h * 3 * sizeof(float));
@@ -812,7 +774,7 @@ static napi_value gaussianish(napi_env env, napi_callback_info info) {
   if (!pong || !acc) {
     free(pong);
     free(acc);
-    return yfail(env, "gaussianish: out of memory");
+    return veil_fail(env, "gaussianish: out of memory");
   }
   for (int32_t p = 0; p < passes; p++) {
     box_rows(data, pong, w, h, r);
@@ -867,16 +829,16 @@ static napi_value halve_to_rgb(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value a[4];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  yview_t frame, out;
+  veil_view_t frame, out;
   int32_t w, h;
-  if (argc != 4 || !view_as(env, a[0], napi_uint8_array, &frame) || !int_of(env, a[1], &w) ||
-      !int_of(env, a[2], &h) || !view_as(env, a[3], napi_uint8_array, &out))
-    return yfail(env, "halveToRgb: bad arguments");
-  if (w < 2 || h < 2 || w % 2 || h % 2) return yfail(env, "halveToRgb: bad frame size");
+  if (argc != 4 || !veil_view_as(env, a[0], napi_uint8_array, &frame) || !veil_int(env, a[1], &w) ||
+      !veil_int(env, a[2], &h) || !veil_view_as(env, a[3], napi_uint8_array, &out))
+    return veil_fail(env, "halveToRgb: bad arguments");
+  if (w < 2 || h < 2 || w % 2 || h % 2) return veil_fail(env, "halveToRgb: bad frame size");
   const size_t cw = (size_t)w / 2, ch = (size_t)h / 2;
   const size_t u_off = (size_t)w * h, v_off = u_off + cw * ch;
-  if (frame.length < v_off + cw * ch) return yfail(env, "halveToRgb: frame too short");
-  if (out.length < cw * ch * 3) return yfail(env, "halveToRgb: output too short");
+  if (frame.length < v_off + cw * ch) return veil_fail(env, "halveToRgb: frame too short");
+  if (out.length < cw * ch * 3) return veil_fail(env, "halveToRgb: output too short");
   const uint8_t *s = (const uint8_t *)frame.data;
   uint8_t *o = (uint8_t *)out.data;
   yuv_tables_t tab; /* per call (a microsecond): no shared state between worker threads */
@@ -924,27 +886,27 @@ static napi_value reduce_to_rgb(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value a[7];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  yview_t frame, xv, yv, out;
+  veil_view_t frame, xv, yv, out;
   int32_t w, h;
   bool average;
-  if (argc != 7 || !view_as(env, a[0], napi_uint8_array, &frame) || !int_of(env, a[1], &w) ||
-      !int_of(env, a[2], &h) || !view_as(env, a[3], napi_int32_array, &xv) ||
-      !view_as(env, a[4], napi_int32_array, &yv) ||
+  if (argc != 7 || !veil_view_as(env, a[0], napi_uint8_array, &frame) || !veil_int(env, a[1], &w) ||
+      !veil_int(env, a[2], &h) || !veil_view_as(env, a[3], napi_int32_array, &xv) ||
+      !veil_view_as(env, a[4], napi_int32_array, &yv) ||
       napi_get_value_bool(env, a[5], &average) != napi_ok ||
-      !view_as(env, a[6], napi_uint8_array, &out))
-    return yfail(env, "reduceToRgb: bad arguments");
+      !veil_view_as(env, a[6], napi_uint8_array, &out))
+    return veil_fail(env, "reduceToRgb: bad arguments");
   const int32_t k = average ? 2 : 1;
-  if (w < k || h < k) return yfail(env, "reduceToRgb: bad frame size");
+  if (w < k || h < k) return veil_fail(env, "reduceToRgb: bad frame size");
   const size_t cw = ((size_t)w + 1) >> 1, ch = ((size_t)h + 1) >> 1;
   const size_t u_off = (size_t)w * h, v_off = u_off + cw * ch;
-  if (frame.length < v_off + cw * ch) return yfail(env, "reduceToRgb: frame too short");
+  if (frame.length < v_off + cw * ch) return veil_fail(env, "reduceToRgb: frame too short");
   const size_t dw = xv.length, dh = yv.length;
-  if (out.length < dw * dh * 3) return yfail(env, "reduceToRgb: output too short");
+  if (out.length < dw * dh * 3) return veil_fail(env, "reduceToRgb: output too short");
   const int32_t *xs = (const int32_t *)xv.data, *ys = (const int32_t *)yv.data;
   for (size_t i = 0; i < dw; i++)
-    if (xs[i] < 0 || xs[i] > w - k) return yfail(env, "reduceToRgb: column outside the frame");
+    if (xs[i] < 0 || xs[i] > w - k) return veil_fail(env, "reduceToRgb: column outside the frame");
   for (size_t j = 0; j < dh; j++)
-    if (ys[j] < 0 || ys[j] > h - k) return yfail(env, "reduceToRgb: row outside the frame");
+    if (ys[j] < 0 || ys[j] > h - k) return veil_fail(env, "reduceToRgb: row outside the frame");
   yuv_tables_t tab;
   make_tables(&tab);
   const uint8_t *s = (const uint8_t *)frame.data;
@@ -1012,19 +974,19 @@ static napi_value rasterize_polygon(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value a[7];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  yview_t pts, out;
+  veil_view_t pts, out;
   double f;
   int32_t rx, ry, rw, rh;
-  if (argc != 7 || !view_as(env, a[0], napi_float64_array, &pts) || !num_of(env, a[1], &f) ||
-      !int_of(env, a[2], &rx) || !int_of(env, a[3], &ry) || !int_of(env, a[4], &rw) ||
-      !int_of(env, a[5], &rh) || !view_as(env, a[6], napi_float32_array, &out))
-    return yfail(env, "rasterizePolygon: bad arguments");
+  if (argc != 7 || !veil_view_as(env, a[0], napi_float64_array, &pts) || !veil_num(env, a[1], &f) ||
+      !veil_int(env, a[2], &rx) || !veil_int(env, a[3], &ry) || !veil_int(env, a[4], &rw) ||
+      !veil_int(env, a[5], &rh) || !veil_view_as(env, a[6], napi_float32_array, &out))
+    return veil_fail(env, "rasterizePolygon: bad arguments");
   if (pts.length % 2 || !(f > 0) || rw < 0 || rh < 0 || out.length < (size_t)rw * rh)
-    return yfail(env, "rasterizePolygon: bad sizes");
+    return veil_fail(env, "rasterizePolygon: bad sizes");
   const double *p = (const double *)pts.data;
   const size_t n = pts.length / 2;
   for (size_t k = 0; k < 2 * n; k++)
-    if (!isfinite(p[k])) return yfail(env, "rasterizePolygon: bad points");
+    if (!isfinite(p[k])) return veil_fail(env, "rasterizePolygon: bad points");
   const size_t area = (size_t)rw * rh;
   float *mask = (float *)out.data;
   float *dist = (float *)malloc((area ? area : 1) * sizeof(float));
@@ -1032,7 +994,7 @@ static napi_value rasterize_polygon(napi_env env, napi_callback_info info) {
   if (!dist || !xs) {
     free(dist);
     free(xs);
-    return yfail(env, "rasterizePolygon: out of memory");
+    return veil_fail(env, "rasterizePolygon: out of memory");
   }
   for (size_t k = 0; k < area; k++) dist[k] = INFINITY;
   for (size_t e = 0, q = n - 1; e < n; q = e++) {

@@ -3,7 +3,7 @@
  * inputs through both paths (`useNativeKernels`), 0 differing elements.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   createWarpTarget,
   warpTriangles,
@@ -13,19 +13,11 @@ import {
   type WarpTarget,
 } from '../../../src/engine/syn/mesh.geometry.ts';
 import { transferLab, type LabStats } from '../../../src/engine/syn/colour.transfer.ts';
-import { nativeKernels, nativeKernelsBuilt, useNativeKernels } from '../../../src/native/index.ts';
+import { nativeKernels, useNativeKernels } from '../../../src/native/index.ts';
+import { random, restoreNativeAfter, skipWithoutNative } from './native-test.ts';
 
-const skip = !nativeKernelsBuilt() && 'native kernels not built';
-after(() => useNativeKernels(process.env.VEIL_NATIVE !== '0'));
-
-/** Deterministic pseudo-random numbers in [0, 1). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1103515245 + 12345) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+const skip = skipWithoutNative;
+restoreNativeAfter();
 
 function texture(size: number, seed: number): RgbImage {
   const r = random(seed);

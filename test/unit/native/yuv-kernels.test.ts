@@ -3,12 +3,13 @@
  * in for: the same inputs through both paths (`useNativeKernels`), 0 differing bytes / elements.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { gaussianish } from '../../../src/engine/render/region.filter.ts';
 import type { Detection, RenderStyle } from '../../../src/engine/types.ts';
-import { nativeKernels, nativeKernelsBuilt, useNativeKernels } from '../../../src/native/index.ts';
+import { nativeKernels, useNativeKernels } from '../../../src/native/index.ts';
+import { random, restoreNativeAfter, skipWithoutNative } from './native-test.ts';
 import { cellMeans } from '../../../src/media/video/yuv.cells.ts';
 import {
   reducedRgb,
@@ -24,17 +25,8 @@ import {
 } from '../../../src/media/video/yuv.render.ts';
 import { rasterizeMask, type Shape } from '../../../src/engine/render/mask.geometry.ts';
 
-const skip = !nativeKernelsBuilt() && 'native kernels not built';
-after(() => useNativeKernels(process.env.VEIL_NATIVE !== '0'));
-
-/** Deterministic pseudo-random numbers in [0, 1). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1103515245 + 12345) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+const skip = skipWithoutNative;
+restoreNativeAfter();
 
 /** Gradients plus noise in every plane (all byte values occur on large frames). */
 function texturedFrame(width: number, height: number, seed: number): YuvFrame {
