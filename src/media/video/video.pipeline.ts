@@ -31,6 +31,11 @@ export interface VideoPipelineSettings {
   /** Run the detector on every Nth frame; the tracker fills the others (default 2). */
   detectEvery?: number;
   /**
+   * Salt of this video's synthetic plate texts (`lp_syn`; default: drawn per video). Fixed only
+   * to reproduce one output, as tests do: the text still never derives from the original.
+   */
+  plateSalt?: string;
+  /**
    * Adaptive cadence: every Nth frame instead of `detectEvery` while every tracked object is
    * established, large, slow, inside the frame and no track started or ended lately
    * (`cadenceGap`). Default 3; `detectEvery` or less: off. Off where plates are searched but not
@@ -185,7 +190,7 @@ async function anonymize(
     plate: options.lpThreshold,
   };
   // Synthetic plates are tracked so that one plate keeps one synthetic registration.
-  const plateSynth = plateSynthFor(options);
+  const plateSynth = plateSynthFor(options, s.plateSalt);
   const trackedClasses: ObjectClass[] =
     options.lpTrack || plateSynth ? ['face', 'plate'] : ['face'];
   const tracker = new Tracker({
