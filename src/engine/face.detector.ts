@@ -8,7 +8,7 @@ import type { Detection, RgbFrame } from './types.ts';
 import {
   detectWithEnlargedPass,
   DEFAULT_REGIONAL,
-  detectWithRegionalPass,
+  passWindows,
   type EnlargedPass,
   type RegionalPass,
 } from './small-pass.ts';
@@ -48,25 +48,14 @@ export class YunetFaceDetector implements RegionDetector {
   ) {}
 
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
-    const regional = this.settings.regional;
-    if (hints?.sequence && hints.smallObjects === true && regional) {
-      return detectWithRegionalPass(
-        image,
-        minScore,
-        this.settings,
-        regional,
-        this.nmsIou,
-        hints.smallFaces ?? [],
-        (picture, width, height, score) => this.pass(picture, width, height, score),
-      );
-    }
     return detectWithEnlargedPass(
       image,
       minScore,
       hints?.smallObjects === true,
       this.settings,
       this.nmsIou,
-      (width, height, score) => this.pass(image, width, height, score),
+      (picture, width, height, score) => this.pass(picture, width, height, score),
+      passWindows(this.settings.regional, hints),
     );
   }
 

@@ -15,7 +15,7 @@ import { runResized } from './resized-run.ts';
 import {
   detectWithEnlargedPass,
   DEFAULT_REGIONAL,
-  detectWithRegionalPass,
+  passWindows,
   type EnlargedPass,
   type RegionalPass,
 } from './small-pass.ts';
@@ -124,25 +124,14 @@ export class RetinaFaceDetector implements RegionDetector {
    * frames where no small face is tracked, most of them).
    */
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
-    const regional = this.settings.regional;
-    if (hints?.sequence && hints.smallObjects !== false && regional && regional.proposeScore > 0) {
-      return detectWithRegionalPass(
-        image,
-        minScore,
-        this.videoPass,
-        regional,
-        this.nmsIou,
-        hints.smallFaces ?? [],
-        (picture, width, height, score) => this.pass(picture, width, height, score),
-      );
-    }
     return detectWithEnlargedPass(
       image,
       minScore,
       hints?.smallObjects !== false,
       hints?.sequence ? this.videoPass : this.settings,
       this.nmsIou,
-      (width, height, score) => this.pass(image, width, height, score),
+      (picture, width, height, score) => this.pass(picture, width, height, score),
+      passWindows(this.settings.regional, hints),
     );
   }
 

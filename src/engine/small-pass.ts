@@ -9,6 +9,7 @@
 import { boxHeight, boxWidth, clipDetection, mapDetection } from './box.ts';
 import { nms } from './nms.ts';
 import { cropRgb } from './preprocess.ts';
+import type { DetectHints } from './region.detector.ts';
 import type { Box, Detection, RgbFrame } from './types.ts';
 
 /** The threshold a small-face pass is run at for the caller's `minScore`. */
@@ -38,56 +39,98 @@ export interface EnlargedPass {
   upscaleRaise: number;
 }
 
+/** Runs the model on `picture` resampled to width x height at a threshold: faces in those pixels. */
+export type PicturePass = (
+  picture: RgbFrame,
+  width: number,
+  height: number,
+  minScore: number,
+) => Promise<Detection[]>;
+
 /**
- * `found` (the main pass, image px) with the faces of an enlarged pass merged in: `run` runs the
- * model on the picture resampled to width x height at a threshold and returns faces in those
- * pixels. A face of both passes is kept once (NMS at `nmsIou`); a part of a face inside a whole
- * one is dropped.
+ * The enlarged pass's faces on `rect` of `image` (the image itself when the rectangle is all of
+ * it, else a crop): image px, only those under `upscaleKeepPx`, scores lowered by the raise.
  */
-export async function withEnlargedPass(
-  image: { width: number; height: number },
-  found: Detection[],
+async function enlargedFaces(
+  image: RgbFrame,
+  rect: Rect,
   minScore: number,
   p: EnlargedPass,
-  nmsIou: number,
-  run: (width: number, height: number, minScore: number) => Promise<Detection[]>,
+  pass: PicturePass,
 ): Promise<Detection[]> {
-  const { upscale, upscaleMaxSide, upscaleKeepPx, upscaleRaise } = p;
-  if (upscale <= 1 || Math.max(image.width, image.height) * upscale > upscaleMaxSide) return found;
-  const big = {
-    width: Math.round(image.width * upscale),
-    height: Math.round(image.height * upscale),
-  };
-  const back = {
-    scaleX: image.width / big.width,
-    scaleY: image.height / big.height,
-    offsetX: 0,
-    offsetY: 0,
-  };
-  const enlarged = await run(big.width, big.height, smallPassThreshold(minScore, upscaleRaise));
-  const small = fromSmallPass(
-    enlarged.map((f) => mapDetection(f, back)),
-    upscaleRaise,
-    upscaleKeepPx,
+  const whole = rect.x === 0 && rect.y === 0 && rect.w === image.width && rect.h === image.height;
+  const part = whole ? image : cropRgb(image, rect.x, rect.y, rect.w, rect.h);
+  const w = Math.round(rect.w * p.upscale);
+  const h = Math.round(rect.h * p.upscale);
+  const back = { scaleX: rect.w / w, scaleY: rect.h / h, offsetX: rect.x, offsetY: rect.y };
+  const found = await pass(part, w, h, smallPassThreshold(minScore, p.upscaleRaise));
+  return fromSmallPass(
+    found.map((f) => mapDetection(f, back)),
+    p.upscaleRaise,
+    p.upscaleKeepPx,
   );
+}
+
+/** `found` and the enlarged faces merged: one of each face (NMS), no part inside a whole one. */
+function mergeEnlarged(found: Detection[], small: Detection[], nmsIou: number): Detection[] {
   return nms([...found, ...small], { iou: nmsIou, containment: 0.7 });
 }
 
 /**
+ * `found` (the main pass, image px) with the faces of an enlarged pass over the whole picture
+ * merged in, when the enlarged picture stays within `upscaleMaxSide`.
+ */
+export async function withEnlargedPass(
+  image: RgbFrame,
+  found: Detection[],
+  minScore: number,
+  p: EnlargedPass,
+  nmsIou: number,
+  pass: PicturePass,
+): Promise<Detection[]> {
+  if (p.upscale <= 1 || Math.max(image.width, image.height) * p.upscale > p.upscaleMaxSide) {
+    return found;
+  }
+  const all = { x: 0, y: 0, w: image.width, h: image.height };
+  return mergeEnlarged(found, await enlargedFaces(image, all, minScore, p, pass), nmsIou);
+}
+
+/** Video frames: where the enlarged pass looks instead of the whole picture. */
+export interface PassWindows {
+  regional: RegionalPass;
+  /** Boxes (image px) where face tracks too small for the main pass are expected. */
+  tracked: readonly Box[];
+}
+
+/** The windows a detector with `regional` settings uses for this call (video frames only). */
+export function passWindows(
+  regional: RegionalPass | undefined,
+  hints: DetectHints | undefined,
+): PassWindows | undefined {
+  if (!hints?.sequence || !regional || regional.proposeScore <= 0) return undefined;
+  return { regional, tracked: hints.smallFaces ?? [] };
+}
+
+/**
  * A face detector's whole `detect`: `pass` at the image's own size, the enlarged pass merged in
- * when `enlarged`, boxes clipped to the image. `pass` runs the model on the image resampled to
- * width x height at a threshold and returns faces in those pixels (RetinaFace's and YuNet's).
+ * when `enlarged` (over `windows` when given, else the whole picture), boxes clipped to the
+ * image (RetinaFace's and YuNet's).
  */
 export async function detectWithEnlargedPass(
-  image: { width: number; height: number },
+  image: RgbFrame,
   minScore: number,
   enlarged: boolean,
   p: EnlargedPass,
   nmsIou: number,
-  pass: (width: number, height: number, minScore: number) => Promise<Detection[]>,
+  pass: PicturePass,
+  windows?: PassWindows,
 ): Promise<Detection[]> {
-  let found = await pass(image.width, image.height, minScore);
-  if (enlarged) found = await withEnlargedPass(image, found, minScore, p, nmsIou, pass);
+  let found: Detection[];
+  if (enlarged && windows) found = await withWindows(image, minScore, p, windows, nmsIou, pass);
+  else {
+    found = await pass(image, image.width, image.height, minScore);
+    if (enlarged) found = await withEnlargedPass(image, found, minScore, p, nmsIou, pass);
+  }
   return found.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
 }
 
@@ -202,25 +245,18 @@ export function enlargedRegions(
 }
 
 /**
- * A video frame's `detect` with the enlarged pass over windows (`RegionalPass`): the main pass
- * down to `proposeScore`, then windows around every detection under `upscaleKeepPx` below the
- * threshold (under `settledPx` at it) and around the `tracked` boxes (tracks expected small),
- * each window enlarged and run on its own; the whole picture enlarged when the windows cover
- * most of it. `pass` runs the model on a picture resampled to width x height.
+ * The main pass down to `proposeScore`, then the enlarged pass over windows around every
+ * detection under `upscaleKeepPx` below the threshold (under `settledPx` at it) and around the
+ * `tracked` boxes, each window enlarged and run on its own; the whole picture enlarged when the
+ * windows cover most of it.
  */
-export async function detectWithRegionalPass(
+async function withWindows(
   image: RgbFrame,
   minScore: number,
   p: EnlargedPass,
-  r: RegionalPass,
+  { regional: r, tracked }: PassWindows,
   nmsIou: number,
-  tracked: readonly Box[],
-  pass: (
-    picture: RgbFrame,
-    width: number,
-    height: number,
-    minScore: number,
-  ) => Promise<Detection[]>,
+  pass: PicturePass,
 ): Promise<Detection[]> {
   const all = await pass(image, image.width, image.height, Math.min(minScore, r.proposeScore));
   const found = all.filter((f) => f.score >= minScore - 1e-9);
@@ -230,23 +266,8 @@ export async function detectWithRegionalPass(
     .filter((f) => longer(f.box) < (f.score >= minScore ? r.settledPx : p.upscaleKeepPx))
     .map((f) => f.box);
   const rects = enlargedRegions([...proposed, ...tracked], image.width, image.height, r);
-  let merged: Detection[];
-  if (rects === null) {
-    merged = await withEnlargedPass(image, found, minScore, p, nmsIou, (w, h, s) =>
-      pass(image, w, h, s),
-    );
-  } else {
-    const threshold = smallPassThreshold(minScore, p.upscaleRaise);
-    const enlarged: Detection[] = [];
-    for (const rect of rects) {
-      const part = cropRgb(image, rect.x, rect.y, rect.w, rect.h);
-      const w = Math.round(rect.w * p.upscale);
-      const h = Math.round(rect.h * p.upscale);
-      const back = { scaleX: rect.w / w, scaleY: rect.h / h, offsetX: rect.x, offsetY: rect.y };
-      for (const f of await pass(part, w, h, threshold)) enlarged.push(mapDetection(f, back));
-    }
-    const small = fromSmallPass(enlarged, p.upscaleRaise, p.upscaleKeepPx);
-    merged = nms([...found, ...small], { iou: nmsIou, containment: 0.7 });
-  }
-  return merged.flatMap((f) => clipDetection(f, image.width, image.height) ?? []);
+  if (rects === null) return withEnlargedPass(image, found, minScore, p, nmsIou, pass);
+  const small: Detection[] = [];
+  for (const rect of rects) small.push(...(await enlargedFaces(image, rect, minScore, p, pass)));
+  return mergeEnlarged(found, small, nmsIou);
 }

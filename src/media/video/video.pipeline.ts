@@ -171,6 +171,8 @@ async function anonymize(
   // Small-face passes and plates run on every Nth detection frame (counted, as frames are
   // no longer evenly spaced).
   const smallStride = s.noTracking ? 1 : Math.max(1, s.smallFaceStride ?? 3);
+  // Face tracks under this (detection copy px) keep the small-face passes on every detection frame.
+  const passPx = s.enlargedFacePx ?? 32;
   // A face new while the cadence is sparse, or first found by the enlarged pass: covered
   // back to its first frame.
   // Quiet footage (no small face tracked lately): the small-face passes once per this many
@@ -254,7 +256,7 @@ async function anonymize(
       smallTurn,
       smallestFacePx,
       keepPx: s.smallFacePx ?? 32,
-      passPx: s.enlargedFacePx ?? 32,
+      passPx,
       detectSide: side,
       coarseSide: hasSmallPass ? coarseSide : side,
       needsSide: o.slicing || (o.enableLp && !coarsePlates),
@@ -279,7 +281,7 @@ async function anonymize(
       ? tracker
           .predicted('face', index)
           .map(toCopy)
-          .filter((b) => Math.max(b.x2 - b.x1, b.y2 - b.y1) < 1.5 * (s.enlargedFacePx ?? 32))
+          .filter((b) => Math.max(b.x2 - b.x1, b.y2 - b.y1) < 1.5 * passPx)
       : undefined;
     const hints: DetectHints = {
       sequence: true,
