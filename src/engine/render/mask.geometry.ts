@@ -128,12 +128,14 @@ export function rasterizeMask(shape: Shape, feather: number, region: Region): Fl
   if (shape.kind === 'polygon') {
     // The native kernel (src/native/yuv.c): the same floats, several times faster.
     const native = nativeKernels();
-    const flat = Float64Array.from(shape.points.flat());
     const { x, y, w, h } = region;
-    if (native && flat.every(Number.isFinite) && [x, y, w, h].every(Number.isInteger)) {
-      const mask = new Float32Array(w * h);
-      native.rasterizePolygon(flat, f, x, y, w, h, mask);
-      return mask;
+    if (native && [x, y, w, h].every(Number.isInteger)) {
+      const flat = Float64Array.from(shape.points.flat());
+      if (flat.every(Number.isFinite)) {
+        const mask = new Float32Array(w * h);
+        native.rasterizePolygon(flat, f, x, y, w, h, mask);
+        return mask;
+      }
     }
     return rasterizePolygon(shape.points, f, region);
   }
