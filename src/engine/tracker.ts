@@ -130,6 +130,11 @@ export class Tracker {
   private readonly o: Required<TrackerOptions>;
   /** Tracks started so far, per class (a summary's "faces"/"plates"). */
   readonly started: Record<ObjectClass, number> = { face: 0, plate: 0 };
+  /**
+   * Tracks dropped so far while their expected box was still at least half inside the frame
+   * (lost in view, not gone out of it), per class.
+   */
+  readonly lost: Record<ObjectClass, number> = { face: 0, plate: 0 };
 
   constructor(options: TrackerOptions) {
     this.o = {
@@ -400,9 +405,23 @@ export class Tracker {
 
   private prune(frame: number): void {
     for (let i = this.tracks.length - 1; i >= 0; i--) {
-      if (frame > this.holdUntil(this.tracks[i])) this.tracks.splice(i, 1);
+      const t = this.tracks[i];
+      if (frame <= this.holdUntil(t)) continue;
+      const { width, height } = this.o.frameSize;
+      const p = shift(t.box, t.v, frame - t.lastSeen);
+      if (width <= 0 || visibleShare(p, width, height) >= 0.5) this.lost[t.cls]++;
+      this.tracks.splice(i, 1);
     }
   }
+}
+
+/** The share of a box's area inside a frame of `width` x `height` (0 for an empty box). */
+export function visibleShare(b: Box, width: number, height: number): number {
+  const area = Math.max(0, b.x2 - b.x1) * Math.max(0, b.y2 - b.y1);
+  if (area === 0) return 0;
+  const w = Math.max(0, Math.min(b.x2, width) - Math.max(b.x1, 0));
+  const h = Math.max(0, Math.min(b.y2, height) - Math.max(b.y1, 0));
+  return (w * h) / area;
 }
 
 /** A reshaped (`amodal`) box as drawn: 15% of its size added on each side. */

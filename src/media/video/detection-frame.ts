@@ -3,7 +3,7 @@
  * cost about 106 ms per full frame against 17 ms per 640x360 copy (measured here). Boxes found
  * on the copy are scaled back to the frame here.
  */
-import type { TrackState } from '../../engine/tracker.ts';
+import { visibleShare, type TrackState } from '../../engine/tracker.ts';
 import type { Box, Detection, Point } from '../../engine/types.ts';
 
 /** Detections found on a reduced copy, in the coordinates of the full frame. */
@@ -93,7 +93,10 @@ export interface CadenceRules {
   tracks: CadenceTrack[];
   width: number;
   height: number;
-  /** Frames since a track was started or dropped (the video's start counts as one). */
+  /**
+   * Frames since a track was started or lost in view (`Tracker.lost`; one that left the frame
+   * does not count; the video's start counts as one).
+   */
   sinceChange: number;
   /** The cadence whenever in doubt (`detectEvery`). */
   dense: number;
@@ -103,7 +106,7 @@ export interface CadenceRules {
   minHits?: number;
   /** Largest centre motion per frame, as a share of the track's longer side (default 0.08). */
   maxMotion?: number;
-  /** Frames after a track was started or dropped during which the cadence stays dense (default 12). */
+  /** Frames after such a change during which the cadence stays dense (default 12). */
   calm?: number;
 }
 
@@ -111,11 +114,13 @@ export interface CadenceRules {
  * Frames until the next detection frame. `sparse` only while every track is established (seen
  * on `minHits` detections, found on the last detection frame, above its threshold), large
  * (`minSide`), slow (under `maxMotion` of its size per frame) and, over the next `2 x sparse`
- * frames (detections in flight make the state that old), at least half its size inside the
- * frame, and no track was started or dropped in the last `calm` frames (the video's start
- * counts as one); `dense` otherwise, also without any track (every face in view is then a new
- * one: letting the first frames of `eval-video --small` go sparse that way doubled one clip's
- * uncovered face-frames, 18 -> 37/900). A face that appears while the cadence is sparse is
+ * frames (detections in flight make the state that old), at least half its size away from
+ * every border unless it is heading out through one, and no track was started or lost in view
+ * in the last `calm` frames (the video's start counts as one). A track missed and mostly out of
+ * view is leaving: the tracker holds it until it is out, and it is left out of these rules (a
+ * dense cadence would find nothing there). `dense` otherwise, also without any track in view
+ * (every face in view is then a new one: letting the first frames of `eval-video --small` go
+ * sparse that way doubled one clip's uncovered face-frames, 18 -> 37/900). A face that appears while the cadence is sparse is
  * found at most `sparse - 1` frames later than at `dense`, within the look-back (at least
  * `sparse` frames).
  */
@@ -127,11 +132,18 @@ export function cadenceGap(r: CadenceRules): number {
 export function denseBecause(r: CadenceRules): DenseReason | undefined {
   if (r.sparse <= r.dense) return 'off';
   if (r.sinceChange < (r.calm ?? 12)) return 'change';
-  if (r.tracks.length === 0) return 'none';
+  // Missed and mostly out of view: leaving (or gone), held by the tracker until out of the
+  // frame; no detection frame can find it, so it does not hold the cadence dense.
+  const inView = r.tracks.filter(
+    (t) => t.seenLast || visibleShare(t.box, r.width, r.height) >= 0.5,
+  );
+  if (inView.length === 0) return 'none';
   const reach = 2 * r.sparse;
   const inside = (b: Box, margin: number) =>
     b.x1 >= margin && b.y1 >= margin && r.width - b.x2 >= margin && r.height - b.y2 >= margin;
-  for (const t of r.tracks) {
+  // Distance of a box to the nearest border (negative: partly outside).
+  const edge = (b: Box) => Math.min(b.x1, b.y1, r.width - b.x2, r.height - b.y2);
+  for (const t of inView) {
     const b = t.box;
     const size = Math.max(b.x2 - b.x1, b.y2 - b.y1);
     if (!t.seenLast) return 'missed';
@@ -145,7 +157,9 @@ export function denseBecause(r: CadenceRules): DenseReason | undefined {
       x2: b.x2 + t.vx * reach,
       y2: b.y2 + t.vy * reach,
     };
-    if (!inside(b, size / 2) || !inside(ahead, size / 2)) return 'border';
+    // Near a border only while not heading out through it (entering, or still there).
+    const leaving = edge(ahead) < edge(b) - 1;
+    if (!leaving && (!inside(b, size / 2) || !inside(ahead, size / 2))) return 'border';
   }
   return undefined;
 }

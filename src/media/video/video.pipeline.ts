@@ -347,7 +347,7 @@ async function anonymize(
   let lastDetected = -Infinity;
   let detections = 0;
   let lastChange = 0;
-  let trackCount = 0;
+  let lostCount = 0;
   let startedCount = 0;
   const sparseFacePx = s.sparseFacePx ?? 48;
   const gapAt = (index: number, frame: YuvFrame): number => {
@@ -386,9 +386,11 @@ async function anonymize(
       (d) => trackedClasses.includes(d.cls) || d.score >= thresholds[d.cls],
     );
     place(tracker.update(next.index, usable));
+    // A track started, or one lost in view (not one that left the frame): calm frames follow.
     const started = tracker.started.face + tracker.started.plate;
-    if (tracker.size !== trackCount || started !== startedCount) lastChange = next.index;
-    [trackCount, startedCount] = [tracker.size, started];
+    const lost = tracker.lost.face + tracker.lost.plate;
+    if (lost !== lostCount || started !== startedCount) lastChange = next.index;
+    [lostCount, startedCount] = [lost, started];
     plateCounter.update(
       next.index,
       usable.filter((d) => d.cls === 'plate'),

@@ -74,10 +74,32 @@ describe('cadenceGap (frames to the next detection frame)', () => {
     assert.equal(cadenceGap(rules({ tracks: [near] })), 2);
     const inside = track({ box: { x1: 60, y1: 300, x2: 160, y2: 400 } });
     assert.equal(cadenceGap(rules({ tracks: [inside] })), 3);
-    // Heading left at 3 px per frame: 18 px over 6 frames reaches the margin.
-    assert.equal(cadenceGap(rules({ tracks: [{ ...inside, vx: -3 }] })), 2);
+    // Coming in from the left at 3 px per frame: still within the margin, dense.
+    assert.equal(cadenceGap(rules({ tracks: [{ ...near, vx: 3 }] })), 2);
+    // Heading down towards the bottom border: 18 px over 6 frames reaches the margin.
+    const low = track({ box: { x1: 600, y1: 500, x2: 700, y2: 600 } });
+    assert.equal(cadenceGap(rules({ tracks: [low] })), 3);
+    assert.equal(cadenceGap(rules({ tracks: [{ ...low, vy: -3 }] })), 3);
     const bottom = track({ box: { x1: 600, y1: 580, x2: 700, y2: 680 } });
     assert.equal(cadenceGap(rules({ tracks: [bottom] })), 2);
+  });
+
+  it('goes sparse for a track heading out through a border (the tracker holds it until out)', () => {
+    const near = track({ box: { x1: 40, y1: 300, x2: 140, y2: 400 } });
+    assert.equal(cadenceGap(rules({ tracks: [{ ...near, vx: -3 }] })), 3);
+    const cut = track({ box: { x1: 1230, y1: 300, x2: 1330, y2: 400 }, vx: 4 });
+    assert.equal(cadenceGap(rules({ tracks: [track(), cut] })), 3);
+    // Heading out, but too fast for its size: dense as anywhere else.
+    assert.equal(denseBecause(rules({ tracks: [{ ...near, vx: -9 }] })), 'fast');
+  });
+
+  it('leaves out a missed track mostly out of view, not one mostly in view', () => {
+    const gone = track({ box: { x1: 1240, y1: 300, x2: 1340, y2: 400 }, seenLast: false });
+    assert.equal(denseBecause(rules({ tracks: [track(), gone] })), undefined);
+    // Alone it leaves no track in view: every face there would be new.
+    assert.equal(denseBecause(rules({ tracks: [gone] })), 'none');
+    const held = track({ box: { x1: 1170, y1: 300, x2: 1270, y2: 400 }, seenLast: false });
+    assert.equal(denseBecause(rules({ tracks: [track(), held] })), 'missed');
   });
 
   it('stays dense for calm frames after a track started or ended', () => {
@@ -122,6 +144,22 @@ describe('Tracker.states (what the cadence reads)', () => {
     t.update(4, []);
     assert.equal(t.states('face', 4)[0].seenLast, false);
     assert.deepEqual(t.states('plate', 4), []);
+  });
+
+  it('counts a track lost in view, not one that left the frame', () => {
+    const t = new Tracker({
+      trackedClasses: ['face'],
+      startScores: { face: 0.5 },
+      holdFrames: 4,
+      frameSize: { width: 640, height: 360 },
+    });
+    // One face vanishes mid-frame, one walks out through the right border at 10 px per frame.
+    const walker = (x: number) => ({ ...face(x), box: { x1: x, y1: 200, x2: x + 50, y2: 250 } });
+    for (let f = 0; f <= 6; f += 2)
+      t.update(f, f === 0 ? [face(300), walker(560)] : [walker(560 + 5 * f)]);
+    for (let f = 8; f <= 60; f += 2) t.update(f, []);
+    assert.equal(t.size, 0);
+    assert.deepEqual(t.lost, { face: 1, plate: 0 });
   });
 
   it('reports the last detection score (weak continuations)', () => {
