@@ -52,17 +52,25 @@ export function copyPlan(r: CopyRules): CopyPlan {
   return { smallObjects, side: keep ? r.detectSide : Math.min(r.coarseSide, r.detectSide) };
 }
 
+/**
+ * When a pass that footage can make unnecessary runs: the small-face passes (needed while a
+ * face track is small) and, with tracked plates, the plate search (needed while plates are
+ * around).
+ */
 export interface TurnRules {
   /** This detection frame's index and its count among detection frames (from 0). */
   index: number;
   count: number;
-  /** The small-face passes on every Nth detection frame (`smallFaceStride`). */
+  /** The pass on every Nth detection frame (`smallFaceStride`, `plateStride`). */
   stride: number;
-  /** The last frame a face track under `quietFacePx` was expected on (the start: 0). */
-  lastSmallFace: number;
-  /** The last detection frame with the small-face passes (-Infinity: none yet). */
-  lastSmallPass: number;
-  /** Frames without such a track after which the footage is quiet (`quietFrames`). */
+  /**
+   * The last frame that needed the pass: a face track under `quietFacePx` expected there, a
+   * plate found or tracked (the start: 0).
+   */
+  lastNeeded: number;
+  /** The last detection frame with the pass (-Infinity: none yet). */
+  lastPass: number;
+  /** Frames without such a need after which the footage is quiet (`quietFrames`). */
   quietFrames: number;
   /** On quiet footage, the most frames between two passes (`quietSmallGap`; 0: off). */
   quietGap: number;
@@ -71,13 +79,13 @@ export interface TurnRules {
 }
 
 /**
- * Whether this detection frame is the small-face passes' turn: every `stride`th detection
- * frame, or on quiet footage the last detection frame before `quietGap` frames since the last
- * pass have gone by (the next one may be `sparse` frames away).
+ * Whether this detection frame is the pass's turn: every `stride`th detection frame, or on
+ * quiet footage the last detection frame before `quietGap` frames since the last pass have
+ * gone by (the next one may be `sparse` frames away).
  */
-export function smallPassTurn(r: TurnRules): boolean {
-  const quiet = r.quietGap > 0 && r.index - r.lastSmallFace >= r.quietFrames;
-  return quiet ? r.index - r.lastSmallPass + r.sparse > r.quietGap : r.count % r.stride === 0;
+export function passTurn(r: TurnRules): boolean {
+  const quiet = r.quietGap > 0 && r.index - r.lastNeeded >= r.quietFrames;
+  return quiet ? r.index - r.lastPass + r.sparse > r.quietGap : r.count % r.stride === 0;
 }
 
 /** A live track as the cadence reads it (`Tracker.states`), with its class's rules. */

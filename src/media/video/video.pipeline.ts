@@ -16,7 +16,7 @@ import {
   copyPlan,
   denseBecause,
   scaleDetections,
-  smallPassTurn,
+  passTurn,
   type CadenceTrack,
 } from './detection-frame.ts';
 import { reducedRgb, reducedRgbBytes, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
@@ -48,10 +48,17 @@ export interface VideoPipelineSettings {
    */
   sparseFacePx?: number;
   /**
-   * Filled in while the video runs: detection frames, those with the small-face passes, and per
-   * reason (`denseBecause`) the detection frames the dense cadence chose.
+   * Filled in while the video runs: detection frames, those with the small-face passes and
+   * those with a plate search, and per reason (`denseBecause`) the detection frames the dense
+   * cadence chose.
    */
-  stats?: { detectionFrames: number; smallPassFrames: number; dense?: Record<string, number> };
+  stats?: {
+    detectionFrames: number;
+    smallPassFrames: number;
+    /** Detection frames that searched plates. */
+    plateSearches?: number;
+    dense?: Record<string, number>;
+  };
   /** Frames a track is held after its last detection (default 12). */
   holdFrames?: number;
   /** Frames covered before an object's first detection (default 8, at least sparseEvery). */
@@ -231,8 +238,31 @@ async function anonymize(
   // and the last detection frame with the small-face passes.
   let lastSmallFace = 0;
   let lastSmallPass = -Infinity;
+  // Tracked plates: the last frame a plate was found or tracked (the start counts as one) and
+  // the last plate search. After `quietFrames` without plates they are searched at most
+  // `quietGap` frames apart, within the look-back: a plate that appears is drawn back to its
+  // first frame, as a small face on quiet footage is.
+  const platesTracked = trackedClasses.includes('plate') && !s.noTracking;
+  let lastPlate = 0;
+  let lastPlateSearch = -Infinity;
   const detect = async (frame: YuvFrame, index: number, count: number) => {
-    const o = count % plateStride === 0 ? detectOptions : withoutPlates;
+    const plateTurn =
+      options.enableLp &&
+      passTurn({
+        index,
+        count,
+        stride: plateStride,
+        lastNeeded: platesTracked ? lastPlate : index,
+        lastPass: lastPlateSearch,
+        quietFrames,
+        quietGap,
+        sparse,
+      });
+    if (plateTurn) {
+      lastPlateSearch = index;
+      if (stats) stats.plateSearches = (stats.plateSearches ?? 0) + 1;
+    }
+    const o = plateTurn ? detectOptions : withoutPlates;
     // Nothing to find (no faces asked, no plates on this frame): no detection copy either.
     if (!o.blurFace && !o.enableLp) return [];
     // The smallest face track's longer side on the `detectSide` copy.
@@ -242,12 +272,12 @@ async function anonymize(
         )
       : Infinity;
     if (smallestFacePx < quietFacePx) lastSmallFace = index;
-    const smallTurn = smallPassTurn({
+    const smallTurn = passTurn({
       index,
       count,
       stride: smallStride,
-      lastSmallFace,
-      lastSmallPass,
+      lastNeeded: lastSmallFace,
+      lastPass: lastSmallPass,
       quietFrames,
       quietGap,
       sparse,
@@ -386,6 +416,9 @@ async function anonymize(
       (d) => trackedClasses.includes(d.cls) || d.score >= thresholds[d.cls],
     );
     place(tracker.update(next.index, usable));
+    // A plate found at its threshold or still tracked: plates are around.
+    const plateSeen = found.some((d) => d.cls === 'plate' && d.score >= thresholds.plate);
+    if (plateSeen || tracker.predicted('plate', next.index).length > 0) lastPlate = next.index;
     // A track started, or one lost in view (not one that left the frame): calm frames follow.
     const started = tracker.started.face + tracker.started.plate;
     const lost = tracker.lost.face + tracker.lost.plate;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { smallPassTurn, type TurnRules } from '../../../src/media/video/detection-frame.ts';
+import { passTurn, type TurnRules } from '../../../src/media/video/detection-frame.ts';
 
 const rules = (over: Partial<TurnRules>): TurnRules => ({
   index: 0,
   count: 0,
   stride: 3,
-  lastSmallFace: 0,
-  lastSmallPass: -Infinity,
+  lastNeeded: 0,
+  lastPass: -Infinity,
   quietFrames: 60,
   quietGap: 12,
   sparse: 3,
@@ -17,17 +17,17 @@ const rules = (over: Partial<TurnRules>): TurnRules => ({
 /** Detection frames at `every` frames, a small face last expected on `lastSmallFace`. */
 function turns(every: number, frames: number, lastSmallFace: number, quietGap = 12): number[] {
   const out: number[] = [];
-  let lastSmallPass = -Infinity;
+  let lastPass = -Infinity;
   for (let index = 0, count = 0; index < frames; index += every, count++) {
-    if (smallPassTurn(rules({ index, count, lastSmallFace, lastSmallPass, quietGap }))) {
+    if (passTurn(rules({ index, count, lastNeeded: lastSmallFace, lastPass, quietGap }))) {
       out.push(index);
-      lastSmallPass = index;
+      lastPass = index;
     }
   }
   return out;
 }
 
-describe('smallPassTurn (when the small-face passes run)', () => {
+describe('passTurn (when the small-face passes and tracked plate searches run)', () => {
   it('runs them on every stride-th detection frame while a small face was tracked lately', () => {
     assert.deepEqual(turns(2, 40, 30), [0, 6, 12, 18, 24, 30, 36]);
     assert.deepEqual(turns(3, 40, 30), [0, 9, 18, 27, 36]);
