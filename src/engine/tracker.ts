@@ -127,6 +127,8 @@ export class Tracker {
   private readonly tracks: Track[] = [];
   private nextId = 1;
   private lastFrame = -1;
+  /** Untracked detections of the last detection frame (drawn on to the end by `finish`). */
+  private lastUntracked: Detection[] = [];
   private readonly o: Required<TrackerOptions>;
   /** Tracks started so far, per class (a summary's "faces"/"plates"). */
   readonly started: Record<ObjectClass, number> = { face: 0, plate: 0 };
@@ -150,19 +152,27 @@ export class Tracker {
 
   /**
    * Feeds the detections of frame `frame` (frames must increase; gaps are frames without
-   * detection). Returns boxes to draw on `frame` and on earlier frames (interpolation, hold,
-   * look-back).
+   * detection). `searched`: per untracked class, the previous frame whose detection looked for
+   * it, where that was not the previous detection frame. Returns boxes to draw on `frame` and
+   * on earlier frames (interpolation, hold, look-back).
    */
-  update(frame: number, detections: Detection[]): TrackedBox[] {
+  update(
+    frame: number,
+    detections: Detection[],
+    searched: Partial<Record<ObjectClass, number>> = {},
+  ): TrackedBox[] {
     if (frame <= this.lastFrame) throw new Error('tracker frames must increase');
     const prevFrame = this.lastFrame;
     this.lastFrame = frame;
     const out: TrackedBox[] = [];
     const tracked = detections.filter((d) => this.o.trackedClasses.includes(d.cls));
-    for (const d of detections) {
-      if (this.o.trackedClasses.includes(d.cls)) continue;
-      // Untracked class: cover the frames since the previous detection frame with this box.
-      for (let f = Math.max(prevFrame + 1, frame - this.o.lookbackFrames); f <= frame; f++) {
+    this.lastUntracked = detections.filter((d) => !this.o.trackedClasses.includes(d.cls));
+    for (const d of this.lastUntracked) {
+      // Untracked class: cover the frames since the previous detection frame that looked for
+      // it (`searched`, default the previous detection frame) with this box, within the
+      // look-back.
+      const since = Math.min(prevFrame, searched[d.cls] ?? prevFrame);
+      for (let f = Math.max(since + 1, frame - this.o.lookbackFrames); f <= frame; f++) {
         out.push({ frame: f, detection: { ...d } });
       }
     }
@@ -180,9 +190,15 @@ export class Tracker {
     return out;
   }
 
-  /** End of video at `lastFrame`: emits held boxes up to it. */
+  /** End of video at `lastFrame`: emits held boxes, and the last untracked ones, up to it. */
   finish(lastFrame: number): TrackedBox[] {
     const out: TrackedBox[] = [];
+    // Untracked objects of the last detection frame stay on the frames after it (the video
+    // ends before another detection frame could cover them), within the look-back's reach.
+    const end = Math.min(lastFrame, this.lastFrame + this.o.lookbackFrames);
+    for (const d of this.lastUntracked) {
+      for (let f = this.lastFrame + 1; f <= end; f++) out.push({ frame: f, detection: { ...d } });
+    }
     for (const t of this.tracks) this.hold(t, lastFrame, out);
     return out;
   }

@@ -38,8 +38,9 @@ export interface VideoPipelineSettings {
   /**
    * Adaptive cadence: every Nth frame instead of `detectEvery` while every tracked object is
    * established, large, slow, inside the frame and no track started or ended lately
-   * (`cadenceGap`). Default 3; `detectEvery` or less: off. Off where plates are searched but not
-   * tracked (they are drawn only around their detection frames).
+   * (`cadenceGap`). Default 3; `detectEvery` or less: off. Off while plates searched but not
+   * tracked are around (they are drawn only around their detection frames); with none found
+   * for `quietFrames`, on (plates then searched as on quiet footage, `quietSmallGap`).
    */
   sparseEvery?: number;
   /**
@@ -171,10 +172,9 @@ async function anonymize(
   const info = await probeVideoStreams(input, signal);
   const every = s.noTracking ? 1 : Math.max(1, Math.floor(s.detectEvery ?? 2));
   // Plates searched but not tracked are drawn around their detection frames only: no sparse
-  // cadence for them.
+  // cadence while plates are around (`gapAt`).
   const untrackedPlates = options.enableLp && !options.lpTrack && !plateSynthFor(options);
-  const sparse =
-    s.noTracking || untrackedPlates ? every : Math.max(every, Math.floor(s.sparseEvery ?? 3));
+  const sparse = s.noTracking ? every : Math.max(every, Math.floor(s.sparseEvery ?? 3));
   // Small-face passes and plates run on every Nth detection frame (counted, as frames are
   // no longer evenly spaced).
   const smallStride = s.noTracking ? 1 : Math.max(1, s.smallFaceStride ?? 3);
@@ -238,13 +238,18 @@ async function anonymize(
   // and the last detection frame with the small-face passes.
   let lastSmallFace = 0;
   let lastSmallPass = -Infinity;
-  // Tracked plates: the last frame a plate was found or tracked (the start counts as one) and
-  // the last plate search. After `quietFrames` without plates they are searched at most
-  // `quietGap` frames apart, within the look-back: a plate that appears is drawn back to its
-  // first frame, as a small face on quiet footage is.
-  const platesTracked = trackedClasses.includes('plate') && !s.noTracking;
+  // Plates: the last frame a plate was found or tracked (the start counts as one) and the last
+  // plate search. After `quietFrames` without plates they are searched at most `quietGap`
+  // frames apart, within the look-back: a plate that appears is drawn back to its first frame
+  // (a tracked one as a small face on quiet footage is; an untracked one back to the search
+  // before, `searched` in `Tracker.update`).
   let lastPlate = 0;
   let lastPlateSearch = -Infinity;
+  const platesQuiet = (index: number) =>
+    !s.noTracking && quietGap > 0 && index - lastPlate >= quietFrames;
+  // Detection frames in flight that search plates, and the last settled one that did.
+  const plateSearched = new Set<number>();
+  let settledPlateSearch = -1;
   const detect = async (frame: YuvFrame, index: number, count: number) => {
     const plateTurn =
       options.enableLp &&
@@ -252,7 +257,7 @@ async function anonymize(
         index,
         count,
         stride: plateStride,
-        lastNeeded: platesTracked ? lastPlate : index,
+        lastNeeded: s.noTracking ? index : lastPlate,
         lastPass: lastPlateSearch,
         quietFrames,
         quietGap,
@@ -260,6 +265,7 @@ async function anonymize(
       });
     if (plateTurn) {
       lastPlateSearch = index;
+      plateSearched.add(index);
       if (stats) stats.plateSearches = (stats.plateSearches ?? 0) + 1;
     }
     const o = plateTurn ? detectOptions : withoutPlates;
@@ -382,6 +388,12 @@ async function anonymize(
   const sparseFacePx = s.sparseFacePx ?? 48;
   const gapAt = (index: number, frame: YuvFrame): number => {
     if (sparse <= every) return every;
+    if (untrackedPlates && !platesQuiet(index)) {
+      if (stats?.dense && index - lastDetected === every) {
+        stats.dense.plates = (stats.dense.plates ?? 0) + 1;
+      }
+      return every;
+    }
     const tracks: CadenceTrack[] = trackedClasses.flatMap((cls) =>
       tracker.states(cls, index).map((t) => ({
         ...t,
@@ -415,7 +427,10 @@ async function anonymize(
     const usable = found.filter(
       (d) => trackedClasses.includes(d.cls) || d.score >= thresholds[d.cls],
     );
-    place(tracker.update(next.index, usable));
+    // Untracked plates found here are drawn back to the previous plate search.
+    const searchedPlates = plateSearched.delete(next.index);
+    place(tracker.update(next.index, usable, { plate: settledPlateSearch }));
+    if (searchedPlates) settledPlateSearch = next.index;
     // A plate found at its threshold or still tracked: plates are around.
     const plateSeen = found.some((d) => d.cls === 'plate' && d.score >= thresholds.plate);
     if (plateSeen || tracker.predicted('plate', next.index).length > 0) lastPlate = next.index;

@@ -131,6 +131,44 @@ test('untracked classes are drawn only on the frames since the previous detectio
   assert.deepEqual(sut.update(4, []), []);
 });
 
+test('untracked classes reach back to the previous frame that searched them', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], lookbackFrames: 8 });
+  sut.update(0, []);
+  sut.update(4, []);
+  // Plates were last searched on frame 0: frames 1-9 get the box found on frame 9.
+  const out = sut.update(9, [plate(12, 10)], { plate: 0 });
+  assert.deepEqual(
+    out.map((o) => o.frame),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
+  // Never further back than the look-back, nor before the previous detection frame's search.
+  sut.update(30, [], { plate: 9 });
+  assert.deepEqual(
+    sut.update(50, [plate(12, 10)], { plate: 30 }).map((o) => o.frame),
+    [42, 43, 44, 45, 46, 47, 48, 49, 50],
+  );
+});
+
+test('finish draws the last untracked detections on to the end, within the look-back', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], lookbackFrames: 3 });
+  sut.update(0, [plate(0, 0)]);
+  sut.update(2, [plate(0, 0)]);
+  assert.deepEqual(
+    sut.finish(3).map((o) => o.frame),
+    [3],
+  );
+  const later = new Tracker({ trackedClasses: ['face'], lookbackFrames: 3 });
+  later.update(0, [plate(0, 0)]);
+  assert.deepEqual(
+    later.finish(10).map((o) => o.frame),
+    [1, 2, 3],
+  );
+  const none = new Tracker({ trackedClasses: ['face'] });
+  none.update(0, [plate(0, 0)]);
+  none.update(2, []);
+  assert.deepEqual(none.finish(5), []);
+});
+
 test('finish emits held boxes up to the last frame', () => {
   const sut = new Tracker({ trackedClasses: ['face', 'plate'], holdFrames: 3 });
   sut.update(0, [plate(0, 0)]);
