@@ -82,7 +82,12 @@ export async function evalTracks(args: {
   const fromFirst: number[] = [];
   const realWithin: number[] = [];
   let missed = 0;
+  /** Per track and frame: C judged by the recognisers, . not judged (tracked), b blurred. */
+  const patterns: string[] = [];
+  /** The independent judge's distance of replaced output frames to their original. */
+  const closest = { checked: Infinity, unchecked: Infinity };
   for (const [n, person] of args.people.entries()) {
+    let pattern = '';
     const tracks = new Map<number, TrackMemory>();
     let prevOut: Float32Array | undefined;
     let firstOut: Float32Array | undefined;
@@ -92,6 +97,7 @@ export async function evalTracks(args: {
       const det = face(await engine.detect(frame, options));
       if (!det) {
         missed++;
+        pattern += '-';
         continue;
       }
       const out = { ...frame, data: frame.data.slice() };
@@ -103,6 +109,8 @@ export async function evalTracks(args: {
       });
       ms.push(performance.now() - started);
       outcomes.push(...r.outcomes);
+      const o = r.outcomes[0];
+      pattern += o?.kind === 'replaced' ? (o.checked ? 'C' : '.') : 'b';
       const box: [number, number, number, number] = [
         det.box.x1,
         det.box.y1,
@@ -118,6 +126,10 @@ export async function evalTracks(args: {
         afresh ? distance(ref.descriptor, afresh) : Infinity,
       );
       if (d < SAME_PERSON_DISTANCE) matched.push(`${person.id}@${t} ${d.toFixed(3)}`);
+      if (o?.kind === 'replaced') {
+        const k = o.checked ? 'checked' : 'unchecked';
+        closest[k] = Math.min(closest[k], d);
+      }
       if (prevOrig) realWithin.push(distance(prevOrig, ref.descriptor));
       prevOrig = ref.descriptor;
       if (r.outcomes[0]?.kind !== 'replaced') continue;
@@ -127,6 +139,7 @@ export async function evalTracks(args: {
       prevOut = desc;
       firstOut ??= desc;
     }
+    patterns.push(pattern);
     process.stdout.write('t');
   }
   console.log();
@@ -142,6 +155,10 @@ export async function evalTracks(args: {
   console.log(
     `  output frames matching their original frame (face-api < ${SAME_PERSON_DISTANCE}, two views): ${matched.length}${matched.length ? ` ${matched.join(', ')}` : ''}`,
   );
+  console.log(
+    `  closest replaced output frame to its original (face-api, same two views): judged ${closest.checked.toFixed(3)}, not judged ${closest.unchecked.toFixed(3)}`,
+  );
+  console.log(`  per track (C judged, . not judged, b blurred): ${patterns.join(' ')}`);
   console.log(
     `  one synthetic person per track: face-api distance between consecutive output frames median ${median(within).toFixed(3)} (max ${Math.max(...within).toFixed(3)}), to the track's first output median ${median(fromFirst).toFixed(3)} (max ${Math.max(...fromFirst).toFixed(3)}); the real person between consecutive frames: median ${median(realWithin).toFixed(3)}`,
   );
