@@ -43,6 +43,7 @@ import {
   quickRetry,
   type CoverReason,
   rememberOriginal,
+  rememberWideView,
   routineCheckDue,
   smoothColour,
   smoothMesh,
@@ -185,28 +186,26 @@ export async function synthesizeFace(
   // The original in the judge's wide view: cut before anything is drawn (see below).
   let wideCrop: RgbFrame | undefined;
   const wideOriginal = () => (wideCrop ??= cropWide(frame, det).image);
-  /** faceres of this frame's original in the wide view (empty: Human found none). */
-  let wideNow: number[] = [];
   const identityOf = async (image: RgbFrame, faceres: number[]): Promise<OriginalIdentity> => {
     const faceApi = ctx.judge ? await ctx.judge.describe(image, track?.faceApiBox) : null;
     if (track && faceApi?.length) track.faceApiBox = relativeBox(faceApi[0].found, image.width);
     const wide = wideOriginal(); // cut now: the frame may be drawn on before it is described
-    const describeWide = async () => {
-      wideNow = centralFace(await ctx.runtime.analyze(wide), wide.width)?.embedding ?? [];
-      described.faceresWide = [
-        ...(wideNow.length ? [wideNow] : []),
-        ...(track?.originals.faceresWide ?? []),
-      ];
-    };
     const described: OriginalIdentity = {
       faceres: [...(faceres.length ? [faceres] : []), ...(track?.originals.faceres ?? [])],
       faceApi,
       earlierFaceApi: track?.originals.faceApi ?? [],
     };
-    // A track remembers the wide view with the rest; an image face describes it on first
-    // need (the output's crop view may keep faceres far enough from the limit: `wideFrom`).
-    if (track) await describeWide();
-    else described.describeWide = describeWide;
+    // The wide view is described on first need, a track's earlier ones with it (the output's
+    // crop view may keep faceres far enough from the limit: `wideFrom`): this frame's first,
+    // then the track's four before it, as when every check described its own at once.
+    let asked = false;
+    described.describeWide = async () => {
+      if (asked) return;
+      asked = true;
+      const kept = track ? await keptWide(ctx, track, wide) : { before: [], view: undefined };
+      const now = kept.view ?? (await wideDescriptor(ctx, wide));
+      described.faceresWide = [...(now.length ? [now] : []), ...kept.before];
+    };
     return described;
   };
   /** This frame's original described (`faceres` from its crop) and remembered by the track. */
@@ -214,7 +213,10 @@ export async function synthesizeFace(
     const described = await identityOf(crop.image, faceres);
     original = described;
     const faceApi = described.faceApi?.map((v) => v.descriptor) ?? [];
-    if (track) rememberOriginal(track, faceres, faceApi, pose, wideNow);
+    if (track) {
+      rememberOriginal(track, faceres, faceApi, pose);
+      rememberWideView(track, wideOriginal());
+    }
   };
   /**
    * Describes this frame's original after a check began with an earlier description: Human
@@ -272,8 +274,9 @@ export async function synthesizeFace(
     face.embedding.length === 0 &&
     mayReuse &&
     describedStill(track, pose) &&
-    // Without the wide view's descriptor the output's wide view could not be judged again.
-    (track!.originals.faceresWide?.length ?? 0) > 0
+    // Without the wide view's descriptor the output's wide view could not be judged again
+    // (a reused description always judges it: the wide views kept are described now).
+    (await keptWide(ctx, track!)).before.length > 0
   ) {
     // The same person in the same pose as a described frame: their descriptors stand, and
     // face-api's landmarks on this frame give the places where the output is cut. A pass
@@ -354,6 +357,8 @@ export async function synthesizeFace(
         restore();
         return blur('no-mesh');
       }
+      // The output's wide view was judged (a reused description judges it): compared again.
+      if (verdict.seen.faceresWide) await original!.describeWide?.();
       verdict = rejudge(ctx.runtime, verdict.seen, original!);
     }
     if (verdict.pass) {
@@ -403,6 +408,36 @@ async function meshTracked(
     genderScore: 0,
     age: 0,
   };
+}
+
+/** faceres descriptor of `view` (a wide view of an original); empty: Human found no face. */
+async function wideDescriptor(ctx: SynContext, view: RgbFrame): Promise<number[]> {
+  return centralFace(await ctx.runtime.analyze(view), view.width)?.embedding ?? [];
+}
+
+/**
+ * Describes the track's kept wide views (`rememberWideView`), oldest first, into its
+ * `faceresWide` (the newest four with a face). `before`: the newest four described before
+ * `mine` (a view of this frame; all of them when it was not kept), `view`: `mine`'s own
+ * descriptor when it was among the kept ones.
+ */
+async function keptWide(
+  ctx: SynContext,
+  track: TrackMemory,
+  mine?: RgbFrame,
+): Promise<{ before: number[][]; view?: number[] }> {
+  const o = track.originals;
+  let all = o.faceresWide ?? [];
+  let before: number[][] | undefined;
+  let view: number[] | undefined;
+  for (const kept of o.wideViews ?? []) {
+    const e = await wideDescriptor(ctx, kept);
+    if (kept === mine) [before, view] = [all, e];
+    if (e.length > 0) all = [...all, e];
+  }
+  o.wideViews = [];
+  o.faceresWide = all.slice(-4);
+  return { before: (before ?? all).slice(-4), view };
 }
 
 /** Where the next frame of the track is meshed: Human's box, centred on this mesh. */

@@ -44,7 +44,10 @@ export interface OriginalIdentity {
   faceres: number[][];
   /** The same in the wide view (`cropWide`), compared with the output's wide view only. */
   faceresWide?: number[][];
-  /** Describes the original's wide view on first need and fills `faceresWide` (images). */
+  /**
+   * Describes the original's wide view (and a track's earlier ones kept undescribed) on first
+   * need and fills `faceresWide`; a second call does nothing.
+   */
   describeWide?: () => Promise<void>;
   /** face-api views of this frame (null: face-api did not find the face). */
   faceApi: FaceApiRef | null;
@@ -128,7 +131,7 @@ export async function judgeOutput(
     seen.wideSkipped = true;
     if (wideAudit) await wideAudit(runtime, seen, original, wide, similarity);
   } else if (wide) {
-    if (!original.faceresWide?.length) await original.describeWide?.();
+    await original.describeWide?.();
     if (original.faceresWide?.length) {
       const view = typeof wide === 'function' ? wide() : wide;
       const found = centralFace(await runtime.analyze(view), view.width);
@@ -179,7 +182,7 @@ const wideAudit = process.env.VEIL_SYN_AUDIT_WIDE
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       const { appendFileSync } = await import('node:fs');
-      if (!original.faceresWide?.length) await original.describeWide?.();
+      await original.describeWide?.();
       const view = typeof wide === 'function' ? wide() : wide;
       const found = centralFace(await runtime.analyze(view), view.width);
       const all = { ...seen, faceresWide: found?.embedding.length ? found.embedding : null };

@@ -4,6 +4,7 @@
  * temporally smoothed mesh and skin colour, and the state of its last fail-safe check, which
  * decides when the next check is due. Plain data: it can cross a worker boundary.
  */
+import type { RgbFrame } from '../types.ts';
 import type { LabStats } from './colour.transfer.ts';
 import type { RelativeBox } from './face.crop.ts';
 import type { Vec2 } from './mesh.geometry.ts';
@@ -100,11 +101,24 @@ export interface TrackMemory {
    */
   described?: { pose: Pose; faceApi: Float32Array[]; age: number };
   /** Descriptors of the original on checked frames (capped): the output is compared with all. */
-  originals: { faceres: number[][]; faceresWide?: number[][]; faceApi: Float32Array[] };
+  originals: {
+    faceres: number[][];
+    faceresWide?: number[][];
+    faceApi: Float32Array[];
+    /**
+     * The original's wide views (`cropWide`) of checked frames, newer than every descriptor in
+     * `faceresWide` and not described yet: faceres describes them only when an output's wide
+     * view is judged (`rememberWideView`).
+     */
+    wideViews?: RgbFrame[];
+  };
 }
 
 export function newTrackMemory(): TrackMemory {
-  return { sinceCheck: 0, originals: { faceres: [], faceresWide: [], faceApi: [] } };
+  return {
+    sinceCheck: 0,
+    originals: { faceres: [], faceresWide: [], faceApi: [], wideViews: [] },
+  };
 }
 
 export function poseOf(mesh: readonly Vec2[], yaw: number, pitch: number): Pose {
@@ -282,4 +296,17 @@ export function rememberOriginal(
   if (faceres.length > 0) o.faceres = [...o.faceres, faceres].slice(-4);
   if (faceresWide.length > 0) o.faceresWide = [...(o.faceresWide ?? []), faceresWide].slice(-4);
   o.faceApi = [...o.faceApi, ...faceApi].slice(-8);
+}
+
+/**
+ * Keeps the wide view of a checked frame's original undescribed: a check whose output's wide
+ * view is skipped (far below the limit, `wideFrom`) never compares it, so faceres describes it
+ * only when a later check judges an output's wide view (`keptWide` in face.synthesizer.ts).
+ * The newest four are kept, as `rememberOriginal` keeps four described ones; a view in which
+ * Human then finds no face leaves its place empty (described at once, the next older one with
+ * a face would have been kept).
+ */
+export function rememberWideView(memory: TrackMemory, view: RgbFrame): void {
+  const o = memory.originals;
+  o.wideViews = [...(o.wideViews ?? []), view].slice(-4);
 }

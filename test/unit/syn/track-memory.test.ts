@@ -10,6 +10,7 @@ import {
   poseOf,
   quickRetry,
   rememberOriginal,
+  rememberWideView,
   shapeDistance,
   smoothColour,
   smoothMesh,
@@ -106,6 +107,18 @@ test('the original descriptors of a track are kept, the last few only', () => {
     [2, 3, 4, 5],
   );
   assert.equal(sut.originals.faceApi.length, 8);
+});
+
+test('the wide views of a track kept undescribed are the newest four, in order', () => {
+  const sut = newTrackMemory();
+  const views = [1, 2, 3, 4, 5, 6].map((w) => ({
+    data: new Uint8Array(3 * w * w),
+    width: w,
+    height: w,
+  }));
+  for (const v of views) rememberWideView(sut, v);
+  assert.deepEqual(sut.originals.wideViews, views.slice(2));
+  assert.deepEqual(sut.originals.faceresWide, [], 'nothing described yet');
 });
 
 test('a blurred track keeps its checked blur, retrying after 1, 2, 4, 8 frames or a zoom', () => {
