@@ -54,8 +54,7 @@ export function copyPlan(r: CopyRules): CopyPlan {
 
 /**
  * When a pass that footage can make unnecessary runs: the small-face passes (needed while a
- * face track is small) and, with tracked plates, the plate search (needed while plates are
- * around).
+ * face track is small) and the plate search (needed while plates are around).
  */
 export interface TurnRules {
   /** This detection frame's index and its count among detection frames (from 0). */
