@@ -388,27 +388,24 @@ async function anonymize(
   const sparseFacePx = s.sparseFacePx ?? 48;
   const gapAt = (index: number, frame: YuvFrame): number => {
     if (sparse <= every) return every;
-    if (untrackedPlates && !platesQuiet(index)) {
-      if (stats?.dense && index - lastDetected === every) {
-        stats.dense.plates = (stats.dense.plates ?? 0) + 1;
-      }
-      return every;
-    }
-    const tracks: CadenceTrack[] = trackedClasses.flatMap((cls) =>
-      tracker.states(cls, index).map((t) => ({
-        ...t,
-        threshold: thresholds[cls],
-        minSide: cls === 'face' ? sparseFacePx * fine : 0,
-      })),
-    );
-    const why = denseBecause({
-      tracks,
-      width: frame.width,
-      height: frame.height,
-      sinceChange: index - lastChange,
-      dense: every,
-      sparse,
-    });
+    // Untracked plates around: dense, whatever the tracks (see `untrackedPlates`).
+    const why =
+      untrackedPlates && !platesQuiet(index)
+        ? 'plates'
+        : denseBecause({
+            tracks: trackedClasses.flatMap((cls) =>
+              tracker.states(cls, index).map((t): CadenceTrack => ({
+                ...t,
+                threshold: thresholds[cls],
+                minSide: cls === 'face' ? sparseFacePx * fine : 0,
+              })),
+            ),
+            width: frame.width,
+            height: frame.height,
+            sinceChange: index - lastChange,
+            dense: every,
+            sparse,
+          });
     if (why === undefined) return sparse;
     if (stats?.dense && index - lastDetected === every) {
       stats.dense[why] = (stats.dense[why] ?? 0) + 1;
