@@ -253,7 +253,7 @@ def loss_fn(outs, gts, ignores=None):
 
 
 class Data:
-    def __init__(self, root, device, split):
+    def __init__(self, root, device, split, neg_repeat=1):
         meta = json.load(open(os.path.join(root, "labels.json")))
         # Pictures of an untrusted family are used only when check-labels.ts found their boxes.
         self.items = [m for m in meta if m["split"] == split and (m.get("trusted", True) or m.get("checked"))]
@@ -266,8 +266,12 @@ class Data:
         self.tex = torch.from_numpy(pz["tex"]).permute(0, 3, 1, 2).contiguous().to(device)
         self.tex_w = pz["widths"].tolist()
         self.device = device
-        # Open Images photos (the kind of picture Veil sees) are drawn twice as often.
-        self.pool = [i for i, m in enumerate(self.items) for _ in range(2 if m["source"].startswith("openimages") else 1)]
+        # Open Images photos (the kind of picture Veil sees) are drawn twice as often, pictures
+        # without plates (prepare.py --neg) neg_repeat times as often as the rest.
+        def repeat(m):
+            return 2 if m["source"].startswith("openimages") else neg_repeat if m.get("negative") else 1
+
+        self.pool = [i for i, m in enumerate(self.items) for _ in range(repeat(m))]
 
 
 def resize(img, h, w):
@@ -638,10 +642,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=".plate-data")
     ap.add_argument("--synth", type=float, default=0.4)
+    ap.add_argument("--neg-repeat", type=int, default=1, help="draw each plate-free picture (prepare.py --neg) this many times as often")
     base_args(ap)
     args = ap.parse_args()
     t0, log, dev = start(args)
-    train, val = Data(args.data, dev, "train"), Data(args.data, dev, "val")
+    train, val = Data(args.data, dev, "train", args.neg_repeat), Data(args.data, dev, "val")
     log(f"data: {len(train.imgs)} train, {len(val.imgs)} val pictures, {len(train.tex_w)} plate textures")
     fit(args, PlateNet(), val, lambda: batch(train, args.batch, args.size, args.mosaic, args.synth), "plate-det", t0, log)
 
