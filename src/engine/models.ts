@@ -39,7 +39,7 @@ export const MODEL_CHECKSUMS: Partial<Record<ModelId, { bytes: number; sha256: s
   },
   veilPlate: {
     bytes: 5_063_553,
-    sha256: 'fb82e6bed962fdab1bcbc7595ce4941556b67b966e73b45cf35297c2f118973e',
+    sha256: '1f9eff9232bf6b69aae9827da5e9466183b278d163f05f3cc550de34c2816b1c',
   },
   veilFace: {
     bytes: 5_063_553,

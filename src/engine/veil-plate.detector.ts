@@ -22,7 +22,7 @@ export class VeilPlateDetector implements RegionDetector {
   readonly tileSide: number;
   readonly reliablePx = 16;
   readonly nmsIou = 0.45;
-  /** The passes run on each image; default `longSide` and half of it, raw 0.45 = Veil 0.5. */
+  /** The passes run on each image; default `longSide` and half of it, raw 0.35 = Veil 0.5. */
   readonly passes: VeilPlatePasses;
 
   constructor(
