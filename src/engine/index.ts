@@ -38,9 +38,9 @@ export interface EngineOptions {
    */
   workers?: number;
   /**
-   * Veil extension: plate model (default 'auto': HyperLPR3 640 and 320 merged when found, else
-   * 'veil', our own detector in models/veil-plate; 'veil+hyperlpr' merges both, 'text' is the npm
-   * PP-OCR text detector grown into plates; '640' or '320' alone are faster).
+   * Veil extension: plate model (default 'auto': 'veil', our own detector in models/veil-plate;
+   * 'hyperlpr' HyperLPR3 640 and 320 merged when found; 'veil+hyperlpr' merges both, 'text' is the
+   * npm PP-OCR text detector grown into plates; '640' or '320' alone are faster).
    */
   plateModel?: PlateModel;
   /**

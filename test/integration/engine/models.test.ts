@@ -46,10 +46,9 @@ describe('model weights', () => {
     assert.ok(hasModel('veilFace'));
     assert.equal(auto.face, hasModel('yunet') ? 'yunet+veil' : 'retinaface+veil');
     assert.equal(auto.faceFallback, !hasModel('yunet'));
-    const hyperlpr = hasModel('plate640') || hasModel('plate320');
-    // Our plate detector is committed: a fresh clone runs it, never the text fallback.
+    // Our plate detector is committed and measured best: it runs, HyperLPR3 only when asked.
     assert.ok(hasModel('veilPlate'));
-    assert.equal(auto.plate, hyperlpr ? resolveModels('auto', 'hyperlpr').plate : 'veil');
+    assert.equal(auto.plate, 'veil');
     assert.equal(auto.plateFallback, false);
   });
 

@@ -118,11 +118,11 @@ describe('synthetic plates in images', () => {
   const cn = fixturePath('closeup-plate-cn.jpg');
   const skip = !cn
     ? 'closeup-plate-cn.jpg absent (GitHub snapshot, not committed)'
-    : !['both', '640', '320'].includes(resolveModels('auto', 'auto').plate)
+    : !['both', '640', '320'].includes(resolveModels('auto', 'hyperlpr').plate)
       ? 'HyperLPR3 weights absent (GitHub snapshot, not committed)'
       : false;
   it('replaces a real plate found by HyperLPR3 (its 4 corners)', { skip }, async (t) => {
-    const hyper = await createEngine();
+    const hyper = await createEngine({ plateModel: 'hyperlpr' });
     try {
       const output = path.join(dir, 'cn-out.png');
       const frame = await readRgb(cn!);

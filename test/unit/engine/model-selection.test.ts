@@ -10,7 +10,14 @@ import {
 describe('resolveModels', () => {
   const all: ModelId[] = ['yunet', 'plate640', 'plate320', 'veilPlate'];
   const cases: Array<[string, FaceModelChoice, PlateModelChoice, ModelId[], string, string]> = [
-    ['all preferred weights present', 'auto', 'auto', all, 'yunet', 'both'],
+    [
+      'all weights present: YuNet, and our plate detector over HyperLPR3',
+      'auto',
+      'auto',
+      all,
+      'yunet',
+      'veil',
+    ],
     [
       'without our face weights: RetinaFace and our plate detector',
       'auto',
@@ -33,7 +40,7 @@ describe('resolveModels', () => {
       'auto',
       [...all, 'veilFace'],
       'yunet+veil',
-      'both',
+      'veil',
     ],
     ['RetinaFace alone when asked', 'retinaface', 'auto', ['veilFace'], 'retinaface', 'text'],
     [
@@ -42,7 +49,7 @@ describe('resolveModels', () => {
       'auto',
       [...all, 'veilFace'],
       'veil',
-      'both',
+      'veil',
     ],
     ['no plate weights at all: the npm text detector', 'auto', 'auto', [], 'retinaface', 'text'],
     ['our plate detector forced despite HyperLPR3', 'yunet', 'veil', all, 'yunet', 'veil'],
@@ -54,8 +61,16 @@ describe('resolveModels', () => {
       'yunet',
       'veil+hyperlpr',
     ],
-    ['only the 640 plate model', 'auto', 'auto', ['yunet', 'plate640'], 'yunet', '640'],
-    ['only the 320 plate model', 'auto', 'auto', ['plate320'], 'retinaface', '320'],
+    [
+      'only the 640 plate model (ours missing)',
+      'auto',
+      'auto',
+      ['yunet', 'plate640'],
+      'yunet',
+      '640',
+    ],
+    ['HyperLPR3 when asked', 'auto', 'hyperlpr', all, 'yunet', 'both'],
+    ['only the 320 plate model (ours missing)', 'auto', 'auto', ['plate320'], 'retinaface', '320'],
     ['fallbacks forced despite weights', 'retinaface', 'text', all, 'retinaface', 'text'],
     ['hyperlpr forced: best HyperLPR3 found', 'yunet', 'hyperlpr', ['plate320'], 'yunet', '320'],
     [
