@@ -24,6 +24,12 @@ interface Row extends RunSettings {
 
 const list = (v: string) => v.split(',').map((s) => s.trim());
 
+/** A plate model's name in the tables: HyperLPR3's sizes prefixed, ours and the text one named. */
+function plateLabel(m: string): string {
+  if (m === 'text') return 'ppocr-text';
+  return m === 'veil' || m.startsWith('veil+') ? m : `hyperlpr-${m}`;
+}
+
 function parseCli() {
   const { values } = parseArgs({
     options: {
@@ -111,7 +117,7 @@ async function main(): Promise<void> {
       sets: ['faces', 'face-mosaic'],
     })),
     ...cli.plateModels.map((m) => ({
-      model: m === 'text' ? 'ppocr-text' : `hyperlpr-${m}`,
+      model: plateLabel(m),
       engine: { plateModel: m },
       cls: 'plate' as const,
       sets: ['plates'],
