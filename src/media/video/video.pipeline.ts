@@ -247,11 +247,11 @@ async function anonymize(
   let lastPlateSearch = -Infinity;
   const platesQuiet = (index: number) =>
     !s.noTracking && quietGap > 0 && index - lastPlate >= quietFrames;
-  // Detection frames in flight that search plates, and the last settled one that did.
-  const plateSearched = new Set<number>();
+  // The last settled detection frame that searched plates.
   let settledPlateSearch = -1;
-  const detect = async (frame: YuvFrame, index: number, count: number) => {
-    const plateTurn =
+  /** Whether detection frame `index` (the `count`th) searches plates; counts it if so. */
+  const plateTurnAt = (index: number, count: number): boolean => {
+    const turn =
       options.enableLp &&
       passTurn({
         index,
@@ -263,11 +263,13 @@ async function anonymize(
         quietGap,
         sparse,
       });
-    if (plateTurn) {
+    if (turn) {
       lastPlateSearch = index;
-      plateSearched.add(index);
       if (stats) stats.plateSearches = (stats.plateSearches ?? 0) + 1;
     }
+    return turn;
+  };
+  const detect = async (frame: YuvFrame, index: number, count: number, plateTurn: boolean) => {
     const o = plateTurn ? detectOptions : withoutPlates;
     // Nothing to find (no faces asked, no plates on this frame): no detection copy either.
     if (!o.blurFace && !o.enableLp) return [];
@@ -369,7 +371,7 @@ async function anonymize(
   };
   const pool = new FramePool(yuvFrameSize(info.displayWidth, info.displayHeight));
   const buffer: Pending[] = [];
-  const inflight: Array<{ index: number; result: Promise<Detection[]> }> = [];
+  const inflight: Array<{ index: number; plates: boolean; result: Promise<Detection[]> }> = [];
   const perFrame: AnonymizeFileResult['detections'] = [];
   const writer = openVideoWriter({ input, output, container, info, settings: s.encoder, signal });
   let processedTo = -1;
@@ -425,9 +427,8 @@ async function anonymize(
       (d) => trackedClasses.includes(d.cls) || d.score >= thresholds[d.cls],
     );
     // Untracked plates found here are drawn back to the previous plate search.
-    const searchedPlates = plateSearched.delete(next.index);
     place(tracker.update(next.index, usable, { plate: settledPlateSearch }));
-    if (searchedPlates) settledPlateSearch = next.index;
+    if (next.plates) settledPlateSearch = next.index;
     // A plate found at its threshold or still tracked: plates are around.
     const plateSeen = found.some((d) => d.cls === 'plate' && d.score >= thresholds.plate);
     if (plateSeen || tracker.predicted('plate', next.index).length > 0) lastPlate = next.index;
@@ -471,7 +472,9 @@ async function anonymize(
       buffer.push({ index, frame, draw: [] });
       if (index - lastDetected >= every && index - lastDetected >= gapAt(index, frame)) {
         lastDetected = index;
-        inflight.push({ index, result: detect(frame, index, detections++) });
+        const count = detections++;
+        const plates = plateTurnAt(index, count);
+        inflight.push({ index, plates, result: detect(frame, index, count, plates) });
       }
       while (inflight.length > (s.inflight ?? 2)) await settle();
       await flush(processedTo - lookback);
