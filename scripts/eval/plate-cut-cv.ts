@@ -1,0 +1,84 @@
+/**
+ * How well a plate cut-off read off eval-data/plates carries to pictures it was not read off.
+ *
+ * Reads the plate audit's cached detections (eval-data/cache/plate-audit-veil.json, written by
+ * `node --import tsx scripts/eval/plate-audit.ts --models veil`; Veil scores down to its floor)
+ * and, over random halvings of the photos, picks on one half the highest threshold whose strict
+ * recall reaches 0.95 (`matchImage`, IoU >= 0.3, as `npm run eval`), then scores the other half
+ * at it. Prints the spread of the chosen threshold and of the other half's recall and
+ * precision, and how often both reach the issue's bar (recall 0.95, precision 0.9).
+ *
+ *   node --import tsx scripts/eval/plate-cut-cv.ts [--rounds 200] [--seed 1]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { ModelRun } from './audit.detections.ts';
+import { CACHE } from './audit.ts';
+import { evalDataPath, loadEvalSet } from './dataset.ts';
+import { matchImage, summarize, type TruthBox } from './metrics.ts';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const run = JSON.parse(readFileSync(`${CACHE}/plate-audit-veil.json`, 'utf8')) as ModelRun;
+const truth = new Map<string, TruthBox[]>(
+  loadEvalSet(evalDataPath('plates/annotations.json')).images.map((im) => [im.file, im.boxes]),
+);
+const names = Object.keys(run.images).sort();
+
+/** Strict recall and precision over these photos of the detections scoring >= `t`. */
+function score(photos: readonly string[], t: number): { recall: number; precision: number } {
+  return summarize(
+    photos.map((name) => {
+      const boxes = truth.get(name) ?? [];
+      const dets = run.images[name].dets.filter((d) => d.score >= t);
+      return { truth: boxes, match: matchImage(dets, boxes, 0.3) };
+    }),
+  );
+}
+
+/** A small seeded generator (mulberry32), so a halving is the same on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const all = score(names, 0.5);
+console.log(
+  `all ${names.length} photos at 0.5: recall ${all.recall.toFixed(3)} precision ${all.precision.toFixed(3)}`,
+);
+const cuts = Array.from({ length: 121 }, (_, i) => run.floor + 0.005 * i).filter((t) => t <= 0.9);
+const next = random(Number(values.seed));
+const rows: Array<[number, number, number]> = [];
+for (let r = 0; r < Number(values.rounds); r++) {
+  const order = [...names];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const half = Math.floor(order.length / 2);
+  const [pick, check] = [order.slice(0, half), order.slice(half)];
+  const reach = cuts.filter((t) => score(pick, t).recall >= 0.95);
+  const t = reach.length > 0 ? Math.max(...reach) : cuts[0];
+  const other = score(check, t);
+  rows.push([t, other.recall, other.precision]);
+}
+const labels = ['threshold chosen', 'other half recall', 'other half precision'];
+labels.forEach((label, k) => {
+  const v = rows.map((row) => row[k]).sort((a, b) => a - b);
+  const at = (q: number) => v[Math.floor(q * v.length)].toFixed(3);
+  console.log(`${label}: median ${at(0.5)}, 10-90% ${at(0.1)}-${at(0.9)}`);
+});
+const both = rows.filter(([, recall, precision]) => recall >= 0.95 && precision >= 0.9).length;
+console.log(
+  `other half reaching recall 0.95 and precision 0.9: ${(both / rows.length).toFixed(2)} of ${rows.length} halvings`,
+);
