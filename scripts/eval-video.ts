@@ -14,6 +14,7 @@
  *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N] [--whole-small-pass]`
  *   (--only: runs whose name has one of these)
  */
+import { mulberry32 } from '../src/engine/mulberry32.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,16 +77,9 @@ const detect = !argv.includes('--calibrate-in-frame')
       }));
     };
 
-/** A small deterministic generator (mulberry32) of numbers in [0, 1). */
+/** A small deterministic generator of numbers in [0, 1). */
 function seeded(seed: number): () => number {
-  let a = (seed * 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((seed * 0x9e3779b9) >>> 0);
 }
 
 /** Six small faces on the street photo (test pattern without it), moving slowly. */

@@ -16,6 +16,7 @@ import type { ModelRun } from './audit.detections.ts';
 import { CACHE } from './audit.ts';
 import { evalDataPath, loadEvalSet } from './dataset.ts';
 import { matchImage, summarize, type TruthBox } from './metrics.ts';
+import { mulberry32 } from '../../src/engine/mulberry32.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,24 +41,13 @@ function score(photos: readonly string[], t: number): { recall: number; precisio
   );
 }
 
-/** A small seeded generator (mulberry32), so a halving is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const all = score(names, 0.5);
 console.log(
   `all ${names.length} photos at 0.5: recall ${all.recall.toFixed(3)} precision ${all.precision.toFixed(3)}`,
 );
 const cuts = Array.from({ length: 121 }, (_, i) => run.floor + 0.005 * i).filter((t) => t <= 0.9);
-const next = random(Number(values.seed));
+// Seeded, so a halving is the same on every run.
+const next = mulberry32(Number(values.seed));
 const rows: Array<[number, number, number]> = [];
 for (let r = 0; r < Number(values.rounds); r++) {
   const order = [...names];

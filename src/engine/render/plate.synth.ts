@@ -5,6 +5,7 @@
  * a canvas and warped onto the plate's quadrilateral. The whole quadrilateral is repainted, so
  * none of the original characters is left. Pure; in place on RGB frames.
  */
+import { mulberry32 } from '../mulberry32.ts';
 import type { AnonymizeOptions, Detection, Point, RgbFrame } from '../types.ts';
 import type { Region } from './mask.geometry.ts';
 import {
@@ -260,14 +261,7 @@ export function gaussianBlur(data: Float32Array, w: number, h: number, sigma: nu
 function gaussianSource(seed: string): () => number {
   let s = 2166136261;
   for (let i = 0; i < seed.length; i++) s = Math.imul(s ^ seed.charCodeAt(i), 16777619) >>> 0;
-  const next = () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(s);
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }
 
