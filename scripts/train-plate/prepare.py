@@ -8,6 +8,8 @@ duplicates, re-encodes the rest (longest side at most --max-side, JPEG q85) and 
   OUT/img/<n>.jpg        the pictures
   OUT/labels.json        [{"file", "source", "origin", "split": "train"|"val", "trusted", "boxes": [[x1,y1,x2,y2], ...]}]
   OUT/plates.npz         rendered synthetic plate textures (pasted on the GPU while training)
+  OUT/distractors.npz    rendered plate-like things that are not plates: banners, shop and
+                         street-name signs, text blocks, badges, grilles (pasted as negatives)
 
 Usage: python3 prepare.py OUT --eval eval-data/plates --src name=path[:class] ...
 Needs numpy and Pillow only. Nothing it writes may be committed (the pictures are third-party).
@@ -144,6 +146,92 @@ def render_plate(rng: random.Random) -> np.ndarray:
     return out, W
 
 
+# ---- synthetic distractors: text and shapes that are not plates --------------------------
+
+SYLLABLES = ["ba", "ker", "y", "cafe", "ma", "rk", "et", "sto", "re", "pha", "rm", "acy", "ho", "tel", "sa", "le", "op", "en",
+             "st", "ree", "t", "av", "en", "ue", "ro", "ad", "bus", "ti", "ck", "lo", "nd", "on", "pa", "ris", "ber", "lin"]
+DIST_H, DIST_W = 128, 384
+INKS = [(15, 15, 20), (240, 240, 240), (200, 30, 30), (20, 40, 140), (250, 210, 40), (30, 120, 60)]
+
+
+def word(rng: random.Random, caps: bool) -> str:
+    w = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+    return w.upper() if caps else w.capitalize()
+
+
+def fitted_font(d: ImageDraw.ImageDraw, text: str, path: str, size: int, width: float):
+    while True:
+        font = ImageFont.truetype(path, size)
+        bbox = d.textbbox((0, 0), text, font=font)
+        if bbox[2] - bbox[0] <= width or size <= 8:
+            return font, bbox
+        size -= 2
+
+
+def render_distractor(rng: random.Random) -> np.ndarray:
+    """An RGBA picture of something plate-like that is no plate: words without digits on a
+    banner or sign, a block of small text lines, an oval badge, a grille of bars."""
+    kind = rng.choice(["banner", "banner", "sign", "sign", "block", "badge", "grille"])
+    ink = rng.choice(INKS)
+    bg = rng.choice([c for c in INKS + [(120, 120, 125), (180, 150, 110)] if c != ink])
+    if kind == "banner":  # shop lettering: one or two words, long, border or none
+        text = " ".join(word(rng, rng.random() < 0.6) for _ in range(rng.randint(1, 2)))
+        while len(text) < 7:  # a short word alone on a white band would be a plate without digits
+            text += word(rng, text.isupper())
+        W, H = DIST_W, rng.randint(36, 64)
+    elif kind == "sign":  # street-name or direction sign: mixed case, framed
+        text = word(rng, False) + rng.choice([" St", " Ave", " Rd", "str.", " Pl", ""])
+        W, H = rng.randint(220, DIST_W), rng.randint(48, 72)
+    elif kind == "block":  # a notice, menu or poster: several lines of small text
+        W, H = rng.randint(120, 300), DIST_H
+        text = ""
+    elif kind == "badge":
+        W, H = rng.randint(110, 200), rng.randint(50, 90)
+        text = word(rng, True)[: rng.randint(3, 7)]
+    else:  # grille: horizontal or vertical bars in greys or chrome, no text
+        W, H = rng.randint(160, DIST_W), rng.randint(40, 110)
+        text = ""
+        g = rng.randint(10, 90)
+        ink, bg = (g, g, g + 4), tuple(min(255, g + rng.randint(60, 160)) for _ in range(3))
+    im = Image.new("RGB", (W, H), bg)
+    alpha = Image.new("L", (W, H), 255)
+    d = ImageDraw.Draw(im)
+    font_path = rng.choice(FONTS)
+    if kind in ("banner", "sign"):
+        if kind == "sign" or rng.random() < 0.3:
+            t = max(1, H // 16)
+            d.rectangle([t, t, W - 1 - t, H - 1 - t], outline=ink, width=t)
+        font, bbox = fitted_font(d, text, font_path, int(H * 0.75), W * 0.92)
+        d.text(((W - (bbox[2] - bbox[0])) / 2 - bbox[0], (H - (bbox[3] - bbox[1])) / 2 - bbox[1]), text, fill=ink, font=font)
+    elif kind == "block":
+        lines = rng.randint(3, 7)
+        lh = H / lines
+        for r in range(lines):
+            line = " ".join(word(rng, rng.random() < 0.3) for _ in range(rng.randint(1, 4)))
+            font, bbox = fitted_font(d, line, font_path, int(lh * 0.8), W * 0.95)
+            d.text((W * 0.03 - bbox[0], r * lh + (lh - (bbox[3] - bbox[1])) / 2 - bbox[1]), line, fill=ink, font=font)
+    elif kind == "badge":
+        alpha = Image.new("L", (W, H), 0)
+        ImageDraw.Draw(alpha).ellipse([0, 0, W - 1, H - 1], fill=255)
+        d.ellipse([2, 2, W - 3, H - 3], outline=ink, width=max(2, H // 14))
+        font, bbox = fitted_font(d, text, font_path, int(H * 0.5), W * 0.7)
+        d.text(((W - (bbox[2] - bbox[0])) / 2 - bbox[0], (H - (bbox[3] - bbox[1])) / 2 - bbox[1]), text, fill=ink, font=font)
+    else:
+        n = rng.randint(4, 12)
+        vertical = rng.random() < 0.35
+        span = W if vertical else H
+        for k in range(n):
+            a = int(k * span / n)
+            b = int(a + span / n * rng.uniform(0.35, 0.65))
+            d.rectangle([a, 0, b, H] if vertical else [0, a, W, b], fill=ink)
+    if rng.random() < 0.3:
+        im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
+    out = np.zeros((DIST_H, DIST_W, 4), np.uint8)
+    out[:H, :W, :3] = np.asarray(im)
+    out[:H, :W, 3] = np.asarray(alpha)
+    return out, W, H
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -152,6 +240,7 @@ def main() -> None:
     ap.add_argument("--max-side", type=int, default=640)
     ap.add_argument("--val-share", type=float, default=0.1)
     ap.add_argument("--plates", type=int, default=1500, help="synthetic plate textures to render")
+    ap.add_argument("--distractors", type=int, default=1500, help="synthetic non-plates to render (train.py --distract)")
     ap.add_argument("--limit", type=int, default=0, help="at most this many images per source (tests)")
     ap.add_argument("--neg", action="append", default=[], help="name=path: pictures without any plate (every file below path), kept with no boxes as hard negatives")
     ap.add_argument("--trust", action="append", default=[], help="name=regex: only pictures of that source whose original name matches are trusted without check-labels.ts")
@@ -247,6 +336,12 @@ def main() -> None:
         widths.append(w)
     np.savez_compressed(os.path.join(args.out, "plates.npz"), tex=np.stack(tex), widths=np.array(widths, np.int32))
     Image.fromarray(np.concatenate(tex[:12], axis=0)).save(os.path.join(args.out, "plates-sample.png"))
+    drng = random.Random(5)
+    dist = [render_distractor(drng) for _ in range(args.distractors)]
+    if dist:
+        np.savez_compressed(os.path.join(args.out, "distractors.npz"), tex=np.stack([t for t, _, _ in dist]),
+                            widths=np.array([w for _, w, _ in dist], np.int32), heights=np.array([h for _, _, h in dist], np.int32))
+        Image.fromarray(np.concatenate([t[:, :, :3] for t, _, _ in dist[:16]], axis=0)).save(os.path.join(args.out, "distractors-sample.png"))
     splits = {s: sum(1 for k in kept if k["split"] == s) for s in ("train", "val")}
     print(json.dumps({"sources": stats, "splits": splits, "plates": args.plates}, indent=1))
     json.dump({"sources": stats, "splits": splits, "plates": args.plates}, open(os.path.join(args.out, "stats.json"), "w"), indent=1)

@@ -265,6 +265,13 @@ class Data:
         pz = np.load(os.path.join(root, "plates.npz"))
         self.tex = torch.from_numpy(pz["tex"]).permute(0, 3, 1, 2).contiguous().to(device)
         self.tex_w = pz["widths"].tolist()
+        # Synthetic non-plates (prepare.py --distractors, RGBA), pasted with no box.
+        dz = os.path.join(root, "distractors.npz")
+        self.dist, self.dist_wh = None, []
+        if os.path.exists(dz):
+            d = np.load(dz)
+            self.dist = torch.from_numpy(d["tex"]).permute(0, 3, 1, 2).contiguous().to(device)
+            self.dist_wh = list(zip(d["widths"].tolist(), d["heights"].tolist()))
         self.device = device
         # Open Images photos (the kind of picture Veil sees) are drawn twice as often, pictures
         # without plates (prepare.py --neg) neg_repeat times as often as the rest.
@@ -317,6 +324,43 @@ def scaled(data, i, long_side, aspect):
     return im, b
 
 
+def warp_paste(canvas, tex, alpha_tex, pw, ph, free):
+    """Pastes tex ([3,h,w] float) scaled to pw x ph, turned up to 12 degrees and sheared, at a
+    random place where free(box) holds; returns the tight box of what was pasted, or None."""
+    S = canvas.shape[1]
+    ang = math.radians(random.uniform(-12, 12))
+    shear = random.uniform(-0.25, 0.25)
+    # corners of the patch after rotation + shear, around its centre
+    corners = torch.tensor([[-pw / 2, -ph / 2], [pw / 2, -ph / 2], [pw / 2, ph / 2], [-pw / 2, ph / 2]])
+    A = torch.tensor([[math.cos(ang), -math.sin(ang)], [math.sin(ang), math.cos(ang)]]) @ torch.tensor([[1.0, shear], [0.0, 1.0]])
+    cc = corners @ A.T
+    bw, bh = float(cc[:, 0].max() - cc[:, 0].min()), float(cc[:, 1].max() - cc[:, 1].min())
+    W, H = max(4, math.ceil(bw)), max(4, math.ceil(bh))
+    if W >= S - 2 or H >= S - 2:
+        return None
+    for _ in range(4):
+        ox, oy = random.randrange(0, S - W), random.randrange(0, S - H)
+        nb = torch.tensor([[ox, oy, ox + W, oy + H]], dtype=torch.float32, device=canvas.device)
+        if free(nb):
+            break
+    else:
+        return None
+    # sample the texture for each pixel of the W x H patch (inverse map to texture coords in [-1,1])
+    Ainv = torch.linalg.inv(A)
+    ys, xs = torch.meshgrid(torch.arange(H, dtype=torch.float32) + 0.5 - H / 2, torch.arange(W, dtype=torch.float32) + 0.5 - W / 2, indexing="ij")
+    pts = torch.stack([xs, ys], -1) @ Ainv.T
+    grid = torch.stack([pts[..., 0] / (pw / 2), pts[..., 1] / (ph / 2)], -1)[None].to(canvas.device)
+    tw = tex.shape[2]
+    small = resize(tex, max(4, round(ph)), max(4, round(pw))) if pw < tw else tex
+    a_small = resize(alpha_tex, max(4, round(ph)), max(4, round(pw))) if pw < tw else alpha_tex
+    patch = F.grid_sample(small[None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0]
+    alpha = F.grid_sample(a_small[None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0]
+    patch = patch * random.uniform(0.45, 1.1) + random.uniform(-20, 20)
+    region = canvas[:, oy : oy + H, ox : ox + W]
+    canvas[:, oy : oy + H, ox : ox + W] = region * (1 - alpha) + patch * alpha
+    return torch.tensor([[cc[:, 0].min() + W / 2 + ox, cc[:, 1].min() + H / 2 + oy, cc[:, 0].max() + W / 2 + ox, cc[:, 1].max() + H / 2 + oy]], device=canvas.device)
+
+
 def paste_plate(canvas, data, boxes_list):
     S = canvas.shape[1]
     k = random.randrange(len(data.tex_w))
@@ -324,41 +368,36 @@ def paste_plate(canvas, data, boxes_list):
     tex = data.tex[k, :, :, :tw].float()
     pw = math.exp(random.uniform(math.log(14), math.log(S * 0.4)))
     ph = pw * tex.shape[1] / tw * random.uniform(0.8, 1.2)
-    ang = math.radians(random.uniform(-12, 12))
-    shear = random.uniform(-0.25, 0.25)
-    # corners of the plate after rotation + shear, around its centre
-    corners = torch.tensor([[-pw / 2, -ph / 2], [pw / 2, -ph / 2], [pw / 2, ph / 2], [-pw / 2, ph / 2]])
-    A = torch.tensor([[math.cos(ang), -math.sin(ang)], [math.sin(ang), math.cos(ang)]]) @ torch.tensor([[1.0, shear], [0.0, 1.0]])
-    cc = corners @ A.T
-    bw, bh = float(cc[:, 0].max() - cc[:, 0].min()), float(cc[:, 1].max() - cc[:, 1].min())
-    W, H = max(4, math.ceil(bw)), max(4, math.ceil(bh))
-    if W >= S - 2 or H >= S - 2:
-        return
     existing = torch.cat(boxes_list) if boxes_list else torch.zeros((0, 4), device=canvas.device)
-    for _ in range(4):
-        ox, oy = random.randrange(0, S - W), random.randrange(0, S - H)
-        nb = torch.tensor([[ox, oy, ox + W, oy + H]], dtype=torch.float32, device=canvas.device)
-        if len(existing) == 0 or float(box_iou_matrix(nb, existing).max()) < 0.01:
-            break
-    else:
-        return
-    # sample the texture for each pixel of the W x H patch (inverse map to texture coords in [-1,1])
-    Ainv = torch.linalg.inv(A)
-    ys, xs = torch.meshgrid(torch.arange(H, dtype=torch.float32) + 0.5 - H / 2, torch.arange(W, dtype=torch.float32) + 0.5 - W / 2, indexing="ij")
-    pts = torch.stack([xs, ys], -1) @ Ainv.T
-    grid = torch.stack([pts[..., 0] / (pw / 2), pts[..., 1] / (ph / 2)], -1)[None].to(canvas.device)
-    small = resize(tex, max(4, round(ph)), max(4, round(pw))) if pw < tw else tex
-    patch = F.grid_sample(small[None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0]
-    alpha = F.grid_sample(torch.ones_like(small[:1])[None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0]
-    patch = patch * random.uniform(0.45, 1.1) + random.uniform(-20, 20)
-    region = canvas[:, oy : oy + H, ox : ox + W]
-    canvas[:, oy : oy + H, ox : ox + W] = region * (1 - alpha) + patch * alpha
-    # the tight box of the warped plate
-    box = torch.tensor([[cc[:, 0].min() + W / 2 + ox, cc[:, 1].min() + H / 2 + oy, cc[:, 0].max() + W / 2 + ox, cc[:, 1].max() + H / 2 + oy]], device=canvas.device)
-    boxes_list.append(box)
+    box = warp_paste(canvas, tex, torch.ones_like(tex[:1]), pw, ph, lambda nb: len(existing) == 0 or float(box_iou_matrix(nb, existing).max()) < 0.01)
+    if box is not None:
+        boxes_list.append(box)
 
 
-def make_sample(data, S, p_mosaic, p_synth):
+def paste_distractor(canvas, data, boxes_list):
+    """A synthetic non-plate, pasted where it hides no part of a plate; it gets no box."""
+    S = canvas.shape[1]
+    k = random.randrange(len(data.dist_wh))
+    w, h = data.dist_wh[k]
+    t = data.dist[k, :, :h, :w].float()
+    pw = math.exp(random.uniform(math.log(24), math.log(S * 0.5)))
+    ph = pw * h / w * random.uniform(0.85, 1.15)
+    existing = torch.cat(boxes_list) if boxes_list else torch.zeros((0, 4), device=canvas.device)
+
+    def free(nb):
+        if len(existing) == 0:
+            return True
+        # margin of a third of the plate's size around every plate
+        m = torch.stack([(existing[:, 2] - existing[:, 0]) / 3, (existing[:, 3] - existing[:, 1]) / 3], 1).repeat(1, 2)
+        grown = existing + torch.cat([-m[:, :2], m[:, 2:]], 1)
+        ix = (torch.minimum(nb[0, 2], grown[:, 2]) - torch.maximum(nb[0, 0], grown[:, 0])).clamp(min=0)
+        iy = (torch.minimum(nb[0, 3], grown[:, 3]) - torch.maximum(nb[0, 1], grown[:, 1])).clamp(min=0)
+        return bool((ix * iy == 0).all())
+
+    warp_paste(canvas, t[:3], t[3:] / 255.0, pw, ph, free)
+
+
+def make_sample(data, S, p_mosaic, p_synth, p_distract=0.0):
     dev = data.device
     fill = random.choice([0.0, 114.0, random.uniform(0, 255)])
     canvas = torch.full((3, S, S), fill, device=dev)
@@ -381,6 +420,9 @@ def make_sample(data, S, p_mosaic, p_synth):
     if random.random() < p_synth:
         for _ in range(random.randint(1, 3)):
             paste_plate(canvas, data, boxes)
+    if data.dist is not None and random.random() < p_distract:
+        for _ in range(random.randint(1, 3)):
+            paste_distractor(canvas, data, boxes)
     return canvas, (torch.cat(boxes) if boxes else torch.zeros((0, 4), device=dev))
 
 
@@ -412,10 +454,10 @@ def colour(x):
     return (x.clamp(0, 1) * 255.0)
 
 
-def batch(data, B, S, p_mosaic, p_synth):
+def batch(data, B, S, p_mosaic, p_synth, p_distract=0.0):
     imgs, gts = [], []
     for _ in range(B):
-        c, b = make_sample(data, S, p_mosaic, p_synth)
+        c, b = make_sample(data, S, p_mosaic, p_synth, p_distract)
         imgs.append(c)
         gts.append(b)
     return colour(torch.stack(imgs)), gts
@@ -642,13 +684,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=".plate-data")
     ap.add_argument("--synth", type=float, default=0.4)
+    ap.add_argument("--distract", type=float, default=0.0, help="share of samples that get 1-3 synthetic non-plates (prepare.py's distractors.npz)")
     ap.add_argument("--neg-repeat", type=int, default=1, help="draw each plate-free picture (prepare.py --neg) this many times as often")
     base_args(ap)
     args = ap.parse_args()
     t0, log, dev = start(args)
     train, val = Data(args.data, dev, "train", args.neg_repeat), Data(args.data, dev, "val")
-    log(f"data: {len(train.imgs)} train, {len(val.imgs)} val pictures, {len(train.tex_w)} plate textures")
-    fit(args, PlateNet(), val, lambda: batch(train, args.batch, args.size, args.mosaic, args.synth), "plate-det", t0, log)
+    log(f"data: {len(train.imgs)} train, {len(val.imgs)} val pictures, {len(train.tex_w)} plate textures, {len(train.dist_wh)} distractors")
+    fit(args, PlateNet(), val, lambda: batch(train, args.batch, args.size, args.mosaic, args.synth, args.distract), "plate-det", t0, log)
 
 
 if __name__ == "__main__":
