@@ -6,7 +6,9 @@
  * instead six small faces (40 px at 720p, scaled with the height) crossing the frame slowly,
  * the faces RetinaFace finds mostly in its enlarged pass. `--fast`: four faces crossing at 10-24 px
  * per frame (720p; a pedestrian passing close to a dashcam), two entering from the edges, one
- * blurred for a few frames: what a sparser detection cadence must still cover.
+ * blurred for a few frames: what a sparser detection cadence must still cover. Tracked runs also
+ * print how steadily each face keeps one track id (`identity`: what `syn` keys its synthetic
+ * person by).
  *
  * `node --import tsx scripts/eval-video.ts [--frames N] [--width W --height H] [--fps F] [--small [--small-px P] | --fast]
  *   [--seed S]
@@ -28,6 +30,7 @@ import {
   calibrateCrops,
   coverage,
   detectedCrops,
+  identity,
   evalScene,
   faceCrops,
   STREET_PHOTO,
@@ -191,6 +194,7 @@ try {
     });
     const ms = performance.now() - t;
     const r = coverage(result.detections, scene.objects, scene.width, scene.height);
+    const id = identity(result.detections, scene.objects, scene.width, scene.height);
     console.log(
       `${name.padEnd(34)} uncovered ${r.uncovered}/${r.objectFrames} object-frames ` +
         `(${((100 * r.uncovered) / r.objectFrames).toFixed(2)}%; ${r.uncoveredHard} blurred/occluded), ` +
@@ -198,7 +202,14 @@ try {
         `${stats.detectionFrames} detection frames (${stats.smallPassFrames} small-face passes` +
         `${Object.keys(stats.dense).length ? `; dense for ${JSON.stringify(stats.dense)}` : ''})` +
         (r.frames.length && r.frames.length < 10 ? ` (frames ${r.frames.join(', ')})` : '') +
-        (r.uncovered > 0 ? `; by face ${r.byObject.join('/')}` : ''),
+        (r.uncovered > 0 ? `; by face ${r.byObject.join('/')}` : '') +
+        (settings.noTracking
+          ? ''
+          : `; track id switches ${id.switches}, ids per face ${id.idsPerObject.join('/')}` +
+            `${id.sharedIds ? `, ${id.sharedIds} ids shared by two faces` : ''}` +
+            (id.switches > 0 && id.switches < 6
+              ? ` (${id.events.map((e) => `face ${e.index} ${e.from}->${e.to} at ${e.frame}`).join(', ')})`
+              : '')),
     );
   }
 } finally {

@@ -121,6 +121,25 @@ export function newTrackMemory(): TrackMemory {
   };
 }
 
+/**
+ * The track's face was not drawn on the frame before, or jumped (a track taken back after a
+ * gap, or by its look at a distance: `Tracker`'s reacquire and revive): whatever was checked
+ * may have been someone else, so the next frame is checked afresh, with the original described
+ * again, a fresh mesh search and colour. The synthetic person (donor, pull) and the original's
+ * descriptors stay: more references only make the fail-safe stricter.
+ */
+export function resumeAfterBreak(memory: TrackMemory): void {
+  memory.checked = undefined;
+  memory.described = undefined;
+  memory.cover = undefined;
+  memory.faceApiBox = undefined;
+  memory.meshBox = undefined;
+  memory.meshRoll = undefined;
+  memory.shape = undefined;
+  memory.colour = undefined;
+  memory.sinceCheck = 0;
+}
+
 export function poseOf(mesh: readonly Vec2[], yaw: number, pitch: number): Pose {
   const n = mesh.length;
   const cx = mesh.reduce((s, p) => s + p[0], 0) / n;

@@ -11,6 +11,7 @@ import {
   synthesizeFaces,
   type TrackBook,
 } from '../../engine/syn/index.ts';
+import { resumeAfterBreak } from '../../engine/syn/track.memory.ts';
 import type { AnonymizeOptions, Box, Detection } from '../../engine/types.ts';
 import { evenBox, regionToRgb, rgbToRegion, scaled, type YuvFrame } from './yuv.frame.ts';
 
@@ -33,6 +34,31 @@ export interface SynOnYuv {
 
 /** Each video's track memories (donor, smoothed mesh and colour, last check), by its settings. */
 const books = new WeakMap<SynOnYuv, TrackBook>();
+/** Per video: frames seen so far, and where and on which frame each track was last drawn. */
+const drawn = new WeakMap<
+  SynOnYuv,
+  { frame: number; last: Map<number, { frame: number; box: Box }> }
+>();
+
+/**
+ * Whether track `d` continues from the frame before without a jump (its centre within half
+ * its size of where it was drawn); remembers it as drawn on `frame`.
+ */
+export function continues(
+  seen: Map<number, { frame: number; box: Box }>,
+  d: Detection,
+  frame: number,
+) {
+  const prev = seen.get(d.trackId!);
+  seen.set(d.trackId!, { frame, box: d.box });
+  if (!prev) return true;
+  const side = Math.max(d.box.x2 - d.box.x1, d.box.y2 - d.box.y1, 1);
+  const jump = Math.hypot(
+    (d.box.x1 + d.box.x2 - prev.box.x1 - prev.box.x2) / 2,
+    (d.box.y1 + d.box.y2 - prev.box.y1 - prev.box.y2) / 2,
+  );
+  return prev.frame === frame - 1 && jump <= 0.5 * side;
+}
 
 /**
  * Covers `faces` of `frame` in place; adds the outcome to `tally`. Calls with one `s` are one
@@ -44,6 +70,9 @@ export async function synthesizeOnYuv(
   s: SynOnYuv,
   tally: SynTally,
 ): Promise<void> {
+  const video = drawn.get(s) ?? { frame: -1, last: new Map() };
+  drawn.set(s, video);
+  video.frame++;
   if (faces.length === 0) return;
   if (tally.unavailable === undefined) {
     try {
@@ -60,6 +89,11 @@ export async function synthesizeOnYuv(
   const tracks = books.get(s) ?? new Map();
   books.set(s, tracks);
   for (const d of faces) {
+    // A track back after a gap or a jump is checked afresh (it may be someone else now).
+    const track = d.trackId !== undefined ? tracks.get(d.trackId) : undefined;
+    if (d.trackId !== undefined && !continues(video.last, d, video.frame) && track) {
+      resumeAfterBreak(track);
+    }
     const region = regionOf(frame, d, s.blurSourceOf(d));
     if (region.x2 <= region.x1 || region.y2 <= region.y1) continue;
     const rgb = regionToRgb(frame, region);

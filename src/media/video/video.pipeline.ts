@@ -8,6 +8,7 @@
 import { createEngine, type DetectHints, type Engine } from '../../engine/index.ts';
 import { coverShape, renderParams } from '../../engine/render/index.ts';
 import { shapeRegion } from '../../engine/render/mask.geometry.ts';
+import { lookOf } from '../../engine/appearance.ts';
 import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine/types.ts';
 import { VeilError } from '../../errors.ts';
@@ -231,6 +232,8 @@ async function anonymize(
   // whichever copy the detectors get (frames are decoded upright at the display size).
   const fine = Math.max(1, Math.max(info.displayWidth, info.displayHeight) / side);
   const copies: Uint8Array[] = [];
+  // Each detection's appearance descriptor (`appearance.ts`), for the tracker.
+  const looks = new WeakMap<Detection, Float32Array>();
   const stats = s.stats;
   const quietFrames = s.quietFrames ?? 60;
   const quietFacePx = s.quietFacePx ?? 64;
@@ -329,7 +332,15 @@ async function anonymize(
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
     };
     try {
-      return scaleDetections(await engine.detect(small.frame, o, hints), small.sx, small.sy);
+      const found = scaleDetections(await engine.detect(small.frame, o, hints), small.sx, small.sy);
+      // Appearance descriptors for the tracker, read off the copy while it is still ours.
+      if (!s.noTracking) {
+        for (const d of found) {
+          const look = lookOf(small.frame, toCopy(d.box));
+          if (look) looks.set(d, look);
+        }
+      }
+      return found;
     } finally {
       copies.push(into);
     }
@@ -427,13 +438,15 @@ async function anonymize(
       (d) => trackedClasses.includes(d.cls) || d.score >= thresholds[d.cls],
     );
     // Untracked plates found here are drawn back to the previous plate search.
-    place(tracker.update(next.index, usable, { plate: settledPlateSearch }));
+    place(tracker.update(next.index, usable, { plate: settledPlateSearch }, (d) => looks.get(d)));
     if (next.plates) settledPlateSearch = next.index;
     // A plate found at its threshold or still tracked: plates are around.
     const plateSeen = found.some((d) => d.cls === 'plate' && d.score >= thresholds.plate);
     if (plateSeen || tracker.predicted('plate', next.index).length > 0) lastPlate = next.index;
     // A track started, or one lost in view (not one that left the frame): calm frames follow.
-    const started = tracker.started.face + tracker.started.plate;
+    // A revived track counts as a change too (it was lost; the summary counts it once).
+    const started =
+      tracker.started.face + tracker.started.plate + tracker.revived.face + tracker.revived.plate;
     const lost = tracker.lost.face + tracker.lost.plate;
     if (lost !== lostCount || started !== startedCount) lastChange = next.index;
     [lostCount, startedCount] = [lost, started];

@@ -432,3 +432,55 @@ export async function movingPlateCar(dir: string): Promise<MovingObject> {
   const plate = { x1: b.x1 - left, y1: b.y1 - top, x2: b.x2 - left, y2: b.y2 - top };
   return { crop: { file, width, height, face: plate }, x0: 100, y0: 60, vx: 3, vy: 1 };
 }
+
+export interface IdentityReport {
+  /** Frames where an object's matched track id differs from its previous matched frame's. */
+  switches: number;
+  /** Distinct track ids matched per object (`objects` order); 1 is ideal. */
+  idsPerObject: number[];
+  /** Track ids matched to more than one object (a track that jumped from one face to another). */
+  sharedIds: number;
+  /** Each switch: the frame, the object's index, the track ids before and after. */
+  events: Array<{ frame: number; index: number; from: number; to: number }>;
+}
+
+/**
+ * How steadily each moving object keeps one track id (what `syn` keys its synthetic person
+ * by): on every frame the object's box is matched to the drawn box of best IoU (>= 0.3) that
+ * carries a track id.
+ */
+export function identity(
+  drawn: Array<{ frame: number; objects: Array<{ box: Box; trackId?: number }> }>,
+  objects: MovingObject[],
+  width: number,
+  height: number,
+): IdentityReport {
+  const last: Array<number | undefined> = objects.map(() => undefined);
+  const ids = objects.map(() => new Set<number>());
+  const owners = new Map<number, Set<number>>();
+  const events: IdentityReport['events'] = [];
+  for (const { frame, objects: found } of drawn) {
+    for (const gt of groundTruth(objects, frame, width, height)) {
+      let best: { id: number; o: number } | undefined;
+      for (const f of found) {
+        if (f.trackId === undefined) continue;
+        const o = iou(gt.box, f.box);
+        if (o >= 0.3 && (!best || o > best.o)) best = { id: f.trackId, o };
+      }
+      if (!best) continue;
+      const from = last[gt.index];
+      if (from !== undefined && from !== best.id) {
+        events.push({ frame, index: gt.index, from, to: best.id });
+      }
+      last[gt.index] = best.id;
+      ids[gt.index].add(best.id);
+      owners.set(best.id, (owners.get(best.id) ?? new Set()).add(gt.index));
+    }
+  }
+  return {
+    switches: events.length,
+    events,
+    idsPerObject: ids.map((s) => s.size),
+    sharedIds: [...owners.values()].filter((s) => s.size > 1).length,
+  };
+}
