@@ -62,17 +62,19 @@ export function continues(
 
 /**
  * Covers `faces` of `frame` in place; adds the outcome to `tally`. Calls with one `s` are one
- * video, frame after frame: a track keeps its synthetic person across them.
+ * video, frame after frame: a track keeps its synthetic person across them. `index`: the
+ * frame's index in the video (default: one more than the call before's).
  */
 export async function synthesizeOnYuv(
   frame: YuvFrame,
   faces: Detection[],
   s: SynOnYuv,
   tally: SynTally,
+  index?: number,
 ): Promise<void> {
   const video = drawn.get(s) ?? { frame: -1, last: new Map() };
   drawn.set(s, video);
-  video.frame++;
+  video.frame = index ?? video.frame + 1;
   if (faces.length === 0) return;
   if (tally.unavailable === undefined) {
     try {

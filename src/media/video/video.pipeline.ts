@@ -368,7 +368,7 @@ async function anonymize(
     blur: (frame: YuvFrame, faces: Detection[]) => coverOnYuv(frame, faces, 'blur', true),
     load: s.synLoad,
   };
-  const render = async (frame: YuvFrame, all: Detection[]) => {
+  const render = async (frame: YuvFrame, all: Detection[], index: number) => {
     const objects = plateSynth ? synthesizePlatesOnYuv(frame, all, plateSynth) : all;
     if (!synTally) return coverOnYuv(frame, objects, options.style, options.maskBlur);
     const others = objects.filter((d) => d.cls !== 'face');
@@ -378,6 +378,7 @@ async function anonymize(
       objects.filter((d) => d.cls === 'face'),
       synSettings,
       synTally,
+      index,
     );
   };
   const pool = new FramePool(yuvFrameSize(info.displayWidth, info.displayHeight));
@@ -466,7 +467,7 @@ async function anonymize(
         continue;
       }
       const objects = finalObjects(p.draw, p.frame);
-      if (objects.length > 0) await render(p.frame, objects);
+      if (objects.length > 0) await render(p.frame, objects, p.index);
       perFrame.push({ frame: p.index - skip, objects });
       await writer.write(p.frame, () => pool.give(p.frame.data));
       written++;
