@@ -16,7 +16,7 @@ import type { ModelRun } from './audit.detections.ts';
 import { CACHE } from './audit.ts';
 import { evalDataPath, loadEvalSet } from './dataset.ts';
 import { matchImage, summarize, type TruthBox } from './metrics.ts';
-import { mulberry32 } from '../../src/engine/mulberry32.ts';
+import { bothBars, halvings } from './cut-cv.ts';
 
 const { values } = parseArgs({
   options: {
@@ -47,28 +47,13 @@ console.log(
 );
 const cuts = Array.from({ length: 121 }, (_, i) => run.floor + 0.005 * i).filter((t) => t <= 0.9);
 // Seeded, so a halving is the same on every run.
-const next = mulberry32(Number(values.seed));
-const rows: Array<[number, number, number]> = [];
-for (let r = 0; r < Number(values.rounds); r++) {
-  const order = [...names];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const half = Math.floor(order.length / 2);
-  const [pick, check] = [order.slice(0, half), order.slice(half)];
-  const reach = cuts.filter((t) => score(pick, t).recall >= 0.95);
-  const t = reach.length > 0 ? Math.max(...reach) : cuts[0];
-  const other = score(check, t);
-  rows.push([t, other.recall, other.precision]);
-}
+const rows = halvings(names, cuts, score, Number(values.rounds), Number(values.seed));
 const labels = ['threshold chosen', 'other half recall', 'other half precision'];
 labels.forEach((label, k) => {
   const v = rows.map((row) => row[k]).sort((a, b) => a - b);
   const at = (q: number) => v[Math.floor(q * v.length)].toFixed(3);
   console.log(`${label}: median ${at(0.5)}, 10-90% ${at(0.1)}-${at(0.9)}`);
 });
-const both = rows.filter(([, recall, precision]) => recall >= 0.95 && precision >= 0.9).length;
 console.log(
-  `other half reaching recall 0.95 and precision 0.9: ${(both / rows.length).toFixed(2)} of ${rows.length} halvings`,
+  `other half reaching recall 0.95 and precision 0.9: ${bothBars(rows).toFixed(2)} of ${rows.length} halvings`,
 );

@@ -20,7 +20,7 @@ import type { ModelRun } from './audit.detections.ts';
 import { CACHE } from './audit.ts';
 import { evalDataPath, loadEvalSet } from './dataset.ts';
 import { matchImage, summarize, type TruthBox } from './metrics.ts';
-import { mulberry32 } from '../../src/engine/mulberry32.ts';
+import { bothBars, halvings } from './cut-cv.ts';
 
 const { values } = parseArgs({
   options: {
@@ -140,25 +140,17 @@ for (const t of [0.35, 0.4, 0.45, 0.5, 0.55, 0.6]) {
 // Cut-off cross-validation as plate-cut-cv.ts: pick on one half, score the other.
 const cuts = Array.from({ length: 121 }, (_, i) => run.floor + 0.005 * i).filter((t) => t <= 0.9);
 for (const gate of [false, true]) {
-  const next = mulberry32(1);
-  const rows: number[][] = [];
-  for (let r = 0; r < Number(values.rounds); r++) {
-    const order = [...names];
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    const half = Math.floor(order.length / 2);
-    const reach = cuts.filter((t) => score(order.slice(0, half), t, gate).recall >= 0.95);
-    const t = reach.length ? Math.max(...reach) : cuts[0];
-    const other = score(order.slice(half), t, gate);
-    rows.push([t, other.recall, other.precision]);
-  }
+  const rows = halvings(
+    names,
+    cuts,
+    (photos, t) => score(photos, t, gate),
+    Number(values.rounds),
+    1,
+  );
   const median = (k: number) => rows.map((r) => r[k]).sort((a, b) => a - b)[rows.length >> 1];
-  const both = rows.filter(([, r, p]) => r >= 0.95 && p >= 0.9).length / rows.length;
   console.log(
     `${gate ? 'gated' : 'plain'} cross-validation: other half median recall ` +
-      `${median(1).toFixed(3)}, precision ${median(2).toFixed(3)}; both bars in ${(100 * both).toFixed(0)}%`,
+      `${median(1).toFixed(3)}, precision ${median(2).toFixed(3)}; both bars in ${(100 * bothBars(rows)).toFixed(0)}%`,
   );
 }
 const people = await vehicles('faces');
