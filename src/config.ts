@@ -96,6 +96,11 @@ export interface VeilConfig {
    */
   plateModel: 'auto' | 'hyperlpr' | '640' | '320' | 'both' | 'veil' | 'veil+hyperlpr' | 'text';
   /**
+   * Plate context on photos (VEIL_PLATE_CONTEXT: vehicles or none; default vehicles): with
+   * Veil's plate detector, a plate under 0.7 counts only on a car, motorcycle, bus or truck.
+   */
+  plateContext: 'vehicles' | 'none';
+  /**
    * Inference threads of the engine (VEIL_INFERENCE_WORKERS, default 2): with two, a photo's
    * face and plate models run on both cores at once (1080p photo ~0.8x the time); each costs
    * ~230 MB resident. Pass to createEngine as `workers`.
@@ -225,6 +230,7 @@ export function loadConfig(
       'veil+hyperlpr',
       'text',
     ] as const),
+    plateContext: oneOf(env, 'VEIL_PLATE_CONTEXT', ['vehicles', 'none'] as const),
     inferenceWorkers: int(env, 'VEIL_INFERENCE_WORKERS', 2, 1),
     logLevel: env.LOG_LEVEL || 'info',
     deleteInputs: bool(env, 'VEIL_DELETE_INPUTS', true),

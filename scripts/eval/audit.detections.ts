@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createEngine, type FaceModel, type PlateModel } from '../../src/engine/index.ts';
+import type { PlateContext } from '../../src/engine/detectors.factory.ts';
 import type { Detection, ObjectClass, RgbFrame } from '../../src/engine/types.ts';
 import type { Xyxy } from './dataset.ts';
 import { matchImage, type TruthBox } from './metrics.ts';
@@ -30,6 +31,8 @@ export interface ModelRun {
   floor: number;
   /** Absent in caches written before plates were audited: true. */
   mirror?: boolean;
+  /** The engine's plate context (absent in caches written before it existed: 'none'). */
+  plateContext?: PlateContext;
   /** Per image name: detections on the image, and on its mirror (or none) mapped back to it. */
   images: Record<string, { dets: AuditDet[]; mirrored: AuditDet[] }>;
 }
@@ -69,6 +72,13 @@ export type AuditModel =
   | { cls: 'plate'; model: PlateModel; mirror?: boolean };
 
 /** Runs (or reads from `cacheFile`) one model over the cases at threshold `floor`. */
+/**
+ * The plate context the evaluations run with: the engine's default (vehicles), or none with
+ * `VEIL_PLATE_CONTEXT=none` (as the service reads it), for a cache to replay rules on.
+ */
+export const EVAL_PLATE_CONTEXT: PlateContext =
+  process.env.VEIL_PLATE_CONTEXT === 'none' ? 'none' : 'vehicles';
+
 export async function runModel(
   spec: AuditModel,
   cases: EvalCase[],
@@ -83,6 +93,7 @@ export async function runModel(
       cached.floor === floor &&
       (cached.cls ?? 'face') === cls &&
       (cached.mirror ?? true) === mirror &&
+      (cached.plateContext ?? 'none') === EVAL_PLATE_CONTEXT &&
       Object.keys(cached.images).length === cases.length
     )
       return cached;
@@ -91,6 +102,7 @@ export async function runModel(
   try {
     engine = await createEngine({
       ...(spec.cls === 'face' ? { faceModel: spec.model } : { plateModel: spec.model }),
+      plateContext: EVAL_PLATE_CONTEXT,
       workers: 1,
       threads: 1,
     });
@@ -98,7 +110,14 @@ export async function runModel(
     return err instanceof Error ? err.message : String(err);
   }
   const options = optionsFor({ cls, threshold: floor, slicing: false });
-  const run: ModelRun = { model: spec.model, cls, floor, mirror, images: {} };
+  const run: ModelRun = {
+    model: spec.model,
+    cls,
+    floor,
+    mirror,
+    plateContext: EVAL_PLATE_CONTEXT,
+    images: {},
+  };
   try {
     for (const c of cases) {
       const frame = { data: c.rgb, width: c.width, height: c.height };

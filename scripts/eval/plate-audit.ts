@@ -29,7 +29,7 @@ import {
   UNLABELLED,
   type Outcome,
 } from './audit.ts';
-import { runModel } from './audit.detections.ts';
+import { EVAL_PLATE_CONTEXT, runModel } from './audit.detections.ts';
 import type { SizeBucket } from './metrics.ts';
 import { decodeSet } from './run-set.ts';
 
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       { cls: 'plate', model, mirror: false },
       cases,
       floor,
-      `${CACHE}/plate-audit-${model}.json`,
+      `${CACHE}/plate-audit-${model}${EVAL_PLATE_CONTEXT === 'none' ? '-nocontext' : ''}.json`,
     );
     if (typeof run === 'string') {
       console.log(`${model}: not available (${run})`);

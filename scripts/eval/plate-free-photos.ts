@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createEngine } from '../../src/engine/index.ts';
+import { EVAL_PLATE_CONTEXT } from './audit.detections.ts';
 import { defaultAnonymizeOptions } from '../../src/engine/types.ts';
 import { evalDataPath, loadEvalSet } from './dataset.ts';
 import { decodeSet } from './run-set.ts';
@@ -19,7 +20,7 @@ const { values } = parseArgs({
 });
 const thresholds = values.thresholds.split(',').map(Number);
 const cases = await decodeSet(loadEvalSet(evalDataPath('faces/annotations.json')));
-const engine = await createEngine({ plateModel: 'veil' });
+const engine = await createEngine({ plateModel: 'veil', plateContext: EVAL_PLATE_CONTEXT });
 const found: Array<{ name: string; score: number; box: unknown }> = [];
 try {
   for (const c of cases) {

@@ -1,18 +1,18 @@
 /**
- * Would a vehicle context make Veil's plates more precise? A measurement, not the engine: finds
- * vehicles (car, truck, bus, motorcycle) in eval-data/plates and eval-data/faces with the COCO
- * object detector that ships in `@vladmandic/human` (CenterNet, `models/centernet.json`, on the
- * TensorFlow.js WASM backend; cached in eval-data/cache/vehicles-<set>.json), then scores the plate
- * audit's cached detections (`plate-audit.ts --models veil`) with a gate: a plate under `--keep`
- * counts only if its centre lies in a vehicle box (grown by `--grow` of its size, vehicles from
- * `--vehicle` up). Prints recall / precision with and without the gate, the cut-off
- * cross-validation of plate-cut-cv.ts on both, and how many of the plate-free face photos hold
- * a vehicle at all (on the others every plate under `--keep` would be dropped).
+ * The vehicle context of photos' plates (src/engine/plate-context.ts), replayed with other
+ * settings: finds vehicles (car, truck, bus, motorcycle) in eval-data/plates and eval-data/faces
+ * with CenterNet (`src/engine/vehicle.detector.ts`; cached in
+ * eval-data/cache/vehicles-ort-<set>.json) and scores the plate audit's detections made without
+ * the engine's context (`VEIL_PLATE_CONTEXT=none node --import tsx scripts/eval/plate-audit.ts
+ * --models veil`: eval-data/cache/plate-audit-veil-nocontext.json) with the rule: a plate under
+ * `--keep` counts only if its centre lies in a vehicle box (grown by `--grow` of its size,
+ * vehicles from `--vehicle` up). Prints recall / precision with and without it, the cut-off
+ * cross-validation of plate-cut-cv.ts on both, and how many plate-free face photos hold a
+ * vehicle at all.
  *
  *   node --import tsx scripts/eval/plate-vehicle-gate.ts [--keep 0.7] [--vehicle 0.2] [--grow 0.1]
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -21,6 +21,7 @@ import { CACHE } from './audit.ts';
 import { evalDataPath, loadEvalSet } from './dataset.ts';
 import { matchImage, summarize, type TruthBox } from './metrics.ts';
 import { bothBars, halvings } from './cut-cv.ts';
+import { openObjectDetector, VEHICLE_CLASSES } from '../../src/engine/vehicle.detector.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,63 +32,30 @@ const { values } = parseArgs({
   },
 });
 const [keep, vehicleMin, grow] = [values.keep, values.vehicle, values.grow].map(Number);
-const VEHICLES = new Set(['car', 'truck', 'bus', 'motorcycle']);
 type Found = Array<{ label: string; score: number; box: number[] }>;
 
-interface HumanObjects {
-  load(): Promise<void>;
-  detect(input: unknown): Promise<{ object: Found }>;
-  tf: {
-    tensor(data: Float32Array, shape: number[], dtype: string): unknown;
-    dispose(t: unknown): void;
-  };
-}
-
-async function human(): Promise<HumanObjects> {
-  const require = createRequire(import.meta.url);
-  const dir = path.resolve(path.dirname(require.resolve('@vladmandic/human')), '..');
-  const { Human } = require(path.join(dir, 'dist/human.node-wasm.js')) as {
-    Human: new (config: object) => HumanObjects;
-  };
-  const off = { enabled: false };
-  const h = new Human({
-    backend: 'wasm',
-    wasmPath: `${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`,
-    modelBasePath: `file://${dir}/models/`,
-    cacheSensitivity: 0,
-    debug: false,
-    ...{ face: off, body: off, hand: off, gesture: off, segmentation: off },
-    object: { enabled: true, modelPath: 'centernet.json', minConfidence: 0.15, maxDetected: 30 },
-  });
-  // Models are read from disk: file:// only, nothing from the network.
-  const original = globalThis.fetch;
-  globalThis.fetch = (async (url: string | URL | Request) =>
-    new Response(
-      readFileSync(new URL(url instanceof Request ? url.url : String(url))),
-    )) as typeof fetch;
-  try {
-    await h.load();
-  } finally {
-    globalThis.fetch = original;
-  }
-  return h;
-}
-
-/** Vehicles found in every picture of eval-data/<set> (cached). */
+/** Vehicles found in every picture of eval-data/<set> (cached), boxes as [x, y, w, h]. */
 async function vehicles(set: string): Promise<Record<string, Found>> {
-  const file = `${CACHE}/vehicles-${set}.json`;
+  const file = `${CACHE}/vehicles-ort-${set}.json`;
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Found>;
-  const h = await human();
+  const detector = await openObjectDetector();
   const out: Record<string, Found> = {};
   const dir = evalDataPath(set);
-  for (const name of readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f))) {
-    const { data, info } = await sharp(path.join(dir, name))
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const input = h.tf.tensor(new Float32Array(data), [1, info.height, info.width, 3], 'float32');
-    out[name] = (await h.detect(input)).object.filter((o) => VEHICLES.has(o.label));
-    h.tf.dispose(input);
+  try {
+    for (const name of readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f))) {
+      const { data, info } = await sharp(path.join(dir, name))
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const found = await detector.detect({ data, width: info.width, height: info.height });
+      out[name] = found.map(({ cls, score, box: b }) => ({
+        label: VEHICLE_CLASSES[cls],
+        score,
+        box: [b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1],
+      }));
+    }
+  } finally {
+    await detector.close();
   }
   writeFileSync(file, JSON.stringify(out));
   return out;
@@ -108,7 +76,9 @@ function inVehicle(found: Found, b: number[] | { x1: number; y1: number; x2: num
 }
 
 const plates = await vehicles('plates');
-const run = JSON.parse(readFileSync(`${CACHE}/plate-audit-veil.json`, 'utf8')) as ModelRun;
+const run = JSON.parse(
+  readFileSync(`${CACHE}/plate-audit-veil-nocontext.json`, 'utf8'),
+) as ModelRun;
 const truth = new Map<string, TruthBox[]>(
   loadEvalSet(evalDataPath('plates/annotations.json')).images.map((im) => [im.file, im.boxes]),
 );

@@ -33,6 +33,7 @@ import { evalDataPath, loadEvalSet } from './dataset.ts';
 import { matchImage, summarize, type Xyxy } from './metrics.ts';
 import { decodeSet, runCases, type EvalCase } from './run-set.ts';
 import { createEngine } from '../../src/engine/index.ts';
+import { EVAL_PLATE_CONTEXT } from './audit.detections.ts';
 import { nms } from '../../src/engine/nms.ts';
 import { decodeVeilGrid, runVeilGrid } from '../../src/engine/veil-grid.ts';
 import type { Box } from '../../src/engine/types.ts';
@@ -186,7 +187,12 @@ async function collect(): Promise<CachedImage[]> {
 
 if (values.engine) {
   // The real engine (createEngine, 1 worker, 1 thread, no slicing) at Veil thresholds.
-  const engine = await createEngine({ plateModel: 'veil', workers: 1, threads: 1 });
+  const engine = await createEngine({
+    plateModel: 'veil',
+    plateContext: EVAL_PLATE_CONTEXT,
+    workers: 1,
+    threads: 1,
+  });
   try {
     const all = await decodeSet(loadEvalSet(setPath));
     const cases = all.filter((c) =>

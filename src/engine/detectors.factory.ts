@@ -21,6 +21,7 @@ import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts'
 import { defaultAnonymizeOptions } from './types.ts';
 import { VeilFaceDetector } from './veil-face.detector.ts';
 import { VeilPlateDetector } from './veil-plate.detector.ts';
+import { openObjectDetector } from './vehicle.detector.ts';
 
 /**
  * Face model asked for: 'auto' (default) is YuNet when its weights are found, else RetinaFace,
@@ -42,11 +43,19 @@ export interface DetectorSettings {
   plateModel?: PlateModel;
   /** The small-face pass over whole video frames, not windows (evaluation; RetinaFace, YuNet). */
   wholeSmallPass?: boolean;
+  /**
+   * Vehicle context for the plates of photos (`plate-context.ts`; default 'vehicles', used with
+   * Veil's plate detector, whose cut-off it was measured with); 'none': off.
+   */
+  plateContext?: PlateContext;
 }
 
-export async function openDetectors(
-  settings: DetectorSettings = {},
-): Promise<Required<FrameDetectors>> {
+export type PlateContext = 'vehicles' | 'none';
+
+/** The detectors of one thread: faces and plates, and vehicles where plates use them. */
+export type OpenDetectors = FrameDetectors & { face: RegionDetector; plate: RegionDetector };
+
+export async function openDetectors(settings: DetectorSettings = {}): Promise<OpenDetectors> {
   const threads = settings.threads ?? 1;
   const chosen = resolveModels(settings.faceModel, settings.plateModel);
   const openFace = async (id: SingleFaceModel): Promise<RegionDetector> => {
@@ -88,14 +97,15 @@ export async function openDetectors(
         ? veil
         : new PlateEnsembleDetector([veil, await open(640), await open(320)]);
   } else plate = await open(chosen.plate === '320' ? 320 : 640);
-  return { face, plate };
+  const context = chosen.plate === 'veil' && (settings.plateContext ?? 'vehicles') === 'vehicles';
+  return context ? { face, plate, vehicles: await openObjectDetector() } : { face, plate };
 }
 
 /**
  * The first runs of a session at a new input size are several times slower: run the common
  * shapes once (a 16:9 and a 4:3 frame at the main-pass size) before real work arrives.
  */
-export async function warmUp(detectors: Required<FrameDetectors>): Promise<void> {
+export async function warmUp(detectors: OpenDetectors): Promise<void> {
   for (const [width, height] of [
     [1920, 1080],
     [1280, 960],
@@ -103,4 +113,6 @@ export async function warmUp(detectors: Required<FrameDetectors>): Promise<void>
     const frame = { data: new Uint8Array(width * height * 3), width, height };
     await detectFrame(frame, defaultAnonymizeOptions, detectors);
   }
+  // A black frame holds no plate, so the vehicle model has not run yet.
+  await detectors.vehicles?.detect({ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 });
 }

@@ -2,10 +2,12 @@
  * Detection over one full frame: a downscaled copy for the main pass (boxes mapped back to frame
  * pixels), plus overlapping native-resolution tiles when `slicing` is on.
  */
-import { clipDetection, mapDetection } from './box.ts';
+import { clipDetection, mapBox, mapDetection } from './box.ts';
 import { cropRgb, fitWithin, resizeRgb } from './preprocess.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
+import { gatePlates, needsVehicles, PLATE_CONTEXT } from './plate-context.ts';
 import { mergeSlices, planSlicing, tileThreshold, type TileResult } from './tiling.ts';
+import type { ObjectDetector } from './vehicle.detector.ts';
 import type { AnonymizeOptions, Box, Detection, RgbFrame } from './types.ts';
 
 /** Longest side of the main pass; 960 was the best single scale for faces (FINDINGS). */
@@ -16,6 +18,8 @@ export const MAX_TILES = 64;
 export interface FrameDetectors {
   face?: RegionDetector;
   plate?: RegionDetector;
+  /** Vehicles for the plate context of photos (`plate-context.ts`); absent: no context. */
+  vehicles?: ObjectDetector;
 }
 
 type DetectOptions = Pick<
@@ -85,6 +89,15 @@ export async function detectFrame(
       const clipped = clipDetection(d, frame.width, frame.height);
       if (clipped) found.push(clipped);
     }
+  }
+  // Photos: plates that are not sure of themselves must sit on a vehicle. (Video frames keep
+  // theirs: a vehicle search per plate search would cost the pipeline its speed.)
+  if (detectors.vehicles && !hints.sequence && needsVehicles(found)) {
+    const vehicles = await detectors.vehicles.detect(base, undefined, PLATE_CONTEXT.vehicleScore);
+    return gatePlates(
+      found,
+      vehicles.map((v) => mapBox(v.box, back)),
+    );
   }
   return found;
 }

@@ -2,7 +2,7 @@
  * Engine entry point for the worker, the CLI and the benchmarks: face and plate detection on
  * RGB frames, run off the main event loop in a pool of inference worker threads.
  */
-import type { DetectorSettings, FaceModel, PlateModel } from './detectors.factory.ts';
+import type { DetectorSettings, FaceModel, PlateContext, PlateModel } from './detectors.factory.ts';
 import { checkFrame } from './frame.detector.ts';
 import { InferencePool } from './inference.pool.ts';
 import { mergeFaces } from './face-union.detector.ts';
@@ -48,6 +48,11 @@ export interface EngineOptions {
    * before its windows (`RegionalPass`: RetinaFace and YuNet), to compare the two.
    */
   wholeSmallPass?: boolean;
+  /**
+   * Veil extension: on photos, plates under 0.7 count only on a vehicle (`plate-context.ts`,
+   * default 'vehicles' with Veil's plate detector); 'none': every plate at its threshold.
+   */
+  plateContext?: PlateContext;
 }
 
 /** Start the workers, load and warm up the models; resolves when detection is ready. */
@@ -59,6 +64,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     faceModel: models.face,
     plateModel: models.plate,
     wholeSmallPass: opts.wholeSmallPass,
+    plateContext: opts.plateContext,
   };
   warnFallbacks(models);
   const pool = await InferencePool.start(opts.workers ?? 2, settings);

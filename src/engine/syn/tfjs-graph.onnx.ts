@@ -71,14 +71,39 @@ const UNARY: Record<string, string> = {
   Identity: 'Identity',
 };
 
-/** Converts the graph model at `jsonPath` (weights beside it). */
-export async function convertGraphModel(jsonPath: string): Promise<ConvertedGraph> {
+/** The nodes `outputs` depend on, in graph order. */
+function needed(nodes: TfNode[], outputs: string[]): TfNode[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const keep = new Set<string>();
+  const stack = [...outputs];
+  while (stack.length > 0) {
+    const name = base(stack.pop()!.replace(/^\^/, '').replace(/:\d+$/, ''));
+    if (keep.has(name)) continue;
+    const n = byName.get(name);
+    if (!n) throw new Error(`unknown node ${name}`);
+    keep.add(name);
+    stack.push(...(n.input ?? []));
+  }
+  return nodes.filter((n) => keep.has(n.name));
+}
+
+/**
+ * Converts the graph model at `jsonPath` (weights beside it). `outputs`: these nodes' values
+ * only, converting just what they need (a graph's own post-processing may use ops this
+ * converter lacks).
+ */
+export async function convertGraphModel(
+  jsonPath: string,
+  options: { outputs?: string[] } = {},
+): Promise<ConvertedGraph> {
   const json = JSON.parse(await readFile(jsonPath, 'utf8')) as ModelJson;
   const weights = await readWeights(path.dirname(jsonPath), json.weightsManifest);
   const g = new GraphBuilder();
   const env = new Map<string, string>();
   const consts = new Map<string, Weight>();
-  const nodes = json.modelTopology.node;
+  const nodes = options.outputs
+    ? needed(json.modelTopology.node, options.outputs)
+    : json.modelTopology.node;
   let input: { name: string; dims: (number | string)[] } | undefined;
 
   const weight = (name: string): Weight => {
@@ -261,6 +286,18 @@ export async function convertGraphModel(jsonPath: string): Promise<ConvertedGrap
         out = g.node('Concat', ins.slice(0, -1).map(value), { axis: { int: axis } });
         break;
       }
+      case 'ResizeBilinear': {
+        // Keras UpSampling2D (bilinear): twice the height and width, TF's default corners.
+        if (a.align_corners?.b || a.half_pixel_centers?.b || !/up_?sampling/i.test(n.name)) {
+          throw new Error(`${n.name}: only UpSampling2D's 2x bilinear resize is supported`);
+        }
+        const scales = g.constant(Float32Array.from([1, 2, 2, 1]), [4], 'scales');
+        out = g.node('Resize', [value(ins[0]), '', scales], {
+          mode: 'linear',
+          coordinate_transformation_mode: 'asymmetric',
+        });
+        break;
+      }
       case 'Mean': {
         const axes = Array.from(weight(ins[1]).data);
         out = g.node('ReduceMean', [value(ins[0])], {
@@ -298,9 +335,11 @@ export async function convertGraphModel(jsonPath: string): Promise<ConvertedGrap
   const read = new Set(
     nodes.flatMap((n) => (n.input ?? []).map((i) => base(i.replace(/^\^/, '')))),
   );
-  const outputs = json.signature?.outputs
-    ? Object.values(json.signature.outputs).map((o) => base(o.name))
-    : nodes.filter((n) => n.op !== 'Const' && !read.has(n.name)).map((n) => n.name);
+  const outputs = options.outputs
+    ? options.outputs
+    : json.signature?.outputs
+      ? Object.values(json.signature.outputs).map((o) => base(o.name))
+      : nodes.filter((n) => n.op !== 'Const' && !read.has(n.name)).map((n) => n.name);
   for (const o of outputs) {
     const v = env.get(o);
     if (!v) throw new Error(`unknown output ${o}`);

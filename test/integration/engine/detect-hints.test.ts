@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
-import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
+import { detectFrame } from '../../../src/engine/frame.detector.ts';
+import type { OpenDetectors } from '../../../src/engine/detectors.factory.ts';
 import { createEngine } from '../../../src/engine/index.ts';
 import { openSession } from '../../../src/engine/onnx.runtime.ts';
 import {
@@ -24,7 +25,7 @@ const facesOnly = { ...defaultAnonymizeOptions, enableLp: false };
 const platesOnly = { ...defaultAnonymizeOptions, blurFace: false };
 
 describe('detection hints (video)', () => {
-  let detectors: Required<FrameDetectors>;
+  let detectors: OpenDetectors;
   before(async () => {
     detectors = await openDetectors({ faceModel: 'retinaface', plateModel: 'text' });
   });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
-import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
+import { detectFrame } from '../../../src/engine/frame.detector.ts';
+import type { OpenDetectors } from '../../../src/engine/detectors.factory.ts';
 import { hasModel } from '../../../src/engine/models.ts';
 import { resizeRgb } from '../../../src/engine/preprocess.ts';
 import {
@@ -20,7 +21,7 @@ const modelsMissing =
 const options = { ...defaultAnonymizeOptions };
 
 describe('detectors on real photos', { skip: modelsMissing }, () => {
-  let detectors: Required<FrameDetectors>;
+  let detectors: OpenDetectors;
   before(async () => {
     detectors = await openDetectors();
   });

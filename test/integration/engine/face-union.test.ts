@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { containment, iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
-import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
+import { detectFrame } from '../../../src/engine/frame.detector.ts';
+import type { OpenDetectors } from '../../../src/engine/detectors.factory.ts';
 import { createEngine, type Engine } from '../../../src/engine/index.ts';
 import { defaultAnonymizeOptions, type Box, type RgbFrame } from '../../../src/engine/types.ts';
 import { loadFixture, truth } from '../../fixtures/images/fixtures.ts';
@@ -43,9 +44,9 @@ async function maskedAndBlurred(): Promise<{ frame: RgbFrame; faces: Box[] }> {
 const hits = (found: { box: Box }[], face: Box) => found.filter((d) => iou(d.box, face) >= 0.3);
 
 describe('two face detectors on photos (retinaface+veil)', () => {
-  let union: Required<FrameDetectors>;
-  let retina: Required<FrameDetectors>;
-  let veil: Required<FrameDetectors>;
+  let union: OpenDetectors;
+  let retina: OpenDetectors;
+  let veil: OpenDetectors;
   let engine: Engine;
   let scene: { frame: RgbFrame; faces: Box[] };
   before(async () => {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
-import { detectFrame, type FrameDetectors } from '../../../src/engine/frame.detector.ts';
+import { detectFrame } from '../../../src/engine/frame.detector.ts';
+import type { OpenDetectors } from '../../../src/engine/detectors.factory.ts';
 import { createEngine } from '../../../src/engine/index.ts';
 import { npmModelPath } from '../../../src/engine/models.ts';
 import { graphInputs, withoutInputAffine } from '../../../src/engine/onnx-graph.ts';
@@ -33,7 +34,7 @@ const platesOnly = { ...options, blurFace: false };
 const FACE_PHOTOS = ['group-3-faces.jpg', 'group-5-faces.jpg', 'astronaut.jpg'];
 
 describe('npm-shipped fallback detectors', () => {
-  let detectors: Required<FrameDetectors>;
+  let detectors: OpenDetectors;
   before(async () => {
     detectors = await openDetectors({ faceModel: 'retinaface', plateModel: 'text' });
   });
