@@ -71,7 +71,6 @@ export type AuditModel =
   | { cls: 'face'; model: FaceModel; mirror?: boolean }
   | { cls: 'plate'; model: PlateModel; mirror?: boolean };
 
-/** Runs (or reads from `cacheFile`) one model over the cases at threshold `floor`. */
 /**
  * The plate context the evaluations run with: the engine's default (vehicles), or none with
  * `VEIL_PLATE_CONTEXT=none` (as the service reads it), for a cache to replay rules on.
@@ -79,6 +78,7 @@ export type AuditModel =
 export const EVAL_PLATE_CONTEXT: PlateContext =
   process.env.VEIL_PLATE_CONTEXT === 'none' ? 'none' : 'vehicles';
 
+/** Runs (or reads from `cacheFile`) one model over the cases at threshold `floor`. */
 export async function runModel(
   spec: AuditModel,
   cases: EvalCase[],

@@ -4,6 +4,8 @@
  * and the other half's recall and precision at it.
  */
 import { mulberry32 } from '../../src/engine/mulberry32.ts';
+import type { AuditDet } from './audit.detections.ts';
+import { matchImage, summarize, type TruthBox } from './metrics.ts';
 
 export type HalfScore = (
   photos: readonly string[],
@@ -12,6 +14,29 @@ export type HalfScore = (
   recall: number;
   precision: number;
 };
+
+/**
+ * Strict recall and precision (IoU >= 0.3, `matchImage` as `npm run eval`) over the named photos
+ * of the detections scoring at least the cut, `dets` giving each photo's detections.
+ */
+export function auditScore(
+  truth: ReadonlyMap<string, TruthBox[]>,
+  dets: (name: string) => readonly AuditDet[],
+): HalfScore {
+  return (photos, cut) =>
+    summarize(
+      photos.map((name) => {
+        const boxes = truth.get(name) ?? [];
+        const kept = dets(name).filter((d) => d.score >= cut);
+        return { truth: boxes, match: matchImage(kept, boxes, 0.3) };
+      }),
+    );
+}
+
+/** The cut-offs a halving may pick: from the audit's floor up to 0.9 in steps of 0.005. */
+export function cutsFrom(floor: number): number[] {
+  return Array.from({ length: 121 }, (_, i) => floor + 0.005 * i).filter((t) => t <= 0.9);
+}
 
 /** One row per halving: [cut chosen, other half's recall, other half's precision]. */
 export function halvings(

@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import type { ModelRun } from './audit.detections.ts';
 import { CACHE } from './audit.ts';
 import { evalDataPath, loadEvalSet } from './dataset.ts';
-import { matchImage, summarize, type TruthBox } from './metrics.ts';
-import { bothBars, halvings } from './cut-cv.ts';
+import type { TruthBox } from './metrics.ts';
+import { auditScore, bothBars, cutsFrom, halvings } from './cut-cv.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,22 +30,13 @@ const truth = new Map<string, TruthBox[]>(
 );
 const names = Object.keys(run.images).sort();
 
-/** Strict recall and precision over these photos of the detections scoring >= `t`. */
-function score(photos: readonly string[], t: number): { recall: number; precision: number } {
-  return summarize(
-    photos.map((name) => {
-      const boxes = truth.get(name) ?? [];
-      const dets = run.images[name].dets.filter((d) => d.score >= t);
-      return { truth: boxes, match: matchImage(dets, boxes, 0.3) };
-    }),
-  );
-}
+const score = auditScore(truth, (name) => run.images[name].dets);
 
 const all = score(names, 0.5);
 console.log(
   `all ${names.length} photos at 0.5: recall ${all.recall.toFixed(3)} precision ${all.precision.toFixed(3)}`,
 );
-const cuts = Array.from({ length: 121 }, (_, i) => run.floor + 0.005 * i).filter((t) => t <= 0.9);
+const cuts = cutsFrom(run.floor);
 // Seeded, so a halving is the same on every run.
 const rows = halvings(names, cuts, score, Number(values.rounds), Number(values.seed));
 const labels = ['threshold chosen', 'other half recall', 'other half precision'];

@@ -2,7 +2,7 @@
  * The vehicle context of photos' plates (src/engine/plate-context.ts), replayed with other
  * settings: finds vehicles (car, truck, bus, motorcycle) in eval-data/plates and eval-data/faces
  * with CenterNet (`src/engine/vehicle.detector.ts`; cached in
- * eval-data/cache/vehicles-ort-<set>.json) and scores the plate audit's detections made without
+ * eval-data/cache/vehicles-ort-boxes-<set>.json) and scores the plate audit's detections made without
  * the engine's context (`VEIL_PLATE_CONTEXT=none node --import tsx scripts/eval/plate-audit.ts
  * --models veil`: eval-data/cache/plate-audit-veil-nocontext.json) with the rule: a plate under
  * `--keep` counts only if its centre lies in a vehicle box (grown by `--grow` of its size,
@@ -19,8 +19,10 @@ import sharp from 'sharp';
 import type { ModelRun } from './audit.detections.ts';
 import { CACHE } from './audit.ts';
 import { evalDataPath, loadEvalSet } from './dataset.ts';
-import { matchImage, summarize, type TruthBox } from './metrics.ts';
-import { bothBars, halvings } from './cut-cv.ts';
+import type { TruthBox } from './metrics.ts';
+import { auditScore, bothBars, cutsFrom, halvings } from './cut-cv.ts';
+import { inVehicle } from '../../src/engine/plate-context.ts';
+import type { Box } from '../../src/engine/types.ts';
 import { openObjectDetector, VEHICLE_CLASSES } from '../../src/engine/vehicle.detector.ts';
 
 const { values } = parseArgs({
@@ -32,11 +34,11 @@ const { values } = parseArgs({
   },
 });
 const [keep, vehicleMin, grow] = [values.keep, values.vehicle, values.grow].map(Number);
-type Found = Array<{ label: string; score: number; box: number[] }>;
+type Found = Array<{ label: string; score: number; box: Box }>;
 
-/** Vehicles found in every picture of eval-data/<set> (cached), boxes as [x, y, w, h]. */
+/** Vehicles found in every picture of eval-data/<set> (cached). */
 async function vehicles(set: string): Promise<Record<string, Found>> {
-  const file = `${CACHE}/vehicles-ort-${set}.json`;
+  const file = `${CACHE}/vehicles-ort-boxes-${set}.json`;
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Found>;
   const detector = await openObjectDetector();
   const out: Record<string, Found> = {};
@@ -48,11 +50,7 @@ async function vehicles(set: string): Promise<Record<string, Found>> {
         .raw()
         .toBuffer({ resolveWithObject: true });
       const found = await detector.detect({ data, width: info.width, height: info.height });
-      out[name] = found.map(({ cls, score, box: b }) => ({
-        label: VEHICLE_CLASSES[cls],
-        score,
-        box: [b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1],
-      }));
+      out[name] = found.map(({ cls, score, box }) => ({ label: VEHICLE_CLASSES[cls], score, box }));
     }
   } finally {
     await detector.close();
@@ -61,19 +59,9 @@ async function vehicles(set: string): Promise<Record<string, Found>> {
   return out;
 }
 
-/** Whether the centre of `b` ([x1, y1, x2, y2] or a Box) lies in one of the vehicles. */
-function inVehicle(found: Found, b: number[] | { x1: number; y1: number; x2: number; y2: number }) {
-  const [x1, y1, x2, y2] = Array.isArray(b) ? b : [b.x1, b.y1, b.x2, b.y2];
-  const [cx, cy] = [(x1 + x2) / 2, (y1 + y2) / 2];
-  return found.some(
-    ({ score, box: [x, y, w, h] }) =>
-      score >= vehicleMin &&
-      cx >= x - grow * w &&
-      cx <= x + w * (1 + grow) &&
-      cy >= y - grow * h &&
-      cy <= y + h * (1 + grow),
-  );
-}
+/** The boxes of the vehicles in `found` that count (scoring at least `--vehicle`). */
+const counted = (found: Found = []): Box[] =>
+  found.filter((v) => v.score >= vehicleMin).map((v) => v.box);
 
 const plates = await vehicles('plates');
 const run = JSON.parse(
@@ -83,20 +71,20 @@ const truth = new Map<string, TruthBox[]>(
   loadEvalSet(evalDataPath('plates/annotations.json')).images.map((im) => [im.file, im.boxes]),
 );
 const names = Object.keys(run.images).sort();
+// The engine's rule (`inVehicle` of plate-context.ts) with this run's settings.
 const gated = new Map(
   names.map((n) => [
     n,
-    run.images[n].dets.filter((d) => d.score >= keep || inVehicle(plates[n] ?? [], d.box)),
+    run.images[n].dets.filter(
+      ({ score, box: [x1, y1, x2, y2] }) =>
+        score >= keep || inVehicle({ x1, y1, x2, y2 }, counted(plates[n]), grow),
+    ),
   ]),
 );
+const plain = auditScore(truth, (name) => run.images[name].dets);
+const withGate = auditScore(truth, (name) => gated.get(name)!);
 const score = (photos: readonly string[], t: number, gate: boolean) =>
-  summarize(
-    photos.map((name) => {
-      const boxes = truth.get(name) ?? [];
-      const dets = (gate ? gated.get(name)! : run.images[name].dets).filter((d) => d.score >= t);
-      return { truth: boxes, match: matchImage(dets, boxes, 0.3) };
-    }),
-  );
+  (gate ? withGate : plain)(photos, t);
 console.log(
   `gate: plates under ${keep} kept only inside a vehicle (>= ${vehicleMin}, grown ${grow})`,
 );
@@ -108,7 +96,7 @@ for (const t of [0.35, 0.4, 0.45, 0.5, 0.55, 0.6]) {
   );
 }
 // Cut-off cross-validation as plate-cut-cv.ts: pick on one half, score the other.
-const cuts = Array.from({ length: 121 }, (_, i) => run.floor + 0.005 * i).filter((t) => t <= 0.9);
+const cuts = cutsFrom(run.floor);
 for (const gate of [false, true]) {
   const rows = halvings(
     names,
@@ -124,7 +112,7 @@ for (const gate of [false, true]) {
   );
 }
 const people = await vehicles('faces');
-const withVehicle = Object.values(people).filter((v) => v.some((o) => o.score >= vehicleMin));
+const withVehicle = Object.values(people).filter((v) => counted(v).length > 0);
 console.log(
   `plate-free face photos with a vehicle found: ${withVehicle.length} of ${Object.keys(people).length}`,
 );
