@@ -32,12 +32,13 @@ export interface SynOnYuv {
   load?: () => Promise<unknown>;
 }
 
-/** Each video's track memories (donor, smoothed mesh and colour, last check), by its settings. */
-const books = new WeakMap<SynOnYuv, TrackBook>();
-/** Per video: frames seen so far, and where and on which frame each track was last drawn. */
-const drawn = new WeakMap<
+/**
+ * Per video, by its settings: the track memories (donor, smoothed mesh and colour, last check),
+ * the frame being drawn, and where and on which frame each track was last drawn.
+ */
+const videos = new WeakMap<
   SynOnYuv,
-  { frame: number; last: Map<number, { frame: number; box: Box }> }
+  { tracks: TrackBook; frame: number; last: Map<number, { frame: number; box: Box }> }
 >();
 
 /**
@@ -72,8 +73,8 @@ export async function synthesizeOnYuv(
   tally: SynTally,
   index?: number,
 ): Promise<void> {
-  const video = drawn.get(s) ?? { frame: -1, last: new Map() };
-  drawn.set(s, video);
+  const video = videos.get(s) ?? { tracks: new Map(), frame: -1, last: new Map() };
+  videos.set(s, video);
   video.frame = index ?? video.frame + 1;
   if (faces.length === 0) return;
   if (tally.unavailable === undefined) {
@@ -88,8 +89,7 @@ export async function synthesizeOnYuv(
     tally.blurred += faces.length;
     return;
   }
-  const tracks = books.get(s) ?? new Map();
-  books.set(s, tracks);
+  const { tracks } = video;
   for (const d of faces) {
     // A track back after a gap or a jump is checked afresh (it may be someone else now).
     const track = d.trackId !== undefined ? tracks.get(d.trackId) : undefined;
