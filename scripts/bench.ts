@@ -18,7 +18,9 @@
  * --coarse-side N (copy side on detection frames without small faces, default 640; 960: off),
  * --detect-every N (detection stride, default: the pipeline's), --small-face-stride N (default
  * 3), --small-face-px N and --enlarged-face-px N (tracked-small rules, default the pipeline's),
- * --quiet-gap N (small-face passes' gap on quiet footage, frames; 0: off), --heights 1080 (only these clip heights, comma-separated), --models
+ * --quiet-gap N (small-face passes' gap on quiet footage, frames; 0: off), --whole-small-gap N
+ * (frames between small-face passes over the whole frame where windows would cover most of it;
+ * 0: on every pass, as before), --heights 1080 (only these clip heights, comma-separated), --models
  * found|fallbacks|both (default both), --no-photo (skip the 1080p photo latency of
  * `bench-photo.ts`, printed after each detector set's videos), --whole-small-pass (RetinaFace's
  * small-face pass over whole frames, as before its windows), --rss-child <clip> (internal).
@@ -111,6 +113,7 @@ async function veil(engine: Engine, input: string, output: string, options: Anon
     ...(opt('--small-face-px', 0) > 0 ? { smallFacePx: opt('--small-face-px', 0) } : {}),
     ...(opt('--enlarged-face-px', 0) > 0 ? { enlargedFacePx: opt('--enlarged-face-px', 0) } : {}),
     ...(opt('--quiet-gap', -1) >= 0 ? { quietSmallGap: opt('--quiet-gap', -1) } : {}),
+    ...(opt('--whole-small-gap', -1) >= 0 ? { wholeSmallGap: opt('--whole-small-gap', -1) } : {}),
   });
   return run(input, output, options);
 }

@@ -28,6 +28,13 @@ export interface DetectHints {
    */
   smallFaces?: Box[];
   /**
+   * Video: whether a small-face pass whose windows would cover most of this frame may run over
+   * the whole frame (default true). False: only the windows around `smallFaces` and the most
+   * likely proposals, up to the detector's `capShare` of the frame (the pipeline allows the
+   * whole frame at most every `wholeSmallGap` frames).
+   */
+  smallPassWhole?: boolean;
+  /**
    * A detector made of two face models runs only this one (0: the first, 1: the second): the
    * engine splits a photo across two workers and merges their faces (`mergeFaces`).
    */

@@ -6,7 +6,7 @@
  * detections (to continue tracks) and starts tracks at the user's threshold, so a small-pass
  * score must mean what a main-pass score means.
  */
-import { boxHeight, boxWidth, clipDetection, mapDetection } from './box.ts';
+import { boxHeight, boxWidth, clipDetection, containment, mapDetection } from './box.ts';
 import { nms } from './nms.ts';
 import { cropRgb } from './preprocess.ts';
 import type { DetectHints } from './region.detector.ts';
@@ -100,6 +100,8 @@ export interface PassWindows {
   regional: RegionalPass;
   /** Boxes (image px) where face tracks too small for the main pass are expected. */
   tracked: readonly Box[];
+  /** Windows over `maxShare`: the whole picture (true) or windows capped at `capShare`. */
+  allowWhole: boolean;
 }
 
 /** The windows a detector with `regional` settings uses for this call (video frames only). */
@@ -108,7 +110,7 @@ export function passWindows(
   hints: DetectHints | undefined,
 ): PassWindows | undefined {
   if (!hints?.sequence || !regional || regional.proposeScore <= 0) return undefined;
-  return { regional, tracked: hints.smallFaces ?? [] };
+  return { regional, tracked: hints.smallFaces ?? [], allowWhole: hints.smallPassWhole !== false };
 }
 
 /**
@@ -150,8 +152,17 @@ export interface RegionalPass {
   minMargin: number;
   /** Windows are merged on a grid of cells this many px wide (the model's largest stride). */
   cell: number;
-  /** Windows covering more than this share of the picture: the whole picture instead. */
+  /**
+   * Windows covering more than this share of the picture: the whole picture instead, where
+   * allowed (`PassWindows.allowWhole`), else windows capped at `capShare`.
+   */
   maxShare: number;
+  /**
+   * Where the whole picture is not allowed (`PassWindows.allowWhole` false): the windows around
+   * the tracked boxes, then those around proposals by falling score while all stay within this
+   * share of the picture.
+   */
+  capShare: number;
 }
 
 /**
@@ -165,6 +176,7 @@ export const DEFAULT_REGIONAL: RegionalPass = {
   minMargin: 24,
   cell: 32,
   maxShare: 0.5,
+  capShare: 0.25,
 };
 
 /** A rectangle of whole pixels. */
@@ -247,14 +259,14 @@ export function enlargedRegions(
 /**
  * The main pass down to `proposeScore`, then the enlarged pass over windows around every
  * detection under `upscaleKeepPx` below the threshold (under `settledPx` at it) and around the
- * `tracked` boxes, each window enlarged and run on its own; the whole picture enlarged when the
- * windows cover most of it.
+ * `tracked` boxes, each window enlarged and run on its own; when the windows cover most of it,
+ * the whole picture enlarged where `allowWhole`, else `cappedRegions`.
  */
 async function withWindows(
   image: RgbFrame,
   minScore: number,
   p: EnlargedPass,
-  { regional: r, tracked }: PassWindows,
+  { regional: r, tracked, allowWhole }: PassWindows,
   nmsIou: number,
   pass: PicturePass,
 ): Promise<Detection[]> {
@@ -262,12 +274,47 @@ async function withWindows(
   const found = all.filter((f) => f.score >= minScore - 1e-9);
   const longer = (b: Box) => Math.max(boxWidth(b), boxHeight(b));
   // Found at the threshold and this large, a face needs no second look.
-  const proposed = all
-    .filter((f) => longer(f.box) < (f.score >= minScore ? r.settledPx : p.upscaleKeepPx))
-    .map((f) => f.box);
-  const rects = enlargedRegions([...proposed, ...tracked], image.width, image.height, r);
-  if (rects === null) return withEnlargedPass(image, found, minScore, p, nmsIou, pass);
+  const proposals = all.filter(
+    (f) => longer(f.box) < (f.score >= minScore ? r.settledPx : p.upscaleKeepPx),
+  );
+  let rects = enlargedRegions(
+    [...proposals.map((f) => f.box), ...tracked],
+    image.width,
+    image.height,
+    r,
+  );
+  if (rects === null && allowWhole)
+    return withEnlargedPass(image, found, minScore, p, nmsIou, pass);
+  rects ??= cappedRegions(proposals, found, tracked, image.width, image.height, r);
   const small: Detection[] = [];
   for (const rect of rects) small.push(...(await enlargedFaces(image, rect, minScore, p, pass)));
   return mergeEnlarged(found, small, nmsIou);
+}
+
+/**
+ * Windows within `capShare` of the picture: around every `tracked` box, then around the
+ * proposals by falling score, each kept only while the windows stay within the share. A
+ * proposal lying mostly (half its area) inside a face already found at the threshold is left
+ * out: whatever the pass found there would lie under that face's cover.
+ */
+export function cappedRegions(
+  proposals: readonly Detection[],
+  found: readonly Detection[],
+  tracked: readonly Box[],
+  width: number,
+  height: number,
+  r: RegionalPass,
+): Rect[] {
+  const capped = { ...r, maxShare: r.capShare };
+  const inside = (b: Box) => found.some((f) => f.box !== b && containment(b, f.box) >= 0.5);
+  const boxes = [...tracked];
+  let rects = enlargedRegions(boxes, width, height, { ...r, maxShare: Infinity })!;
+  for (const f of [...proposals].sort((a, b) => b.score - a.score)) {
+    if (inside(f.box)) continue;
+    const more = enlargedRegions([...boxes, f.box], width, height, capped);
+    if (more === null) continue;
+    boxes.push(f.box);
+    rects = more;
+  }
+  return rects;
 }

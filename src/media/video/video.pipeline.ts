@@ -83,6 +83,15 @@ export interface VideoPipelineSettings {
    * A small face that appears then is found at most `quietSmallGap` frames late.
    */
   quietSmallGap?: number;
+  /**
+   * Where a small-face pass's windows would cover most of the frame (crowds, textured
+   * backgrounds: `RegionalPass.maxShare`), the whole frame runs at most once per this many
+   * frames (default 12, as `quietSmallGap`; 0: on every turn); the turns in between run windows
+   * capped at `RegionalPass.capShare` (tracked small faces first, then the likeliest
+   * proposals), and the look-back covers the gap. While a face track is under
+   * `enlargedFacePx` the whole frame stays allowed on every pass.
+   */
+  wholeSmallGap?: number;
   quietFrames?: number;
   quietFacePx?: number;
   /**
@@ -186,6 +195,7 @@ async function anonymize(
   // Quiet footage (no small face tracked lately): the small-face passes once per this many
   // frames at most.
   const quietGap = s.noTracking ? 0 : Math.max(0, Math.floor(s.quietSmallGap ?? 12));
+  const wholeGap = s.noTracking ? 0 : Math.max(0, Math.floor(s.wholeSmallGap ?? 12));
   const lookback = s.noTracking
     ? 0
     : Math.max(
@@ -193,6 +203,7 @@ async function anonymize(
         sparse,
         Math.min(sparse * smallStride - 1, 4 * sparse),
         quietGap - 1,
+        wholeGap - 1,
       );
   const weak = s.weakFactor ?? 0.6;
   const thresholds: Record<ObjectClass, number> = {
@@ -241,6 +252,8 @@ async function anonymize(
   // and the last detection frame with the small-face passes.
   let lastSmallFace = 0;
   let lastSmallPass = -Infinity;
+  // The last detection frame whose small-face pass could run over the whole frame.
+  let lastWholeSmall = -Infinity;
   // Plates: the last frame a plate was found or tracked (the start counts as one) and the last
   // plate search. After `quietFrames` without plates they are searched at most `quietGap`
   // frames apart, within the look-back: a plate that appears is drawn back to its first frame
@@ -303,6 +316,12 @@ async function anonymize(
       needsSide: o.slicing || (o.enableLp && !coarsePlates),
     });
     if (plan.smallObjects) lastSmallPass = index;
+    // The whole frame at most `wholeGap` frames apart (the next pass may be `sparse` away),
+    // and always while a face track is under `passPx`: windows around such tiny tracks alone
+    // lost faces that the whole frame kept (`eval-video --small --small-px 28 --seed 1`).
+    const smallPassWhole =
+      plan.smallObjects && (smallestFacePx < passPx || index - lastWholeSmall + sparse > wholeGap);
+    if (smallPassWhole) lastWholeSmall = index;
     if (stats) {
       stats.detectionFrames++;
       if (plan.smallObjects) stats.smallPassFrames++;
@@ -328,6 +347,7 @@ async function anonymize(
       sequence: true,
       smallObjects: plan.smallObjects,
       smallFaces,
+      smallPassWhole,
       // Plates accepted before need no reading again (the text fallback reads each candidate).
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
     };

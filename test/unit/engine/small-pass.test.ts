@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Detection } from '../../../src/engine/types.ts';
 import {
+  cappedRegions,
   enlargedRegions,
   fromSmallPass,
   smallPassThreshold,
@@ -64,6 +65,7 @@ describe('enlargedRegions', () => {
     minMargin: 24,
     cell: 32,
     maxShare: 0.5,
+    capShare: 0.25,
   };
   const box = (x: number, y: number, s: number) => ({ x1: x, y1: y, x2: x + s, y2: y + s });
 
@@ -95,5 +97,56 @@ describe('enlargedRegions', () => {
     );
     assert.equal(enlargedRegions(many, 960, 540, r), null);
     assert.deepEqual(enlargedRegions([], 960, 540, r), []);
+  });
+});
+
+describe('cappedRegions', () => {
+  const r = {
+    proposeScore: 0.01,
+    settledPx: 32,
+    margin: 1,
+    minMargin: 24,
+    cell: 32,
+    maxShare: 0.5,
+    capShare: 0.07,
+  };
+  const det = (x: number, y: number, s: number, score: number): Detection => ({
+    cls: 'face',
+    box: { x1: x, y1: y, x2: x + s, y2: y + s },
+    score,
+  });
+  const area = (rects: Array<{ w: number; h: number }>) =>
+    rects.reduce((a, q) => a + q.w * q.h, 0) / (960 * 540);
+
+  it('keeps the tracked boxes, then the likeliest proposals within the share', () => {
+    // 20 proposals of 20 px spread over the frame: each window is 96 x 96 px (1.8% of it), the
+    // tracked one's 128 x 128 (3.2%).
+    const proposals = Array.from({ length: 20 }, (_, i) =>
+      det((i % 5) * 190 + 40, Math.floor(i / 5) * 130 + 20, 20, 0.01 + i / 100),
+    );
+    const tracked = [{ x1: 440, y1: 250, x2: 470, y2: 280 }];
+    const rects = cappedRegions(proposals, [], tracked, 960, 540, r);
+    assert.ok(area(rects) <= 0.07 + 1e-9);
+    const covers = (b: { x1: number; y1: number; x2: number; y2: number }) =>
+      rects.some((q) => b.x1 >= q.x && b.y1 >= q.y && b.x2 <= q.x + q.w && b.y2 <= q.y + q.h);
+    assert.ok(covers(tracked[0]));
+    // The two highest scores fit beside the tracked window (6.7%); the third and the lowest do not.
+    assert.ok(covers(proposals[19].box) && covers(proposals[18].box));
+    assert.ok(!covers(proposals[17].box) && !covers(proposals[0].box));
+  });
+
+  it('keeps tracked boxes even beyond the share, leaves out proposals inside found faces', () => {
+    const tracked = Array.from({ length: 8 }, (_, i) => ({
+      x1: i * 110 + 20,
+      y1: 200,
+      x2: i * 110 + 50,
+      y2: 230,
+    }));
+    const rects = cappedRegions([], [], tracked, 960, 540, r);
+    assert.ok(area(rects) > 0.07);
+    const found = det(600, 300, 120, 0.9);
+    const part = det(620, 320, 30, 0.05);
+    assert.deepEqual(cappedRegions([part], [found], [], 960, 540, r), []);
+    assert.equal(cappedRegions([part], [], [], 960, 540, r).length, 1);
   });
 });
