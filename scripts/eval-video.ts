@@ -186,6 +186,7 @@ try {
     ['tracking, detect every 2nd frame', { detectEvery: 2, sparseEvery: 2 }],
     // The default: every 2nd frame, every 3rd while all tracks are safe (cadenceGap).
     ['adaptive 2/3 (default)', { detectEvery: 2 }],
+    ['adaptive 2/3, covers not held (steadyCovers off)', { detectEvery: 2, steadyCovers: false }],
     ['adaptive 2/4', { detectEvery: 2, sparseEvery: 4 }],
     ['every 3rd, small faces every det.', { detectEvery: 3, smallFaceStride: 1 }],
     ['tracking, detect every 3rd frame', { detectEvery: 3 }],

@@ -21,6 +21,7 @@ import {
   type CadenceTrack,
 } from './detection-frame.ts';
 import { reducedRgb, reducedRgbBytes, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
+import { SteadyBoxes } from './steady.boxes.ts';
 import { coverOnYuv } from './yuv.render.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
 import { probeVideoStreams } from './video.probe.ts';
@@ -129,6 +130,12 @@ export interface VideoPipelineSettings {
   weakFactor?: number;
   /** Tracking off: every detection drawn only on its own frame (evaluation baseline). */
   noTracking?: boolean;
+  /**
+   * A tracked object whose box only jitters is drawn with the box it was drawn with before
+   * (`steady.boxes.ts`; default true): the same blur pixels frame after frame in still scenes.
+   * Only for the box-shaped covers (not `maskBlur`, `syn` or `lp_syn`).
+   */
+  steadyCovers?: boolean;
   /**
    * @deprecated Ignored: objects are always rendered at full resolution on the YUV frame
    * (`yuv.render.ts`), which is faster than the reduced RGB rendering this switched off.
@@ -401,6 +408,11 @@ async function anonymize(
       index,
     );
   };
+  // Box-shaped covers only: mask blur follows landmarks and polygons, syn and lp_syn their own.
+  const steady =
+    (s.steadyCovers ?? true) && !options.maskBlur && !synTally && !plateSynth
+      ? new SteadyBoxes()
+      : undefined;
   const pool = new FramePool(yuvFrameSize(info.displayWidth, info.displayHeight));
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; plates: boolean; result: Promise<Detection[]> }> = [];
@@ -486,7 +498,9 @@ async function anonymize(
         pool.give(p.frame.data);
         continue;
       }
-      const objects = finalObjects(p.draw, p.frame);
+      const found = finalObjects(p.draw, p.frame);
+      // The boxes drawn are the boxes reported.
+      const objects = steady ? steady.apply(found) : found;
       if (objects.length > 0) await render(p.frame, objects, p.index);
       perFrame.push({ frame: p.index - skip, objects });
       await writer.write(p.frame, () => pool.give(p.frame.data));
