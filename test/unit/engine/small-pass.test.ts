@@ -57,16 +57,19 @@ describe('small-face pass steps', () => {
   });
 });
 
+/** Windows as the examples below reckon them (the defaults of their time, written out). */
+const WINDOWS = {
+  proposeScore: 0.01,
+  settledPx: 32,
+  margin: 1,
+  minMargin: 24,
+  cell: 32,
+  maxShare: 0.5,
+  capShare: 0.25,
+};
+
 describe('enlargedRegions', () => {
-  const r = {
-    proposeScore: 0.01,
-    settledPx: 32,
-    margin: 1,
-    minMargin: 24,
-    cell: 32,
-    maxShare: 0.5,
-    capShare: 0.25,
-  };
+  const r = WINDOWS;
   const box = (x: number, y: number, s: number) => ({ x1: x, y1: y, x2: x + s, y2: y + s });
 
   it('covers each box with its margin, on cell boundaries inside the picture', () => {
@@ -101,15 +104,7 @@ describe('enlargedRegions', () => {
 });
 
 describe('cappedRegions', () => {
-  const r = {
-    proposeScore: 0.01,
-    settledPx: 32,
-    margin: 1,
-    minMargin: 24,
-    cell: 32,
-    maxShare: 0.5,
-    capShare: 0.07,
-  };
+  const r = { ...WINDOWS, capShare: 0.07 };
   const det = (x: number, y: number, s: number, score: number): Detection => ({
     cls: 'face',
     box: { x1: x, y1: y, x2: x + s, y2: y + s },
