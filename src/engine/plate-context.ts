@@ -7,6 +7,7 @@
  * 0.5 (`scripts/eval/plate-vehicle-gate.ts`): recall 0.958 at precision 0.901 -> 0.944;
  * demanding a vehicle for every plate cost recall (0.958 -> 0.901), hence `keep`.
  */
+import { boxHeight, boxWidth } from './box.ts';
 import type { Box, Detection } from './types.ts';
 
 export const PLATE_CONTEXT = {
@@ -28,8 +29,8 @@ export function inVehicle(b: Box, vehicles: readonly Box[], grow = PLATE_CONTEXT
   const cx = (b.x1 + b.x2) / 2;
   const cy = (b.y1 + b.y2) / 2;
   return vehicles.some((v) => {
-    const gx = grow * (v.x2 - v.x1);
-    const gy = grow * (v.y2 - v.y1);
+    const gx = grow * boxWidth(v);
+    const gy = grow * boxHeight(v);
     return cx >= v.x1 - gx && cx <= v.x2 + gx && cy >= v.y1 - gy && cy <= v.y2 + gy;
   });
 }

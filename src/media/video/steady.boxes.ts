@@ -11,6 +11,7 @@
  * encoder CPU as drawn, 0.14 MB and 1.7-1.8 s with `reach` 0.08 (0.17 MB at 0.05); unblurred
  * 0.14 MB. On the bench's panned clip, where every box moves, nothing changes (1.12-1.13 MB).
  */
+import { area, boxHeight, boxWidth } from '../../engine/box.ts';
 import type { Box, Detection } from '../../engine/types.ts';
 
 export const STEADY = {
@@ -26,16 +27,14 @@ export const STEADY = {
 
 /** Whether `b` may be drawn as `held` (see `STEADY`). */
 export function holds(held: Box, b: Box, rules = STEADY): boolean {
-  const w = held.x2 - held.x1;
-  const h = held.y2 - held.y1;
-  const gx = rules.reach * w;
-  const gy = rules.reach * h;
+  const gx = rules.reach * boxWidth(held);
+  const gy = rules.reach * boxHeight(held);
   return (
     b.x1 >= held.x1 - gx &&
     b.y1 >= held.y1 - gy &&
     b.x2 <= held.x2 + gx &&
     b.y2 <= held.y2 + gy &&
-    (b.x2 - b.x1) * (b.y2 - b.y1) >= rules.minArea * w * h
+    area(b) >= rules.minArea * area(held)
   );
 }
 
