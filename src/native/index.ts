@@ -92,6 +92,13 @@ export interface NativeKernels {
   ): void;
   /** `gaussianish` of region.filter.ts (integer r and passes), in place. */
   gaussianish(buf: Float32Array, w: number, h: number, r: number, passes: number): void;
+  /**
+   * Sets the capacity of the pipe behind `fd` (F_SETPIPE_SZ, capped by the kernel's
+   * pipe-max-size for unprivileged processes); returns the capacity it has then, -1 if none.
+   */
+  pipeCapacity(fd: number, bytes: number): number;
+  /** A new pipe [readFd, writeFd], blocking and close-on-exec. */
+  pipe(): [number, number];
   /** `halveToRgb` of yuv.frame.ts: an even w x h I420 frame to RGB at w/2 x h/2 into `out`. */
   halveToRgb(frame: Uint8Array, w: number, h: number, out: Uint8Array): void;
   /**

@@ -196,6 +196,8 @@ static napi_value affine_in_place(napi_env env, napi_callback_info info) {
 void veil_register_yuv(napi_env env, napi_value exports);
 /* syn's kernels, in syn.c. */
 void veil_register_syn(napi_env env, napi_value exports);
+/* Pipe capacity, in pipes.c. */
+void veil_register_pipes(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -206,6 +208,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   veil_register_yuv(env, exports);
   veil_register_syn(env, exports);
+  veil_register_pipes(env, exports);
   return exports;
 }
 

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { VeilError } from '../../errors.ts';
-import { ffmpegPaths } from '../ffmpeg.runtime.ts';
+import { ffmpegEnv, ffmpegPaths } from '../ffmpeg.runtime.ts';
 import { lastLine } from './video.probe.ts';
 
 const STDERR_TAIL = 8192;
@@ -20,14 +20,16 @@ export interface SpawnOptions {
   /** Names the role in error messages: "decoder", "encoder", "muxer". */
   role: string;
   signal?: AbortSignal;
-  stdin?: 'pipe' | 'ignore';
-  stdout?: 'pipe' | 'ignore';
+  /** 'pipe' (a stream on the child), or a file descriptor of ours the child gets as its own. */
+  stdin?: 'pipe' | 'ignore' | number;
+  stdout?: 'pipe' | 'ignore' | number;
   /** A third output pipe, `pipe:3` for ffmpeg, read from `child.stdio[3]`. */
   fd3?: 'pipe';
 }
 
 export function spawnFfmpeg(args: string[], opts: SpawnOptions): FfmpegProcess {
   const child = spawn(ffmpegPaths().ffmpeg, args, {
+    env: ffmpegEnv(),
     stdio: [
       opts.stdin ?? 'ignore',
       opts.stdout ?? 'ignore',

@@ -3,7 +3,8 @@
  * decoder's stdout; `openVideoWriter` feeds frames to an encoder whose output a muxer
  * combines with the original audio. Backpressure both ways: the decoder's pipe is read only
  * as fast as frames are consumed, and `write` waits for the encoder to drain, so memory stays
- * flat in the length of the video.
+ * flat in the length of the video. Raw frames cross 1 MiB pipes read and written whole off this
+ * thread (`frame.pipe.ts`) where the native module is built, else the children's stdio streams.
  *
  * Timestamp path (variable frame rate, see video/README.md): the decoder also reports each
  * frame's timestamp (`decodeArgs` with `timestamps`), frames carry it (`TimedFrame.pts`), and
@@ -20,6 +21,7 @@ import {
   type ContainerName,
   type EncoderSettings,
 } from './ffmpeg-args.ts';
+import { closeFd, rawPipe, readFrames, writeFull, type RawPipe } from './frame.pipe.ts';
 import { FrameTimes, needsTimestamps } from './frame.times.ts';
 import { rawMatroskaFrameHead, rawMatroskaHeader } from './mkv.raw.ts';
 import type { VideoStreamInfo } from './video.probe.ts';
@@ -92,20 +94,27 @@ export async function* decodeFrames(
 ): AsyncGenerator<TimedFrame> {
   const { displayWidth: width, displayHeight: height } = info;
   const timestamps = await needsTimestamps(input, info, signal);
-  const proc = spawnFfmpeg(decodeArgs({ input, timestamps }), {
-    role: 'decoder',
-    signal,
-    stdout: 'pipe',
-    ...(timestamps ? { fd3: 'pipe' as const } : {}),
-  });
+  const pipe = rawPipe();
+  let proc: FfmpegProcess;
+  try {
+    proc = spawnFfmpeg(decodeArgs({ input, timestamps }), {
+      role: 'decoder',
+      signal,
+      stdout: pipe?.write ?? 'pipe',
+      ...(timestamps ? { fd3: 'pipe' as const } : {}),
+    });
+  } finally {
+    // The decoder holds the write end now: ours closed, its exit is the end of the frames.
+    if (pipe) await closeFd(pipe.write);
+  }
   const times = timestamps ? new FrameTimes(proc.child.stdio[3] as Readable) : undefined;
+  const size = yuvFrameSize(width, height);
+  const frames = pipe
+    ? readFrames(pipe.read, size, () => pool?.take() ?? Buffer.allocUnsafe(size))
+    : splitFrames(proc.child.stdout as Readable, size, pool);
   let count = 0;
   try {
-    for await (const data of splitFrames(
-      proc.child.stdout as Readable,
-      yuvFrameSize(width, height),
-      pool,
-    )) {
+    for await (const data of frames) {
       // Not awaited here: the writer needs it frames later, when the line has long arrived.
       const pts = times?.at(count);
       count++;
@@ -115,6 +124,7 @@ export async function* decodeFrames(
     if (count === 0) throw new VeilError('CORRUPT_MEDIA', 'The video has no decodable frame');
   } finally {
     proc.kill();
+    if (pipe) await closeFd(pipe.read);
   }
 }
 
@@ -152,8 +162,26 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
   let failure: unknown;
   let wake: ((err: unknown) => void) | undefined;
 
+  // A pipe of our own to the encoder (frame.pipe.ts), else its stdin stream; writes queue.
+  let pipe: RawPipe | undefined;
+  let pending: Promise<void> = Promise.resolve();
+  const send = (data: Uint8Array) => {
+    const fd = pipe!.write;
+    pending = pending.then(() => writeFull(fd, data));
+    return pending;
+  };
   // The timestamp path starts once the first frame's time (the video's start) is known.
   const start = (videoStart: number): FfmpegProcess => {
+    pipe = rawPipe();
+    let enc: FfmpegProcess;
+    try {
+      enc = spawnEncoder(videoStart);
+    } finally {
+      if (pipe) void closeFd(pipe.read);
+    }
+    return enc;
+  };
+  const spawnEncoder = (videoStart: number): FfmpegProcess => {
     const enc = spawnFfmpeg(
       encodeArgs({
         container: o.container,
@@ -164,7 +192,7 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
         settings: o.settings,
         timestamps,
       }),
-      { role: 'encoder', signal: o.signal, stdin: 'pipe', stdout: 'pipe' },
+      { role: 'encoder', signal: o.signal, stdin: pipe?.read ?? 'pipe', stdout: 'pipe' },
     );
     const muxer = spawnFfmpeg(
       muxArgs({
@@ -182,7 +210,7 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
     );
     all = [enc, muxer];
     // A process that dies closes its pipe: swallow EPIPE here, report its exit status instead.
-    enc.child.stdin!.on('error', () => undefined);
+    enc.child.stdin?.on('error', () => undefined);
     muxer.child.stdin!.on('error', () => undefined);
     enc.child.stdout!.pipe(muxer.child.stdin!);
     for (const p of all) {
@@ -192,7 +220,9 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
       });
     }
     if (timestamps) {
-      enc.child.stdin!.write(rawMatroskaHeader(o.info.displayWidth, o.info.displayHeight));
+      const header = rawMatroskaHeader(o.info.displayWidth, o.info.displayHeight);
+      if (pipe) void send(header).catch(() => undefined);
+      else enc.child.stdin!.write(header);
     }
     return enc;
   };
@@ -218,8 +248,20 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
     if (!encoder) timestamps = frame.pts !== undefined && keepsTimestamps(o.container);
     const time = timestamps ? await frameTime(frame) : 0;
     encoder ??= start((first ?? 0) / 1e6);
-    const stdin = encoder.child.stdin!;
     if (failure) throw failure;
+    if (pipe) {
+      if (timestamps)
+        void send(rawMatroskaFrameHead(time, frame.data.length)).catch(() => undefined);
+      try {
+        await send(frame.data);
+      } catch {
+        // EPIPE: the encoder is gone; its exit status says why.
+        await failedOrClosed();
+      }
+      written?.();
+      return;
+    }
+    const stdin = encoder.child.stdin!;
     if (stdin.destroyed) await failedOrClosed();
     if (timestamps) stdin.write(rawMatroskaFrameHead(time, frame.data.length));
     if (!stdin.write(frame.data, () => written?.())) await drained(stdin);
@@ -248,12 +290,23 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
     write,
     async finish() {
       encoder ??= start(0);
-      encoder.child.stdin!.end();
+      if (pipe) {
+        const fd = pipe.write;
+        await pending.catch(() => undefined);
+        await closeFd(fd);
+      } else {
+        encoder.child.stdin!.end();
+      }
       await Promise.all(all.map((p) => p.done));
     },
     abort() {
       aborted = true;
       for (const p of all) p.kill();
+      // A write under way fails (EPIPE) once the encoder is gone; the fd is closed after it.
+      if (pipe) {
+        const fd = pipe.write;
+        void pending.catch(() => undefined).then(() => closeFd(fd));
+      }
     },
   };
 }
