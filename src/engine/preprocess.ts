@@ -362,26 +362,33 @@ export function letterboxGeometry(width: number, height: number, size: number): 
 /**
  * Float buffers for model inputs, reused across runs of a detector: a 1440 x 832 tensor is
  * 14 MB, and allocating (and first touching) one per pass cost about as much as filling it.
- * `take` returns a buffer with stale contents; the tensor writers below overwrite all of it.
+ * `take` returns a view of exactly `length` elements on a kept buffer at least that large (the
+ * small-face windows come in a new size nearly every pass, so buffers are kept by capacity, not
+ * by length), with stale contents: the tensor writers below overwrite all of it. onnxruntime
+ * reads such a view like any array (same outputs, test/unit/engine/preprocess.test.ts).
  */
 export class TensorBuffers {
-  private readonly free = new Map<number, Float32Array>();
+  /** Kept buffers, whole (offset 0), smallest first. */
+  private readonly free: Float32Array[] = [];
 
   take(length: number): Float32Array {
-    const b = this.free.get(length);
-    if (!b) return new Float32Array(length);
-    this.free.delete(length);
-    return b;
+    const i = this.free.findIndex((b) => b.length >= length);
+    if (i < 0) return new Float32Array(roundUp(length, TENSOR_GRAIN)).subarray(0, length);
+    const [b] = this.free.splice(i, 1);
+    return b.subarray(0, length);
   }
 
-  /** Keeps one buffer per length, for the few input sizes one detector sees (at most 4). */
-  give(buffer: Float32Array): void {
-    if (this.free.size >= 4 && !this.free.has(buffer.length)) {
-      this.free.delete(this.free.keys().next().value!);
-    }
-    this.free.set(buffer.length, buffer);
+  /** Keeps the buffer under `view` (at most 4, the largest). */
+  give(view: Float32Array): void {
+    const whole = new Float32Array(view.buffer, 0, view.buffer.byteLength / 4);
+    this.free.push(whole);
+    this.free.sort((a, b) => a.length - b.length);
+    if (this.free.length > 4) this.free.shift();
   }
 }
+
+/** Tensor buffers grow in steps of 1 MiB, so a window a little larger reuses the next step. */
+const TENSOR_GRAIN = 2 ** 18;
 
 /**
  * `frame` resampled to width x height (as `resizeRgb`: area averaging when shrinking, bilinear

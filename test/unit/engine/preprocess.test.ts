@@ -139,12 +139,27 @@ describe('preprocessing', () => {
     }
   });
 
-  it('keeps one reusable tensor buffer per length', () => {
+  it('reuses tensor buffers by capacity: views of exactly the length asked for', () => {
     const buffers = new TensorBuffers();
-    const a = buffers.take(12);
+    const a = buffers.take(300_000);
+    assert.equal(a.length, 300_000);
+    a[0] = 7;
     buffers.give(a);
-    assert.equal(buffers.take(12), a);
-    assert.notEqual(buffers.take(12), a); // taken: a second caller gets its own
+    // A smaller size (a smaller window) is served from the same memory, with stale contents.
+    const b = buffers.take(1200);
+    assert.equal(b.length, 1200);
+    assert.equal(b.buffer, a.buffer);
+    assert.equal(b[0], 7);
+    // Taken: a second caller gets its own memory, until it is given back.
+    const c = buffers.take(1200);
+    assert.notEqual(c.buffer, a.buffer);
+    buffers.give(b);
+    buffers.give(c);
+    // The smallest kept buffer that fits is the one taken; a larger size gets its own.
+    assert.equal(buffers.take(1200).buffer, c.buffer);
+    assert.equal(buffers.take(1200).buffer, a.buffer);
+    const big = buffers.take(2_000_000);
+    assert.ok(big.buffer !== a.buffer && big.buffer !== c.buffer);
   });
 
   it('refuses a frame that does not fit the canvas', () => {
