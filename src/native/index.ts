@@ -99,6 +99,20 @@ export interface NativeKernels {
   pipeCapacity(fd: number, bytes: number): number;
   /** A new pipe [readFd, writeFd], blocking and close-on-exec. */
   pipe(): [number, number];
+  /**
+   * Starts `file` with posix_spawn (no fork): child fd i is our `fds[i]` (-1: /dev/null),
+   * signals at their defaults; `onExit` is called once it has exited and been reaped. Returns
+   * its pid; throws (code ENOENT, EACCES, ESPAWN) where it cannot start.
+   */
+  spawn(
+    file: string,
+    argv: string[],
+    env: string[],
+    fds: Int32Array,
+    onExit: (code: number | null, signal: number | null) => void,
+  ): number;
+  /** Signals a child started by `spawn` while it runs; false once it has exited. */
+  kill(pid: number, signal: number): boolean;
   /** `halveToRgb` of yuv.frame.ts: an even w x h I420 frame to RGB at w/2 x h/2 into `out`. */
   halveToRgb(frame: Uint8Array, w: number, h: number, out: Uint8Array): void;
   /**

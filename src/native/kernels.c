@@ -196,8 +196,9 @@ static napi_value affine_in_place(napi_env env, napi_callback_info info) {
 void veil_register_yuv(napi_env env, napi_value exports);
 /* syn's kernels, in syn.c. */
 void veil_register_syn(napi_env env, napi_value exports);
-/* Pipe capacity, in pipes.c. */
+/* Pipes, in pipes.c; child processes, in spawn.c. */
 void veil_register_pipes(napi_env env, napi_value exports);
+void veil_register_spawn(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -209,6 +210,7 @@ static napi_value init(napi_env env, napi_value exports) {
   veil_register_yuv(env, exports);
   veil_register_syn(env, exports);
   veil_register_pipes(env, exports);
+  veil_register_spawn(env, exports);
   return exports;
 }
 

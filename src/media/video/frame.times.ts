@@ -66,8 +66,8 @@ export async function needsTimestamps(
   // Parsed as it comes: one short line per frame, only the numbers kept.
   const found = { tb: 0, pts: [] as number[] };
   let rest = '';
-  proc.child.stdout!.setEncoding('utf8');
-  proc.child.stdout!.on('data', (chunk: string) => {
+  proc.stdout!.setEncoding('utf8');
+  proc.stdout!.on('data', (chunk: string) => {
     const lines = (rest + chunk).split('\n');
     rest = lines.pop() ?? '';
     for (const line of lines) framecrcLine(line, found);

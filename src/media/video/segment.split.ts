@@ -171,8 +171,8 @@ export async function runFfmpeg(
     stdout: 'pipe',
   });
   let stdout = '';
-  proc.child.stdout!.setEncoding('utf8');
-  proc.child.stdout!.on('data', (chunk: string) => {
+  proc.stdout!.setEncoding('utf8');
+  proc.stdout!.on('data', (chunk: string) => {
     stdout = (stdout + chunk).slice(-65536);
   });
   await proc.done;

@@ -10,9 +10,8 @@
  * frame's timestamp (`decodeArgs` with `timestamps`), frames carry it (`TimedFrame.pts`), and
  * the writer hands them to the encoder in Matroska (`mkv.raw.ts`) instead of a bare raw pipe.
  */
-import type { Readable } from 'node:stream';
 import { VeilError } from '../../errors.ts';
-import { spawnFfmpeg, type FfmpegProcess } from './ffmpeg.process.ts';
+import { nativeSpawn, spawnFfmpeg, type FfmpegProcess } from './ffmpeg.process.ts';
 import {
   decodeArgs,
   encodeArgs,
@@ -107,11 +106,11 @@ export async function* decodeFrames(
     // The decoder holds the write end now: ours closed, its exit is the end of the frames.
     if (pipe) await closeFd(pipe.write);
   }
-  const times = timestamps ? new FrameTimes(proc.child.stdio[3] as Readable) : undefined;
+  const times = timestamps ? new FrameTimes(proc.fd3!) : undefined;
   const size = yuvFrameSize(width, height);
   const frames = pipe
     ? readFrames(pipe.read, size, () => pool?.take() ?? Buffer.allocUnsafe(size))
-    : splitFrames(proc.child.stdout as Readable, size, pool);
+    : splitFrames(proc.stdout!, size, pool);
   let count = 0;
   try {
     for await (const data of frames) {
@@ -171,15 +170,18 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
     return pending;
   };
   // The timestamp path starts once the first frame's time (the video's start) is known.
+  // Encoded packets go from the encoder straight to the muxer where both hold a pipe of ours.
+  let packets: RawPipe | undefined;
   const start = (videoStart: number): FfmpegProcess => {
     pipe = rawPipe();
-    let enc: FfmpegProcess;
+    packets = pipe && nativeSpawn() ? rawPipe() : undefined;
     try {
-      enc = spawnEncoder(videoStart);
+      return spawnEncoder(videoStart);
     } finally {
-      if (pipe) void closeFd(pipe.read);
+      // The children hold their ends now.
+      for (const fd of [pipe?.read, packets?.read, packets?.write])
+        if (fd !== undefined) void closeFd(fd);
     }
-    return enc;
   };
   const spawnEncoder = (videoStart: number): FfmpegProcess => {
     const enc = spawnFfmpeg(
@@ -192,7 +194,12 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
         settings: o.settings,
         timestamps,
       }),
-      { role: 'encoder', signal: o.signal, stdin: pipe?.read ?? 'pipe', stdout: 'pipe' },
+      {
+        role: 'encoder',
+        signal: o.signal,
+        stdin: pipe?.read ?? 'pipe',
+        stdout: packets?.write ?? 'pipe',
+      },
     );
     const muxer = spawnFfmpeg(
       muxArgs({
@@ -206,13 +213,13 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
         videoStart,
         timeBase: o.info.timeBase,
       }),
-      { role: 'muxer', signal: o.signal, stdin: 'pipe' },
+      { role: 'muxer', signal: o.signal, stdin: packets?.read ?? 'pipe' },
     );
     all = [enc, muxer];
     // A process that dies closes its pipe: swallow EPIPE here, report its exit status instead.
-    enc.child.stdin?.on('error', () => undefined);
-    muxer.child.stdin!.on('error', () => undefined);
-    enc.child.stdout!.pipe(muxer.child.stdin!);
+    enc.stdin?.on('error', () => undefined);
+    muxer.stdin?.on('error', () => undefined);
+    if (enc.stdout && muxer.stdin) enc.stdout.pipe(muxer.stdin);
     for (const p of all) {
       p.done.catch((err: unknown) => {
         failure ??= err;
@@ -222,7 +229,7 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
     if (timestamps) {
       const header = rawMatroskaHeader(o.info.displayWidth, o.info.displayHeight);
       if (pipe) void send(header).catch(() => undefined);
-      else enc.child.stdin!.write(header);
+      else enc.stdin!.write(header);
     }
     return enc;
   };
@@ -261,7 +268,7 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
       written?.();
       return;
     }
-    const stdin = encoder.child.stdin!;
+    const stdin = encoder.stdin!;
     if (stdin.destroyed) await failedOrClosed();
     if (timestamps) stdin.write(rawMatroskaFrameHead(time, frame.data.length));
     if (!stdin.write(frame.data, () => written?.())) await drained(stdin);
@@ -295,7 +302,7 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
         await pending.catch(() => undefined);
         await closeFd(fd);
       } else {
-        encoder.child.stdin!.end();
+        encoder.stdin!.end();
       }
       await Promise.all(all.map((p) => p.done));
     },

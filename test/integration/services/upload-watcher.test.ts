@@ -115,7 +115,8 @@ describe('upload watcher against Azurite', () => {
   });
 
   it('expires a session never used and deletes what lies under its prefix', async () => {
-    const short = await startHarness({ uploadTtlSeconds: 1 });
+    // 2 s: the used session's upload must land before its SAS expires, on a loaded machine too.
+    const short = await startHarness({ uploadTtlSeconds: 2 });
     try {
       const key = await short.services.keys.create({ name: 'ttl', credits: 0 });
       const me = { keyId: key.keyId, name: 'ttl' };
@@ -131,7 +132,7 @@ describe('upload watcher against Azurite', () => {
       });
       await putBlob(used.uploadUrl, Buffer.alloc(100));
       await short.services.uploads.poll();
-      await sleep(1100);
+      await sleep(2100);
       // A blob that shows up after the session ended is not picked up, and is cleaned.
       await short.blobs.store.put(`jobs/${unused.jobId}/input/b.jpg`, Buffer.alloc(10));
       await short.services.uploads.poll();
