@@ -3,13 +3,12 @@
  * (image dimensions, video seconds, archive members). Reads headers only; nothing is decoded
  * beyond what the probe needs.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { VeilError, isVeilError } from '../errors.ts';
+import { execChild } from './child.process.ts';
 import { extractArchive, type ArchiveLimits } from './archive/index.ts';
 import { ffmpegPaths, probeVideo } from './ffmpeg.runtime.ts';
 import { identifyFile, kindOfExtension, type ContentFormat } from './identify.ts';
@@ -162,7 +161,7 @@ interface BasicProbe {
 /** Reads `ffmpeg -i`'s stream summary; the fallback when ffprobe fails. */
 async function probeWithFfmpeg(file: string, signal?: AbortSignal): Promise<BasicProbe> {
   // With no output file ffmpeg prints the summary on stderr and exits 1: that is expected.
-  const stderr = await promisify(execFile)(ffmpegPaths().ffmpeg, ['-hide_banner', '-i', file], {
+  const stderr = await execChild(ffmpegPaths().ffmpeg, ['-hide_banner', '-i', file], {
     signal,
     maxBuffer: 16 * 1024 * 1024,
   }).then(

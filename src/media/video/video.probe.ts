@@ -2,12 +2,9 @@
  * What the video pipes need to know about an input beyond `probeVideo`: the exact frame rate
  * fraction, the audio codecs (to decide copy or re-encode) and the display rotation.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { VeilError } from '../../errors.ts';
+import { execChild } from '../child.process.ts';
 import { ffmpegPaths } from '../ffmpeg.runtime.ts';
-
-const run = promisify(execFile);
 
 export interface VideoStreamInfo {
   /** Coded size (before rotation). */
@@ -116,7 +113,7 @@ export async function probeVideoStreams(
   signal?: AbortSignal,
 ): Promise<VideoStreamInfo> {
   try {
-    const { stdout } = await run(
+    const { stdout } = await execChild(
       ffmpegPaths().ffprobe,
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
       { signal, maxBuffer: 16 * 1024 * 1024 },
@@ -127,7 +124,7 @@ export async function probeVideoStreams(
   }
   let stderr = '';
   try {
-    await run(ffmpegPaths().ffmpeg, ['-hide_banner', '-nostdin', '-i', file], { signal });
+    await execChild(ffmpegPaths().ffmpeg, ['-hide_banner', '-nostdin', '-i', file], { signal });
   } catch (err) {
     // Without an output file ffmpeg always exits 1 after describing the input.
     if (signal?.aborted) throw new VeilError('CANCELLED', undefined, { cause: err });
