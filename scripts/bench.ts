@@ -25,12 +25,13 @@
  * `bench-photo.ts`, printed after each detector set's videos), --whole-small-pass (RetinaFace's
  * small-face pass over whole frames, as before its windows), --rss-child <clip> (internal).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEngine, type Engine } from '../src/engine/index.ts';
+import { execChild } from '../src/media/child.process.ts';
 import { defaultAnonymizeOptions, type AnonymizeOptions } from '../src/engine/types.ts';
 import { ffmpegPaths } from '../src/media/ffmpeg.runtime.ts';
 import { videoCodecArgs } from '../src/media/video/ffmpeg-args.ts';
@@ -87,8 +88,13 @@ function timed(fn: () => unknown) {
   return r instanceof Promise ? r.then(done) : done(r);
 }
 
-function plainTranscode(input: string, output: string): void {
-  execFileSync(ffmpegPaths().ffmpeg, [
+/**
+ * The floor, started as Veil starts ffmpeg (posix_spawn where the native module is built): a
+ * fork of this process, which holds the detectors, would leave its memory copy-on-write and
+ * charge the faults to the Veil run after it (src/media/video/README.md).
+ */
+async function plainTranscode(input: string, output: string): Promise<void> {
+  await execChild(ffmpegPaths().ffmpeg, [
     '-v',
     'error',
     '-y',
@@ -118,31 +124,49 @@ async function veil(engine: Engine, input: string, output: string, options: Anon
   return run(input, output, options);
 }
 
-async function speed(dir: string, engine: Engine) {
-  const frames = opt('--seconds', 4) * FPS;
-  const rows: string[] = [];
+interface Clip {
+  file: string;
+  height: number;
+  crops: FaceCrop[];
+}
+
+/**
+ * Writes the clips before any engine exists: synthClip runs ffmpeg through a fork, and a fork of
+ * a process holding the detectors would leave their memory copy-on-write, charging the faults to
+ * the first Veil run that writes it.
+ */
+async function prepareClips(dir: string): Promise<Clip[]> {
   const heights = argv.includes('--heights')
     ? argv[argv.indexOf('--heights') + 1].split(',').map(Number)
     : [720, 1080];
-  const clips = [
+  const clips: Clip[] = [];
+  for (const [width, height, faceSize, count] of [
     [1280, 720, 110, 3],
     [1280, 720, 110, 10],
     [1920, 1080, 160, 3],
     [1920, 1080, 160, 10],
-  ].filter(([, height]) => heights.includes(height));
-  for (const [width, height, faceSize, count] of clips) {
+  ].filter(([, h]) => heights.includes(h))) {
     const crops = await faceCrops(dir, count, faceSize);
-    const clip = path.join(dir, `clip-${height}-${count}.mp4`);
+    const file = path.join(dir, `clip-${height}-${count}.mp4`);
     synthClip({
-      output: clip,
+      output: file,
       width,
       height,
       fps: String(FPS),
-      frames,
+      frames: opt('--seconds', 4) * FPS,
       audio: true,
       objects: faces(crops, width, height),
       background: background(),
     });
+    clips.push({ file, height, crops });
+  }
+  return clips;
+}
+
+async function speed(dir: string, engine: Engine, clips: Clip[]) {
+  const frames = opt('--seconds', 4) * FPS;
+  const rows: string[] = [];
+  for (const { file: clip, height, crops } of clips) {
     const out = path.join(dir, `out-${height}.mp4`);
     // Alternate the runs so load from other processes hits each alike; keep the best of two.
     const floor: Timing[] = [];
@@ -151,7 +175,7 @@ async function speed(dir: string, engine: Engine) {
     const full: Timing[] = [];
     let found = { faces: 0, objects: 0 };
     for (let k = 0; k < opt('--repeat', 2); k++) {
-      floor.push(timed(() => plainTranscode(clip, out))[1]);
+      floor.push((await timed(() => plainTranscode(clip, out)))[1]);
       // Veil's own floor: the same decode, pipes, encode and mux with nothing to look for.
       const nothing = { ...defaultAnonymizeOptions, blurFace: false, enableLp: false };
       pipes.push((await timed(() => veil(engine, clip, out, nothing)))[1]);
@@ -228,13 +252,14 @@ async function main() {
     if (!argv.includes('--no-speed')) {
       // A fresh clone runs the fallbacks: printed too where the preferred weights are found.
       const which = argv.includes('--models') ? argv[argv.indexOf('--models') + 1] : 'both';
+      const clips = await prepareClips(dir);
       for (const set of modelSets(which)) {
         const engine = await createEngine({
           ...set,
           wholeSmallPass: argv.includes('--whole-small-pass'),
         });
         console.log(`Detectors: ${engine.models.describe.face}; ${engine.models.describe.plate}`);
-        await speed(dir, engine);
+        await speed(dir, engine, clips);
         if (!argv.includes('--no-photo')) console.log(await photoLatency(dir, engine));
         await engine.close();
       }
