@@ -140,10 +140,16 @@ function spawnNative(
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${v}`);
   const reader = (fd: number) => new Socket({ fd, readable: true, writable: false });
+  const streams: Started = { stderr: reader(err.ours), exit: undefined!, kill: () => undefined };
+  if (stdin.ours >= 0) {
+    streams.stdin = new Socket({ fd: stdin.ours, readable: false, writable: true });
+  }
+  if (stdout.ours >= 0) streams.stdout = reader(stdout.ours);
+  if (fd3) streams.fd3 = reader(fd3.ours);
+  const readables = [streams.stderr, streams.stdout, streams.fd3].filter((r) => r !== undefined);
+  const closed = readables.map((r) => new Promise<void>((resolve) => r.once('close', resolve)));
   let exited = false;
   let pid = -1;
-  let exit: Promise<Exit>;
-  const streams: Started = { stderr: reader(err.ours), exit: undefined!, kill: () => undefined };
   try {
     const ended = new Promise<Exit>((resolve) => {
       pid = native.spawn(file, [file, ...args], env, fds, (code, signal) => {
@@ -151,26 +157,20 @@ function spawnNative(
         resolve({ code, signal: signal === null ? null : signalName(signal) });
       });
     });
-    // Like Node's 'close': the exit, and stderr read to its end.
-    const drained = new Promise<void>((resolve) => streams.stderr.once('close', () => resolve()));
-    exit = Promise.all([ended, drained]).then(([e]) => e);
+    // Like Node's 'close': the exit, and every output read to its end (one nobody reads is
+    // let flow and dropped, as Node does at a child's exit).
+    streams.exit = ended.then(async (e) => {
+      for (const r of readables) if (r.readableFlowing === null) r.resume();
+      await Promise.all(closed);
+      return e;
+    });
   } catch (e) {
-    exit = Promise.reject(e);
-    streams.stderr.destroy();
+    streams.exit = Promise.reject(e);
+    streams.stdin?.destroy();
+    for (const r of readables) r.destroy();
   } finally {
     for (const fd of childEnds) closeSync(fd);
   }
-  if (stdin.ours >= 0) {
-    streams.stdin = new Socket({ fd: stdin.ours, readable: false, writable: true });
-  }
-  if (stdout.ours >= 0) streams.stdout = reader(stdout.ours);
-  if (fd3) streams.fd3 = reader(fd3.ours);
-  if (pid < 0) {
-    streams.stdin?.destroy();
-    streams.stdout?.destroy();
-    streams.fd3?.destroy();
-  }
-  streams.exit = exit;
   streams.kill = () => {
     if (!exited && pid > 0) native.kill(pid, 9);
   };

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { closeSync, readSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { VeilError } from '../../../src/errors.ts';
+import { execChild } from '../../../src/media/child.process.ts';
 import { spawnFfmpeg } from '../../../src/media/video/ffmpeg.process.ts';
 import { rawPipe } from '../../../src/media/video/frame.pipe.ts';
 import { nativeKernels } from '../../../src/native/index.ts';
@@ -121,6 +122,28 @@ describe('native spawn', () => {
       },
     );
   }
+
+  it(
+    'execChild returns every byte written before the exit, and rejects with code and stderr',
+    { skip },
+    async () => {
+      process.env.VEIL_NATIVE_SPAWN = '1';
+      // 3 MB: more than the pipe holds, the last of it read after the child has exited.
+      const { stdout } = await execChild(
+        '/bin/sh',
+        ['-c', "head -c 3000000 /dev/zero | tr '\\0' a"],
+        {
+          maxBuffer: 4e6,
+        },
+      );
+      assert.equal(stdout.length, 3_000_000);
+      assert.ok(/^a+$/.test(stdout));
+      await assert.rejects(execChild('/bin/sh', ['-c', 'echo oops >&2; exit 4']), {
+        code: 4,
+        stderr: 'oops\n',
+      });
+    },
+  );
 
   it('spawnFfmpeg: an aborted run rejects as CANCELLED', { skip }, async () => {
     process.env.VEIL_NATIVE_SPAWN = '1';
