@@ -10,8 +10,6 @@ import { startChild } from '../child.process.ts';
 import { ffmpegEnv, ffmpegPaths } from '../ffmpeg.runtime.ts';
 import { lastLine } from './video.probe.ts';
 
-export { nativeSpawn } from '../child.process.ts';
-
 const STDERR_TAIL = 8192;
 
 export interface FfmpegProcess {

@@ -9,7 +9,11 @@
  * (video/README.md). Without the native module the stdio sockets remain (`rawPipe` is undefined).
  */
 import { close, read, write } from 'node:fs';
+import { promisify } from 'node:util';
 import { nativeKernels } from '../../native/index.ts';
+
+const readAsync = promisify(read);
+const writeAsync = promisify(write);
 
 /** Pipe capacity asked for (Linux's pipe-max-size for unprivileged processes by default). */
 const PIPE_BYTES = 2 ** 20;
@@ -42,26 +46,17 @@ export function closeFd(fd: number): Promise<void> {
 export async function readFull(fd: number, buf: Uint8Array): Promise<number> {
   let filled = 0;
   while (filled < buf.length) {
-    const n = await new Promise<number>((resolve, reject) =>
-      read(fd, buf, filled, buf.length - filled, null, (err, bytes) =>
-        err ? reject(err) : resolve(bytes),
-      ),
-    );
-    if (n === 0) break;
-    filled += n;
+    const { bytesRead } = await readAsync(fd, buf, filled, buf.length - filled, null);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
   }
   return filled;
 }
 
 /** Writes all of `buf` to `fd` (rejects with the system's error, EPIPE once the reader died). */
 export async function writeFull(fd: number, buf: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    done += await new Promise<number>((resolve, reject) =>
-      write(fd, buf, done, buf.length - done, null, (err, bytes) =>
-        err ? reject(err) : resolve(bytes),
-      ),
-    );
+  for (let done = 0; done < buf.length;) {
+    done += (await writeAsync(fd, buf, done, buf.length - done, null)).bytesWritten;
   }
 }
 

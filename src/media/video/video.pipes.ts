@@ -11,7 +11,8 @@
  * the writer hands them to the encoder in Matroska (`mkv.raw.ts`) instead of a bare raw pipe.
  */
 import { VeilError } from '../../errors.ts';
-import { nativeSpawn, spawnFfmpeg, type FfmpegProcess } from './ffmpeg.process.ts';
+import { nativeSpawn } from '../child.process.ts';
+import { spawnFfmpeg, type FfmpegProcess } from './ffmpeg.process.ts';
 import {
   decodeArgs,
   encodeArgs,
@@ -169,6 +170,11 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
     pending = pending.then(() => writeFull(fd, data));
     return pending;
   };
+  // Our write end is closed once, after the writes queued (finish, and abort after a failed
+  // finish, both ask): a second close could hit a descriptor the process has reused.
+  let inputClosed: Promise<void> | undefined;
+  const closeInput = (fd: number) =>
+    (inputClosed ??= pending.catch(() => undefined).then(() => closeFd(fd)));
   // The timestamp path starts once the first frame's time (the video's start) is known.
   // Encoded packets go from the encoder straight to the muxer where both hold a pipe of ours.
   let packets: RawPipe | undefined;
@@ -298,9 +304,7 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
     async finish() {
       encoder ??= start(0);
       if (pipe) {
-        const fd = pipe.write;
-        await pending.catch(() => undefined);
-        await closeFd(fd);
+        await closeInput(pipe.write);
       } else {
         encoder.stdin!.end();
       }
@@ -310,10 +314,7 @@ export function openVideoWriter(o: VideoWriterOptions): VideoWriter {
       aborted = true;
       for (const p of all) p.kill();
       // A write under way fails (EPIPE) once the encoder is gone; the fd is closed after it.
-      if (pipe) {
-        const fd = pipe.write;
-        void pending.catch(() => undefined).then(() => closeFd(fd));
-      }
+      if (pipe) void closeInput(pipe.write);
     },
   };
 }
