@@ -13,13 +13,13 @@
 
 /* One output row's vertical sum: the first product rounded to float, the second added in double. */
 /* Kept out of line: inlined into the caller GCC no longer vectorizes it. */
-__attribute__((noinline)) static void vertical2(const uint8_t *restrict ra, const uint8_t *restrict rb, size_t n, double ua,
+VEIL_HOT static void vertical2(const uint8_t *restrict ra, const uint8_t *restrict rb, size_t n, double ua,
                       double ub, float *restrict acc) {
   for (size_t i = 0; i < n; i++) acc[i] = (float)((double)(float)(ra[i] * ua) + rb[i] * ub);
 }
 
 /* One channel's horizontal taps (interleaved `acc`, tap offsets pre-multiplied by 3). */
-__attribute__((noinline)) static void horizontal2(const float *restrict acc, const int32_t *restrict hp,
+VEIL_HOT static void horizontal2(const float *restrict acc, const int32_t *restrict hp,
                         const double *restrict hw, size_t width, float *restrict dst) {
   for (size_t x = 0; x < width; x++)
     dst[x] = (float)floor((double)acc[hp[2 * x]] * hw[2 * x] +
@@ -171,7 +171,7 @@ static napi_value copy_planar(napi_env env, napi_callback_info info) {
 }
 
 /* One tensor pass: x = (x - sub) * mul in float arithmetic, as onnxruntime's Sub and Mul. */
-__attribute__((noinline)) static void affine_span(float *restrict x, size_t n, float sub, float mul) {
+VEIL_HOT static void affine_span(float *restrict x, size_t n, float sub, float mul) {
   for (size_t i = 0; i < n; i++) {
     float t = x[i] - sub;
     x[i] = t * mul;

@@ -10,6 +10,18 @@
 #include <stdint.h>
 #include <node_api.h>
 
+/*
+ * A hot loop, compiled twice: for AVX2 machines (four doubles or eight floats per instruction)
+ * and for the x86-64-v2 baseline; the loader picks one per machine (GCC's ifunc). The results
+ * are the same bits either way: contraction into FMA is off, and packed sqrt, division and
+ * conversions round as the scalar ones do.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VEIL_HOT __attribute__((noinline, target_clones("avx2", "default")))
+#else
+#define VEIL_HOT __attribute__((noinline))
+#endif
+
 /* A typed array's memory: `length` elements of `type`. */
 typedef struct {
   void *data;

@@ -94,7 +94,7 @@ typedef struct {
  * pixel on its own: both branches computed and one kept, so GCC vectorizes the loop (packed
  * sqrt and division give the same doubles as scalar ones).
  */
-__attribute__((noinline)) static void ellipse_alpha(double *restrict a, int32_t from, int32_t to,
+VEIL_HOT static void ellipse_alpha(double *restrict a, int32_t from, int32_t to,
                                                     int32_t x0, double ecx, double rx, double dy2,
                                                     double gy2, double f) {
   for (int32_t i = from; i < to; i++) {
@@ -223,7 +223,7 @@ static int chroma_coverage(const float *a, const span_t *sa, const float *b, con
   return 1;
 }
 
-__attribute__((noinline)) static void grid_row(const float *restrict d, int32_t gw, const taps_t *rows,
+VEIL_HOT static void grid_row(const float *restrict d, int32_t gw, const taps_t *rows,
                                                int32_t j, int32_t c, float *restrict out, int32_t c0,
                                                int32_t c1) {
   const float *r0 = d + (size_t)rows->i0[j] * gw * 3 + c;
@@ -235,7 +235,7 @@ __attribute__((noinline)) static void grid_row(const float *restrict d, int32_t 
   }
 }
 
-__attribute__((noinline)) static void chroma_rows(const float *restrict d, int32_t gw,
+VEIL_HOT static void chroma_rows(const float *restrict d, int32_t gw,
                                                   const taps_t *rows, int32_t j, float *restrict ou,
                                                   float *restrict ov, int32_t c0, int32_t c1) {
   const float *r0 = d + (size_t)rows->i0[j] * gw * 3;
@@ -339,7 +339,7 @@ static inline __attribute__((always_inline)) void blend_chroma_as(
   }
 }
 
-__attribute__((noinline)) static void blend_span(uint8_t *dst, const float *alpha, const span_t *span,
+VEIL_HOT static void blend_span(uint8_t *dst, const float *alpha, const span_t *span,
                                                  const float *row, const taps_t *cols, int safe) {
   if (safe)
     blend_span_as(dst, alpha, span, row, cols, 1);
@@ -347,7 +347,7 @@ __attribute__((noinline)) static void blend_span(uint8_t *dst, const float *alph
     blend_span_as(dst, alpha, span, row, cols, 0);
 }
 
-__attribute__((noinline)) static void blend_chroma(uint8_t *du, uint8_t *dv, const float *alpha,
+VEIL_HOT static void blend_chroma(uint8_t *du, uint8_t *dv, const float *alpha,
                                                    const span_t *span, const float *ru,
                                                    const float *rv, const taps_t *cols, int safe) {
   if (safe)
@@ -511,7 +511,7 @@ static void finish_means(float *data, int32_t gw, int32_t gh, const double *cols
   }
 }
 
-__attribute__((noinline)) static uint32_t run_sum(const uint8_t *restrict p, int32_t from,
+VEIL_HOT static uint32_t run_sum(const uint8_t *restrict p, int32_t from,
                                                   int32_t end, int32_t s, int32_t *next) {
   uint32_t sum = 0;
   int32_t x = from;
@@ -525,7 +525,7 @@ __attribute__((noinline)) static uint32_t run_sum(const uint8_t *restrict p, int
 }
 
 /* Column sums of one row's n samples, `stride` bytes apart, into `acc`. */
-__attribute__((noinline)) static void add_samples(uint16_t *restrict acc, const uint8_t *restrict p,
+VEIL_HOT static void add_samples(uint16_t *restrict acc, const uint8_t *restrict p,
                                                   int32_t n, int32_t stride) {
   if (stride == 1) {
     for (int32_t k = 0; k < n; k++) acc[k] += p[k];
@@ -689,7 +689,7 @@ static napi_value cell_sums(napi_env env, napi_callback_info info) {
 /* ------------------------------------------------------------------------------------------ */
 /* gaussianish (region.filter.ts): box passes along rows, then columns                         */
 
-__attribute__((noinline)) static void box_rows(const float *restrict src, float *restrict dst,
+VEIL_HOT static void box_rows(const float *restrict src, float *restrict dst,
                                                int32_t w, int32_t h, int32_t r) {
   const double norm = 1.0 / (2 * r + 1);
   const int32_t last = w - 1;
@@ -720,17 +720,17 @@ __attribute__((noinline)) static void box_rows(const float *restrict src, float 
   }
 }
 
-__attribute__((noinline)) static void col_init(const float *restrict src, double *restrict acc,
+VEIL_HOT static void col_init(const float *restrict src, double *restrict acc,
                                                size_t stride, int32_t r) {
   for (size_t c = 0; c < stride; c++) acc[c] = (r + 1) * (double)src[c];
 }
 
-__attribute__((noinline)) static void col_add(const float *restrict row, double *restrict acc,
+VEIL_HOT static void col_add(const float *restrict row, double *restrict acc,
                                               size_t stride) {
   for (size_t c = 0; c < stride; c++) acc[c] += row[c];
 }
 
-__attribute__((noinline)) static void col_step(const float *restrict ra, const float *restrict rs,
+VEIL_HOT static void col_step(const float *restrict ra, const float *restrict rs,
                                                double *restrict acc, float *restrict out,
                                                size_t stride, double norm) {
   for (size_t c = 0; c < stride; c++) {
@@ -811,7 +811,7 @@ static void make_tables(yuv_tables_t *t) {
 
 static inline uint8_t sat(int32_t x) { return x < 0 ? 0 : x > 255 ? 255 : (uint8_t)x; }
 
-__attribute__((noinline)) static void halve_row(const yuv_tables_t *restrict tab,
+VEIL_HOT static void halve_row(const yuv_tables_t *restrict tab,
                                                 const uint8_t *restrict t, const uint8_t *restrict b,
                                                 const uint8_t *restrict u, const uint8_t *restrict v,
                                                 int32_t dw, uint8_t *restrict o) {
@@ -867,7 +867,7 @@ static inline __attribute__((always_inline)) void reduce_row_as(
   }
 }
 
-__attribute__((noinline)) static void reduce_row(
+VEIL_HOT static void reduce_row(
     const yuv_tables_t *tab, const uint8_t *row, size_t below, const uint8_t *urow,
     const uint8_t *vrow, const int32_t *xs, size_t dw, uint8_t *d) {
   if (below)
@@ -930,7 +930,7 @@ static napi_value reduce_to_rgb(napi_env env, napi_callback_info info) {
  * One row of one edge's distances (distanceToSegment, same operations) kept where smaller
  * than `dist` (floats, as the Float32Array); every pixel on its own, so GCC vectorizes it.
  */
-__attribute__((noinline)) static void edge_row(float *restrict dist, int32_t i1, int32_t i2,
+VEIL_HOT static void edge_row(float *restrict dist, int32_t i1, int32_t i2,
                                                int32_t rx, double py, double a0, double a1,
                                                double vx, double vy, double len2) {
   for (int32_t i = i1; i < i2; i++) {
@@ -948,7 +948,7 @@ __attribute__((noinline)) static void edge_row(float *restrict dist, int32_t i1,
   }
 }
 
-__attribute__((noinline)) static void coverage_of(float *restrict mask, const float *restrict dist,
+VEIL_HOT static void coverage_of(float *restrict mask, const float *restrict dist,
                                                   size_t n, double f) {
   for (size_t k = 0; k < n; k++) {
     const double d = dist[k];
