@@ -15,7 +15,12 @@ import {
 import { openSession } from './onnx.runtime.ts';
 import { PlateDetector, PlateEnsembleDetector } from './plate.detector.ts';
 import type { RegionDetector } from './region.detector.ts';
-import { DEFAULT_RETINA, RetinaFaceDetector, retinafaceModel } from './retinaface.detector.ts';
+import {
+  DEFAULT_RETINA,
+  RetinaFaceDetector,
+  retinafaceInt8Model,
+  retinafaceModel,
+} from './retinaface.detector.ts';
 import { openTextLineRecogniser } from './text-line.recogniser.ts';
 import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
@@ -48,9 +53,18 @@ export interface DetectorSettings {
    * Veil's plate detector, whose cut-off it was measured with); 'none': off.
    */
   plateContext?: PlateContext;
+  /** RetinaFace's 8-bit model (default 'video'). */
+  faceInt8?: FaceInt8;
 }
 
 export type PlateContext = 'vehicles' | 'none';
+
+/**
+ * Which RetinaFace passes run its 8-bit model (`onnx-quantize.ts`): video frames only, all of
+ * them, or none. Where the CPU lacks 8-bit dot products or the committed ranges do not fit the
+ * weights, the float model runs whatever this says.
+ */
+export type FaceInt8 = 'video' | 'all' | 'off';
 
 /** The detectors of one thread: faces and plates, and vehicles where plates use them. */
 export type OpenDetectors = FrameDetectors & { face: RegionDetector; plate: RegionDetector };
@@ -61,11 +75,15 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
   const openFace = async (id: SingleFaceModel): Promise<RegionDetector> => {
     if (id === 'retinaface') {
       const model = retinafaceModel();
-      const session = await openSession(model.bytes, { threads });
       const retina = settings.wholeSmallPass
         ? { ...DEFAULT_RETINA, regional: undefined }
         : DEFAULT_RETINA;
-      return new RetinaFaceDetector(session, retina, model.affine);
+      const use = settings.faceInt8 ?? 'video';
+      const int8 = use === 'off' ? undefined : retinafaceInt8Model();
+      if (int8 && 'why' in int8) warnOnce(`RetinaFace runs in float: ${int8.why}`);
+      const q = int8 && 'bytes' in int8 ? await openSession(int8.bytes, { threads }) : undefined;
+      const session = use === 'all' && q ? q : await openSession(model.bytes, { threads });
+      return new RetinaFaceDetector(session, retina, model.affine, use === 'video' ? q : undefined);
     }
     if (id === 'veil')
       return new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads }));
@@ -115,4 +133,12 @@ export async function warmUp(detectors: OpenDetectors): Promise<void> {
   }
   // A black frame holds no plate, so the vehicle model has not run yet.
   await detectors.vehicles?.detect({ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 });
+}
+
+const warned = new Set<string>();
+
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { code: 'VEIL_FACE_INT8' });
 }

@@ -7,7 +7,7 @@
  */
 
 /** ONNX TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 class Writer {
   private chunks: Uint8Array[] = [];
@@ -83,8 +83,8 @@ class Writer {
 export interface TensorData {
   name?: string;
   dims: readonly number[];
-  /** float32, int32 or int64 values. */
-  data: Float32Array | Int32Array | BigInt64Array;
+  /** float32, uint8, int8, int32 or int64 values. */
+  data: Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
 }
 
 export type AttrValue =
@@ -125,6 +125,8 @@ export interface GraphSpec {
 function dataTypeOf(t: TensorData): number {
   if (t.data instanceof Float32Array) return DataType.FLOAT;
   if (t.data instanceof Int32Array) return DataType.INT32;
+  if (t.data instanceof Uint8Array) return DataType.UINT8;
+  if (t.data instanceof Int8Array) return DataType.INT8;
   return DataType.INT64;
 }
 

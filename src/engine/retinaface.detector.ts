@@ -5,9 +5,12 @@
  * so the image runs at its own size (the frame pipeline's 960 px copy) padded bottom/right to a
  * multiple of 32. RGB 0..255 (normalisation is inside the graph).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
+import { quantizedModel, type TensorRanges } from './onnx-quantize.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withoutInputAffine, withSymbolicDims, type InputAffine } from './onnx-graph.ts';
 import { TensorBuffers } from './preprocess.ts';
@@ -57,6 +60,56 @@ export function retinafaceModel(file = retinafaceModelPath()): {
   const bytes = retinafaceModelBytes(file);
   const bare = withoutInputAffine(bytes, 'data');
   return bare ? { bytes: bare.model, affine: bare.affine } : { bytes };
+}
+
+/** Where `scripts/calibrate-retinaface.ts` writes the activation ranges of the 8-bit model. */
+export const RETINAFACE_RANGES = path.join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'models',
+  'retinaface-int8-ranges.json',
+);
+
+/**
+ * Whether this CPU multiplies 8-bit integers natively (x86 VNNI, Arm's dot product): where it
+ * does not, onnxruntime's x86 int8 kernels may saturate (their AVX2 path adds pairs of products
+ * into 16 bits) and gain little, so the float model runs.
+ */
+export function cpuHasInt8Dot(cpuinfo = readCpuinfo()): boolean {
+  return /^(flags|Features)\s*:.*\b(avx512_vnni|avx_vnni|asimddp)\b/m.test(cpuinfo);
+}
+
+function readCpuinfo(): string {
+  try {
+    return fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * RetinaFace with 8-bit convolutions (`onnx-quantize.ts`), same input and outputs as
+ * `retinafaceModel`; `{ why }` instead when the committed ranges are missing or were
+ * measured on other weights, or the CPU lacks integer dot products.
+ */
+export function retinafaceInt8Model(
+  file = retinafaceModelPath(),
+  rangesFile = RETINAFACE_RANGES,
+): { bytes: Uint8Array; affine?: InputAffine } | { why: string } {
+  if (!cpuHasInt8Dot()) return { why: 'the CPU has no 8-bit dot product (VNNI)' };
+  let saved: { sha256: string; ranges: TensorRanges };
+  try {
+    saved = JSON.parse(fs.readFileSync(rangesFile, 'utf8'));
+  } catch {
+    return { why: `no activation ranges at ${rangesFile}` };
+  }
+  const weights = fs.readFileSync(file);
+  if (createHash('sha256').update(weights).digest('hex') !== saved.sha256) {
+    return { why: 'the activation ranges were measured on other weights' };
+  }
+  const float = retinafaceModel(file);
+  return { bytes: quantizedModel(float.bytes, saved.ranges), affine: float.affine };
 }
 
 /** RetinaFace's NMS and its enlarged pass for faces of 10-30 px (smallest anchors: 16 px). */
@@ -114,6 +167,8 @@ export class RetinaFaceDetector implements RegionDetector {
     private readonly session: ModelSession,
     private readonly settings: RetinaSettings = DEFAULT_RETINA,
     private readonly affine?: InputAffine,
+    /** Runs video frames (`hints.sequence`) instead of `session`: the 8-bit model. */
+    private readonly videoSession?: ModelSession,
   ) {
     this.nmsIou = settings.nmsIou;
     this.videoPass = { ...settings, upscale: settings.sequenceUpscale };
@@ -130,7 +185,14 @@ export class RetinaFaceDetector implements RegionDetector {
       hints?.smallObjects !== false,
       hints?.sequence ? this.videoPass : this.settings,
       this.nmsIou,
-      (picture, width, height, score) => this.pass(picture, width, height, score),
+      (picture, width, height, score) =>
+        this.pass(
+          hints?.sequence ? (this.videoSession ?? this.session) : this.session,
+          picture,
+          width,
+          height,
+          score,
+        ),
       passWindows(this.settings.regional, hints),
     );
   }
@@ -140,13 +202,14 @@ export class RetinaFaceDetector implements RegionDetector {
    * tensor): faces scoring at least `minScore`, suppressed, in the resampled image's pixels.
    */
   private async pass(
+    session: ModelSession,
     image: RgbFrame,
     width: number,
     height: number,
     minScore: number,
   ): Promise<Detection[]> {
     const { outputs: out } = await runResized(
-      this.session,
+      session,
       this.inputs,
       image,
       width,
@@ -174,7 +237,7 @@ export class RetinaFaceDetector implements RegionDetector {
     );
   }
 
-  close(): Promise<void> {
-    return this.session.close();
+  async close(): Promise<void> {
+    await Promise.all([this.session.close(), this.videoSession?.close()]);
   }
 }

@@ -25,3 +25,10 @@ test('inference workers: 2 by default, at least 1', () => {
   assert.equal(loadConfig({ VEIL_INFERENCE_WORKERS: '1' }).inferenceWorkers, 1);
   assert.throws(() => loadConfig({ VEIL_INFERENCE_WORKERS: '0' }), /VEIL_INFERENCE_WORKERS/);
 });
+
+test('RetinaFace 8-bit model: video frames by default, all or off, nothing else', () => {
+  assert.equal(loadConfig({}).faceInt8, 'video');
+  assert.equal(loadConfig({ VEIL_FACE_INT8: 'ALL' }).faceInt8, 'all');
+  assert.equal(loadConfig({ VEIL_FACE_INT8: 'off' }).faceInt8, 'off');
+  assert.throws(() => loadConfig({ VEIL_FACE_INT8: 'int4' }), /VEIL_FACE_INT8/);
+});

@@ -1,0 +1,356 @@
+/**
+ * 8-bit integer inference for a convolutional detector (RetinaFace MobileNet-0.25), written in
+ * memory from its float weights: every Conv, with the BatchNormalization and Relu after it, becomes
+ * one `QLinearConv` (uint8 activations, int8 weights per output channel, int32 bias), which
+ * onnxruntime runs on the CPU's integer dot-product instructions. Everything else (Add, Resize,
+ * Concat, the heads' reshapes and softmax) stays in float, with `QuantizeLinear` /
+ * `DequantizeLinear` where the two meet. The heads' own convolutions (no normalisation, read by
+ * no other convolution: scores, boxes, landmarks) stay in float as well, so scores and boxes keep
+ * their precision.
+ *
+ * Activation ranges come from running the float model on calibration pictures
+ * (`calibrationModel`, `scripts/calibrate-retinaface.ts`); weights and biases are quantized here.
+ * Opset 10 operators only, so the model keeps its own opset.
+ */
+import { concat, lengthField, readFields, type WireField } from './onnx-graph.ts';
+import { encodeTensor, type TensorData } from './onnx-writer.ts';
+
+const text = new TextDecoder();
+const utf8 = new TextEncoder();
+
+// onnx.proto3 field numbers.
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_OUTPUT = 12;
+const NODE_INPUT = 1;
+const NODE_OUTPUT = 2;
+const NODE_NAME = 3;
+const NODE_OP = 4;
+const NODE_ATTR = 5;
+const ATTR_NAME = 1;
+const ATTR_F = 2;
+const TENSOR_DIMS = 1;
+const TENSOR_TYPE = 2;
+const TENSOR_FLOATS = 4;
+const TENSOR_NAME = 8;
+const TENSOR_RAW = 9;
+const FLOAT = 1;
+
+interface Node {
+  raw: Uint8Array;
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: WireField[];
+}
+
+/** A Conv with the BatchNormalization and Relu that follow it alone, as one quantized op. */
+export interface ConvChain {
+  conv: Node;
+  norm?: Node;
+  relu?: Node;
+  /** The tensor the Conv reads and the one the chain's last node writes. */
+  input: string;
+  output: string;
+}
+
+/** [min, max] of a tensor over the calibration pictures. */
+export type TensorRanges = Record<string, [number, number]>;
+
+function nodeOf(raw: Uint8Array): Node {
+  const fields = readFields(raw);
+  const strings = (no: number) =>
+    fields.filter((f) => f.no === no && f.data).map((f) => text.decode(f.data));
+  return {
+    raw,
+    op: strings(NODE_OP)[0] ?? '',
+    inputs: strings(NODE_INPUT),
+    outputs: strings(NODE_OUTPUT),
+    attrs: fields.filter((f) => f.no === NODE_ATTR),
+  };
+}
+
+/** A float attribute of a node (BatchNormalization's epsilon), else `fallback`. */
+function floatAttr(node: Node, name: string, fallback: number): number {
+  for (const a of node.attrs) {
+    const fields = readFields(a.data!);
+    const n = fields.find((f) => f.no === ATTR_NAME)?.data;
+    const f = fields.find((x) => x.no === ATTR_F && x.wire === 5);
+    if (n && text.decode(n) === name && f) {
+      const b = f.raw.subarray(-4);
+      return new DataView(b.buffer, b.byteOffset, 4).getFloat32(0, true);
+    }
+  }
+  return fallback;
+}
+
+interface Weights {
+  dims: number[];
+  data: Float32Array;
+}
+
+/** A float initializer's dims and values (raw_data or float_data), else undefined. */
+function floatTensor(raw: Uint8Array): { name: string; weights?: Weights } {
+  const fields = readFields(raw);
+  const name = text.decode(fields.find((f) => f.no === TENSOR_NAME)?.data ?? new Uint8Array());
+  if ((fields.find((f) => f.no === TENSOR_TYPE)?.varint ?? FLOAT) !== FLOAT) return { name };
+  const dims: number[] = [];
+  for (const f of fields.filter((x) => x.no === TENSOR_DIMS)) {
+    if (f.varint !== undefined) dims.push(f.varint);
+  }
+  const bytes =
+    fields.find((f) => f.no === TENSOR_RAW)?.data ??
+    fields.find((f) => f.no === TENSOR_FLOATS && f.data)?.data;
+  if (!bytes) return { name };
+  const data = new Float32Array(bytes.length / 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
+  return { name, weights: { dims, data } };
+}
+
+interface Parsed {
+  graphFields: WireField[];
+  nodes: Node[];
+  weights: Map<string, Weights>;
+  outputs: Set<string>;
+}
+
+function parse(model: Uint8Array): Parsed {
+  const graph = readFields(model).find((f) => f.no === MODEL_GRAPH)?.data;
+  if (!graph) throw new Error('no graph in ONNX model');
+  const graphFields = readFields(graph);
+  const weights = new Map<string, Weights>();
+  for (const f of graphFields.filter((x) => x.no === GRAPH_INITIALIZER)) {
+    const t = floatTensor(f.data!);
+    if (t.weights) weights.set(t.name, t.weights);
+  }
+  const outputs = new Set(
+    graphFields
+      .filter((f) => f.no === GRAPH_OUTPUT)
+      .map((f) =>
+        text.decode(readFields(f.data!).find((x) => x.no === 1)?.data ?? new Uint8Array()),
+      ),
+  );
+  const nodes = graphFields.filter((f) => f.no === GRAPH_NODE).map((f) => nodeOf(f.data!));
+  return { graphFields, nodes, weights, outputs };
+}
+
+/**
+ * The Conv chains to quantize: a Conv with float weights, then the BatchNormalization that alone
+ * reads it, then the Relu that alone reads that. A Conv without normalisation that no other Conv
+ * reads (a head) is left in float.
+ */
+export function convChains(model: Uint8Array): ConvChain[] {
+  return chainsOf(parse(model));
+}
+
+function chainsOf(p: Parsed): ConvChain[] {
+  const readers = new Map<string, Node[]>();
+  for (const n of p.nodes) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const only = (t: string, op: string) => {
+    const r = readers.get(t) ?? [];
+    return r.length === 1 && r[0].op === op && r[0].inputs[0] === t && !p.outputs.has(t)
+      ? r[0]
+      : undefined;
+  };
+  const chains: ConvChain[] = [];
+  for (const conv of p.nodes) {
+    if (conv.op !== 'Conv' || !p.weights.has(conv.inputs[1])) continue;
+    if (conv.inputs[2] !== undefined && !p.weights.has(conv.inputs[2])) continue;
+    const norm = only(conv.outputs[0], 'BatchNormalization');
+    if (norm && !norm.inputs.slice(1).every((n) => p.weights.has(n))) continue;
+    const relu = only((norm ?? conv).outputs[0], 'Relu');
+    const output = (relu ?? norm ?? conv).outputs[0];
+    const head = !norm && !(readers.get(output) ?? []).some((r) => r.op === 'Conv');
+    if (!head) chains.push({ conv, norm, relu, input: conv.inputs[0], output });
+  }
+  return chains;
+}
+
+/** The tensors whose ranges `quantizedModel` needs: each chain's input and output. */
+export function rangeTensors(model: Uint8Array): string[] {
+  const chains = convChains(model);
+  return [...new Set(chains.flatMap((c) => [c.input, c.output]))];
+}
+
+/** The model with `names` as extra float outputs, to read their ranges. */
+export function calibrationModel(model: Uint8Array, names: readonly string[]): Uint8Array {
+  const extra = names.map((name) => {
+    const type = concat([lengthField(1, concat([Uint8Array.of(8, FLOAT)]))]);
+    return lengthField(
+      GRAPH_OUTPUT,
+      concat([lengthField(1, utf8.encode(name)), lengthField(2, type)]),
+    );
+  });
+  return rebuild(model, (fields) => [...fields.map((f) => f.raw), ...extra]);
+}
+
+function rebuild(model: Uint8Array, graph: (fields: WireField[]) => Uint8Array[]): Uint8Array {
+  return concat(
+    readFields(model).map((f) =>
+      f.no === MODEL_GRAPH && f.data
+        ? lengthField(MODEL_GRAPH, concat(graph(readFields(f.data))))
+        : f.raw,
+    ),
+  );
+}
+
+/** uint8 scale and zero point covering [min, max] and 0. */
+export function activationScale([min, max]: [number, number]): { scale: number; zero: number } {
+  const lo = Math.min(0, min);
+  const hi = Math.max(0, max);
+  const scale = hi > lo ? (hi - lo) / 255 : 1;
+  return { scale, zero: Math.min(255, Math.max(0, Math.round(-lo / scale))) };
+}
+
+/** BatchNormalization folded into the Conv's weights and bias (float64 arithmetic). */
+function folded(chain: ConvChain, weights: Map<string, Weights>): { w: Weights; b: Float64Array } {
+  const w = weights.get(chain.conv.inputs[1])!;
+  const out = w.dims[0];
+  const per = w.data.length / out;
+  const bias = chain.conv.inputs[2] ? weights.get(chain.conv.inputs[2])!.data : undefined;
+  const b = new Float64Array(out).map((_, c) => bias?.[c] ?? 0);
+  if (!chain.norm) return { w, b };
+  const [gamma, beta, mean, variance] = chain.norm.inputs.slice(1).map((n) => weights.get(n)!.data);
+  const eps = floatAttr(chain.norm, 'epsilon', 1e-5);
+  const data = new Float32Array(w.data.length);
+  for (let c = 0; c < out; c++) {
+    const k = gamma[c] / Math.sqrt(variance[c] + eps);
+    for (let i = 0; i < per; i++) data[c * per + i] = w.data[c * per + i] * k;
+    b[c] = (b[c] - mean[c]) * k + beta[c];
+  }
+  return { w: { dims: w.dims, data }, b };
+}
+
+/** int8 weights per output channel (symmetric, -127..127) and their scales. */
+export function quantizeWeights(w: Weights): { q: Int8Array; scales: Float32Array } {
+  const out = w.dims[0];
+  const per = w.data.length / out;
+  const q = new Int8Array(w.data.length);
+  const scales = new Float32Array(out);
+  for (let c = 0; c < out; c++) {
+    let m = 0;
+    for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(w.data[c * per + i]));
+    const s = m > 0 ? m / 127 : 1;
+    scales[c] = s;
+    for (let i = 0; i < per; i++) {
+      q[c * per + i] = Math.max(-127, Math.min(127, Math.round(w.data[c * per + i] / scales[c])));
+    }
+  }
+  return { q, scales };
+}
+
+function node(op: string, inputs: string[], output: string, attrs: WireField[] = []): Uint8Array {
+  return lengthField(
+    GRAPH_NODE,
+    concat([
+      ...inputs.map((i) => lengthField(NODE_INPUT, utf8.encode(i))),
+      lengthField(NODE_OUTPUT, utf8.encode(output)),
+      lengthField(NODE_NAME, utf8.encode(`${output}__${op}`)),
+      lengthField(NODE_OP, utf8.encode(op)),
+      ...attrs.map((a) => a.raw),
+    ]),
+  );
+}
+
+const initializer = (t: TensorData) => lengthField(GRAPH_INITIALIZER, encodeTensor(t));
+
+/**
+ * The model with every Conv chain as a `QLinearConv`, `ranges` giving each chain's input and
+ * output range (`rangeTensors`). Throws when a range is missing.
+ */
+export function quantizedModel(model: Uint8Array, ranges: TensorRanges): Uint8Array {
+  const p = parse(model);
+  const chains = chainsOf(p);
+  const byFirst = new Map(chains.map((c) => [c.conv, c]));
+  const inChain = new Set(chains.flatMap((c) => [c.conv, c.norm, c.relu]).filter(Boolean));
+  const chainConvs = new Set(chains.map((c) => c.conv));
+  // Weights the chains replace, dropped unless something else reads them.
+  const replaced = new Set(
+    chains.flatMap((c) => [...c.conv.inputs.slice(1), ...(c.norm?.inputs.slice(1) ?? [])]),
+  );
+  const readElsewhere = new Set(p.nodes.filter((n) => !inChain.has(n)).flatMap((n) => n.inputs));
+  const scaleOf = (t: string) => {
+    const r = ranges[t];
+    if (!r) throw new Error(`no calibration range for ${t}`);
+    return activationScale(r);
+  };
+  const inits: Uint8Array[] = [];
+  const scalars = (t: string) => {
+    const { scale, zero } = scaleOf(t);
+    inits.push(
+      initializer({ name: `${t}__s`, dims: [], data: Float32Array.of(scale) }),
+      initializer({ name: `${t}__z`, dims: [], data: Uint8Array.of(zero) }),
+    );
+  };
+  const quantized = new Set<string>();
+  const nodes: Uint8Array[] = [];
+  for (const n of p.nodes) {
+    if (inChain.has(n) && !byFirst.has(n)) continue;
+    const chain = byFirst.get(n);
+    if (!chain) {
+      nodes.push(lengthField(GRAPH_NODE, n.raw));
+      continue;
+    }
+    const x = chain.input;
+    if (!quantized.has(x)) {
+      // A float tensor entering a chain: quantized once, before its first chain.
+      scalars(x);
+      nodes.push(node('QuantizeLinear', [x, `${x}__s`, `${x}__z`], `${x}__q`));
+      quantized.add(x);
+    }
+    const y = chain.output;
+    scalars(y);
+    quantized.add(y);
+    const { w, b } = folded(chain, p.weights);
+    const { q, scales } = quantizeWeights(w);
+    const xs = scaleOf(x).scale;
+    const name = chain.conv.outputs[0];
+    inits.push(
+      initializer({ name: `${name}__wq`, dims: w.dims, data: q }),
+      initializer({ name: `${name}__ws`, dims: [scales.length], data: scales }),
+      initializer({
+        name: `${name}__wz`,
+        dims: [scales.length],
+        data: new Int8Array(scales.length),
+      }),
+      initializer({
+        name: `${name}__b`,
+        dims: [b.length],
+        data: Int32Array.from(b, (v, c) => Math.round(v / (xs * scales[c]))),
+      }),
+    );
+    nodes.push(
+      node(
+        'QLinearConv',
+        [`${x}__q`, `${x}__s`, `${x}__z`, `${name}__wq`, `${name}__ws`, `${name}__wz`].concat([
+          `${y}__s`,
+          `${y}__z`,
+          `${name}__b`,
+        ]),
+        `${y}__q`,
+        chain.conv.attrs,
+      ),
+    );
+    // Read in float by anything but a chain's Conv, or a graph output: dequantized.
+    const floatReaders = p.nodes.some(
+      (r) => r.inputs.includes(y) && !(chainConvs.has(r) && r.inputs[0] === y),
+    );
+    if (floatReaders || p.outputs.has(y)) {
+      nodes.push(node('DequantizeLinear', [`${y}__q`, `${y}__s`, `${y}__z`], y));
+    }
+  }
+  return rebuild(model, (fields) => [
+    ...nodes,
+    ...fields
+      .filter((f) => f.no !== GRAPH_NODE)
+      .filter((f) => {
+        if (f.no !== GRAPH_INITIALIZER) return true;
+        const name = floatTensor(f.data!).name;
+        return !replaced.has(name) || readElsewhere.has(name);
+      })
+      .map((f) => f.raw),
+    ...inits,
+  ]);
+}

@@ -1,0 +1,162 @@
+/**
+ * RetinaFace's 8-bit model (`src/engine/onnx-quantize.ts`), written in memory from the npm
+ * weights and the committed activation ranges: its graph, its weights, and the faces it finds on
+ * the committed photos against the float model's.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { iou } from '../../../src/engine/box.ts';
+import { readFields } from '../../../src/engine/onnx-graph.ts';
+import {
+  activationScale,
+  calibrationModel,
+  convChains,
+  quantizedModel,
+  quantizeWeights,
+  rangeTensors,
+} from '../../../src/engine/onnx-quantize.ts';
+import { openSession } from '../../../src/engine/onnx.runtime.ts';
+import {
+  cpuHasInt8Dot,
+  RETINAFACE_RANGES,
+  RetinaFaceDetector,
+  retinafaceInt8Model,
+  retinafaceModel,
+  retinafaceModelPath,
+} from '../../../src/engine/retinaface.detector.ts';
+import type { Box, Detection } from '../../../src/engine/types.ts';
+import { loadFixture, truth } from '../../fixtures/images/fixtures.ts';
+
+const ranges = JSON.parse(fs.readFileSync(RETINAFACE_RANGES, 'utf8')).ranges;
+const opTypes = (model: Uint8Array): string[] => {
+  const graph = readFields(model).find((f) => f.no === 7)!.data!;
+  return readFields(graph)
+    .filter((f) => f.no === 1)
+    .map((f) => new TextDecoder().decode(readFields(f.data!).find((x) => x.no === 4)!.data));
+};
+const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
+
+describe('activation and weight quantization', () => {
+  it('an activation range always holds 0 exactly, a Relu output has zero point 0', () => {
+    assert.deepEqual(activationScale([0, 25.5]), { scale: 0.1, zero: 0 });
+    const { scale, zero } = activationScale([-1, 3]);
+    assert.equal(scale, 4 / 255);
+    assert.equal(zero, Math.round(1 / scale));
+    // A range that misses 0 is widened to it.
+    assert.equal(activationScale([2, 5.1]).zero, 0);
+    assert.equal(activationScale([-5.1, -2]).zero, 255);
+  });
+
+  it('weights per output channel: each channel`s largest magnitude becomes 127', () => {
+    const data = Float32Array.of(0.5, -1, 0.25, 0.03125, 0.015625, -0.0078125, 0, 0, 0);
+    const { q, scales } = quantizeWeights({ dims: [3, 3], data });
+    assert.deepEqual([...q.subarray(0, 3)], [64, -127, 32]);
+    assert.deepEqual([...q.subarray(3, 6)], [127, 64, -32]);
+    // An all-zero channel stays zero with a harmless scale.
+    assert.deepEqual([...q.subarray(6)], [0, 0, 0]);
+    assert.equal(scales[2], 1);
+    for (let i = 0; i < 6; i++) {
+      const c = Math.floor(i / 3);
+      assert.ok(Math.abs(q[i] * scales[c] - data[i]) <= scales[c] / 2 + 1e-9);
+    }
+  });
+});
+
+describe('RetinaFace in 8 bits', () => {
+  const float = retinafaceModel();
+
+  it('finds 47 Conv chains (every Conv with its normalisation); the 9 heads stay float', () => {
+    const chains = convChains(float.bytes);
+    assert.equal(chains.length, 47);
+    assert.ok(chains.every((c) => c.norm !== undefined));
+    const ops = opTypes(quantizedModel(float.bytes, ranges));
+    assert.equal(count(ops, 'QLinearConv'), 47);
+    assert.equal(count(ops, 'Conv'), 9);
+    assert.equal(count(ops, 'BatchNormalization'), 0);
+    // The Relus after each stride's Concat stay (float); those after a Conv went into its range.
+    assert.equal(count(ops, 'Relu'), 3);
+  });
+
+  it('the committed ranges cover every quantized tensor and fit the npm weights', () => {
+    for (const t of rangeTensors(float.bytes)) assert.ok(ranges[t], `no range for ${t}`);
+    assert.throws(() => quantizedModel(float.bytes, {}), /no calibration range/);
+  });
+
+  it('the calibration model reads out the ranged tensors beside the detector`s outputs', async () => {
+    const names = rangeTensors(float.bytes);
+    const session = await openSession(calibrationModel(float.bytes, names));
+    try {
+      assert.equal(session.outputNames.length, 9 + names.length);
+      const out = await session.run({
+        data: new Float32Array(3 * 64 * 64),
+        dims: [1, 3, 64, 64],
+      });
+      // A Relu output is never negative.
+      const relu = convChains(float.bytes).find((c) => c.relu)!.output;
+      assert.ok(out[relu].data.every((v) => v >= 0));
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('is refused with a reason for other weights, missing ranges or a CPU without dot products', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veil-int8-'));
+    try {
+      const other = path.join(dir, 'other.onnx');
+      const bytes = fs.readFileSync(retinafaceModelPath());
+      bytes[bytes.length - 1] ^= 1;
+      fs.writeFileSync(other, bytes);
+      const mismatch = retinafaceInt8Model(other);
+      if (cpuHasInt8Dot()) {
+        assert.deepEqual(mismatch, { why: 'the activation ranges were measured on other weights' });
+        const missing = retinafaceInt8Model(undefined, path.join(dir, 'none.json'));
+        assert.match((missing as { why: string }).why, /no activation ranges/);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.equal(cpuHasInt8Dot('flags\t\t: fpu sse2 avx2 avx512_vnni\n'), true);
+    assert.equal(cpuHasInt8Dot('flags\t\t: fpu sse2 avx2 fma\n'), false);
+    assert.equal(cpuHasInt8Dot('Features\t: fp asimd asimddp\n'), true);
+  });
+
+  it('finds the photos` faces as the float model does, at the same places, and no new ones', async (t) => {
+    const int8 = retinafaceInt8Model();
+    if ('why' in int8) {
+      t.skip(int8.why);
+      return;
+    }
+    const a = new RetinaFaceDetector(await openSession(float.bytes), undefined, float.affine);
+    const b = new RetinaFaceDetector(await openSession(int8.bytes), undefined, int8.affine);
+    const best = (found: Detection[], box: Box) =>
+      found.reduce<Detection | undefined>(
+        (m, g) => (!m || iou(g.box, box) > iou(m.box, box) ? g : m),
+        undefined,
+      );
+    try {
+      let matched = 0;
+      for (const name of ['group-3-faces.jpg', 'group-5-faces.jpg', 'astronaut.jpg']) {
+        const frame = await loadFixture(name);
+        const [fa, fb] = [await a.detect(frame, 0.3), await b.detect(frame, 0.3)];
+        for (const face of truth(name).faces.filter((f) => !f.hard)) {
+          const [x, y] = [best(fa, face.box), best(fb, face.box)];
+          assert.ok(x && y && iou(x.box, face.box) >= 0.3 && iou(y.box, face.box) >= 0.3, name);
+          assert.ok(iou(x.box, y.box) > 0.85, `${name}: box moved`);
+          assert.ok(Math.abs(x.score - y.score) < 0.05, `${name}: ${x.score} -> ${y.score}`);
+          matched++;
+        }
+        // Nothing sure in 8 bits that the float model does not see at all.
+        for (const d of fb.filter((f) => f.score >= 0.5)) {
+          assert.ok(iou(best(fa, d.box)!.box, d.box) > 0.5, `${name}: new face at ${d.box.x1}`);
+        }
+      }
+      assert.ok(matched >= 9);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
