@@ -1,6 +1,6 @@
 /**
  * Locates ffmpeg/ffprobe (the binaries shipped by npm unless configured) and probes videos.
- * The only media module besides the video pipes that spawns processes.
+ * Children (ffmpeg, ffprobe, 7za) start through `child.process.ts`.
  */
 import { createRequire } from 'node:module';
 // A cycle (video.probe imports ffmpegPaths from here) that is safe: both only call at run time.

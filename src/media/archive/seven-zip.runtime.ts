@@ -1,18 +1,18 @@
 /**
  * Runs the static 7za shipped inside the `7zip-bin` npm package (7-Zip 16.02, no download at
  * install). npm unpacks it without its executable bit, so it is made executable on first use,
- * or copied to the temp dir when node_modules is read-only.
+ * or copied to the temp dir when node_modules is read-only. Started as ffmpeg is
+ * (`../child.process.ts`: posix_spawn where the native module is built, no fork of a worker
+ * holding the detectors).
  */
-import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { promisify } from 'node:util';
+import { execChild, startChild } from '../child.process.ts';
 
-const run = promisify(execFile);
 const require = createRequire(import.meta.url);
 
 let resolved: Promise<string> | undefined;
@@ -58,7 +58,7 @@ const COMMON = ['-bd', '-t7z', '-p-veil-no-password-'];
 export async function sevenZipList(archivePath: string, signal?: AbortSignal): Promise<string> {
   const bin = await sevenZipPath();
   try {
-    const { stdout } = await run(bin, ['l', '-slt', ...COMMON, '--', archivePath], {
+    const { stdout } = await execChild(bin, ['l', '-slt', ...COMMON, '--', archivePath], {
       signal,
       maxBuffer: 256 * 1024 * 1024,
     });
@@ -80,16 +80,14 @@ export interface SevenZipStream {
 /** `7za e -so`: streams every file's data with backpressure. */
 export async function sevenZipExtractAll(archivePath: string): Promise<SevenZipStream> {
   const bin = await sevenZipPath();
-  const child = spawn(bin, ['e', '-so', ...COMMON, '--', archivePath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = startChild(bin, ['e', '-so', ...COMMON, '--', archivePath], { stdout: 'pipe' });
   // Node discards unread stdout when a child exits (flushStdio): attach a consumer at once.
-  const data = child.stdout.pipe(new PassThrough());
+  const data = child.stdout!.pipe(new PassThrough());
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number; stderr: string }>((resolve) => {
-    child.on('error', (err) => resolve({ code: -1, stderr: err.message }));
-    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
-  });
-  return { data, done, kill: () => child.kill('SIGKILL') };
+  const done = child.exit.then(
+    ({ code }) => ({ code: code ?? -1, stderr }),
+    (err: Error) => ({ code: -1, stderr: err.message }),
+  );
+  return { data, done, kill: () => child.kill() };
 }
