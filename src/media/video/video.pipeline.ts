@@ -21,6 +21,7 @@ import {
   type CadenceTrack,
 } from './detection-frame.ts';
 import { reducedRgb, reducedRgbBytes, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
+import { SmoothBoxes } from './smooth.boxes.ts';
 import { SteadyBoxes } from './steady.boxes.ts';
 import { coverOnYuv } from './yuv.render.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
@@ -136,6 +137,12 @@ export interface VideoPipelineSettings {
    * Only for the box-shaped covers (not `maskBlur`, `syn` or `lp_syn`).
    */
   steadyCovers?: boolean;
+  /**
+   * A tracked object's box is drawn smoothed over the 3 frames before and after
+   * (`smooth.boxes.ts`; default true): covers that move with the object instead of jerking
+   * with each detection's error, which x264 encodes for less. Box-shaped covers only.
+   */
+  smoothCovers?: boolean;
   /**
    * @deprecated Ignored: objects are always rendered at full resolution on the YUV frame
    * (`yuv.render.ts`), which is faster than the reduced RGB rendering this switched off.
@@ -409,10 +416,12 @@ async function anonymize(
     );
   };
   // Box-shaped covers only: mask blur follows landmarks and polygons, syn and lp_syn their own.
-  const steady =
-    (s.steadyCovers ?? true) && !options.maskBlur && !synTally && !plateSynth
-      ? new SteadyBoxes()
-      : undefined;
+  const boxCovers = !options.maskBlur && !synTally && !plateSynth;
+  const steady = (s.steadyCovers ?? true) && boxCovers ? new SteadyBoxes() : undefined;
+  // Moving objects' covers follow their smoothed path (`smooth.boxes.ts`); the frames after
+  // the one drawn are in the buffer (the look-back keeps them there).
+  const smooth =
+    (s.smoothCovers ?? true) && boxCovers && !s.noTracking ? new SmoothBoxes() : undefined;
   const pool = new FramePool(yuvFrameSize(info.displayWidth, info.displayHeight));
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; plates: boolean; result: Promise<Detection[]> }> = [];
@@ -498,7 +507,13 @@ async function anonymize(
         pool.give(p.frame.data);
         continue;
       }
-      const found = finalObjects(p.draw, p.frame);
+      const own = finalObjects(p.draw, p.frame);
+      const found = smooth
+        ? smooth.apply(p.index, own, (j) => {
+            const later = buffer[j - p.index - 1];
+            return later ? finalObjects(later.draw, later.frame) : [];
+          })
+        : own;
       // The boxes drawn are the boxes reported.
       const objects = steady ? steady.apply(found) : found;
       if (objects.length > 0) await render(p.frame, objects, p.index);
