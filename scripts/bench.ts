@@ -23,8 +23,8 @@
  * 0: on every pass, as before), --heights 1080 (only these clip heights, comma-separated), --models
  * found|fallbacks|both (default both), --no-photo (skip the 1080p photo latency of
  * `bench-photo.ts`, printed after each detector set's videos), --whole-small-pass (RetinaFace's
- * small-face pass over whole frames, as before its windows), --face-int8 video|all|off
- * (RetinaFace's 8-bit model; default video), --rss-child <clip> (internal).
+ * small-face pass over whole frames, as before its windows), --int8 video|all|off
+ * (8-bit RetinaFace and plate detector; default video), --rss-child <clip> (internal).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEngine, type Engine } from '../src/engine/index.ts';
-import type { FaceInt8 } from '../src/engine/detectors.factory.ts';
+import type { Int8Use } from '../src/engine/detectors.factory.ts';
 import { execChild } from '../src/media/child.process.ts';
 import { defaultAnonymizeOptions, type AnonymizeOptions } from '../src/engine/types.ts';
 import { ffmpegPaths } from '../src/media/ffmpeg.runtime.ts';
@@ -259,9 +259,7 @@ async function main() {
         const engine = await createEngine({
           ...set,
           wholeSmallPass: argv.includes('--whole-small-pass'),
-          ...(argv.includes('--face-int8')
-            ? { faceInt8: argv[argv.indexOf('--face-int8') + 1] as FaceInt8 }
-            : {}),
+          ...(argv.includes('--int8') ? { int8: argv[argv.indexOf('--int8') + 1] as Int8Use } : {}),
         });
         console.log(`Detectors: ${engine.models.describe.face}; ${engine.models.describe.plate}`);
         await speed(dir, engine, clips);

@@ -16,7 +16,7 @@
  *   [--seed S]
  *   [--fallbacks | --veil-face] [--only 'detect every 2nd,if tracked'] [--calibrate-in-frame] [--detect-side N]
  *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N] [--whole-small-pass]
- *   [--face-int8 video|all|off]` (RetinaFace's 8-bit model; default video)
+ *   [--int8 video|all|off]` (8-bit RetinaFace and plate detector; default video)
  *   (--only: runs whose name has one of these)
  */
 import { mulberry32 } from '../src/engine/mulberry32.ts';
@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEngine } from '../src/engine/index.ts';
-import type { FaceInt8 } from '../src/engine/detectors.factory.ts';
+import type { Int8Use } from '../src/engine/detectors.factory.ts';
 import { defaultAnonymizeOptions, type RgbFrame } from '../src/engine/types.ts';
 import {
   createVideoAnonymizer,
@@ -57,9 +57,7 @@ const engine = await createEngine({
       ? { faceModel: 'retinaface', plateModel: 'veil' }
       : {}),
   wholeSmallPass: argv.includes('--whole-small-pass'),
-  ...(argv.includes('--face-int8')
-    ? { faceInt8: argv[argv.indexOf('--face-int8') + 1] as FaceInt8 }
-    : {}),
+  ...(argv.includes('--int8') ? { int8: argv[argv.indexOf('--int8') + 1] as Int8Use } : {}),
 });
 // `sequence`: the detector video frames get (the first of a photo pair such as
 // `retinaface+veil`), so crops are calibrated by the same model the clip is judged with.

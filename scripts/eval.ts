@@ -5,14 +5,15 @@
  *
  *   npm run eval -- [--face-models retinaface+veil,yunet+veil,yunet,veil,retinaface] [--plate-models both,640,320,veil,text]
  *                   [--thresholds 0.3,0.5,0.7] [--slicing off,on] [--failures]
- *                   [--face-int8 all] (RetinaFace's 8-bit model on photos too; photos run float)
+ *                   [--int8 all] (the 8-bit RetinaFace and Veil plate detector on photos too;
+ *                   by default photos run float)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Engine, FaceModel, PlateModel } from '../src/engine/index.ts';
 import { createEngine } from '../src/engine/index.ts';
-import type { FaceInt8 } from '../src/engine/detectors.factory.ts';
+import type { Int8Use } from '../src/engine/detectors.factory.ts';
 import { imagePath, evalDataPath, loadEvalSet } from './eval/dataset.ts';
 import { buildMosaics } from './eval/mosaic.ts';
 import type { EvalCase, RunResult, RunSettings } from './eval/run-set.ts';
@@ -43,7 +44,7 @@ function parseCli() {
       thresholds: { type: 'string', default: '0.3,0.5,0.7' },
       slicing: { type: 'string', default: 'off,on' },
       failures: { type: 'boolean', default: false },
-      'face-int8': { type: 'string' },
+      int8: { type: 'string' },
     },
   });
   return {
@@ -52,7 +53,7 @@ function parseCli() {
     thresholds: list(values.thresholds).map(Number),
     slicing: list(values.slicing).map((s) => s === 'on'),
     failures: values.failures,
-    faceInt8: values['face-int8'] as FaceInt8 | undefined,
+    int8: values['int8'] as Int8Use | undefined,
   };
 }
 
@@ -116,13 +117,13 @@ async function main(): Promise<void> {
   }[] = [
     ...cli.faceModels.map((m) => ({
       model: m,
-      engine: { faceModel: m, ...(cli.faceInt8 ? { faceInt8: cli.faceInt8 } : {}) },
+      engine: { faceModel: m, ...(cli.int8 ? { int8: cli.int8 } : {}) },
       cls: 'face' as const,
       sets: ['faces', 'face-mosaic'],
     })),
     ...cli.plateModels.map((m) => ({
       model: plateLabel(m),
-      engine: { plateModel: m },
+      engine: { plateModel: m, ...(cli.int8 ? { int8: cli.int8 } : {}) },
       cls: 'plate' as const,
       sets: ['plates'],
     })),

@@ -101,10 +101,10 @@ export interface VeilConfig {
    */
   plateContext: 'vehicles' | 'none';
   /**
-   * RetinaFace's 8-bit model (VEIL_FACE_INT8: video, all or off; default video): which passes
-   * run it where the CPU has 8-bit dot products (models/README.md). Pass to createEngine.
+   * 8-bit RetinaFace and Veil plate detector (VEIL_INT8: video, all or off; default video):
+   * where they run, on CPUs with 8-bit dot products (models/README.md). Pass to createEngine.
    */
-  faceInt8: 'video' | 'all' | 'off';
+  int8: 'video' | 'all' | 'off';
   /**
    * Inference threads of the engine (VEIL_INFERENCE_WORKERS, default 2): with two, a photo's
    * face and plate models run on both cores at once (1080p photo ~0.8x the time); each costs
@@ -236,7 +236,7 @@ export function loadConfig(
       'text',
     ] as const),
     plateContext: oneOf(env, 'VEIL_PLATE_CONTEXT', ['vehicles', 'none'] as const),
-    faceInt8: oneOf(env, 'VEIL_FACE_INT8', ['video', 'all', 'off'] as const),
+    int8: oneOf(env, 'VEIL_INT8', ['video', 'all', 'off'] as const),
     inferenceWorkers: int(env, 'VEIL_INFERENCE_WORKERS', 2, 1),
     logLevel: env.LOG_LEVEL || 'info',
     deleteInputs: bool(env, 'VEIL_DELETE_INPUTS', true),

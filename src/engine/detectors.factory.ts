@@ -12,7 +12,7 @@ import {
   type PlateModelChoice,
   type SingleFaceModel,
 } from './models.ts';
-import { openSession } from './onnx.runtime.ts';
+import { openSession, type ModelSession } from './onnx.runtime.ts';
 import { PlateDetector, PlateEnsembleDetector } from './plate.detector.ts';
 import type { RegionDetector } from './region.detector.ts';
 import {
@@ -25,7 +25,7 @@ import { openTextLineRecogniser } from './text-line.recogniser.ts';
 import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
 import { VeilFaceDetector } from './veil-face.detector.ts';
-import { VeilPlateDetector } from './veil-plate.detector.ts';
+import { VeilPlateDetector, veilPlateInt8Model } from './veil-plate.detector.ts';
 import { openObjectDetector } from './vehicle.detector.ts';
 
 /**
@@ -53,18 +53,18 @@ export interface DetectorSettings {
    * Veil's plate detector, whose cut-off it was measured with); 'none': off.
    */
   plateContext?: PlateContext;
-  /** RetinaFace's 8-bit model (default 'video'). */
-  faceInt8?: FaceInt8;
+  /** The 8-bit models (default 'video'). */
+  int8?: Int8Use;
 }
 
 export type PlateContext = 'vehicles' | 'none';
 
 /**
- * Which RetinaFace passes run its 8-bit model (`onnx-quantize.ts`): video frames only, all of
- * them, or none. Where the CPU lacks 8-bit dot products or the committed ranges do not fit the
- * weights, the float model runs whatever this says.
+ * Where RetinaFace and Veil's plate detector run their 8-bit models (`onnx-quantize.ts`): on
+ * video frames, on everything, or nowhere. Where the CPU lacks 8-bit dot products or the
+ * committed ranges do not fit the weights, the float models run whatever this says.
  */
-export type FaceInt8 = 'video' | 'all' | 'off';
+export type Int8Use = 'video' | 'all' | 'off';
 
 /** The detectors of one thread: faces and plates, and vehicles where plates use them. */
 export type OpenDetectors = FrameDetectors & { face: RegionDetector; plate: RegionDetector };
@@ -78,17 +78,27 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
       const retina = settings.wholeSmallPass
         ? { ...DEFAULT_RETINA, regional: undefined }
         : DEFAULT_RETINA;
-      const use = settings.faceInt8 ?? 'video';
-      const int8 = use === 'off' ? undefined : retinafaceInt8Model();
-      if (int8 && 'why' in int8) warnOnce(`RetinaFace runs in float: ${int8.why}`);
-      const q = int8 && 'bytes' in int8 ? await openSession(int8.bytes, { threads }) : undefined;
-      const session = use === 'all' && q ? q : await openSession(model.bytes, { threads });
-      return new RetinaFaceDetector(session, retina, model.affine, use === 'video' ? q : undefined);
+      const { main, video } = await sessionsOf('RetinaFace', model.bytes, retinafaceInt8Model);
+      return new RetinaFaceDetector(main, retina, model.affine, video);
     }
     if (id === 'veil')
       return new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads }));
     const yunet = settings.wholeSmallPass ? { ...DEFAULT_YUNET, regional: undefined } : undefined;
     return new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }), yunet);
+  };
+  // A model's float session and, where `int8` asks and the CPU allows, its 8-bit one: photos
+  // run `main`, video frames `video` (absent: `main`).
+  const use = settings.int8 ?? 'video';
+  const sessionsOf = async (
+    name: string,
+    float: string | Uint8Array,
+    int8Of: () => { bytes: Uint8Array } | { why: string },
+  ): Promise<{ main: ModelSession; video?: ModelSession }> => {
+    const int8 = use === 'off' ? undefined : int8Of();
+    if (int8 && 'why' in int8) warnOnce(`${name} runs in float: ${int8.why}`);
+    const q = int8 && 'bytes' in int8 ? await openSession(int8.bytes, { threads }) : undefined;
+    if (q && use === 'all') return { main: q };
+    return { main: await openSession(float, { threads }), video: q };
   };
   const [first, second] = FACE_MODEL_PARTS[chosen.face];
   const face = second
@@ -109,7 +119,11 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
   } else if (chosen.plate === 'both') {
     plate = new PlateEnsembleDetector([await open(640), await open(320)]);
   } else if (chosen.plate === 'veil' || chosen.plate === 'veil+hyperlpr') {
-    const veil = new VeilPlateDetector(await openSession(modelPath('veilPlate'), { threads }));
+    const file = modelPath('veilPlate');
+    const { main, video } = await sessionsOf("Veil's plate detector", file, () =>
+      veilPlateInt8Model(file),
+    );
+    const veil = new VeilPlateDetector(main, undefined, undefined, video);
     plate =
       chosen.plate === 'veil'
         ? veil
@@ -140,5 +154,5 @@ const warned = new Set<string>();
 function warnOnce(message: string): void {
   if (warned.has(message)) return;
   warned.add(message);
-  process.emitWarning(message, { code: 'VEIL_FACE_INT8' });
+  process.emitWarning(message, { code: 'VEIL_INT8' });
 }

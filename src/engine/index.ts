@@ -4,7 +4,7 @@
  */
 import type {
   DetectorSettings,
-  FaceInt8,
+  Int8Use,
   FaceModel,
   PlateContext,
   PlateModel,
@@ -60,10 +60,10 @@ export interface EngineOptions {
    */
   plateContext?: PlateContext;
   /**
-   * Veil extension: which RetinaFace passes run its 8-bit model (default 'video': video frames;
-   * 'all' photos too; 'off'). Video inference ~1.3x faster (models/README.md).
+   * Veil extension: where RetinaFace and Veil's plate detector run their 8-bit models (default
+   * 'video': video frames; 'all': photos too; 'off'). Passes 1.3-1.8x faster (models/README.md).
    */
-  faceInt8?: FaceInt8;
+  int8?: Int8Use;
 }
 
 /** Start the workers, load and warm up the models; resolves when detection is ready. */
@@ -76,7 +76,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     plateModel: models.plate,
     wholeSmallPass: opts.wholeSmallPass,
     plateContext: opts.plateContext,
-    faceInt8: opts.faceInt8,
+    int8: opts.int8,
   };
   warnFallbacks(models);
   const pool = await InferencePool.start(opts.workers ?? 2, settings);

@@ -1,17 +1,23 @@
 /**
- * 8-bit integer inference for a convolutional detector (RetinaFace MobileNet-0.25), written in
- * memory from its float weights: every Conv, with the BatchNormalization and Relu after it, becomes
- * one `QLinearConv` (uint8 activations, int8 weights per output channel, int32 bias), which
- * onnxruntime runs on the CPU's integer dot-product instructions. Everything else (Add, Resize,
- * Concat, the heads' reshapes and softmax) stays in float, with `QuantizeLinear` /
- * `DequantizeLinear` where the two meet. The heads' own convolutions (no normalisation, read by
- * no other convolution: scores, boxes, landmarks) stay in float as well, so scores and boxes keep
- * their precision.
+ * 8-bit integer inference for convolutional detectors, written in memory from their float
+ * weights, which onnxruntime runs on the CPU's integer dot-product instructions. Two forms:
+ *
+ * - `quantizedModel` (RetinaFace MobileNet-0.25, opset 12): every Conv, with the
+ *   BatchNormalization and Relu after it, becomes one `QLinearConv` (uint8 activations, int8
+ *   weights per output channel, int32 bias); everything else (Add, Resize, Concat, the heads'
+ *   reshapes and softmax) stays in float, with `QuantizeLinear` / `DequantizeLinear` where the
+ *   two meet. The heads' own convolutions (scores, boxes, landmarks) stay float too. Opset 10
+ *   operators only, so the model keeps its own opset.
+ * - `qdqModel` (Veil's detectors, opset 13+, SiLU activations): QuantizeLinear /
+ *   DequantizeLinear pairs on the activations and int8 weights behind DequantizeLinear, which
+ *   onnxruntime fuses into integer operators; the heads stay float.
  *
  * Activation ranges come from running the float model on calibration pictures
- * (`calibrationModel`, `scripts/calibrate-retinaface.ts`); weights and biases are quantized here.
- * Opset 10 operators only, so the model keeps its own opset.
+ * (`calibrationModel`, `RangeSampler`, `scripts/calibrate-int8.ts`) and are committed beside the
+ * weights (`int8Model` checks they belong to them); weights and biases are quantized here.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { concat, lengthField, readFields, type WireField } from './onnx-graph.ts';
 import { encodeTensor, type TensorData } from './onnx-writer.ts';
 
@@ -22,6 +28,7 @@ const utf8 = new TextEncoder();
 const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
 const NODE_INPUT = 1;
 const NODE_OUTPUT = 2;
@@ -133,6 +140,11 @@ function parse(model: Uint8Array): Parsed {
       ),
   );
   const nodes = graphFields.filter((f) => f.no === GRAPH_NODE).map((f) => nodeOf(f.data!));
+  // Exporters share a weight between layers through an Identity node: its output is that weight.
+  for (const n of nodes) {
+    const w = n.op === 'Identity' ? weights.get(n.inputs[0]) : undefined;
+    if (w) weights.set(n.outputs[0], w);
+  }
   return { graphFields, nodes, weights, outputs };
 }
 
@@ -353,4 +365,204 @@ export function quantizedModel(model: Uint8Array, ranges: TensorRanges): Uint8Ar
       .map((f) => f.raw),
     ...inits,
   ]);
+}
+
+/**
+ * Ranges from calibration runs: every 16th value of each tensor kept, each range cut at a
+ * percentile of them (100: min and max). A Relu's output, never negative, keeps 0 as its floor.
+ */
+export class RangeSampler {
+  private samples = new Map<string, number[]>();
+
+  add(name: string, values: ArrayLike<number>): void {
+    const kept = this.samples.get(name) ?? [];
+    for (let i = 0; i < values.length; i += 16) kept.push(values[i]);
+    this.samples.set(name, kept);
+  }
+
+  ranges(percentile: number): TensorRanges {
+    const out: TensorRanges = {};
+    for (const [name, kept] of this.samples) {
+      const sorted = Float32Array.from(kept).sort();
+      const at = (p: number) =>
+        sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor((p / 100) * sorted.length)))];
+      const lo = percentile >= 100 ? sorted[0] : at(100 - percentile);
+      const hi = percentile >= 100 ? sorted[sorted.length - 1] : at(percentile);
+      out[name] = [Number(lo.toPrecision(6)), Number(hi.toPrecision(6))];
+    }
+    return out;
+  }
+}
+
+/**
+ * Opset 13+ models (Veil's own detectors, whose SiLU activations are Sigmoid and Mul): the
+ * float activations to quantize: every node's output but constants', and the float graph
+ * inputs, leaving out what the graph outputs (the heads' convolutions stay float).
+ */
+export function qdqTensors(model: Uint8Array): string[] {
+  const p = parse(model);
+  const constants = new Set(p.nodes.filter((n) => n.op === 'Constant').flatMap((n) => n.outputs));
+  const read = new Set(p.nodes.flatMap((n) => n.inputs));
+  // The heads: whatever a graph output is computed from after the last convolutions, those
+  // convolutions' outputs included.
+  const producer = new Map(p.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const tail = new Set<string>();
+  const todo = [...p.outputs];
+  while (todo.length > 0) {
+    const t = todo.pop()!;
+    if (tail.has(t)) continue;
+    tail.add(t);
+    const n = producer.get(t);
+    if (n && n.op !== 'Conv') todo.push(...n.inputs.filter((i) => !p.weights.has(i)));
+  }
+  const inputs = graphInputNames(p).filter((n) => !p.weights.has(n));
+  const outputs = p.nodes.filter((n) => n.op !== 'Constant').flatMap((n) => n.outputs);
+  return [...inputs, ...outputs].filter(
+    (t) => t !== '' && read.has(t) && !constants.has(t) && !tail.has(t) && !p.weights.has(t),
+  );
+}
+
+function graphInputNames(p: Parsed): string[] {
+  return p.graphFields
+    .filter((f) => f.no === GRAPH_INPUT)
+    .map((f) => text.decode(readFields(f.data!).find((x) => x.no === 1)?.data ?? new Uint8Array()));
+}
+
+/** A node's bytes with its inputs renamed by `rename` (other fields as they were). */
+function renamedInputs(n: Node, rename: (name: string) => string): Uint8Array {
+  return concat(
+    readFields(n.raw).map((f) =>
+      f.no === NODE_INPUT && f.data
+        ? lengthField(NODE_INPUT, utf8.encode(rename(text.decode(f.data))))
+        : f.raw,
+    ),
+  );
+}
+
+// AttributeProto axis = 0: name (1), i (3) 0, type (20) INT (2).
+const AXIS_0 = {
+  raw: lengthField(
+    NODE_ATTR,
+    concat([lengthField(ATTR_NAME, utf8.encode('axis')), Uint8Array.of(0x18, 0, 0xa0, 0x01, 2)]),
+  ),
+} as WireField;
+
+/**
+ * The QDQ form of an opset 13+ `model` given each `qdqTensors` tensor's range: every such
+ * activation gets a QuantizeLinear / DequantizeLinear pair, every Conv reading one int8 weights
+ * per output channel behind a DequantizeLinear (its bias int32 at the input's scale times the
+ * weight's), and onnxruntime fuses the pairs into integer operators where it has them
+ * (QLinearConv, QLinearSigmoid, QLinearMul, QLinearAdd, QLinearConcat).
+ */
+export function qdqModel(model: Uint8Array, ranges: TensorRanges): Uint8Array {
+  const p = parse(model);
+  const tensors = new Set(qdqTensors(model));
+  const inits: Uint8Array[] = [];
+  const nodes: Uint8Array[] = [];
+  const scales = new Map<string, number>();
+  const pair = (t: string) => {
+    const r = ranges[t];
+    if (!r) throw new Error(`no calibration range for ${t}`);
+    const { scale, zero } = activationScale(r);
+    scales.set(t, Math.fround(scale));
+    inits.push(
+      initializer({ name: `${t}__s`, dims: [], data: Float32Array.of(scale) }),
+      initializer({ name: `${t}__z`, dims: [], data: Uint8Array.of(zero) }),
+    );
+    nodes.push(
+      node('QuantizeLinear', [t, `${t}__s`, `${t}__z`], `${t}__q`),
+      node('DequantizeLinear', [`${t}__q`, `${t}__s`, `${t}__z`], `${t}__dq`),
+    );
+  };
+  const dequantized = (name: string, q: TensorData, s: Float32Array, zero: TensorData['data']) => {
+    inits.push(
+      initializer({ ...q, name: `${name}__q` }),
+      initializer({ name: `${name}__s`, dims: [s.length], data: s }),
+      initializer({ name: `${name}__z`, dims: [s.length], data: zero }),
+    );
+    nodes.push(
+      node('DequantizeLinear', [`${name}__q`, `${name}__s`, `${name}__z`], name, [AXIS_0]),
+    );
+  };
+  const replaced = new Set<string>();
+  // Weights shared through an Identity node that a quantized Conv reads: the node goes, the
+  // weight's DequantizeLinear writes its output.
+  const quantizedWeights = new Set(
+    p.nodes
+      .filter((n) => n.op === 'Conv' && tensors.has(n.inputs[0]) && p.weights.has(n.inputs[1]))
+      .flatMap((n) => n.inputs.slice(1)),
+  );
+  for (const t of graphInputNames(p)) if (tensors.has(t)) pair(t);
+  for (const n of p.nodes) {
+    if (n.op === 'Identity' && quantizedWeights.has(n.outputs[0])) continue;
+    const [x, wName, bName] = n.inputs;
+    const w = n.op === 'Conv' ? p.weights.get(wName) : undefined;
+    if (w && tensors.has(x) && !replaced.has(wName)) {
+      replaced.add(wName);
+      const { q, scales: ws } = quantizeWeights(w);
+      dequantized(wName, { dims: w.dims, data: q }, ws, new Int8Array(ws.length));
+      const b = bName ? p.weights.get(bName) : undefined;
+      if (b && !replaced.has(bName)) {
+        replaced.add(bName);
+        const bs = Float32Array.from(ws, (s) => scales.get(x)! * s);
+        const bq = Int32Array.from(b.data, (v, c) => Math.round(v / bs[c]));
+        dequantized(bName, { dims: [bq.length], data: bq }, bs, new Int32Array(bs.length));
+      }
+    }
+    nodes.push(
+      lengthField(
+        GRAPH_NODE,
+        renamedInputs(n, (i) => (tensors.has(i) ? `${i}__dq` : i)),
+      ),
+    );
+    for (const t of n.outputs) if (tensors.has(t)) pair(t);
+  }
+  return rebuild(model, (fields) => [
+    ...nodes,
+    ...fields
+      .filter((f) => f.no !== GRAPH_NODE)
+      .filter((f) => f.no !== GRAPH_INITIALIZER || !replaced.has(floatTensor(f.data!).name))
+      .map((f) => f.raw),
+    ...inits,
+  ]);
+}
+
+/**
+ * Whether this CPU multiplies 8-bit integers natively (x86 VNNI, Arm's dot product): where it
+ * does not, onnxruntime's x86 int8 kernels may saturate (their AVX2 path adds pairs of products
+ * into 16 bits) and gain little, so the float models run.
+ */
+export function cpuHasInt8Dot(cpuinfo = readCpuinfo()): boolean {
+  return /^(flags|Features)\s*:.*\b(avx512_vnni|avx_vnni|asimddp)\b/m.test(cpuinfo);
+}
+
+function readCpuinfo(): string {
+  try {
+    return fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The 8-bit model `build` makes from the ranges committed in `rangesFile` for the weights in
+ * `weightsFile`; `{ why }` instead when the CPU lacks 8-bit dot products, the ranges are
+ * missing, or they were measured on other weights (their SHA-256 differs).
+ */
+export function int8Model(
+  weightsFile: string,
+  rangesFile: string,
+  build: (ranges: TensorRanges) => Uint8Array,
+): { bytes: Uint8Array } | { why: string } {
+  if (!cpuHasInt8Dot()) return { why: 'the CPU has no 8-bit dot product (VNNI)' };
+  let saved: { sha256: string; ranges: TensorRanges };
+  try {
+    saved = JSON.parse(fs.readFileSync(rangesFile, 'utf8'));
+  } catch {
+    return { why: `no activation ranges at ${rangesFile}` };
+  }
+  const sha256 = createHash('sha256').update(fs.readFileSync(weightsFile)).digest('hex');
+  if (sha256 !== saved.sha256)
+    return { why: 'the activation ranges were measured on other weights' };
+  return { bytes: build(saved.ranges) };
 }

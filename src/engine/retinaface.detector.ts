@@ -5,12 +5,11 @@
  * so the image runs at its own size (the frame pipeline's 960 px copy) padded bottom/right to a
  * multiple of 32. RGB 0..255 (normalisation is inside the graph).
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
-import { quantizedModel, type TensorRanges } from './onnx-quantize.ts';
+import { int8Model, quantizedModel } from './onnx-quantize.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withoutInputAffine, withSymbolicDims, type InputAffine } from './onnx-graph.ts';
 import { TensorBuffers } from './preprocess.ts';
@@ -62,7 +61,7 @@ export function retinafaceModel(file = retinafaceModelPath()): {
   return bare ? { bytes: bare.model, affine: bare.affine } : { bytes };
 }
 
-/** Where `scripts/calibrate-retinaface.ts` writes the activation ranges of the 8-bit model. */
+/** Where `scripts/calibrate-int8.ts` writes the activation ranges of the 8-bit model. */
 export const RETINAFACE_RANGES = path.join(
   import.meta.dirname,
   '..',
@@ -72,44 +71,17 @@ export const RETINAFACE_RANGES = path.join(
 );
 
 /**
- * Whether this CPU multiplies 8-bit integers natively (x86 VNNI, Arm's dot product): where it
- * does not, onnxruntime's x86 int8 kernels may saturate (their AVX2 path adds pairs of products
- * into 16 bits) and gain little, so the float model runs.
- */
-export function cpuHasInt8Dot(cpuinfo = readCpuinfo()): boolean {
-  return /^(flags|Features)\s*:.*\b(avx512_vnni|avx_vnni|asimddp)\b/m.test(cpuinfo);
-}
-
-function readCpuinfo(): string {
-  try {
-    return fs.readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/**
  * RetinaFace with 8-bit convolutions (`onnx-quantize.ts`), same input and outputs as
- * `retinafaceModel`; `{ why }` instead when the committed ranges are missing or were
- * measured on other weights, or the CPU lacks integer dot products.
+ * `retinafaceModel`; `{ why }` instead when the committed ranges are missing or were measured
+ * on other weights, or the CPU lacks 8-bit dot products.
  */
 export function retinafaceInt8Model(
   file = retinafaceModelPath(),
   rangesFile = RETINAFACE_RANGES,
 ): { bytes: Uint8Array; affine?: InputAffine } | { why: string } {
-  if (!cpuHasInt8Dot()) return { why: 'the CPU has no 8-bit dot product (VNNI)' };
-  let saved: { sha256: string; ranges: TensorRanges };
-  try {
-    saved = JSON.parse(fs.readFileSync(rangesFile, 'utf8'));
-  } catch {
-    return { why: `no activation ranges at ${rangesFile}` };
-  }
-  const weights = fs.readFileSync(file);
-  if (createHash('sha256').update(weights).digest('hex') !== saved.sha256) {
-    return { why: 'the activation ranges were measured on other weights' };
-  }
   const float = retinafaceModel(file);
-  return { bytes: quantizedModel(float.bytes, saved.ranges), affine: float.affine };
+  const q = int8Model(file, rangesFile, (ranges) => quantizedModel(float.bytes, ranges));
+  return 'why' in q ? q : { bytes: q.bytes, affine: float.affine };
 }
 
 /** RetinaFace's NMS and its enlarged pass for faces of 10-30 px (smallest anchors: 16 px). */

@@ -4,9 +4,13 @@
  * longest side `longSide` (small photos enlarged, large frames reduced) and, by default, again at
  * half that; a plate's score is the mean of both passes (`veil-plate.passes.ts`).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { clipDetection } from './box.ts';
+import { modelPath } from './models.ts';
+import { int8Model, qdqModel } from './onnx-quantize.ts';
 import type { ModelSession } from './onnx.runtime.ts';
-import type { RegionDetector } from './region.detector.ts';
+import type { DetectHints, RegionDetector } from './region.detector.ts';
 import type { Detection, RgbFrame } from './types.ts';
 import {
   DEFAULT_VEIL_PLATE_PASSES,
@@ -16,6 +20,29 @@ import {
 
 /** Longest side of the main pass (measured on eval-data/plates, see models/README.md). */
 export const VEIL_PLATE_SIDE = 640;
+
+/** Where `scripts/calibrate-int8.ts` writes the activation ranges of the 8-bit model. */
+export const VEIL_PLATE_RANGES = path.join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'models',
+  'veil-plate',
+  'int8-ranges.json',
+);
+
+/**
+ * The plate detector in 8 bits (`qdqModel`: every activation but the heads' quantized, int8
+ * weights per channel; onnxruntime fuses it into integer operators), or `{ why }` not.
+ */
+export function veilPlateInt8Model(
+  file = modelPath('veilPlate'),
+  rangesFile = VEIL_PLATE_RANGES,
+): { bytes: Uint8Array } | { why: string } {
+  return int8Model(file, rangesFile, (ranges) =>
+    qdqModel(new Uint8Array(fs.readFileSync(file)), ranges),
+  );
+}
 
 export class VeilPlateDetector implements RegionDetector {
   readonly cls = 'plate' as const;
@@ -29,6 +56,8 @@ export class VeilPlateDetector implements RegionDetector {
     private readonly session: ModelSession,
     readonly longSide: number = VEIL_PLATE_SIDE,
     passes?: VeilPlatePasses,
+    /** Runs video frames (`hints.sequence`) instead of `session`: the 8-bit model. */
+    private readonly videoSession?: ModelSession,
   ) {
     this.tileSide = longSide;
     this.passes = passes ?? {
@@ -37,15 +66,16 @@ export class VeilPlateDetector implements RegionDetector {
     };
   }
 
-  async detect(image: RgbFrame, minScore: number): Promise<Detection[]> {
-    const plates = await detectVeilPlates(this.session, image, minScore, this.passes, {
+  async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
+    const session = hints?.sequence ? (this.videoSession ?? this.session) : this.session;
+    const plates = await detectVeilPlates(session, image, minScore, this.passes, {
       iou: this.nmsIou,
       containment: 0.7,
     });
     return plates.flatMap((p) => clipDetection(p, image.width, image.height) ?? []);
   }
 
-  close(): Promise<void> {
-    return this.session.close();
+  async close(): Promise<void> {
+    await Promise.all([this.session.close(), this.videoSession?.close()]);
   }
 }

@@ -27,8 +27,8 @@ test('inference workers: 2 by default, at least 1', () => {
 });
 
 test('RetinaFace 8-bit model: video frames by default, all or off, nothing else', () => {
-  assert.equal(loadConfig({}).faceInt8, 'video');
-  assert.equal(loadConfig({ VEIL_FACE_INT8: 'ALL' }).faceInt8, 'all');
-  assert.equal(loadConfig({ VEIL_FACE_INT8: 'off' }).faceInt8, 'off');
-  assert.throws(() => loadConfig({ VEIL_FACE_INT8: 'int4' }), /VEIL_FACE_INT8/);
+  assert.equal(loadConfig({}).int8, 'video');
+  assert.equal(loadConfig({ VEIL_INT8: 'ALL' }).int8, 'all');
+  assert.equal(loadConfig({ VEIL_INT8: 'off' }).int8, 'off');
+  assert.throws(() => loadConfig({ VEIL_INT8: 'int4' }), /VEIL_INT8/);
 });

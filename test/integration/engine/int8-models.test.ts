@@ -1,7 +1,8 @@
 /**
- * RetinaFace's 8-bit model (`src/engine/onnx-quantize.ts`), written in memory from the npm
- * weights and the committed activation ranges: its graph, its weights, and the faces it finds on
- * the committed photos against the float model's.
+ * The 8-bit models (`src/engine/onnx-quantize.ts`), written in memory from the float weights and
+ * the committed activation ranges: RetinaFace (npm) and Veil's plate detector. Their graphs,
+ * their weights, and the faces and plates they find on committed photos against the float
+ * models'.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,15 +13,18 @@ import { iou } from '../../../src/engine/box.ts';
 import { readFields } from '../../../src/engine/onnx-graph.ts';
 import {
   activationScale,
+  cpuHasInt8Dot,
   calibrationModel,
+  qdqModel,
+  qdqTensors,
   convChains,
   quantizedModel,
   quantizeWeights,
   rangeTensors,
 } from '../../../src/engine/onnx-quantize.ts';
+import { modelPath } from '../../../src/engine/models.ts';
 import { openSession } from '../../../src/engine/onnx.runtime.ts';
 import {
-  cpuHasInt8Dot,
   RETINAFACE_RANGES,
   RetinaFaceDetector,
   retinafaceInt8Model,
@@ -28,7 +32,13 @@ import {
   retinafaceModelPath,
 } from '../../../src/engine/retinaface.detector.ts';
 import type { Box, Detection } from '../../../src/engine/types.ts';
-import { loadFixture, truth } from '../../fixtures/images/fixtures.ts';
+import {
+  VEIL_PLATE_RANGES,
+  VeilPlateDetector,
+  veilPlateInt8Model,
+} from '../../../src/engine/veil-plate.detector.ts';
+import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
+import { fixturePath, loadFixture, truth } from '../../fixtures/images/fixtures.ts';
 
 const ranges = JSON.parse(fs.readFileSync(RETINAFACE_RANGES, 'utf8')).ranges;
 const opTypes = (model: Uint8Array): string[] => {
@@ -157,6 +167,59 @@ describe('RetinaFace in 8 bits', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+});
+
+describe("Veil's plate detector in 8 bits", () => {
+  const file = modelPath('veilPlate');
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const plateRanges = JSON.parse(fs.readFileSync(VEIL_PLATE_RANGES, 'utf8')).ranges;
+
+  it('quantizes every activation but the heads`, and the committed ranges cover them', () => {
+    const tensors = qdqTensors(bytes);
+    assert.equal(tensors.length, 101);
+    for (const t of tensors) assert.ok(plateRanges[t], `no range for ${t}`);
+    // The heads (the last convolutions' outputs, sliced into scores and boxes) stay float.
+    for (const head of ['/net/out/Conv_output_0', '/net/out_1/Conv_output_0', '/Sigmoid_output_0'])
+      assert.ok(!tensors.includes(head), head);
+    const ops = opTypes(qdqModel(bytes, plateRanges));
+    assert.equal(count(ops, 'QuantizeLinear'), 101);
+    assert.equal(count(ops, 'Conv'), 32);
+    // Activations, then the 30 distinct weights and biases of the convolutions; the Identity
+    // nodes through which the export shared weights are gone (the weights' dequantization
+    // writes their outputs).
+    assert.equal(count(ops, 'DequantizeLinear'), 101 + 30 + 30);
+    assert.equal(count(ops, 'Identity'), 0);
+  });
+
+  it('finds a drawn plate as the float model does; video frames take the 8-bit model', async (t) => {
+    const int8 = veilPlateInt8Model();
+    if ('why' in int8) {
+      t.skip(int8.why);
+      return;
+    }
+    const { frame, box } = await drawPlate(
+      fixturePath('group-5-faces.jpg')!,
+      'EK 2024 B',
+      1200,
+      900,
+      260,
+    );
+    const float = await openSession(file);
+    const q = await openSession(int8.bytes);
+    const detector = new VeilPlateDetector(float, undefined, undefined, q);
+    try {
+      const [photo] = await detector.detect(frame, 0.5);
+      const [video] = await detector.detect(frame, 0.5, { sequence: true });
+      const [alone] = await new VeilPlateDetector(q).detect(frame, 0.5);
+      assert.ok(photo && video && iou(photo.box, box) > 0.6 && iou(video.box, box) > 0.6);
+      assert.ok(iou(photo.box, video.box) > 0.85);
+      assert.ok(Math.abs(photo.score - video.score) < 0.1, `${photo.score} -> ${video.score}`);
+      // The same as the 8-bit model alone: video frames ran it.
+      assert.deepEqual(video, alone);
+    } finally {
+      await detector.close();
     }
   });
 });
