@@ -207,18 +207,21 @@ const GRAPH_INITIALIZER = 5;
 const NODE_INPUT = 1;
 const NODE_OUTPUT = 2;
 const NODE_OP_TYPE = 4;
+const NODE_ATTRIBUTE = 5;
 const TENSOR_FLOAT_DATA = 4;
 const TENSOR_NAME = 8;
 const TENSOR_RAW_DATA = 9;
 
-interface NodeView {
+/** A NodeProto: its bytes, op type, input and output names, and attribute fields (raw). */
+export interface NodeView {
   raw: Uint8Array;
   op: string;
   inputs: string[];
   outputs: string[];
+  attrs: WireField[];
 }
 
-function nodeView(data: Uint8Array): NodeView {
+export function nodeView(data: Uint8Array): NodeView {
   const fields = readFields(data);
   const strings = (no: number) =>
     fields.filter((f) => f.no === no && f.data).map((f) => text.decode(f.data));
@@ -227,6 +230,7 @@ function nodeView(data: Uint8Array): NodeView {
     op: strings(NODE_OP_TYPE)[0] ?? '',
     inputs: strings(NODE_INPUT),
     outputs: strings(NODE_OUTPUT),
+    attrs: fields.filter((f) => f.no === NODE_ATTRIBUTE),
   };
 }
 

@@ -18,7 +18,14 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { concat, lengthField, readFields, type WireField } from './onnx-graph.ts';
+import {
+  concat,
+  lengthField,
+  nodeView,
+  readFields,
+  type NodeView,
+  type WireField,
+} from './onnx-graph.ts';
 import { encodeTensor, type TensorData } from './onnx-writer.ts';
 
 const text = new TextDecoder();
@@ -44,13 +51,7 @@ const TENSOR_NAME = 8;
 const TENSOR_RAW = 9;
 const FLOAT = 1;
 
-interface Node {
-  raw: Uint8Array;
-  op: string;
-  inputs: string[];
-  outputs: string[];
-  attrs: WireField[];
-}
+type Node = NodeView;
 
 /** A Conv with the BatchNormalization and Relu that follow it alone, as one quantized op. */
 export interface ConvChain {
@@ -64,19 +65,6 @@ export interface ConvChain {
 
 /** [min, max] of a tensor over the calibration pictures. */
 export type TensorRanges = Record<string, [number, number]>;
-
-function nodeOf(raw: Uint8Array): Node {
-  const fields = readFields(raw);
-  const strings = (no: number) =>
-    fields.filter((f) => f.no === no && f.data).map((f) => text.decode(f.data));
-  return {
-    raw,
-    op: strings(NODE_OP)[0] ?? '',
-    inputs: strings(NODE_INPUT),
-    outputs: strings(NODE_OUTPUT),
-    attrs: fields.filter((f) => f.no === NODE_ATTR),
-  };
-}
 
 /** A float attribute of a node (BatchNormalization's epsilon), else `fallback`. */
 function floatAttr(node: Node, name: string, fallback: number): number {
@@ -139,7 +127,7 @@ function parse(model: Uint8Array): Parsed {
         text.decode(readFields(f.data!).find((x) => x.no === 1)?.data ?? new Uint8Array()),
       ),
   );
-  const nodes = graphFields.filter((f) => f.no === GRAPH_NODE).map((f) => nodeOf(f.data!));
+  const nodes = graphFields.filter((f) => f.no === GRAPH_NODE).map((f) => nodeView(f.data!));
   // Exporters share a weight between layers through an Identity node: its output is that weight.
   for (const n of nodes) {
     const w = n.op === 'Identity' ? weights.get(n.inputs[0]) : undefined;
