@@ -135,7 +135,8 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
 
 /**
  * The first runs of a session at a new input size are several times slower: run the common
- * shapes once (a 16:9 and a 4:3 frame at the main-pass size) before real work arrives.
+ * shapes once (a 16:9 and a 4:3 frame at the main-pass size, and a video frame's detection
+ * copy) before real work arrives.
  */
 export async function warmUp(detectors: OpenDetectors): Promise<void> {
   for (const [width, height] of [
@@ -145,6 +146,12 @@ export async function warmUp(detectors: OpenDetectors): Promise<void> {
     const frame = { data: new Uint8Array(width * height * 3), width, height };
     await detectFrame(frame, defaultAnonymizeOptions, detectors);
   }
+  // Video frames may run the 8-bit models: their detection copy (960 px), main passes only.
+  const copy = { data: new Uint8Array(960 * 540 * 3), width: 960, height: 540 };
+  await detectFrame(copy, defaultAnonymizeOptions, detectors, {
+    sequence: true,
+    smallObjects: false,
+  });
   // A black frame holds no plate, so the vehicle model has not run yet.
   await detectors.vehicles?.detect({ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 });
 }
