@@ -23,6 +23,7 @@ import {
   lengthField,
   nodeView,
   readFields,
+  valueInfoName,
   type NodeView,
   type WireField,
 } from './onnx-graph.ts';
@@ -121,11 +122,7 @@ function parse(model: Uint8Array): Parsed {
     if (t.weights) weights.set(t.name, t.weights);
   }
   const outputs = new Set(
-    graphFields
-      .filter((f) => f.no === GRAPH_OUTPUT)
-      .map((f) =>
-        text.decode(readFields(f.data!).find((x) => x.no === 1)?.data ?? new Uint8Array()),
-      ),
+    graphFields.filter((f) => f.no === GRAPH_OUTPUT).map((f) => valueInfoName(f.data!)),
   );
   const nodes = graphFields.filter((f) => f.no === GRAPH_NODE).map((f) => nodeView(f.data!));
   // Exporters share a weight between layers through an Identity node: its output is that weight.
@@ -177,7 +174,8 @@ export function rangeTensors(model: Uint8Array): string[] {
 /** The model with `names` as extra float outputs, to read their ranges. */
 export function calibrationModel(model: Uint8Array, names: readonly string[]): Uint8Array {
   const extra = names.map((name) => {
-    const type = concat([lengthField(1, concat([Uint8Array.of(8, FLOAT)]))]);
+    // TypeProto { tensor_type { elem_type: FLOAT } }
+    const type = lengthField(1, Uint8Array.of(8, FLOAT));
     return lengthField(
       GRAPH_OUTPUT,
       concat([lengthField(1, utf8.encode(name)), lengthField(2, type)]),
@@ -257,6 +255,23 @@ function node(op: string, inputs: string[], output: string, attrs: WireField[] =
 const initializer = (t: TensorData) => lengthField(GRAPH_INITIALIZER, encodeTensor(t));
 
 /**
+ * The uint8 scale and zero point of activation `t` from its calibrated range, as the
+ * initializers `${t}__s` and `${t}__z`. Throws when the range is missing.
+ */
+function activationInits(t: string, ranges: TensorRanges): { scale: number; inits: Uint8Array[] } {
+  const r = ranges[t];
+  if (!r) throw new Error(`no calibration range for ${t}`);
+  const { scale, zero } = activationScale(r);
+  return {
+    scale,
+    inits: [
+      initializer({ name: `${t}__s`, dims: [], data: Float32Array.of(scale) }),
+      initializer({ name: `${t}__z`, dims: [], data: Uint8Array.of(zero) }),
+    ],
+  };
+}
+
+/**
  * The model with every Conv chain as a `QLinearConv`, `ranges` giving each chain's input and
  * output range (`rangeTensors`). Throws when a range is missing.
  */
@@ -271,18 +286,12 @@ export function quantizedModel(model: Uint8Array, ranges: TensorRanges): Uint8Ar
     chains.flatMap((c) => [...c.conv.inputs.slice(1), ...(c.norm?.inputs.slice(1) ?? [])]),
   );
   const readElsewhere = new Set(p.nodes.filter((n) => !inChain.has(n)).flatMap((n) => n.inputs));
-  const scaleOf = (t: string) => {
-    const r = ranges[t];
-    if (!r) throw new Error(`no calibration range for ${t}`);
-    return activationScale(r);
-  };
   const inits: Uint8Array[] = [];
+  const activation = new Map<string, number>();
   const scalars = (t: string) => {
-    const { scale, zero } = scaleOf(t);
-    inits.push(
-      initializer({ name: `${t}__s`, dims: [], data: Float32Array.of(scale) }),
-      initializer({ name: `${t}__z`, dims: [], data: Uint8Array.of(zero) }),
-    );
+    const a = activationInits(t, ranges);
+    activation.set(t, a.scale);
+    inits.push(...a.inits);
   };
   const quantized = new Set<string>();
   const nodes: Uint8Array[] = [];
@@ -305,7 +314,7 @@ export function quantizedModel(model: Uint8Array, ranges: TensorRanges): Uint8Ar
     quantized.add(y);
     const { w, b } = folded(chain, p.weights);
     const { q, scales } = quantizeWeights(w);
-    const xs = scaleOf(x).scale;
+    const xs = activation.get(x)!;
     const name = chain.conv.outputs[0];
     inits.push(
       initializer({ name: `${name}__wq`, dims: w.dims, data: q }),
@@ -411,9 +420,7 @@ export function qdqTensors(model: Uint8Array): string[] {
 }
 
 function graphInputNames(p: Parsed): string[] {
-  return p.graphFields
-    .filter((f) => f.no === GRAPH_INPUT)
-    .map((f) => text.decode(readFields(f.data!).find((x) => x.no === 1)?.data ?? new Uint8Array()));
+  return p.graphFields.filter((f) => f.no === GRAPH_INPUT).map((f) => valueInfoName(f.data!));
 }
 
 /** A node's bytes with its inputs renamed by `rename` (other fields as they were). */
@@ -449,14 +456,9 @@ export function qdqModel(model: Uint8Array, ranges: TensorRanges): Uint8Array {
   const nodes: Uint8Array[] = [];
   const scales = new Map<string, number>();
   const pair = (t: string) => {
-    const r = ranges[t];
-    if (!r) throw new Error(`no calibration range for ${t}`);
-    const { scale, zero } = activationScale(r);
-    scales.set(t, Math.fround(scale));
-    inits.push(
-      initializer({ name: `${t}__s`, dims: [], data: Float32Array.of(scale) }),
-      initializer({ name: `${t}__z`, dims: [], data: Uint8Array.of(zero) }),
-    );
+    const a = activationInits(t, ranges);
+    scales.set(t, Math.fround(a.scale));
+    inits.push(...a.inits);
     nodes.push(
       node('QuantizeLinear', [t, `${t}__s`, `${t}__z`], `${t}__q`),
       node('DequantizeLinear', [`${t}__q`, `${t}__s`, `${t}__z`], `${t}__dq`),
