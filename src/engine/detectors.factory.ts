@@ -18,12 +18,15 @@ import type { RegionDetector } from './region.detector.ts';
 import {
   DEFAULT_RETINA,
   RetinaFaceDetector,
+  RETINAFACE_RANGES,
   retinafaceInt8Model,
   retinafaceModel,
+  retinafaceModelPath,
 } from './retinaface.detector.ts';
 import { openTextLineRecogniser } from './text-line.recogniser.ts';
 import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
+import { warnOnce } from './warn-once.ts';
 import { VeilFaceDetector } from './veil-face.detector.ts';
 import { VeilPlateDetector, veilPlateInt8Model } from './veil-plate.detector.ts';
 import { openObjectDetector } from './vehicle.detector.ts';
@@ -74,11 +77,14 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
   const chosen = resolveModels(settings.faceModel, settings.plateModel);
   const openFace = async (id: SingleFaceModel): Promise<RegionDetector> => {
     if (id === 'retinaface') {
-      const model = retinafaceModel();
+      const file = retinafaceModelPath();
+      const model = retinafaceModel(file);
       const retina = settings.wholeSmallPass
         ? { ...DEFAULT_RETINA, regional: undefined }
         : DEFAULT_RETINA;
-      const { main, video } = await sessionsOf('RetinaFace', model.bytes, retinafaceInt8Model);
+      const { main, video } = await sessionsOf('RetinaFace', model.bytes, () =>
+        retinafaceInt8Model(file, RETINAFACE_RANGES, model),
+      );
       return new RetinaFaceDetector(main, retina, model.affine, video);
     }
     if (id === 'veil')
@@ -95,7 +101,7 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
     int8Of: () => { bytes: Uint8Array } | { why: string },
   ): Promise<{ main: ModelSession; video?: ModelSession }> => {
     const int8 = use === 'off' ? undefined : int8Of();
-    if (int8 && 'why' in int8) warnOnce(`${name} runs in float: ${int8.why}`);
+    if (int8 && 'why' in int8) warnOnce(`${name} runs in float: ${int8.why}`, 'VEIL_INT8');
     const q = int8 && 'bytes' in int8 ? await openSession(int8.bytes, { threads }) : undefined;
     if (q && use === 'all') return { main: q };
     return { main: await openSession(float, { threads }), video: q };
@@ -154,12 +160,4 @@ export async function warmUp(detectors: OpenDetectors): Promise<void> {
   });
   // A black frame holds no plate, so the vehicle model has not run yet.
   await detectors.vehicles?.detect({ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 });
-}
-
-const warned = new Set<string>();
-
-function warnOnce(message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  process.emitWarning(message, { code: 'VEIL_INT8' });
 }

@@ -11,6 +11,7 @@ import type {
 } from './detectors.factory.ts';
 import { checkFrame } from './frame.detector.ts';
 import { InferencePool } from './inference.pool.ts';
+import { warnOnce } from './warn-once.ts';
 import { mergeFaces } from './face-union.detector.ts';
 import { FACE_MODEL_PARTS, resolveModels, type ResolvedModels } from './models.ts';
 import type { DetectHints } from './region.detector.ts';
@@ -105,8 +106,6 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   };
 }
 
-const warned = new Set<string>();
-
 /**
  * Say once per process, on stderr, when a fallback runs: RetinaFace's weights are for
  * non-commercial research only, and the text-based plate detector finds more false plates.
@@ -116,9 +115,7 @@ function warnFallbacks(models: ResolvedModels): void {
   if (models.faceFallback) lines.push(`faces: ${models.describe.face}`);
   if (models.plateFallback) lines.push(`plates: ${models.describe.plate}`);
   const message = `Veil engine runs npm-shipped fallback detectors (${lines.join('; ')}); see models/README.md`;
-  if (lines.length === 0 || warned.has(message)) return;
-  warned.add(message);
-  process.emitWarning(message, { code: 'VEIL_FALLBACK_MODELS' });
+  if (lines.length > 0) warnOnce(message, 'VEIL_FALLBACK_MODELS');
 }
 
 export type { FaceModel, PlateModel } from './detectors.factory.ts';

@@ -73,15 +73,19 @@ export const RETINAFACE_RANGES = path.join(
 /**
  * RetinaFace with 8-bit convolutions (`onnx-quantize.ts`), same input and outputs as
  * `retinafaceModel`; `{ why }` instead when the committed ranges are missing or were measured
- * on other weights, or the CPU lacks 8-bit dot products.
+ * on other weights, or the CPU lacks 8-bit dot products. `float`: the caller's
+ * `retinafaceModel(file)`, made here only when needed otherwise.
  */
 export function retinafaceInt8Model(
   file = retinafaceModelPath(),
   rangesFile = RETINAFACE_RANGES,
+  float?: { bytes: Uint8Array; affine?: InputAffine },
 ): { bytes: Uint8Array; affine?: InputAffine } | { why: string } {
-  const float = retinafaceModel(file);
-  const q = int8Model(file, rangesFile, (ranges) => quantizedModel(float.bytes, ranges));
-  return 'why' in q ? q : { bytes: q.bytes, affine: float.affine };
+  let model = float;
+  const q = int8Model(file, rangesFile, (ranges) =>
+    quantizedModel((model ??= retinafaceModel(file)).bytes, ranges),
+  );
+  return 'why' in q ? q : { bytes: q.bytes, affine: model!.affine };
 }
 
 /** RetinaFace's NMS and its enlarged pass for faces of 10-30 px (smallest anchors: 16 px). */
