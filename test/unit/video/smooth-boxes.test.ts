@@ -3,14 +3,8 @@ import assert from 'node:assert/strict';
 import { holds } from '../../../src/media/video/steady.boxes.ts';
 import { meanBox, SmoothBoxes, smoothedBox } from '../../../src/media/video/smooth.boxes.ts';
 import type { Box, Detection } from '../../../src/engine/types.ts';
+import { box, face } from './tracked-boxes.ts';
 
-const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
-const face = (b: Box, trackId?: number): Detection => ({
-  cls: 'face',
-  box: b,
-  score: 0.9,
-  trackId,
-});
 const contains = (outer: Box, inner: Box) =>
   outer.x1 <= inner.x1 && outer.y1 <= inner.y1 && outer.x2 >= inner.x2 && outer.y2 >= inner.y2;
 

@@ -2,15 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { holds, SteadyBoxes, STEADY } from '../../../src/media/video/steady.boxes.ts';
 import { boxEllipse, FACE_ELLIPSE_SCALE } from '../../../src/engine/render/cover.geometry.ts';
-import type { Box, Detection } from '../../../src/engine/types.ts';
-
-const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
-const face = (b: Box, trackId?: number): Detection => ({
-  cls: 'face',
-  box: b,
-  score: 0.9,
-  trackId,
-});
+import { box, face } from './tracked-boxes.ts';
 
 test('a box that only jitters keeps the held box; one that moves or shrinks re-anchors', () => {
   const held = box(100, 100, 200, 200);
