@@ -16,7 +16,7 @@
  * with radius 2 / 3 / 5 and the frame's own box where it does not hold 9.01 / 8.98 / 9.01 G,
  * radius 3 with the union instead 8.95 G (0.435 MB): about 30% of what the covers cost x264.
  */
-import { holds, STEADY } from './steady.boxes.ts';
+import { holds, STEADY, trackKey } from './steady.boxes.ts';
 import type { Box, Detection } from '../../engine/types.ts';
 
 /** The mean box of `boxes` (at least one). */
@@ -36,8 +36,6 @@ export function smoothedBox(mean: Box, own: Box, rules = STEADY): Box {
     y2: Math.max(mean.y2, own.y2),
   };
 }
-
-const keyOf = (d: Detection) => `${d.cls}:${d.trackId}`;
 
 /**
  * One video's smoothing, frame by frame in order: `apply(frame, objects, ahead)` gets the
@@ -62,13 +60,13 @@ export class SmoothBoxes {
     const later: Array<Map<string, Box>> = [];
     for (let j = frame + 1; j <= frame + this.radius; j++) {
       later.push(
-        new Map(ahead(j).flatMap((d) => (d.trackId === undefined ? [] : [[keyOf(d), d.box]]))),
+        new Map(ahead(j).flatMap((d) => (d.trackId === undefined ? [] : [[trackKey(d), d.box]]))),
       );
     }
     const next = new Map<string, Array<{ frame: number; box: Box }>>();
     const out = objects.map((d) => {
       if (d.trackId === undefined) return d;
-      const key = keyOf(d);
+      const key = trackKey(d);
       const before = (this.past.get(key) ?? []).filter((e) => e.frame >= frame - this.radius);
       next.set(key, [...before, { frame, box: d.box }]);
       const after = later.flatMap((m) => m.get(key) ?? []);

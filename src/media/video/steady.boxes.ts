@@ -38,6 +38,9 @@ export function holds(held: Box, b: Box, rules = STEADY): boolean {
   );
 }
 
+/** A tracked object's key: tracks of faces and of plates count their ids apart. */
+export const trackKey = (d: Detection) => `${d.cls}:${d.trackId}`;
+
 /**
  * One video's held boxes by track: `apply` returns the frame's objects with each tracked box
  * replaced by its track's held box while `holds` says so; otherwise the new box is held from
@@ -52,7 +55,7 @@ export class SteadyBoxes {
     const next = new Map<string, Box>();
     const out = objects.map((d) => {
       if (d.trackId === undefined) return d;
-      const key = `${d.cls}:${d.trackId}`;
+      const key = trackKey(d);
       const held = this.held.get(key);
       const box = held && holds(held, d.box, this.rules) ? held : d.box;
       next.set(key, box);
