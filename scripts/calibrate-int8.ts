@@ -15,7 +15,6 @@
  *
  *   node --import tsx scripts/calibrate-int8.ts [--model retinaface|veil-plate] [--percentile 99.999]
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -26,6 +25,7 @@ import {
   qdqTensors,
   rangeTensors,
   RangeSampler,
+  weightsSha256,
 } from '../src/engine/onnx-quantize.ts';
 import { openSession } from '../src/engine/onnx.runtime.ts';
 import { resizedPlanarTensor } from '../src/engine/preprocess.ts';
@@ -56,7 +56,7 @@ function write(
   sampler: RangeSampler,
   sides: number[],
 ) {
-  const sha256 = createHash('sha256').update(fs.readFileSync(weights)).digest('hex');
+  const sha256 = weightsSha256(weights);
   const ranges = sampler.ranges(PERCENTILE);
   const body = { about, sha256, percentile: PERCENTILE, pictures: named, sides, ranges };
   fs.writeFileSync(file, JSON.stringify(body, null, 1) + '\n');

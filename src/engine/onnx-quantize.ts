@@ -551,8 +551,12 @@ export function int8Model(
   } catch {
     return { why: `no activation ranges at ${rangesFile}` };
   }
-  const sha256 = createHash('sha256').update(fs.readFileSync(weightsFile)).digest('hex');
-  if (sha256 !== saved.sha256)
+  if (weightsSha256(weightsFile) !== saved.sha256)
     return { why: 'the activation ranges were measured on other weights' };
   return { bytes: build(saved.ranges) };
+}
+
+/** The SHA-256 (hex) of a weights file, which keys its committed activation ranges. */
+export function weightsSha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
