@@ -102,7 +102,8 @@ export interface VeilConfig {
   plateContext: 'vehicles' | 'none';
   /**
    * 8-bit RetinaFace and Veil plate detector (VEIL_INT8: video, all or off; default video):
-   * where they run, on CPUs with 8-bit dot products (models/README.md). Pass to createEngine.
+   * where they run, on CPUs with 8-bit dot products or AVX2 (models/README.md). Pass to
+   * createEngine.
    */
   int8: 'video' | 'all' | 'off';
   /**

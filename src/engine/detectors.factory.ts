@@ -64,8 +64,9 @@ export type PlateContext = 'vehicles' | 'none';
 
 /**
  * Where RetinaFace and Veil's plate detector run their 8-bit models (`onnx-quantize.ts`): on
- * video frames, on everything, or nowhere. Where the CPU lacks 8-bit dot products or the
- * committed ranges do not fit the weights, the float models run whatever this says.
+ * video frames, on everything, or nowhere. Where the CPU has no fast 8-bit path (neither dot
+ * products nor AVX2) or the committed ranges do not fit the weights, the float models run
+ * whatever this says.
  */
 export type Int8Use = 'video' | 'all' | 'off';
 

@@ -221,8 +221,11 @@ function folded(chain: ConvChain, weights: Map<string, Weights>): { w: Weights; 
   return { w: { dims: w.dims, data }, b };
 }
 
-/** int8 weights per output channel (symmetric, -127..127) and their scales. */
-export function quantizeWeights(w: Weights): { q: Int8Array; scales: Float32Array } {
+/**
+ * int8 weights per output channel (symmetric, -levels..levels) and their scales: 127 where the
+ * CPU has 8-bit dot products, 63 on AVX2 without them (`int8WeightLevels`).
+ */
+export function quantizeWeights(w: Weights, levels = 127): { q: Int8Array; scales: Float32Array } {
   const out = w.dims[0];
   const per = w.data.length / out;
   const q = new Int8Array(w.data.length);
@@ -230,10 +233,10 @@ export function quantizeWeights(w: Weights): { q: Int8Array; scales: Float32Arra
   for (let c = 0; c < out; c++) {
     let m = 0;
     for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(w.data[c * per + i]));
-    const s = m > 0 ? m / 127 : 1;
+    const s = m > 0 ? m / levels : 1;
     scales[c] = s;
     for (let i = 0; i < per; i++) {
-      q[c * per + i] = Math.max(-127, Math.min(127, Math.round(w.data[c * per + i] / scales[c])));
+      q[c * per + i] = Math.max(-levels, Math.min(levels, Math.round(w.data[c * per + i] / s)));
     }
   }
   return { q, scales };
@@ -273,9 +276,10 @@ function activationInits(t: string, ranges: TensorRanges): { scale: number; init
 
 /**
  * The model with every Conv chain as a `QLinearConv`, `ranges` giving each chain's input and
- * output range (`rangeTensors`). Throws when a range is missing.
+ * output range (`rangeTensors`), weights within +-`levels` (`quantizeWeights`). Throws when a
+ * range is missing.
  */
-export function quantizedModel(model: Uint8Array, ranges: TensorRanges): Uint8Array {
+export function quantizedModel(model: Uint8Array, ranges: TensorRanges, levels = 127): Uint8Array {
   const p = parse(model);
   const chains = chainsOf(p);
   const byFirst = new Map(chains.map((c) => [c.conv, c]));
@@ -313,7 +317,7 @@ export function quantizedModel(model: Uint8Array, ranges: TensorRanges): Uint8Ar
     scalars(y);
     quantized.add(y);
     const { w, b } = folded(chain, p.weights);
-    const { q, scales } = quantizeWeights(w);
+    const { q, scales } = quantizeWeights(w, levels);
     const xs = activation.get(x)!;
     const name = chain.conv.outputs[0];
     inits.push(
@@ -446,10 +450,10 @@ const AXIS_0 = {
  * The QDQ form of an opset 13+ `model` given each `qdqTensors` tensor's range: every such
  * activation gets a QuantizeLinear / DequantizeLinear pair, every Conv reading one int8 weights
  * per output channel behind a DequantizeLinear (its bias int32 at the input's scale times the
- * weight's), and onnxruntime fuses the pairs into integer operators where it has them
- * (QLinearConv, QLinearSigmoid, QLinearMul, QLinearAdd, QLinearConcat).
+ * weight's; weights within +-`levels`), and onnxruntime fuses the pairs into integer operators
+ * where it has them (QLinearConv, QLinearSigmoid, QLinearMul, QLinearAdd, QLinearConcat).
  */
-export function qdqModel(model: Uint8Array, ranges: TensorRanges): Uint8Array {
+export function qdqModel(model: Uint8Array, ranges: TensorRanges, levels = 127): Uint8Array {
   const p = parse(model);
   const tensors = new Set(qdqTensors(model));
   const inits: Uint8Array[] = [];
@@ -489,7 +493,7 @@ export function qdqModel(model: Uint8Array, ranges: TensorRanges): Uint8Array {
     const w = n.op === 'Conv' ? p.weights.get(wName) : undefined;
     if (w && tensors.has(x) && !replaced.has(wName)) {
       replaced.add(wName);
-      const { q, scales: ws } = quantizeWeights(w);
+      const { q, scales: ws } = quantizeWeights(w, levels);
       dequantized(wName, { dims: w.dims, data: q }, ws, new Int8Array(ws.length));
       const b = bName ? p.weights.get(bName) : undefined;
       if (b && !replaced.has(bName)) {
@@ -518,12 +522,18 @@ export function qdqModel(model: Uint8Array, ranges: TensorRanges): Uint8Array {
 }
 
 /**
- * Whether this CPU multiplies 8-bit integers natively (x86 VNNI, Arm's dot product): where it
- * does not, onnxruntime's x86 int8 kernels may saturate (their AVX2 path adds pairs of products
- * into 16 bits) and gain little, so the float models run.
+ * The largest 8-bit weight magnitude this CPU computes exactly and fast, 0 where the float models
+ * run. 127 with 8-bit dot products (x86 VNNI, Arm's dot product), which add into 32 bits. 63 on
+ * x86 with AVX2 but no VNNI: onnxruntime's kernels there (vpmaddubsw) add each pair of uint8 x
+ * int8 products into 16 bits with saturation, which 255 x 127 x 2 overflows and 255 x 63 x 2 =
+ * 32130 does not. Measured on an AMD EPYC with AVX2 (Veil's plate detector at 640 px, 16 plate
+ * photos, mean |output - float output|): 127 levels 0.092 (saturated), 63 levels 0.038, the exact
+ * int8 arithmetic at 127 levels 0.033; 63 levels are as fast (71 ms against 104 in float).
  */
-export function cpuHasInt8Dot(cpuinfo = readCpuinfo()): boolean {
-  return /^(flags|Features)\s*:.*\b(avx512_vnni|avx_vnni|asimddp)\b/m.test(cpuinfo);
+export function int8WeightLevels(cpuinfo = readCpuinfo()): number {
+  if (/^(flags|Features)\s*:.*\b(avx512_vnni|avx_vnni|asimddp)\b/m.test(cpuinfo)) return 127;
+  if (/^flags\s*:.*\bavx2\b/m.test(cpuinfo)) return 63;
+  return 0;
 }
 
 function readCpuinfo(): string {
@@ -536,15 +546,17 @@ function readCpuinfo(): string {
 
 /**
  * The 8-bit model `build` makes from the ranges committed in `rangesFile` for the weights in
- * `weightsFile`; `{ why }` instead when the CPU lacks 8-bit dot products, the ranges are
- * missing, or they were measured on other weights (their SHA-256 differs).
+ * `weightsFile`, with this CPU's weight `levels` (`int8WeightLevels`); `{ why }` instead when
+ * the CPU has no fast 8-bit path, the ranges are missing, or they were measured on other
+ * weights (their SHA-256 differs).
  */
 export function int8Model(
   weightsFile: string,
   rangesFile: string,
-  build: (ranges: TensorRanges) => Uint8Array,
+  build: (ranges: TensorRanges, levels: number) => Uint8Array,
+  levels = int8WeightLevels(),
 ): { bytes: Uint8Array } | { why: string } {
-  if (!cpuHasInt8Dot()) return { why: 'the CPU has no 8-bit dot product (VNNI)' };
+  if (!levels) return { why: 'the CPU has neither 8-bit dot products (VNNI) nor AVX2' };
   let saved: { sha256: string; ranges: TensorRanges };
   try {
     saved = JSON.parse(fs.readFileSync(rangesFile, 'utf8'));
@@ -553,7 +565,7 @@ export function int8Model(
   }
   if (weightsSha256(weightsFile) !== saved.sha256)
     return { why: 'the activation ranges were measured on other weights' };
-  return { bytes: build(saved.ranges) };
+  return { bytes: build(saved.ranges, levels) };
 }
 
 /** The SHA-256 (hex) of a weights file, which keys its committed activation ranges. */

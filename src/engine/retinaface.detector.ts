@@ -73,7 +73,7 @@ export const RETINAFACE_RANGES = path.join(
 /**
  * RetinaFace with 8-bit convolutions (`onnx-quantize.ts`), same input and outputs as
  * `retinafaceModel`; `{ why }` instead when the committed ranges are missing or were measured
- * on other weights, or the CPU lacks 8-bit dot products. `float`: the caller's
+ * on other weights, or the CPU has no fast 8-bit path (`int8WeightLevels`). `float`: the caller's
  * `retinafaceModel(file)`, made here only when needed otherwise.
  */
 export function retinafaceInt8Model(
@@ -82,8 +82,8 @@ export function retinafaceInt8Model(
   float?: { bytes: Uint8Array; affine?: InputAffine },
 ): { bytes: Uint8Array; affine?: InputAffine } | { why: string } {
   let model = float;
-  const q = int8Model(file, rangesFile, (ranges) =>
-    quantizedModel((model ??= retinafaceModel(file)).bytes, ranges),
+  const q = int8Model(file, rangesFile, (ranges, levels) =>
+    quantizedModel((model ??= retinafaceModel(file)).bytes, ranges, levels),
   );
   return 'why' in q ? q : { bytes: q.bytes, affine: model!.affine };
 }

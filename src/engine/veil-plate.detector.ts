@@ -39,8 +39,8 @@ export function veilPlateInt8Model(
   file = modelPath('veilPlate'),
   rangesFile = VEIL_PLATE_RANGES,
 ): { bytes: Uint8Array } | { why: string } {
-  return int8Model(file, rangesFile, (ranges) =>
-    qdqModel(new Uint8Array(fs.readFileSync(file)), ranges),
+  return int8Model(file, rangesFile, (ranges, levels) =>
+    qdqModel(new Uint8Array(fs.readFileSync(file)), ranges, levels),
   );
 }
 

@@ -13,7 +13,8 @@ import { iou } from '../../../src/engine/box.ts';
 import { readFields } from '../../../src/engine/onnx-graph.ts';
 import {
   activationScale,
-  cpuHasInt8Dot,
+  int8Model,
+  int8WeightLevels,
   calibrationModel,
   qdqModel,
   qdqTensors,
@@ -72,6 +73,10 @@ describe('activation and weight quantization', () => {
       const c = Math.floor(i / 3);
       assert.ok(Math.abs(q[i] * scales[c] - data[i]) <= scales[c] / 2 + 1e-9);
     }
+    // 63 levels (AVX2 without VNNI): the largest magnitude becomes 63.
+    const seven = quantizeWeights({ dims: [3, 3], data }, 63);
+    assert.deepEqual([...seven.q.subarray(0, 3)], [32, -63, 16]);
+    assert.equal(seven.scales[0], Math.fround(1 / 63));
   });
 });
 
@@ -120,7 +125,7 @@ describe('RetinaFace in 8 bits', () => {
       bytes[bytes.length - 1] ^= 1;
       fs.writeFileSync(other, bytes);
       const mismatch = retinafaceInt8Model(other);
-      if (cpuHasInt8Dot()) {
+      if (int8WeightLevels()) {
         assert.deepEqual(mismatch, { why: 'the activation ranges were measured on other weights' });
         const missing = retinafaceInt8Model(undefined, path.join(dir, 'none.json'));
         assert.match((missing as { why: string }).why, /no activation ranges/);
@@ -128,9 +133,19 @@ describe('RetinaFace in 8 bits', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    assert.equal(cpuHasInt8Dot('flags\t\t: fpu sse2 avx2 avx512_vnni\n'), true);
-    assert.equal(cpuHasInt8Dot('flags\t\t: fpu sse2 avx2 fma\n'), false);
-    assert.equal(cpuHasInt8Dot('Features\t: fp asimd asimddp\n'), true);
+    assert.equal(int8WeightLevels('flags\t\t: fpu sse2 avx2 avx512_vnni\n'), 127);
+    assert.equal(int8WeightLevels('flags\t\t: fpu sse2 avx2 avx_vnni fma\n'), 127);
+    assert.equal(int8WeightLevels('Features\t: fp asimd asimddp\n'), 127);
+    // AVX2 alone: 7-bit weights, whose pairs of products fit the kernels' 16-bit sums.
+    assert.equal(int8WeightLevels('flags\t\t: fpu sse2 avx2 fma\n'), 63);
+    assert.equal(int8WeightLevels('flags\t\t: fpu sse2 sse4_2 avx\n'), 0);
+    assert.equal(int8WeightLevels('Features\t: fp asimd\n'), 0);
+    assert.deepEqual(
+      int8Model(retinafaceModelPath(), RETINAFACE_RANGES, () => new Uint8Array(), 0),
+      {
+        why: 'the CPU has neither 8-bit dot products (VNNI) nor AVX2',
+      },
+    );
   });
 
   it('finds the photos` faces as the float model does, at the same places, and no new ones', async (t) => {
