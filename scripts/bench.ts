@@ -26,7 +26,8 @@
  * found|fallbacks|both (default both), --no-photo (skip the 1080p photo latency of
  * `bench-photo.ts`, printed after each detector set's videos), --whole-small-pass (RetinaFace's
  * small-face pass over whole frames, as before its windows), --int8 video|all|off
- * (8-bit RetinaFace and plate detector; default video), --rss-child <clip> (internal).
+ * (8-bit RetinaFace and plate detector; default video), --workers N (inference worker threads,
+ * default the engine's 2), --rss-child <clip> (internal).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -297,6 +298,7 @@ async function main() {
         const engine = await createEngine({
           ...set,
           wholeSmallPass: argv.includes('--whole-small-pass'),
+          ...(opt('--workers', 0) > 0 ? { workers: opt('--workers', 0) } : {}),
           ...(argv.includes('--int8') ? { int8: argv[argv.indexOf('--int8') + 1] as Int8Use } : {}),
         });
         console.log(`Detectors: ${engine.models.describe.face}; ${engine.models.describe.plate}`);
