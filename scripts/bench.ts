@@ -27,14 +27,16 @@
  * `bench-photo.ts`, printed after each detector set's videos), --whole-small-pass (RetinaFace's
  * small-face pass over whole frames, as before its windows), --int8 video|all|off
  * (8-bit RetinaFace and plate detector; default video), --workers N (inference worker threads,
- * default the engine's 2), --rss-child <clip> (internal).
+ * default the engine's 2), --runs (under the blur rows, the CPU of the inference threads per
+ * model and input shape: `src/engine/run-profile.ts`), --rss-child <clip> (internal).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEngine, type Engine } from '../src/engine/index.ts';
+import { readRunProfile, type RunGroup } from '../src/engine/run-profile.ts';
 import type { Int8Use } from '../src/engine/detectors.factory.ts';
 import { execChild } from '../src/media/child.process.ts';
 import { defaultAnonymizeOptions, type AnonymizeOptions } from '../src/engine/types.ts';
@@ -51,6 +53,11 @@ import {
 } from '../test/integration/video/synth-clip.ts';
 
 const argv = process.argv.slice(2);
+// --runs: the inference workers (which copy this environment when they start) log each model run.
+const ownRunsFile = argv.includes('--runs') && !process.env.VEIL_PROFILE_RUNS;
+if (ownRunsFile) {
+  process.env.VEIL_PROFILE_RUNS = path.join(tmpdir(), `veil-bench-runs-${process.pid}.txt`);
+}
 const opt = (name: string, fallback: number) => {
   const i = argv.indexOf(name);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
@@ -138,7 +145,20 @@ async function plainTranscode(input: string, output: string): Promise<void> {
   ]);
 }
 
+/** `--runs`: the model runs of the latest Veil run (VEIL_PROFILE_RUNS), grouped. */
+let lastRuns: RunGroup[] = [];
+const runsFile = process.env.VEIL_PROFILE_RUNS;
+
 async function veil(engine: Engine, input: string, output: string, options: AnonymizeOptions) {
+  if (runsFile) writeFileSync(runsFile, '');
+  try {
+    return await veilRun(engine, input, output, options);
+  } finally {
+    if (runsFile) lastRuns = readRunProfile(runsFile);
+  }
+}
+
+async function veilRun(engine: Engine, input: string, output: string, options: AnonymizeOptions) {
   const every = opt('--detect-every', 0);
   const run = createVideoAnonymizer(engine, {
     ...(every > 0 ? { detectEvery: every } : {}),
@@ -203,6 +223,7 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
     const blur: Timing[] = [];
     const full: Timing[] = [];
     let found = { faces: 0, objects: 0 };
+    let [blurRuns, fullRuns]: RunGroup[][] = [[], []];
     for (let k = 0; k < opt('--repeat', 2); k++) {
       // The floor is the ffmpeg child alone: what this process's threads do meanwhile (V8
       // finishing the previous run's garbage, idle workers) is no part of a plain transcode.
@@ -216,6 +237,7 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
         veil(engine, clip, out, { ...defaultAnonymizeOptions, enableLp: false }),
       );
       blur.push(tb);
+      blurRuns = lastRuns;
       const drawn = b.detections.reduce((n, d) => n + d.objects.length, 0);
       found = { faces: b.summary.faces, objects: drawn / Math.max(1, b.detections.length) };
       full.push(
@@ -223,6 +245,7 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
           await timed(() => veil(engine, clip, out, { ...defaultAnonymizeOptions, lpTrack: true }))
         )[1],
       );
+      fullRuns = lastRuns;
     }
     // Best wall time of the repeats; CPU time is the load-independent view of the same.
     const fps = (t: Timing[]) => frames / (Math.min(...t.map((x) => x.ms)) / 1000);
@@ -238,6 +261,12 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
     const row = (name: string, t: Timing[]) =>
       `  ${name.padEnd(30)} ${fps(t).toFixed(1).padStart(6)} fps  ${(fps(t) / f0).toFixed(2)}x   ` +
       `CPU ${ms(cpu(t)).padStart(4)} ms/frame  ${(c0 / cpu(t)).toFixed(2)}x  ${split(t)}`;
+    const runs = (name: string, groups: RunGroup[]) =>
+      `    ${name} model runs, CPU ms per frame (outputs, input): ` +
+      groups
+        .slice(0, 6)
+        .map((g) => `${g.key} ${(g.cpuMs / frames).toFixed(1)} (${g.runs} runs)`)
+        .join('; ');
     rows.push(
       `${height}p  ${frames} frames, ${crops.length} face crops moving (Veil: ${found.faces} face ` +
         `tracks, ${found.objects.toFixed(1)} faces drawn per frame)`,
@@ -246,7 +275,9 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
       row('Veil blur (faces)', blur),
       row('Veil blur + plates + lp_track', full),
     );
-    console.log(rows.slice(-5).join('\n'));
+    const shown = runsFile ? 7 : 5;
+    if (runsFile) rows.push(runs('blur', blurRuns), runs('blur + plates', fullRuns));
+    console.log(rows.slice(-shown).join('\n'));
   }
   console.log(
     `(fps and wall ratio: best of ${opt('--repeat', 2)} runs; CPU: process, its threads and ` +
@@ -328,6 +359,7 @@ async function main() {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    if (ownRunsFile && runsFile) rmSync(runsFile, { force: true });
   }
 }
 

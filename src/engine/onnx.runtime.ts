@@ -3,6 +3,7 @@
  * plain typed arrays, so the rest of the engine stays driver-free and testable.
  */
 import * as ort from 'onnxruntime-node';
+import { recordRun, threadCpuMs } from './run-profile.ts';
 
 export interface FloatTensor {
   data: Float32Array;
@@ -46,7 +47,9 @@ export async function openSession(
     outputNames: session.outputNames,
     async run(input) {
       const tensor = new ort.Tensor('float32', input.data, [...input.dims]);
+      const since = threadCpuMs();
       const results = await session.run({ [inputName]: tensor });
+      if (since !== undefined) recordRun(session.outputNames.length, input.dims, since);
       const out: Record<string, FloatTensor> = {};
       for (const name of session.outputNames) {
         const t = results[name];
