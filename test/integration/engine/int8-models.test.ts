@@ -117,7 +117,7 @@ describe('RetinaFace in 8 bits', () => {
     }
   });
 
-  it('is refused with a reason for other weights, missing ranges or a CPU without dot products', () => {
+  it('is refused with a reason for other weights, missing ranges or a CPU with no fast 8-bit path', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veil-int8-'));
     try {
       const other = path.join(dir, 'other.onnx');
