@@ -102,6 +102,8 @@ interface Timing {
   cpu: number;
   /** CPU seconds of the main thread, the other threads and the ffmpeg children. */
   parts: { main: number; threads: number; children: number };
+  /** `--runs`: this Veil run's model runs, grouped. */
+  runs?: RunGroup[];
 }
 
 function timed<T>(fn: () => T): T extends Promise<infer R> ? Promise<[R, Timing]> : [T, Timing];
@@ -214,7 +216,6 @@ async function prepareClips(dir: string): Promise<Clip[]> {
 
 async function speed(dir: string, engine: Engine, clips: Clip[]) {
   const frames = opt('--seconds', 4) * FPS;
-  const rows: string[] = [];
   for (const { file: clip, height, crops } of clips) {
     const out = path.join(dir, `out-${height}.mp4`);
     // Alternate the runs so load from other processes hits each alike; keep the best of two.
@@ -223,7 +224,6 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
     const blur: Timing[] = [];
     const full: Timing[] = [];
     let found = { faces: 0, objects: 0 };
-    let [blurRuns, fullRuns]: RunGroup[][] = [[], []];
     for (let k = 0; k < opt('--repeat', 2); k++) {
       // The floor is the ffmpeg child alone: what this process's threads do meanwhile (V8
       // finishing the previous run's garbage, idle workers) is no part of a plain transcode.
@@ -236,16 +236,13 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
       const [b, tb] = await timed(() =>
         veil(engine, clip, out, { ...defaultAnonymizeOptions, enableLp: false }),
       );
-      blur.push(tb);
-      blurRuns = lastRuns;
+      blur.push({ ...tb, runs: lastRuns });
       const drawn = b.detections.reduce((n, d) => n + d.objects.length, 0);
       found = { faces: b.summary.faces, objects: drawn / Math.max(1, b.detections.length) };
-      full.push(
-        (
-          await timed(() => veil(engine, clip, out, { ...defaultAnonymizeOptions, lpTrack: true }))
-        )[1],
+      const [, tf] = await timed(() =>
+        veil(engine, clip, out, { ...defaultAnonymizeOptions, lpTrack: true }),
       );
-      fullRuns = lastRuns;
+      full.push({ ...tf, runs: lastRuns });
     }
     // Best wall time of the repeats; CPU time is the load-independent view of the same.
     const fps = (t: Timing[]) => frames / (Math.min(...t.map((x) => x.ms)) / 1000);
@@ -261,23 +258,23 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
     const row = (name: string, t: Timing[]) =>
       `  ${name.padEnd(30)} ${fps(t).toFixed(1).padStart(6)} fps  ${(fps(t) / f0).toFixed(2)}x   ` +
       `CPU ${ms(cpu(t)).padStart(4)} ms/frame  ${(c0 / cpu(t)).toFixed(2)}x  ${split(t)}`;
-    const runs = (name: string, groups: RunGroup[]) =>
+    // The model runs of the repeat whose CPU the row shows.
+    const runs = (name: string, t: Timing[]) =>
       `    ${name} model runs, CPU ms per frame (outputs, input): ` +
-      groups
+      (least(t).runs ?? [])
         .slice(0, 6)
         .map((g) => `${g.key} ${(g.cpuMs / frames).toFixed(1)} (${g.runs} runs)`)
         .join('; ');
-    rows.push(
+    const block = [
       `${height}p  ${frames} frames, ${crops.length} face crops moving (Veil: ${found.faces} face ` +
         `tracks, ${found.objects.toFixed(1)} faces drawn per frame)`,
       row('plain ffmpeg transcode', floor),
       row('Veil pipes, nothing detected', pipes),
       row('Veil blur (faces)', blur),
       row('Veil blur + plates + lp_track', full),
-    );
-    const shown = runsFile ? 7 : 5;
-    if (runsFile) rows.push(runs('blur', blurRuns), runs('blur + plates', fullRuns));
-    console.log(rows.slice(-shown).join('\n'));
+      ...(runsFile ? [runs('blur', blur), runs('blur + plates', full)] : []),
+    ];
+    console.log(block.join('\n'));
   }
   console.log(
     `(fps and wall ratio: best of ${opt('--repeat', 2)} runs; CPU: process, its threads and ` +
@@ -285,7 +282,6 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
       `thread, its other threads (inference workers, libuv's pool, V8) and ffmpeg; target >= ` +
       `0.5x at 1080p)`,
   );
-  return rows;
 }
 
 /** Peak RSS of one Veil run over `clip`, measured in a fresh process. */
