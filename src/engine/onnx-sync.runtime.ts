@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { recordRun, threadCpuMs } from './run-profile.ts';
 
 interface NativeSession {
   loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void;
@@ -79,7 +80,11 @@ export class SyncSession {
       feeds[k] = new ort.Tensor('float32', v.data, [...v.dims]);
     const fetches: Record<string, null> = {};
     for (const n of this.outputNames) fetches[n] = null;
+    const since = threadCpuMs();
     const res = this.session.run(feeds, fetches, {});
+    if (since !== undefined) {
+      recordRun(this.outputNames.length, feeds[this.inputNames[0]]?.dims ?? [], since);
+    }
     const out: Record<string, SyncTensor> = {};
     for (const n of this.outputNames) {
       const t = res[n];
