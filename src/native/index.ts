@@ -168,6 +168,41 @@ export interface NativeKernels {
    * of `rgb` where `mask` is set, through the 17^3 RGB table `lut`, in place.
    */
   lutApply(rgb: Float32Array, mask: Uint8Array, lut: Float32Array): void;
+  /**
+   * `cropAround`'s resampled crop (src/engine/syn/face.crop.ts) with `taps` 1 or 2 per axis:
+   * the axis arrays as its `axis` makes them (byte offsets of the two source pixels of each
+   * tap, the upper one's weight), `out` side x side RGB.
+   */
+  cropBilinear(
+    src: Uint8Array,
+    taps: number,
+    side: number,
+    c0: Int32Array,
+    c1: Int32Array,
+    ax: Float64Array,
+    r0: Int32Array,
+    r1: Int32Array,
+    ay: Float64Array,
+    out: Uint8Array,
+  ): void;
+  /**
+   * `cutTurned`'s samples (src/engine/syn/tracked.input.ts): each axis packed as 8 values per
+   * entry (inside, lo, hi, lerp, loCos, loSin, hiCos, hiSin); `out` (size x size x 3, zeros)
+   * gets the inside samples.
+   */
+  cutTurned(
+    src: Uint8Array | Float32Array,
+    w: number,
+    h: number,
+    turned: number,
+    centreX: number,
+    centreY: number,
+    cols: Float64Array,
+    rows: Float64Array,
+    size: number,
+    divisor: number,
+    out: Float32Array,
+  ): void;
 }
 
 /** Where node-gyp puts the module, from this file (src/native/) or the repository root. */

@@ -7,6 +7,7 @@
 import type { Detection, RgbFrame } from '../types.ts';
 import type { Vec2 } from './mesh.geometry.ts';
 import { roundPixel } from '../round.ts';
+import { nativeKernels } from '../../native/index.ts';
 
 export const CROP_MIN = 256;
 export const CROP_MAX = 512;
@@ -90,6 +91,12 @@ export function cropAround(frame: RgbFrame, det: Detection): FaceCrop {
     const rows = axis(side, y0, scale, taps, fh, fw * 3);
     const [c0s, c1s, axs] = cols;
     const [r0s, r1s, ays] = rows;
+    const native = nativeKernels();
+    if (native) {
+      // src/native/syn.c: the loops below, bit for bit.
+      native.cropBilinear(src, n, side, c0s, c1s, axs, r0s, r1s, ays, data);
+      return { image: { data, width: side, height: side }, scale, x0, y0 };
+    }
     if (n === 1) {
       // One tap: the same arithmetic as below without the sums (0 + v and v * 1 are v).
       for (let y = 0; y < side; y++) {

@@ -10,6 +10,7 @@
 import type { RgbFrame } from '../types.ts';
 import { ROLL_MIN, type MeshBox } from './mesh.tracking.ts';
 import { roundPixel } from '../round.ts';
+import { nativeKernels } from '../../native/index.ts';
 
 const f = Math.fround;
 /** C's `round`: half away from zero (`roundPixel` is Math.round, half up, for v >= 0). */
@@ -122,6 +123,38 @@ export function cutTurned(
   const rows = axis(size, y1, size > 1 ? hScale : y2, h, centreY);
   const turned = turn !== undefined;
   const out = new Float32Array(size * size * 3);
+  const native = nativeKernels();
+  if (native && (src instanceof Uint8Array || src instanceof Float32Array)) {
+    // src/native/syn.c: the loop below, bit for bit.
+    const pack = (a: ReturnType<typeof axis>) => {
+      const packed = new Float64Array(size * 8);
+      for (let i = 0, o = 0; i < size; i++, o += 8) {
+        packed[o] = a.inside[i];
+        packed[o + 1] = a.lo[i];
+        packed[o + 2] = a.hi[i];
+        packed[o + 3] = a.lerp[i];
+        packed[o + 4] = a.loCos[i];
+        packed[o + 5] = a.loSin[i];
+        packed[o + 6] = a.hiCos[i];
+        packed[o + 7] = a.hiSin[i];
+      }
+      return packed;
+    };
+    native.cutTurned(
+      src,
+      w,
+      h,
+      turned ? 1 : 0,
+      centreX,
+      centreY,
+      pack(cols),
+      pack(rows),
+      size,
+      divisor,
+      out,
+    );
+    return out;
+  }
   for (let y = 0; y < size; y++) {
     if (!rows.inside[y]) continue;
     const top = rows.lo[y];

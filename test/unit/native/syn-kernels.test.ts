@@ -13,6 +13,9 @@ import {
   type WarpTarget,
 } from '../../../src/engine/syn/mesh.geometry.ts';
 import { transferLab, type LabStats } from '../../../src/engine/syn/colour.transfer.ts';
+import { cropAround, cropGeometry } from '../../../src/engine/syn/face.crop.ts';
+import { cutTurned } from '../../../src/engine/syn/tracked.input.ts';
+import type { Detection } from '../../../src/engine/types.ts';
 import { nativeKernels, useNativeKernels } from '../../../src/native/index.ts';
 import { random, restoreNativeAfter, skipWithoutNative } from './native-test.ts';
 
@@ -140,6 +143,68 @@ describe('syn native kernels', { skip }, () => {
     }
   });
 
+  it('cropAround: native resampling equals JavaScript (1 and 2 taps, across the borders)', () => {
+    const frame = texture(300, 11);
+    const face = (x1: number, y1: number, side: number): Detection => ({
+      cls: 'face',
+      score: 0.9,
+      box: { x1, y1, x2: x1 + side, y2: y1 + side * 1.2 },
+    });
+    // Small faces (crop enlarged: 1 tap), large (1-1.5x: 1 tap; over 1.5x: 2 taps), at edges.
+    const dets = [
+      face(100, 90, 40),
+      face(-30, 200, 90),
+      face(60, 40, 170),
+      face(120, 110, 230),
+      face(250, -40, 300),
+      face(10.7, 20.3, 61.9),
+      face(-50, -60, 400),
+    ];
+    const scales = dets.map((d) => cropGeometry(d).scale);
+    assert.ok(scales.some((s) => s < 1));
+    assert.ok(scales.some((s) => s > 1 && s <= 1.5));
+    assert.ok(scales.some((s) => s > 1.5));
+    for (const det of dets) {
+      useNativeKernels(true);
+      const a = cropAround(frame, det).image.data;
+      useNativeKernels(false);
+      const b = cropAround(frame, det).image.data;
+      assert.equal(differing(a, b), 0);
+    }
+  });
+
+  it('cutTurned: native samples equal JavaScript (bytes and floats, turned or not)', () => {
+    const r = random(12);
+    const w = 180;
+    const h = 150;
+    const bytes = new Uint8Array(w * h * 3);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(r() * 256);
+    const floats = Float32Array.from(bytes, (v) => v + r() - 0.5);
+    let cases = 0;
+    for (const src of [bytes, floats])
+      for (const radians of [0, 0.3, -1.2, 2.9]) {
+        const turn = radians ? { radians, centre: [0.45, 0.55] as const } : undefined;
+        // Inside, across the borders and beyond them.
+        for (const cut of [
+          [0.1, 0.2, 0.7, 0.8],
+          [-0.2, -0.1, 0.5, 0.6],
+          [0.6, 0.5, 1.3, 1.2],
+        ] as const)
+          for (const [size, divisor] of [
+            [64, 255],
+            [37, 1],
+          ]) {
+            useNativeKernels(true);
+            const a = cutTurned(src, w, h, turn, cut, size, divisor);
+            useNativeKernels(false);
+            const b = cutTurned(src, w, h, turn, cut, size, divisor);
+            assert.equal(differing(a, b), 0);
+            cases++;
+          }
+      }
+    assert.equal(cases, 48);
+  });
+
   it('checks its arguments (TypeError, nothing out of bounds)', () => {
     useNativeKernels(true);
     const k = nativeKernels();
@@ -185,5 +250,36 @@ describe('syn native kernels', { skip }, () => {
       () => k.lutApply(rgb, new Float32Array(64) as unknown as Uint8Array, lut),
       TypeError,
     );
+    // cropBilinear: 2 x 2 output of a 4 x 4 picture, offsets in bytes.
+    const at = (...v: number[]) => new Int32Array(v);
+    const wts = new Float64Array([0.5, 0.5]);
+    const crop = new Uint8Array(2 * 2 * 3);
+    k.cropBilinear(src, 1, 2, at(0, 6), at(3, 9), wts, at(0, 24), at(12, 36), wts, crop);
+    assert.throws(
+      () => k.cropBilinear(src, 1, 2, at(0, 6), at(3, 9), wts, at(0, 24), at(12, 48), wts, crop),
+      TypeError,
+    );
+    assert.throws(
+      () => k.cropBilinear(src, 1, 2, at(0, -3), at(3, 9), wts, at(0, 24), at(12, 36), wts, crop),
+      TypeError,
+    );
+    assert.throws(
+      () => k.cropBilinear(src, 3, 2, at(0, 6), at(3, 9), wts, at(0, 24), at(12, 36), wts, crop),
+      TypeError,
+    );
+    assert.throws(
+      () => k.cropBilinear(src, 1, 2, at(0, 6), at(3, 9), wts, at(0, 24), at(12, 36), wts, cov),
+      TypeError,
+    );
+    // cutTurned: an axis entry past the picture, a short out, a src of the wrong size.
+    const axis = (hi: number) => new Float64Array([1, 0, hi, 0.5, 0, 0, 0, 0]);
+    const one = new Float32Array(3);
+    k.cutTurned(src, 4, 4, 0, 0, 0, axis(3), axis(3), 1, 255, one);
+    assert.throws(() => k.cutTurned(src, 4, 4, 0, 0, 0, axis(4), axis(3), 1, 255, one), TypeError);
+    assert.throws(
+      () => k.cutTurned(src, 4, 4, 0, 0, 0, axis(3), axis(3), 1, 255, one.subarray(1)),
+      TypeError,
+    );
+    assert.throws(() => k.cutTurned(src, 5, 4, 0, 0, 0, axis(3), axis(3), 1, 255, one), TypeError);
   });
 });
