@@ -3,7 +3,9 @@
  * one line to the file, "<outputs> <input dims> <CPU ms of the running thread>", so a caller
  * (`npm run bench -- --runs`) can say which pass of which model the inference threads spend
  * their time on. CPU time comes from the kernel's per-thread scheduler clock (Linux); nothing
- * is written where that is unreadable or the variable is unset.
+ * is written where that is unreadable or the variable is unset. The kernel advances a running
+ * thread's clock at scheduler ticks (1-4 ms), so one short run may read 0 or a tick too much;
+ * the sums over a bench's hundreds of runs are what to read.
  */
 import fs from 'node:fs';
 

@@ -19,7 +19,9 @@ describe('model run profile', () => {
       "import { openSession } from './src/engine/onnx.runtime.ts';",
       "import { modelPath } from './src/engine/models.ts';",
       "const s = await openSession(modelPath('veilPlate'));",
-      'for (const side of [64, 64, 96])',
+      // Runs of ~10-40 ms: the kernel advances a running thread's clock at scheduler ticks
+      // (1-4 ms), so a run much shorter than a tick may read 0.
+      'for (const side of [640, 640, 960])',
       '  await s.run({ data: new Float32Array(3 * side * side), dims: [1, 3, side, side] });',
       'await s.close();',
     ].join('\n');
@@ -32,11 +34,11 @@ describe('model run profile', () => {
       run({ ...process.env, VEIL_PROFILE_RUNS: file });
       const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
       assert.equal(lines.length, 3);
-      assert.match(lines[0], /^3 1x3x64x64 \d+\.\d{3}$/);
+      assert.match(lines[0], /^3 1x3x640x640 \d+\.\d{3}$/);
       const groups = readRunProfile(file);
       assert.deepEqual(groups.map((g) => [g.key, g.runs]).sort(), [
-        ['3 outputs, 1x3x64x64', 2],
-        ['3 outputs, 1x3x96x96', 1],
+        ['3 outputs, 1x3x640x640', 2],
+        ['3 outputs, 1x3x960x960', 1],
       ]);
       assert.ok(groups.every((g) => g.cpuMs > 0));
       fs.rmSync(file);
