@@ -7,25 +7,11 @@ import {
   veilFaceScoreFromRaw,
   type VeilFaceOutputs,
 } from '../../../src/engine/veil-face.decode.ts';
+import { gridOutputs, type GridCell } from './veil-grid.outputs.ts';
 import { decodeVeilPlates } from '../../../src/engine/veil-plate.decode.ts';
 
-/** Empty maps for a width x height input, with `cells` set: [stride, row, col, score, dx, dy, lw, lh]. */
-function outputs(
-  width: number,
-  height: number,
-  cells: Array<[number, number, number, number, number, number, number, number]>,
-): VeilFaceOutputs {
-  const out: VeilFaceOutputs = {};
-  for (const s of [8, 16, 32]) out[`s${s}`] = new Float32Array(5 * (width / s) * (height / s));
-  for (const [s, r, c, score, dx, dy, lw, lh] of cells) {
-    const cols = width / s;
-    const n = (height / s) * cols;
-    const i = r * cols + c;
-    const map = out[`s${s}`];
-    [score, dx, dy, lw, lh].forEach((v, k) => (map[k * n + i] = v));
-  }
-  return out;
-}
+const outputs = (width: number, height: number, cells: GridCell[]): VeilFaceOutputs =>
+  gridOutputs(width, height, cells);
 
 describe('Veil face score mapping', () => {
   it('maps the raw cut to 0.5 and is monotonic, with an exact inverse', () => {
