@@ -41,6 +41,15 @@ export function downsampleRegion(
   }
   for (let o = 0; o < w * h; o++) {
     const c = count[o];
+    if (c === 0) {
+      // A sliver of a last cell column or row that no sample fell in (sampleStep > 1) takes
+      // its finished neighbour's value: left, or above in the first column (cell (0, 0) always
+      // holds a sample). Divided, it would be NaN, which the blur's running sums spread over
+      // the rest of the row and column (black).
+      const from = (o % w === 0 ? o - w : o - 1) * 3;
+      sum.copyWithin(o * 3, from, from + 3);
+      continue;
+    }
     sum[o * 3] /= c;
     sum[o * 3 + 1] /= c;
     sum[o * 3 + 2] /= c;

@@ -62,6 +62,32 @@ test('blur keeps the mean colour (no darkening or tint)', () => {
   assert.ok(Math.abs(mean(blurred) - mean(sut.data)) < 1.5);
 });
 
+test('a large blur is the frame colour on a flat frame, whatever the region size (no black slivers)', () => {
+  // Radius >= 36 reads every 2nd pixel or more of cells of 9+ px: a last cell column or row
+  // narrower than that step may hold no sample at all.
+  const flat: RgbFrame = { data: new Uint8Array(220 * 220 * 3).fill(128), width: 220, height: 220 };
+  const off: string[] = [];
+  for (const radius of [32, 36, 44, 60, 80]) {
+    for (let w = 40; w < 160; w++) {
+      const out = blurRegion(flat, { x: 3, y: 5, w, h: w + 3 }, radius);
+      if (out.some((v) => v !== 128)) off.push(`radius ${radius} side ${w}`);
+    }
+  }
+  assert.deepEqual(off, []);
+});
+
+test('circle blur of a large face leaves no pixel of the cover black', () => {
+  // A 190 x 250 face (blur radius 38): the blur source's width leaves a one-pixel last cell.
+  for (let x1 = 100; x1 < 120; x1++) {
+    const sut: RgbFrame = { data: new Uint8Array(500 * 450 * 3).fill(90), width: 500, height: 450 };
+    const big: Detection = { cls: 'face', box: { x1, y1: 90, x2: x1 + 190, y2: 340 }, score: 0.9 };
+    const r = renderDetection(sut, big, 'blur', false);
+    for (let y = r.y; y < r.y + r.h; y++)
+      for (let x = r.x; x < r.x + r.w; x++)
+        assert.equal(sut.data[(y * sut.width + x) * 3], 90, `box x1 ${x1}: pixel (${x}, ${y})`);
+  }
+});
+
 test('pixelate makes uniform blocks aligned on the box', () => {
   const sut = noiseFrame(100, 100);
   const out = pixelateRegion(sut, { x: 10, y: 10, w: 40, h: 40 }, 10, [10, 10]);
