@@ -5,13 +5,9 @@ import {
   VEIL_FACE_RAW_CUT,
   veilFaceRawFromScore,
   veilFaceScoreFromRaw,
-  type VeilFaceOutputs,
 } from '../../../src/engine/veil-face.decode.ts';
-import { gridOutputs, type GridCell } from './veil-grid.outputs.ts';
+import { gridOutputs as outputs } from './veil-grid.outputs.ts';
 import { decodeVeilPlates } from '../../../src/engine/veil-plate.decode.ts';
-
-const outputs = (width: number, height: number, cells: GridCell[]): VeilFaceOutputs =>
-  gridOutputs(width, height, cells);
 
 describe('Veil face score mapping', () => {
   it('maps the raw cut to 0.5 and is monotonic, with an exact inverse', () => {

@@ -3,16 +3,14 @@
  * and 32, five planes of score, centre offset x/y and log size w/h) for decoder tests.
  */
 
+import type { VeilGridOutputs } from '../../../src/engine/veil-grid.ts';
+
 /** One set cell: [stride, row, col, score, dx, dy, lw, lh]. */
 export type GridCell = [number, number, number, number, number, number, number, number];
 
 /** Empty maps for a width x height input, with `cells` set. */
-export function gridOutputs(
-  width: number,
-  height: number,
-  cells: GridCell[],
-): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = {};
+export function gridOutputs(width: number, height: number, cells: GridCell[]): VeilGridOutputs {
+  const out: VeilGridOutputs = {};
   for (const s of [8, 16, 32]) out[`s${s}`] = new Float32Array(5 * (width / s) * (height / s));
   for (const [s, r, c, score, dx, dy, lw, lh] of cells) {
     const cols = width / s;

@@ -5,12 +5,8 @@ import {
   VEIL_PLATE_RAW_CUT,
   veilPlateRawFromScore,
   veilPlateScoreFromRaw,
-  type VeilPlateOutputs,
 } from '../../../src/engine/veil-plate.decode.ts';
-import { gridOutputs, type GridCell } from './veil-grid.outputs.ts';
-
-const outputs = (width: number, height: number, cells: GridCell[]): VeilPlateOutputs =>
-  gridOutputs(width, height, cells);
+import { gridOutputs as outputs } from './veil-grid.outputs.ts';
 
 describe('Veil plate score mapping', () => {
   it('maps the raw cut to 0.5 and is monotonic, with an exact inverse', () => {
