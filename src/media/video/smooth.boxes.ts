@@ -16,7 +16,7 @@
  * with radius 2 / 3 / 5 and the frame's own box where it does not hold 9.01 / 8.98 / 9.01 G,
  * radius 3 with the union instead 8.95 G (0.435 MB): about 30% of what the covers cost x264.
  */
-import { holds, STEADY, trackKey } from './steady.boxes.ts';
+import { holds, STEADY, trackKey, type Motion } from './steady.boxes.ts';
 import type { Box, Detection } from '../../engine/types.ts';
 
 /** The mean box of `boxes` (at least one). */
@@ -38,6 +38,28 @@ export function smoothedBox(mean: Box, own: Box, rules = STEADY): Box {
 }
 
 /**
+ * The velocity of a track's box centre (pixels per frame): the least-squares slope over its
+ * boxes on the frames given; undefined with fewer than 3.
+ */
+export function centreVelocity(
+  points: ReadonlyArray<{ frame: number; box: Box }>,
+): Motion | undefined {
+  const n = points.length;
+  if (n < 3) return undefined;
+  const t0 = points.reduce((s, p) => s + p.frame, 0) / n;
+  let stt = 0;
+  let sx = 0;
+  let sy = 0;
+  for (const { frame, box } of points) {
+    const t = frame - t0;
+    stt += t * t;
+    sx += (t * (box.x1 + box.x2)) / 2;
+    sy += (t * (box.y1 + box.y2)) / 2;
+  }
+  return stt > 0 ? { vx: sx / stt, vy: sy / stt } : undefined;
+}
+
+/**
  * One video's smoothing, frame by frame in order: `apply(frame, objects, ahead)` gets the
  * frame's objects (one per track) and `ahead(j)`, the objects known for a later frame j, and
  * returns the objects with each tracked box smoothed over the boxes the track had on the
@@ -46,10 +68,16 @@ export function smoothedBox(mean: Box, own: Box, rules = STEADY): Box {
  */
 export class SmoothBoxes {
   private past = new Map<string, Array<{ frame: number; box: Box }>>();
+  private motion = new Map<string, Motion>();
 
+  /**
+   * `motionRadius`: the frames before and after over which each track's velocity is fitted
+   * (`motionOf`); the caller's `ahead` must know that many frames.
+   */
   constructor(
     private readonly radius = 3,
     private readonly rules = STEADY,
+    private readonly motionRadius = 4,
   ) {}
 
   apply(
@@ -57,28 +85,42 @@ export class SmoothBoxes {
     objects: readonly Detection[],
     ahead: (frame: number) => readonly Detection[],
   ): Detection[] {
+    const reach = Math.max(this.radius, this.motionRadius);
     const later: Array<Map<string, Box>> = [];
-    for (let j = frame + 1; j <= frame + this.radius; j++) {
+    for (let j = frame + 1; j <= frame + reach; j++) {
       later.push(
         new Map(ahead(j).flatMap((d) => (d.trackId === undefined ? [] : [[trackKey(d), d.box]]))),
       );
     }
     const next = new Map<string, Array<{ frame: number; box: Box }>>();
+    this.motion = new Map();
     const out = objects.map((d) => {
       if (d.trackId === undefined) return d;
       const key = trackKey(d);
-      const before = (this.past.get(key) ?? []).filter((e) => e.frame >= frame - this.radius);
+      const before = (this.past.get(key) ?? []).filter((e) => e.frame >= frame - reach);
       next.set(key, [...before, { frame, box: d.box }]);
-      const after = later.flatMap((m) => m.get(key) ?? []);
-      if (before.length + after.length === 0) return d;
-      const box = smoothedBox(
-        meanBox([...before.map((e) => e.box), d.box, ...after]),
-        d.box,
-        this.rules,
+      const after = later.flatMap((m, k) => {
+        const b = m.get(key);
+        return b ? [{ frame: frame + 1 + k, box: b }] : [];
+      });
+      const near = (e: { frame: number }) => Math.abs(e.frame - frame) <= this.radius;
+      const moving = centreVelocity(
+        [...before, { frame, box: d.box }, ...after].filter(
+          (e) => Math.abs(e.frame - frame) <= this.motionRadius,
+        ),
       );
+      if (moving) this.motion.set(key, moving);
+      const around = [before.filter(near), after.filter(near)].map((l) => l.map((e) => e.box));
+      if (around[0].length + around[1].length === 0) return d;
+      const box = smoothedBox(meanBox([...around[0], d.box, ...around[1]]), d.box, this.rules);
       return { ...d, box };
     });
     this.past = next;
     return out;
+  }
+
+  /** The velocity of `d`'s track fitted by the last `apply` (undefined: too few boxes). */
+  motionOf(d: Detection): Motion | undefined {
+    return d.trackId === undefined ? undefined : this.motion.get(trackKey(d));
   }
 }

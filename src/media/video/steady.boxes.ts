@@ -23,7 +23,24 @@ export const STEADY = {
   reach: 0.08,
   /** And keep at least this share of the held box's area (a shrinking face re-anchors). */
   minArea: 0.7,
+  /**
+   * A track moving slower than this share of its box's longer side per frame counts as still:
+   * its held box stays put (`SteadyBoxes.apply` with `motion`); a faster one's moves with it.
+   */
+  still: 0.004,
 };
+
+/** A track's motion: its box centre's velocity, pixels per frame. */
+export interface Motion {
+  vx: number;
+  vy: number;
+}
+
+/** `b` moved by `m`, or `b` itself where `m` is under `STEADY.still` of its size. */
+export function carried(b: Box, m: Motion | undefined, rules = STEADY): Box {
+  if (!m || Math.hypot(m.vx, m.vy) < rules.still * Math.max(boxWidth(b), boxHeight(b))) return b;
+  return { x1: b.x1 + m.vx, y1: b.y1 + m.vy, x2: b.x2 + m.vx, y2: b.y2 + m.vy };
+}
 
 /** Whether `b` may be drawn as `held` (see `STEADY`). */
 export function holds(held: Box, b: Box, rules = STEADY): boolean {
@@ -51,12 +68,18 @@ export class SteadyBoxes {
 
   constructor(private readonly rules = STEADY) {}
 
-  apply(objects: readonly Detection[]): Detection[] {
+  /**
+   * `motion` (optional): each track's velocity (`SmoothBoxes.motionOf`). A moving track's held
+   * box is carried along at that velocity, so its cover moves as one rigid picture instead of
+   * standing still and jumping (which no motion vector predicts); a still one's stays put.
+   */
+  apply(objects: readonly Detection[], motion?: (d: Detection) => Motion | undefined): Detection[] {
     const next = new Map<string, Box>();
     const out = objects.map((d) => {
       if (d.trackId === undefined) return d;
       const key = trackKey(d);
-      const held = this.held.get(key);
+      const before = this.held.get(key);
+      const held = before && motion ? carried(before, motion(d), this.rules) : before;
       const box = held && holds(held, d.box, this.rules) ? held : d.box;
       next.set(key, box);
       return box === d.box ? d : { ...d, box };

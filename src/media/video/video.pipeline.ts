@@ -515,7 +515,7 @@ async function anonymize(
           })
         : own;
       // The boxes drawn are the boxes reported.
-      const objects = steady ? steady.apply(found) : found;
+      const objects = steady ? steady.apply(found, smooth && ((d) => smooth.motionOf(d))) : found;
       if (objects.length > 0) await render(p.frame, objects, p.index);
       perFrame.push({ frame: p.index - skip, objects });
       await writer.write(p.frame, () => pool.give(p.frame.data));

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { holds } from '../../../src/media/video/steady.boxes.ts';
-import { meanBox, SmoothBoxes, smoothedBox } from '../../../src/media/video/smooth.boxes.ts';
+import { carried, holds, STEADY, SteadyBoxes } from '../../../src/media/video/steady.boxes.ts';
+import {
+  centreVelocity,
+  meanBox,
+  SmoothBoxes,
+  smoothedBox,
+} from '../../../src/media/video/smooth.boxes.ts';
 import type { Box, Detection } from '../../../src/engine/types.ts';
 import { box, face } from './tracked-boxes.ts';
 
@@ -64,4 +69,50 @@ test('a track absent from a frame starts again from its own box', () => {
   // No history and nothing ahead: drawn as found.
   const out = smooth.apply(2, [face(box(40, 0, 140, 100), 3)], () => []);
   assert.deepEqual(out[0].box, box(40, 0, 140, 100));
+});
+
+test('a track`s velocity is the least-squares slope of its box centre over the frames around', () => {
+  assert.equal(centreVelocity([{ frame: 0, box: box(0, 0, 10, 10) }]), undefined);
+  const line = [0, 1, 2, 3].map((k) => ({ frame: k, box: box(5 * k, 10 - k, 5 * k + 20, 30 - k) }));
+  assert.deepEqual(centreVelocity(line), { vx: 5, vy: -1 });
+  // The jittery path of 4 px per frame: +-3 px of error barely moves the fitted velocity.
+  const path = jittery(40);
+  const smooth = new SmoothBoxes();
+  const v = path.map((b, k) => {
+    smooth.apply(k, [face(b, 7)], (j) => (j < path.length ? [face(path[j], 7)] : []));
+    return smooth.motionOf(face(b, 7));
+  });
+  for (const m of v.slice(4, -4)) assert.ok(Math.abs(m!.vx - 4) < 0.5 && Math.abs(m!.vy) < 0.5);
+  assert.equal(smooth.motionOf(face(path[0])), undefined, 'untracked');
+});
+
+test('with its velocity, a moving track`s cover glides instead of standing still and jumping', () => {
+  const path = jittery(40);
+  const drawn = (withMotion: boolean) => {
+    const smooth = new SmoothBoxes();
+    const steady = new SteadyBoxes();
+    return path.map((b, k) => {
+      const found = smooth.apply(k, [face(b, 7)], (j) =>
+        j < path.length ? [face(path[j], 7)] : [],
+      );
+      const motion = withMotion ? (d: Detection) => smooth.motionOf(d) : undefined;
+      return steady.apply(found, motion)[0].box;
+    });
+  };
+  const steps = (boxes: Box[]) => boxes.slice(5, -5).map((b, i) => boxes[i + 6].x1 - b.x1);
+  // Held without motion: still for a few frames, then a jump of 10 px or more.
+  assert.ok(Math.max(...steps(drawn(false))) >= 10, `steps ${steps(drawn(false))}`);
+  // Carried: every step near the object's 4 px.
+  const glide = drawn(true);
+  for (const s of steps(glide)) assert.ok(Math.abs(s - 4) < 1.5, `steps ${steps(glide)}`);
+  glide.forEach((b, k) => assert.ok(holds(b, path[k], { ...STEADY, reach: 0.16 }), `frame ${k}`));
+});
+
+test('a still track keeps its held box with its (near zero) velocity', () => {
+  const steady = new SteadyBoxes();
+  const first = steady.apply([face(box(100, 100, 200, 200), 1)], () => ({ vx: 0.3, vy: 0 }));
+  const again = steady.apply([face(box(102, 99, 201, 202), 1)], () => ({ vx: 0.3, vy: 0.1 }));
+  assert.deepEqual(again[0].box, first[0].box, '0.3 px per frame is under 0.4% of 100 px');
+  assert.deepEqual(carried(box(0, 0, 100, 50), { vx: 1, vy: -1 }), box(1, -1, 101, 49));
+  assert.deepEqual(carried(box(0, 0, 100, 50), undefined), box(0, 0, 100, 50));
 });
