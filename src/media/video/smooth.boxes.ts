@@ -15,6 +15,9 @@
  * instructions counted by callgrind): unblurred 7.82 G, as drawn 9.40 G (0.479 MB), smoothed
  * with radius 2 / 3 / 5 and the frame's own box where it does not hold 9.01 / 8.98 / 9.01 G,
  * radius 3 with the union instead 8.95 G (0.435 MB): about 30% of what the covers cost x264.
+ *
+ * It also fits each track's velocity (least squares over the boxes of `motionRadius` frames
+ * either side, `motionOf`), with which `SteadyBoxes` carries a moving track's held box.
  */
 import { holds, STEADY, trackKey, type Motion } from './steady.boxes.ts';
 import type { Box, Detection } from '../../engine/types.ts';
