@@ -99,6 +99,14 @@ export interface RetinaSettings extends EnlargedPass {
    * face or the tracker expects one (`enlargedRegions`); absent: over the whole frame.
    */
   regional?: RegionalPass;
+  /**
+   * Video frames: the enlarged (small-face) pass runs the float model even where the main
+   * passes run the 8-bit one (`videoSession`). The 8-bit model loses faces of 28-36 px at 720p
+   * that the float one keeps: `eval-video --small --small-px 32`, seeds 0-3, uncovered
+   * face-frames 25/74/15/16 -> 0/28/15/20 (src/media/video/README.md), for about 4 ms more CPU
+   * per 1080p frame on the bench's crowd clips.
+   */
+  floatSmallPass?: boolean;
 }
 
 /**
@@ -124,6 +132,7 @@ export const DEFAULT_RETINA: RetinaSettings = {
   upscaleKeepPx: 96,
   upscaleRaise: 0.2,
   regional: DEFAULT_REGIONAL,
+  floatSmallPass: true,
 };
 
 export class RetinaFaceDetector implements RegionDetector {
@@ -162,15 +171,17 @@ export class RetinaFaceDetector implements RegionDetector {
       hints?.sequence ? this.videoPass : this.settings,
       this.nmsIou,
       (picture, width, height, score) =>
-        this.pass(
-          hints?.sequence ? (this.videoSession ?? this.session) : this.session,
-          picture,
-          width,
-          height,
-          score,
-        ),
+        this.pass(this.sessionFor(picture, width, hints), picture, width, height, score),
       passWindows(this.settings.regional, hints),
     );
+  }
+
+  /** Photos: the float model; video frames: the 8-bit one, but for `floatSmallPass`. */
+  private sessionFor(picture: RgbFrame, width: number, hints?: DetectHints): ModelSession {
+    if (!hints?.sequence || !this.videoSession) return this.session;
+    // The enlarged pass is the one that resamples its picture to a larger size.
+    const enlarged = width > picture.width;
+    return enlarged && this.settings.floatSmallPass ? this.session : this.videoSession;
   }
 
   /**

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import sharp from 'sharp';
 import { iou } from '../../../src/engine/box.ts';
 import { readFields } from '../../../src/engine/onnx-graph.ts';
 import {
@@ -24,10 +25,13 @@ import {
   rangeTensors,
 } from '../../../src/engine/onnx-quantize.ts';
 import { modelPath } from '../../../src/engine/models.ts';
-import { openSession } from '../../../src/engine/onnx.runtime.ts';
+import { openSession, type ModelSession } from '../../../src/engine/onnx.runtime.ts';
+import type { DetectHints } from '../../../src/engine/region.detector.ts';
 import {
+  DEFAULT_RETINA,
   RETINAFACE_RANGES,
   RetinaFaceDetector,
+  type RetinaSettings,
   retinafaceInt8Model,
   retinafaceModel,
   retinafaceModelPath,
@@ -182,6 +186,64 @@ describe('RetinaFace in 8 bits', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('video frames: the main pass runs the 8-bit model, the small-face pass the float one', async (t) => {
+    const int8 = retinafaceInt8Model();
+    if ('why' in int8) {
+      t.skip(int8.why);
+      return;
+    }
+    // The real sessions, with the input sizes each one ran.
+    const sizes: Record<string, string[]> = { float: [], int8: [] };
+    const logged = (session: ModelSession, name: string): ModelSession => ({
+      ...session,
+      run: (input) => {
+        sizes[name].push(input.dims.slice(2).join('x'));
+        return session.run(input);
+      },
+    });
+    const [fs8, fs32] = [await openSession(int8.bytes), await openSession(float.bytes)];
+    // A 960 px copy, as video frames are detected (the enlarged pass stays within 1920 px).
+    const { data, info } = await sharp(fixturePath('group-3-faces.jpg')!)
+      .resize(960)
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const frame = { data: new Uint8Array(data), width: info.width, height: info.height };
+    const video = { sequence: true, smallObjects: true, smallPassWhole: true };
+    const runs = async (settings: RetinaSettings, hints?: DetectHints) => {
+      sizes.float = [];
+      sizes.int8 = [];
+      const d = new RetinaFaceDetector(
+        logged(fs32, 'float'),
+        settings,
+        float.affine,
+        logged(fs8, 'int8'),
+      );
+      const found = await d.detect(frame, 0.5, hints);
+      assert.ok(found.length >= 3);
+      return { ...sizes };
+    };
+    try {
+      const own = `${frame.height}x${frame.width}`;
+      const mixed = await runs({ ...DEFAULT_RETINA, regional: undefined }, video);
+      assert.deepEqual(mixed.int8, [own], 'the main pass in 8 bits');
+      assert.equal(mixed.float.length, 1, 'the enlarged pass in float');
+      assert.notEqual(mixed.float[0], own);
+      const eight = await runs(
+        { ...DEFAULT_RETINA, regional: undefined, floatSmallPass: false },
+        video,
+      );
+      assert.deepEqual(eight, { float: [], int8: [own, mixed.float[0]] });
+      // Photos: the float model throughout.
+      const photo = await runs(DEFAULT_RETINA);
+      assert.deepEqual(photo.int8, []);
+      assert.ok(photo.float.includes(own));
+    } finally {
+      await fs8.close();
+      await fs32.close();
     }
   });
 });
