@@ -100,11 +100,12 @@ export interface RetinaSettings extends EnlargedPass {
    */
   regional?: RegionalPass;
   /**
-   * Video frames: the enlarged (small-face) pass runs the float model even where the main
-   * passes run the 8-bit one (`videoSession`). The 8-bit model loses faces of 28-36 px at 720p
+   * Video frames: the small-face pass's windows (pictures cut from the frame around small faces
+   * and enlarged) run the float model where the other passes run the 8-bit one
+   * (`videoSession`); when that pass covers the whole frame (in 8 bits), the windows around the
+   * tracked small faces run again, in float. The 8-bit model loses faces of 28-36 px at 720p
    * that the float one keeps: `eval-video --small --small-px 32`, seeds 0-3, uncovered
-   * face-frames 25/74/15/16 -> 0/28/15/20 (src/media/video/README.md), for about 4 ms more CPU
-   * per 1080p frame on the bench's crowd clips.
+   * face-frames 25/74/15/16 -> 0/0/15/16 (src/media/video/README.md).
    */
   floatSmallPass?: boolean;
 }
@@ -171,17 +172,29 @@ export class RetinaFaceDetector implements RegionDetector {
       hints?.sequence ? this.videoPass : this.settings,
       this.nmsIou,
       (picture, width, height, score) =>
-        this.pass(this.sessionFor(picture, width, hints), picture, width, height, score),
-      passWindows(this.settings.regional, hints),
+        this.pass(this.sessionFor(image, picture, width, hints), picture, width, height, score),
+      passWindows(this.settings.regional, hints, this.floatWindows),
     );
   }
 
-  /** Photos: the float model; video frames: the 8-bit one, but for `floatSmallPass`. */
-  private sessionFor(picture: RgbFrame, width: number, hints?: DetectHints): ModelSession {
+  /** Video frames with an 8-bit model: the small-face pass's windows run float. */
+  private get floatWindows(): boolean {
+    return Boolean(this.settings.floatSmallPass && this.videoSession);
+  }
+
+  /**
+   * Photos: the float model; video frames: the 8-bit one, but the small-face pass's windows
+   * (pictures cut from the frame and enlarged) in float where `floatSmallPass`.
+   */
+  private sessionFor(
+    image: RgbFrame,
+    picture: RgbFrame,
+    width: number,
+    hints?: DetectHints,
+  ): ModelSession {
     if (!hints?.sequence || !this.videoSession) return this.session;
-    // The enlarged pass is the one that resamples its picture to a larger size.
-    const enlarged = width > picture.width;
-    return enlarged && this.settings.floatSmallPass ? this.session : this.videoSession;
+    const window = picture !== image && width > picture.width;
+    return window && this.floatWindows ? this.session : this.videoSession;
   }
 
   /**

@@ -102,15 +102,26 @@ export interface PassWindows {
   tracked: readonly Box[];
   /** Windows over `maxShare`: the whole picture (true) or windows capped at `capShare`. */
   allowWhole: boolean;
+  /**
+   * With the whole picture: the windows around `tracked` run too (RetinaFace runs its whole
+   * picture in 8 bits and those windows in float, `floatSmallPass`).
+   */
+  trackedAgain?: boolean;
 }
 
 /** The windows a detector with `regional` settings uses for this call (video frames only). */
 export function passWindows(
   regional: RegionalPass | undefined,
   hints: DetectHints | undefined,
+  trackedAgain = false,
 ): PassWindows | undefined {
   if (!hints?.sequence || !regional || regional.proposeScore <= 0) return undefined;
-  return { regional, tracked: hints.smallFaces ?? [], allowWhole: hints.smallPassWhole !== false };
+  return {
+    regional,
+    tracked: hints.smallFaces ?? [],
+    allowWhole: hints.smallPassWhole !== false,
+    trackedAgain,
+  };
 }
 
 /**
@@ -266,7 +277,7 @@ async function withWindows(
   image: RgbFrame,
   minScore: number,
   p: EnlargedPass,
-  { regional: r, tracked, allowWhole }: PassWindows,
+  { regional: r, tracked, allowWhole, trackedAgain }: PassWindows,
   nmsIou: number,
   pass: PicturePass,
 ): Promise<Detection[]> {
@@ -283,12 +294,27 @@ async function withWindows(
     image.height,
     r,
   );
-  if (rects === null && allowWhole)
-    return withEnlargedPass(image, found, minScore, p, nmsIou, pass);
+  if (rects === null && allowWhole) {
+    const whole = await withEnlargedPass(image, found, minScore, p, nmsIou, pass);
+    if (!trackedAgain || tracked.length === 0) return whole;
+    rects = enlargedRegions(tracked, image.width, image.height, { ...r, maxShare: Infinity })!;
+    return mergeEnlarged(whole, await windowFaces(image, rects, minScore, p, pass), nmsIou);
+  }
   rects ??= cappedRegions(proposals, found, tracked, image.width, image.height, r);
+  return mergeEnlarged(found, await windowFaces(image, rects, minScore, p, pass), nmsIou);
+}
+
+/** The enlarged pass's faces on each of `rects`, one run each. */
+async function windowFaces(
+  image: RgbFrame,
+  rects: readonly Rect[],
+  minScore: number,
+  p: EnlargedPass,
+  pass: PicturePass,
+): Promise<Detection[]> {
   const small: Detection[] = [];
   for (const rect of rects) small.push(...(await enlargedFaces(image, rect, minScore, p, pass)));
-  return mergeEnlarged(found, small, nmsIou);
+  return small;
 }
 
 /**

@@ -27,6 +27,7 @@ import {
 import { modelPath } from '../../../src/engine/models.ts';
 import { openSession, type ModelSession } from '../../../src/engine/onnx.runtime.ts';
 import type { DetectHints } from '../../../src/engine/region.detector.ts';
+import { DEFAULT_REGIONAL } from '../../../src/engine/small-pass.ts';
 import {
   DEFAULT_RETINA,
   RETINAFACE_RANGES,
@@ -189,7 +190,7 @@ describe('RetinaFace in 8 bits', () => {
     }
   });
 
-  it('video frames: the main pass runs the 8-bit model, the small-face pass the float one', async (t) => {
+  it('video frames: 8 bits but for the small-face windows, which run float', async (t) => {
     const int8 = retinafaceInt8Model();
     if ('why' in int8) {
       t.skip(int8.why);
@@ -212,7 +213,13 @@ describe('RetinaFace in 8 bits', () => {
       .raw()
       .toBuffer({ resolveWithObject: true });
     const frame = { data: new Uint8Array(data), width: info.width, height: info.height };
-    const video = { sequence: true, smallObjects: true, smallPassWhole: true };
+    // A small face tracked in the top left corner.
+    const video: DetectHints = {
+      sequence: true,
+      smallObjects: true,
+      smallPassWhole: true,
+      smallFaces: [{ x1: 20, y1: 20, x2: 44, y2: 48 }],
+    };
     const runs = async (settings: RetinaSettings, hints?: DetectHints) => {
       sizes.float = [];
       sizes.int8 = [];
@@ -226,17 +233,26 @@ describe('RetinaFace in 8 bits', () => {
       assert.ok(found.length >= 3);
       return { ...sizes };
     };
+    // Model inputs are padded to multiples of 32.
+    const size = (k: number) =>
+      [frame.height, frame.width].map((n) => Math.ceil(Math.round(n * k) / 32) * 32).join('x');
+    const [own, enlarged] = [size(1), size(1.75)];
     try {
-      const own = `${frame.height}x${frame.width}`;
-      const mixed = await runs({ ...DEFAULT_RETINA, regional: undefined }, video);
-      assert.deepEqual(mixed.int8, [own], 'the main pass in 8 bits');
-      assert.equal(mixed.float.length, 1, 'the enlarged pass in float');
-      assert.notEqual(mixed.float[0], own);
-      const eight = await runs(
-        { ...DEFAULT_RETINA, regional: undefined, floatSmallPass: false },
-        video,
-      );
-      assert.deepEqual(eight, { float: [], int8: [own, mixed.float[0]] });
+      // Windows: the main pass in 8 bits, each window in float.
+      const windows = await runs(DEFAULT_RETINA, video);
+      assert.deepEqual(windows.int8, [own]);
+      assert.ok(windows.float.length >= 1);
+      assert.ok(!windows.float.includes(own) && !windows.float.includes(enlarged));
+      // The whole frame (any window too many): main and whole passes in 8 bits, then the window
+      // around the tracked face in float.
+      const wholeFrame = { ...DEFAULT_RETINA, regional: { ...DEFAULT_REGIONAL, maxShare: 0 } };
+      const whole = await runs(wholeFrame, video);
+      assert.deepEqual(whole.int8, [own, enlarged]);
+      assert.equal(whole.float.length, 1);
+      assert.ok(whole.float[0] !== own && whole.float[0] !== enlarged);
+      // Without `floatSmallPass`: all of it in 8 bits.
+      const eight = await runs({ ...wholeFrame, floatSmallPass: false }, video);
+      assert.deepEqual(eight, { float: [], int8: [own, enlarged] });
       // Photos: the float model throughout.
       const photo = await runs(DEFAULT_RETINA);
       assert.deepEqual(photo.int8, []);
