@@ -172,7 +172,7 @@ export class RetinaFaceDetector implements RegionDetector {
       hints?.sequence ? this.videoPass : this.settings,
       this.nmsIou,
       (picture, width, height, score) =>
-        this.pass(this.sessionFor(image, picture, width, hints), picture, width, height, score),
+        this.pass(this.sessionFor(image, picture, hints), picture, width, height, score),
       passWindows(this.settings.regional, hints, this.floatWindows),
     );
   }
@@ -186,15 +186,10 @@ export class RetinaFaceDetector implements RegionDetector {
    * Photos: the float model; video frames: the 8-bit one, but the small-face pass's windows
    * (pictures cut from the frame and enlarged) in float where `floatSmallPass`.
    */
-  private sessionFor(
-    image: RgbFrame,
-    picture: RgbFrame,
-    width: number,
-    hints?: DetectHints,
-  ): ModelSession {
+  private sessionFor(image: RgbFrame, picture: RgbFrame, hints?: DetectHints): ModelSession {
     if (!hints?.sequence || !this.videoSession) return this.session;
-    const window = picture !== image && width > picture.width;
-    return window && this.floatWindows ? this.session : this.videoSession;
+    // Every pass runs on the frame itself but the windows, which are cut from it.
+    return picture !== image && this.floatWindows ? this.session : this.videoSession;
   }
 
   /**

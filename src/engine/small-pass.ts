@@ -297,7 +297,7 @@ async function withWindows(
   if (rects === null && allowWhole) {
     const whole = await withEnlargedPass(image, found, minScore, p, nmsIou, pass);
     if (!trackedAgain || tracked.length === 0) return whole;
-    rects = enlargedRegions(tracked, image.width, image.height, { ...r, maxShare: Infinity })!;
+    rects = everyRegion(tracked, image.width, image.height, r);
     return mergeEnlarged(whole, await windowFaces(image, rects, minScore, p, pass), nmsIou);
   }
   rects ??= cappedRegions(proposals, found, tracked, image.width, image.height, r);
@@ -317,6 +317,16 @@ async function windowFaces(
   return small;
 }
 
+/** `enlargedRegions` around `boxes` however much of the picture they cover. */
+function everyRegion(
+  boxes: readonly Box[],
+  width: number,
+  height: number,
+  r: RegionalPass,
+): Rect[] {
+  return enlargedRegions(boxes, width, height, { ...r, maxShare: Infinity })!;
+}
+
 /**
  * Windows within `capShare` of the picture: around every `tracked` box, then around the
  * proposals by falling score, each kept only while the windows stay within the share. A
@@ -334,7 +344,7 @@ export function cappedRegions(
   const capped = { ...r, maxShare: r.capShare };
   const inside = (b: Box) => found.some((f) => f.box !== b && containment(b, f.box) >= 0.5);
   const boxes = [...tracked];
-  let rects = enlargedRegions(boxes, width, height, { ...r, maxShare: Infinity })!;
+  let rects = everyRegion(boxes, width, height, r);
   for (const f of [...proposals].sort((a, b) => b.score - a.score)) {
     if (inside(f.box)) continue;
     const more = enlargedRegions([...boxes, f.box], width, height, capped);
