@@ -15,7 +15,7 @@
  * `node --import tsx scripts/eval-video.ts [--frames N] [--width W --height H] [--fps F] [--small [--small-px P] | --fast | --crowd]
  *   [--seed S]
  *   [--fallbacks | --veil-face] [--only 'detect every 2nd,if tracked'] [--calibrate-in-frame] [--detect-side N]
- *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N] [--whole-small-pass]
+ *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N] [--whole-small-gap N] [--whole-small-pass]
  *   [--int8 video|all|off]` (8-bit RetinaFace and plate detector; default video)
  *   (--only: runs whose name has one of these)
  */
@@ -212,6 +212,8 @@ try {
     const passPx = arg('--enlarged-face-px', 0);
     // --quiet-gap N: the small-face passes' gap on quiet footage (frames; 0: off).
     const quietGap = arg('--quiet-gap', -1);
+    // --whole-small-gap N: frames between whole-frame small-face passes on crowds.
+    const wholeGap = arg('--whole-small-gap', -1);
     const stats = { detectionFrames: 0, smallPassFrames: 0, dense: {} as Record<string, number> };
     const run = createVideoAnonymizer(engine, {
       ...settings,
@@ -220,6 +222,7 @@ try {
       ...(smallPx > 0 && settings.smallFacePx === undefined ? { smallFacePx: smallPx } : {}),
       ...(passPx > 0 ? { enlargedFacePx: passPx } : {}),
       ...(quietGap >= 0 ? { quietSmallGap: quietGap } : {}),
+      ...(wholeGap >= 0 ? { wholeSmallGap: wholeGap } : {}),
     });
     const t = performance.now();
     const result = await run(scene.clip, path.join(dir, 'out.mp4'), {

@@ -18,6 +18,19 @@ export function scaleDetections(dets: Detection[], sx: number, sy: number): Dete
   }));
 }
 
+/** What the look-back buffer may hold for the small-face passes' gaps (frames of the video). */
+export const LOOKBACK_BUDGET_BYTES = 112 * 2 ** 20;
+
+/**
+ * Default `quietSmallGap` and `wholeSmallGap` for frames of `frameBytes`: the look-back covers
+ * the gaps (it holds gap - 1 frames), so they are as long as `LOOKBACK_BUDGET_BYTES` of frames
+ * allows, between 12 (the gaps before, whatever the memory) and 36: 36 up to 1080p (35 frames,
+ * 109 MB), 22 at 1440p, 12 at 4K.
+ */
+export function smallPassGapFor(frameBytes: number): number {
+  return Math.max(12, Math.min(36, Math.floor(LOOKBACK_BUDGET_BYTES / frameBytes) + 1));
+}
+
 /** What one detection frame runs: the small-face passes or not, and the copy's longer side. */
 export interface CopyPlan {
   /** `DetectHints.smallObjects`: the detectors' small-face passes run. */

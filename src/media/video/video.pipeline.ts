@@ -18,6 +18,7 @@ import {
   denseBecause,
   scaleDetections,
   passTurn,
+  smallPassGapFor,
   type CadenceTrack,
 } from './detection-frame.ts';
 import { reducedRgb, reducedRgbBytes, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
@@ -80,17 +81,19 @@ export interface VideoPipelineSettings {
   /**
    * Quiet footage: once no face track has been under `quietFacePx` (`detectSide` copy px,
    * default 64) for `quietFrames` frames (default 60; the video's start counts as one), the
-   * small-face passes run once per `quietSmallGap` frames (default 12; 0: off) instead of every
-   * `smallFaceStride`th detection frame (every 6-9 frames), and the look-back covers that gap.
-   * A small face that appears then is found at most `quietSmallGap` frames late.
+   * small-face passes run once per `quietSmallGap` frames (default `smallPassGapFor` the frame
+   * size: 36 up to 1080p, down to 12 at 4K; 0: off) instead of every `smallFaceStride`th
+   * detection frame (every 6-9 frames), and the look-back covers that gap. A small face that
+   * appears then is found at most `quietSmallGap` frames late.
    */
   quietSmallGap?: number;
   /**
    * Where a small-face pass's windows would cover most of the frame (crowds, textured
    * backgrounds: `RegionalPass.maxShare`), the whole frame runs at most once per this many
-   * frames (default 12, as `quietSmallGap`; 0: on every turn); the turns in between run windows
+   * frames (default as `quietSmallGap`; 0: on every turn); the turns in between run windows
    * capped at `RegionalPass.capShare` (tracked small faces first, then the likeliest
-   * proposals), and the look-back covers the gap. While a face track is under
+   * proposals), and the look-back covers the gap (it holds gap - 1 frames, so a face first
+   * found late is covered back to where it came into view). While a face track is under
    * `enlargedFacePx` the whole frame stays allowed on every pass.
    */
   wholeSmallGap?: number;
@@ -208,8 +211,11 @@ async function anonymize(
   // back to its first frame.
   // Quiet footage (no small face tracked lately): the small-face passes once per this many
   // frames at most.
-  const quietGap = s.noTracking ? 0 : Math.max(0, Math.floor(s.quietSmallGap ?? 12));
-  const wholeGap = s.noTracking ? 0 : Math.max(0, Math.floor(s.wholeSmallGap ?? 12));
+  // The look-back covers both gaps: as long as its memory budget allows (`smallPassGapFor`).
+  const frameBytes = yuvFrameSize(info.displayWidth, info.displayHeight);
+  const gap = smallPassGapFor(frameBytes);
+  const quietGap = s.noTracking ? 0 : Math.max(0, Math.floor(s.quietSmallGap ?? gap));
+  const wholeGap = s.noTracking ? 0 : Math.max(0, Math.floor(s.wholeSmallGap ?? gap));
   const lookback = s.noTracking
     ? 0
     : Math.max(
@@ -422,7 +428,7 @@ async function anonymize(
   // the one drawn are in the buffer (the look-back keeps them there).
   const smooth =
     (s.smoothCovers ?? true) && boxCovers && !s.noTracking ? new SmoothBoxes() : undefined;
-  const pool = new FramePool(yuvFrameSize(info.displayWidth, info.displayHeight));
+  const pool = new FramePool(frameBytes);
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; plates: boolean; result: Promise<Detection[]> }> = [];
   const perFrame: AnonymizeFileResult['detections'] = [];

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { passTurn, type TurnRules } from '../../../src/media/video/detection-frame.ts';
+import {
+  LOOKBACK_BUDGET_BYTES,
+  passTurn,
+  smallPassGapFor,
+  type TurnRules,
+} from '../../../src/media/video/detection-frame.ts';
 
 const rules = (over: Partial<TurnRules>): TurnRules => ({
   index: 0,
@@ -54,5 +59,27 @@ describe('passTurn (when the small-face passes and tracked plate searches run)',
 
   it('is off with quietGap 0', () => {
     assert.deepEqual(turns(2, 120, 0, 0), turns(2, 120, 1e9, 12));
+  });
+});
+
+describe('smallPassGapFor (the whole-frame small-face gap the look-back can afford)', () => {
+  const frame = (w: number, h: number) => (w * h * 3) / 2;
+  it('allows 36 frames up to 1080p, fewer above, never under 12', () => {
+    assert.equal(smallPassGapFor(frame(1280, 720)), 36);
+    assert.equal(smallPassGapFor(frame(1920, 1080)), 36);
+    assert.equal(smallPassGapFor(frame(2560, 1440)), 22);
+    assert.equal(smallPassGapFor(frame(3840, 2160)), 12);
+    assert.equal(smallPassGapFor(frame(7680, 4320)), 12);
+  });
+
+  it('keeps the look-back (gap - 1 frames) within the budget above 12', () => {
+    for (const [w, h] of [
+      [1920, 1080],
+      [2560, 1440],
+      [3200, 1800],
+    ]) {
+      const gap = smallPassGapFor(frame(w, h));
+      assert.ok((gap - 1) * frame(w, h) <= LOOKBACK_BUDGET_BYTES, `${w}x${h}: ${gap}`);
+    }
   });
 });
