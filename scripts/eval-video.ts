@@ -16,6 +16,7 @@
  *   [--seed S]
  *   [--fallbacks | --veil-face] [--only 'detect every 2nd,if tracked'] [--calibrate-in-frame] [--detect-side N]
  *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N] [--whole-small-gap N] [--whole-small-pass]
+ *   [--set NAME=VALUE ...] (any other pipeline setting)
  *   [--int8 video|all|off]` (8-bit RetinaFace and plate detector; default video)
  *   (--only: runs whose name has one of these)
  */
@@ -214,6 +215,13 @@ try {
     const quietGap = arg('--quiet-gap', -1);
     // --whole-small-gap N: frames between whole-frame small-face passes on crowds.
     const wholeGap = arg('--whole-small-gap', -1);
+    // --set NAME=VALUE (repeatable): any other pipeline setting, a number or true/false.
+    const extra: Record<string, number | boolean> = {};
+    argv.forEach((a, i) => {
+      if (a !== '--set') return;
+      const [key, value] = argv[i + 1].split('=');
+      extra[key] = value === 'true' ? true : value === 'false' ? false : Number(value);
+    });
     const stats = { detectionFrames: 0, smallPassFrames: 0, dense: {} as Record<string, number> };
     const run = createVideoAnonymizer(engine, {
       ...settings,
@@ -223,6 +231,7 @@ try {
       ...(passPx > 0 ? { enlargedFacePx: passPx } : {}),
       ...(quietGap >= 0 ? { quietSmallGap: quietGap } : {}),
       ...(wholeGap >= 0 ? { wholeSmallGap: wholeGap } : {}),
+      ...(extra as Partial<VideoPipelineSettings>),
     });
     const t = performance.now();
     const result = await run(scene.clip, path.join(dir, 'out.mp4'), {

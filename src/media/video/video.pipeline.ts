@@ -29,7 +29,12 @@ import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
 import { probeVideoStreams } from './video.probe.ts';
 import { synthesizeOnYuv, type SynTally } from './syn.render.ts';
 import { plateSynthFor, synthesizePlatesOnYuv } from './plate.render.ts';
-import { decodeFrames, FramePool, openVideoWriter } from './video.pipes.ts';
+import {
+  acquireFramePool,
+  decodeFrames,
+  openVideoWriter,
+  releaseFramePool,
+} from './video.pipes.ts';
 
 export interface VideoPipelineSettings {
   /** Run the detector on every Nth frame; the tracker fills the others (default 2). */
@@ -428,7 +433,8 @@ async function anonymize(
   // the one drawn are in the buffer (the look-back keeps them there).
   const smooth =
     (s.smoothCovers ?? true) && boxCovers && !s.noTracking ? new SmoothBoxes() : undefined;
-  const pool = new FramePool(frameBytes);
+  // Buffers for the frames in flight: the look-back, detections and writes in progress.
+  const pool = acquireFramePool(frameBytes, lookback + 8);
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; plates: boolean; result: Promise<Detection[]> }> = [];
   const perFrame: AnonymizeFileResult['detections'] = [];
@@ -557,6 +563,8 @@ async function anonymize(
     await Promise.allSettled(inflight.map((i) => i.result));
     if (signal?.aborted) throw new VeilError('CANCELLED', undefined, { cause: err });
     throw err;
+  } finally {
+    releaseFramePool(pool);
   }
   onProgress?.({ done: written, total: written });
   return {
