@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine } from '../../../src/engine/index.ts';
@@ -38,4 +38,20 @@ test('tracking leaves no face uncovered on any frame (entering, leaving, blurred
   assert.ok(withTracking.objectFrames > 150);
   // Every drawn face on a frame carries a track id.
   assert.ok(result.detections.every((d) => d.objects.every((o) => o.trackId !== undefined)));
+});
+
+test('videos one after another in a process (shared frame buffers) come out alike', async () => {
+  const scene = await evalScene(dir, 40, (f) => engine.detect(f, options));
+  const run = createVideoAnonymizer(engine);
+  const outs = [path.join(dir, 'a.mp4'), path.join(dir, 'b.mp4')];
+  // A different clip in between: its frames, given back to the shared pool, are the buffers
+  // the second run of the scene decodes into.
+  mkdirSync(path.join(dir, 'other'));
+  const other = await evalScene(path.join(dir, 'other'), 30, (f) => engine.detect(f, options));
+  const first = await run(scene.clip, outs[0], options);
+  await run(other.clip, path.join(dir, 'other.mp4'), options);
+  const second = await run(scene.clip, outs[1], options);
+  assert.deepEqual(second.detections, first.detections);
+  assert.ok(first.detections.some((d) => d.objects.length > 0));
+  assert.ok(readFileSync(outs[1]).equals(readFileSync(outs[0])), 'same output bytes');
 });
