@@ -15,8 +15,8 @@
  * `node --import tsx scripts/eval-video.ts [--frames N] [--width W --height H] [--fps F] [--small [--small-px P] | --fast | --crowd]
  *   [--seed S]
  *   [--fallbacks | --veil-face] [--only 'detect every 2nd,if tracked'] [--calibrate-in-frame] [--detect-side N]
- *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N] [--whole-small-gap N] [--whole-small-pass]
- *   [--set NAME=VALUE ...] (any other pipeline setting)
+ *   [--small-face-px N] [--enlarged-face-px N] [--appear F] [--quiet-gap N] [--whole-small-pass]
+ *   [--set NAME=VALUE ...] (any other pipeline setting, e.g. wholeSmallGap=12)
  *   [--int8 video|all|off]` (8-bit RetinaFace and plate detector; default video)
  *   (--only: runs whose name has one of these)
  */
@@ -201,6 +201,14 @@ try {
       { detectEvery: 3, smallFaceStride: 2, smallFacePx: 0 },
     ],
   ];
+  // --set NAME=VALUE (repeatable): any other pipeline setting, a number or true/false.
+  const extra: Partial<VideoPipelineSettings> = {};
+  argv.forEach((a, i) => {
+    if (a !== '--set') return;
+    const [key, value] = argv[i + 1].split('=');
+    (extra as Record<string, number | boolean>)[key] =
+      value === 'true' ? true : value === 'false' ? false : Number(value);
+  });
   // --only TEXT: just the runs whose name contains TEXT (comma-separated alternatives).
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : undefined;
   for (const [name, settings] of runs) {
@@ -213,15 +221,6 @@ try {
     const passPx = arg('--enlarged-face-px', 0);
     // --quiet-gap N: the small-face passes' gap on quiet footage (frames; 0: off).
     const quietGap = arg('--quiet-gap', -1);
-    // --whole-small-gap N: frames between whole-frame small-face passes on crowds.
-    const wholeGap = arg('--whole-small-gap', -1);
-    // --set NAME=VALUE (repeatable): any other pipeline setting, a number or true/false.
-    const extra: Record<string, number | boolean> = {};
-    argv.forEach((a, i) => {
-      if (a !== '--set') return;
-      const [key, value] = argv[i + 1].split('=');
-      extra[key] = value === 'true' ? true : value === 'false' ? false : Number(value);
-    });
     const stats = { detectionFrames: 0, smallPassFrames: 0, dense: {} as Record<string, number> };
     const run = createVideoAnonymizer(engine, {
       ...settings,
@@ -230,8 +229,7 @@ try {
       ...(smallPx > 0 && settings.smallFacePx === undefined ? { smallFacePx: smallPx } : {}),
       ...(passPx > 0 ? { enlargedFacePx: passPx } : {}),
       ...(quietGap >= 0 ? { quietSmallGap: quietGap } : {}),
-      ...(wholeGap >= 0 ? { wholeSmallGap: wholeGap } : {}),
-      ...(extra as Partial<VideoPipelineSettings>),
+      ...extra,
     });
     const t = performance.now();
     const result = await run(scene.clip, path.join(dir, 'out.mp4'), {
