@@ -14,36 +14,59 @@ function rng(seed: number) {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-/** The sampling `cropAround` documents, one pixel and tap at a time. */
+/**
+ * The sampling `cropAround` documents, one pixel at a time: each tap's source position worked out
+ * per output column and row (the same doubles as per pixel), then read and weighed per channel.
+ */
 function reference(frame: RgbFrame, det: Detection): Uint8Array {
   const { side, scale, x0, y0 } = cropGeometry(det);
   const { width: fw, height: fh, data: src } = frame;
   const out = new Uint8Array(side * side * 3);
   const clamp = (v: number, n: number) => Math.min(n - 1, Math.max(0, v));
+  if (scale === 1) {
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++)
+        for (let c = 0; c < 3; c++)
+          out[(y * side + x) * 3 + c] = src[(clamp(y0 + y, fh) * fw + clamp(x0 + x, fw)) * 3 + c];
+    return out;
+  }
   const taps = scale > 1.5 ? [-0.25, 0.25] : [0];
+  const n = taps.length;
+  // Per output position and tap (index i * n + t): the two source indices and the weight of the
+  // second.
+  const along = (origin: number, size: number) => {
+    const r0 = new Int32Array(side * n);
+    const r1 = new Int32Array(side * n);
+    const a = new Float64Array(side * n);
+    for (let i = 0; i < side; i++)
+      for (let t = 0; t < n; t++) {
+        const f = Math.min(Math.max(origin + (i + 0.5 + taps[t]) * scale - 0.5, 0), size - 1);
+        r0[i * n + t] = Math.floor(f);
+        r1[i * n + t] = Math.min(Math.floor(f) + 1, size - 1);
+        a[i * n + t] = f - Math.floor(f);
+      }
+    return { r0, r1, a };
+  };
+  const [rows, cols] = [along(y0, fh), along(x0, fw)];
+  const norm = 1 / (n * n);
   for (let y = 0; y < side; y++)
     for (let x = 0; x < side; x++)
       for (let c = 0; c < 3; c++) {
-        if (scale === 1) {
-          out[(y * side + x) * 3 + c] = src[(clamp(y0 + y, fh) * fw + clamp(x0 + x, fw)) * 3 + c];
-          continue;
-        }
         let sum = 0;
-        for (const dy of taps) {
-          const fy = Math.min(Math.max(y0 + (y + 0.5 + dy) * scale - 0.5, 0), fh - 1);
-          const [ry0, ay] = [Math.floor(fy), fy - Math.floor(fy)];
-          const ry1 = Math.min(ry0 + 1, fh - 1);
-          for (const dx of taps) {
-            const fx = Math.min(Math.max(x0 + (x + 0.5 + dx) * scale - 0.5, 0), fw - 1);
-            const [rx0, ax] = [Math.floor(fx), fx - Math.floor(fx)];
-            const rx1 = Math.min(rx0 + 1, fw - 1);
-            const at = (yy: number, xx: number) => src[(yy * fw + xx) * 3 + c];
-            const top = at(ry0, rx0) + (at(ry0, rx1) - at(ry0, rx0)) * ax;
-            const bottom = at(ry1, rx0) + (at(ry1, rx1) - at(ry1, rx0)) * ax;
-            sum += top + (bottom - top) * ay;
+        for (let ty = y * n; ty < y * n + n; ty++) {
+          const [top0, bottom0] = [rows.r0[ty] * fw, rows.r1[ty] * fw];
+          for (let tx = x * n; tx < x * n + n; tx++) {
+            const [rx0, rx1, ax] = [cols.r0[tx], cols.r1[tx], cols.a[tx]];
+            const p00 = src[(top0 + rx0) * 3 + c];
+            const p01 = src[(top0 + rx1) * 3 + c];
+            const p10 = src[(bottom0 + rx0) * 3 + c];
+            const p11 = src[(bottom0 + rx1) * 3 + c];
+            const top = p00 + (p01 - p00) * ax;
+            const bottom = p10 + (p11 - p10) * ax;
+            sum += top + (bottom - top) * rows.a[ty];
           }
         }
-        out[(y * side + x) * 3 + c] = Math.round(sum * (1 / (taps.length * taps.length)));
+        out[(y * side + x) * 3 + c] = Math.round(sum * norm);
       }
   return out;
 }
