@@ -27,7 +27,8 @@
  * `bench-photo.ts`, printed after each detector set's videos), --whole-small-pass (RetinaFace's
  * small-face pass over whole frames, as before its windows), --int8 video|all|off
  * (8-bit RetinaFace and plate detector; default video), --workers N (inference worker threads,
- * default the engine's 2), --runs (under the blur rows, the CPU of the inference threads per
+ * default the engine's 2), --inflight N (detection frames in flight per video, default the
+ * pipeline's), --runs (under the blur rows, the CPU of the inference threads per
  * model and input shape: `src/engine/run-profile.ts`), --rss-child <clip> (internal).
  */
 import { spawnSync } from 'node:child_process';
@@ -171,6 +172,7 @@ async function veilRun(engine: Engine, input: string, output: string, options: A
     ...(opt('--enlarged-face-px', 0) > 0 ? { enlargedFacePx: opt('--enlarged-face-px', 0) } : {}),
     ...(opt('--quiet-gap', -1) >= 0 ? { quietSmallGap: opt('--quiet-gap', -1) } : {}),
     ...(opt('--whole-small-gap', -1) >= 0 ? { wholeSmallGap: opt('--whole-small-gap', -1) } : {}),
+    ...(opt('--inflight', 0) > 0 ? { inflight: opt('--inflight', 0) } : {}),
   });
   return run(input, output, options);
 }

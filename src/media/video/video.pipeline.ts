@@ -133,7 +133,15 @@ export interface VideoPipelineSettings {
    * The text plate fallback reads plates at 960 px: with it, `detectSide` always.
    */
   coarseSide?: number;
-  /** Detection frames in flight in the engine at once (default 2). */
+  /**
+   * Detection frames the loop keeps in flight before it waits for the oldest (default 3, 2 with
+   * plates searched untracked; one more is dispatched while it waits). With two inference workers, 2 left a worker idle while
+   * the loop waited for the other: 12% of the machine idle on the bench's crowd clip, 5% with
+   * 3. Over the first `lookback` frames 2 whatever this says: the video's first tracks hint the
+   * detection frames after them (small-face windows, which copy), and a deeper start lost a
+   * small face present from frame 0 (`eval-video --small --small-px 32 --seed 1`: 0 -> 14
+   * uncovered face-frames; src/media/video/README.md).
+   */
   inflight?: number;
   /** Weak detections down to this share of the threshold continue tracks (default 0.6). */
   weakFactor?: number;
@@ -433,8 +441,13 @@ async function anonymize(
   // the one drawn are in the buffer (the look-back keeps them there).
   const smooth =
     (s.smoothCovers ?? true) && boxCovers && !s.noTracking ? new SmoothBoxes() : undefined;
-  // Buffers for the frames in flight: the look-back, detections and writes in progress.
-  const pool = acquireFramePool(frameBytes, lookback + 8);
+  // Buffers for the frames in flight: the look-back, detections (two frames each beyond two)
+  // and writes in progress.
+  // Untracked plates are drawn around their searches only, and which frames search depends on
+  // the plates settled so far: there the deeper pipeline searched too late after a plate came
+  // into view, and the clip's last frames went uncovered (test/integration/video/plates.test.ts).
+  const depth = Math.max(1, Math.floor(s.inflight ?? (untrackedPlates ? 2 : 3)));
+  const pool = acquireFramePool(frameBytes, lookback + 8 + 2 * Math.max(0, depth - 2));
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; plates: boolean; result: Promise<Detection[]> }> = [];
   const perFrame: AnonymizeFileResult['detections'] = [];
@@ -551,7 +564,7 @@ async function anonymize(
         const plates = plateTurnAt(index, count);
         inflight.push({ index, plates, result: detect(frame, index, count, plates) });
       }
-      while (inflight.length > (s.inflight ?? 2)) await settle();
+      while (inflight.length > (index < lookback ? Math.min(2, depth) : depth)) await settle();
       await flush(processedTo - lookback);
     }
     while (inflight.length > 0) await settle();
