@@ -135,12 +135,13 @@ export interface VideoPipelineSettings {
   coarseSide?: number;
   /**
    * Detection frames the loop keeps in flight before it waits for the oldest (default 3, 2 with
-   * plates searched untracked; one more is dispatched while it waits). With two inference workers, 2 left a worker idle while
-   * the loop waited for the other: 12% of the machine idle on the bench's crowd clip, 5% with
-   * 3. Over the first `lookback` frames 2 whatever this says: the video's first tracks hint the
-   * detection frames after them (small-face windows, which copy), and a deeper start lost a
-   * small face present from frame 0 (`eval-video --small --small-px 32 --seed 1`: 0 -> 14
-   * uncovered face-frames; src/media/video/README.md).
+   * plates searched untracked; one more is dispatched while it waits). With two inference
+   * workers and 2, a worker often sat idle while the loop waited for the other: the machine was
+   * 10-11% idle on the bench's crowd clip, 7% with 3. Over a video's first `lookback` frames it
+   * is 2 whatever this says, so that the first tracks hint the detection frames after them (which
+   * copy, which small-face windows): from the first frame, 3 lost a small face present there
+   * (`eval-video --small --small-px 32 --seed 1`: 0 -> 14 uncovered face-frames;
+   * src/media/video/README.md).
    */
   inflight?: number;
   /** Weak detections down to this share of the threshold continue tracks (default 0.6). */
@@ -441,12 +442,12 @@ async function anonymize(
   // the one drawn are in the buffer (the look-back keeps them there).
   const smooth =
     (s.smoothCovers ?? true) && boxCovers && !s.noTracking ? new SmoothBoxes() : undefined;
-  // Buffers for the frames in flight: the look-back, detections (two frames each beyond two)
-  // and writes in progress.
   // Untracked plates are drawn around their searches only, and which frames search depends on
   // the plates settled so far: there the deeper pipeline searched too late after a plate came
   // into view, and the clip's last frames went uncovered (test/integration/video/plates.test.ts).
   const depth = Math.max(1, Math.floor(s.inflight ?? (untrackedPlates ? 2 : 3)));
+  // Buffers for the frames in flight: the look-back, detections (two frames more per detection
+  // frame beyond two) and writes in progress.
   const pool = acquireFramePool(frameBytes, lookback + 8 + 2 * Math.max(0, depth - 2));
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; plates: boolean; result: Promise<Detection[]> }> = [];

@@ -7,6 +7,12 @@ import { UnrecoverableJobError } from '../../../src/queue/index.ts';
 import { createServices, type Principal } from '../../../src/services/index.ts';
 import { quietLog, startHarness, until, type Harness } from './harness.ts';
 
+/** Receivers still open: closed after all tests too, so a failed test cannot keep the file running. */
+const receivers = new Set<{ close: () => void }>();
+after(() => {
+  for (const r of [...receivers]) r.close();
+});
+
 /** A local receiver whose answer per request is scripted: a status, or 'hang'. */
 function receiver(script: Array<number | 'hang'>) {
   const hits: Array<{ at: number; event: string; body: string }> = [];
@@ -21,7 +27,7 @@ function receiver(script: Array<number | 'hang'>) {
       res.end();
     });
   });
-  return {
+  const r = {
     hits,
     server,
     url: async () => {
@@ -29,10 +35,13 @@ function receiver(script: Array<number | 'hang'>) {
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`;
     },
     close: () => {
+      receivers.delete(r);
       server.closeAllConnections();
       server.close();
     },
   };
+  receivers.add(r);
+  return r;
 }
 
 describe('webhook deliveries', () => {
@@ -81,7 +90,7 @@ describe('webhook deliveries', () => {
     const jobId = await newJob();
     await h.services.jobs.subscribe(who, jobId, await r.url());
     await h.services.webhooks.notify(jobId, 'completed');
-    await until(async () => r.hits.length === 2, 5000);
+    await until(async () => r.hits.length === 2);
     const gap = r.hits[1].at - r.hits[0].at;
     assert.ok(gap >= 300, `second try ${gap} ms after the first (timeout 300 + backoff)`);
     r.close();
