@@ -41,9 +41,10 @@ function reference(frame: RgbFrame, det: Detection): Uint8Array {
     for (let i = 0; i < side; i++)
       for (let t = 0; t < n; t++) {
         const f = Math.min(Math.max(origin + (i + 0.5 + taps[t]) * scale - 0.5, 0), size - 1);
-        r0[i * n + t] = Math.floor(f);
-        r1[i * n + t] = Math.min(Math.floor(f) + 1, size - 1);
-        a[i * n + t] = f - Math.floor(f);
+        const lo = Math.floor(f);
+        r0[i * n + t] = lo;
+        r1[i * n + t] = Math.min(lo + 1, size - 1);
+        a[i * n + t] = f - lo;
       }
     return { r0, r1, a };
   };
