@@ -30,7 +30,7 @@ import {
   type VeilProcess,
 } from './scale-out-cluster.ts';
 
-const PHOTOS = Number(process.env.SCALE_PHOTOS || 50);
+const PHOTOS = Number(process.env.SCALE_PHOTOS || 30);
 const skip = (await missingServices()) ?? false;
 
 describe('scaled out: api and worker processes on PostgreSQL, Redis and Azurite', { skip }, () => {
