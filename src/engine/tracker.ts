@@ -67,6 +67,13 @@ export interface TrackerOptions {
   frameSize?: { width: number; height: number };
   /** Frames before a track's first detection that get its box too (default 6). */
   lookbackFrames?: number;
+  /**
+   * Per class, a shorter look-back for tracks whose first box's longer side is at least
+   * `minSide` px: objects that large are found by every detection frame's main pass, so the
+   * long look-back (there for small faces, which only the sparser small-face passes find) would
+   * only stretch a false detection over frames that had nothing (default: none).
+   */
+  shortLookback?: Partial<Record<ObjectClass, { frames: number; minSide: number }>>;
   /** Minimum IoU to associate a detection with a predicted track box (default 0.15). */
   minIou?: number;
   /** Per class, the score at or above which a detection may start a track (default: any). */
@@ -116,6 +123,8 @@ interface Track {
   lastCut: boolean;
   /** Running appearance descriptor (whole, strong detections only). */
   look?: Float32Array;
+  /** Frames before its first detection that get its box (`lookbackFor`). */
+  back: number;
 }
 
 /** Appearance descriptor of a detection, where the caller has one (see `appearance.ts`). */
@@ -194,6 +203,7 @@ export class Tracker {
       holdFrames: 12,
       frameSize: { width: 0, height: 0 },
       lookbackFrames: 6,
+      shortLookback: {},
       minIou: 0.15,
       startScores: {},
       growPerFrame: 0.04,
@@ -438,7 +448,7 @@ export class Tracker {
 
   /** Second sighting: velocity is known now, so extend the look-back along the motion. */
   private lookBack(t: Track, out: TrackedBox[]): void {
-    for (let k = 1; k <= this.o.lookbackFrames && t.firstSeen - k >= 0; k++) {
+    for (let k = 1; k <= t.back && t.firstSeen - k >= 0; k++) {
       const box = shift(t.box, t.v, -k, 0.1);
       out.push({ frame: t.firstSeen - k, detection: moveTo(t.last, box, t.id) });
     }
@@ -499,15 +509,25 @@ export class Tracker {
       hits: 1,
       last: d,
       lastCut: false,
+      back: this.lookbackFor(d),
     };
     this.tracks.push(t);
     if (id === undefined) this.started[d.cls]++;
     d.trackId = t.id;
     const grown = this.fromBorder(shift(d.box, t.v, 0, 0.1));
-    for (let k = this.o.lookbackFrames; k >= 1; k--) {
+    for (let k = t.back; k >= 1; k--) {
       if (frame - k >= 0) out.push({ frame: frame - k, detection: moveTo(d, grown, t.id) });
     }
     out.push(this.emit(t, frame, d.box));
+  }
+
+  /** The look-back of a track starting from `d`: short for large objects (`shortLookback`). */
+  private lookbackFor(d: Detection): number {
+    const short = this.o.shortLookback[d.cls];
+    const side = Math.max(d.box.x2 - d.box.x1, d.box.y2 - d.box.y1);
+    return short && side >= short.minSide
+      ? Math.min(short.frames, this.o.lookbackFrames)
+      : this.o.lookbackFrames;
   }
 
   /**
@@ -537,7 +557,9 @@ export class Tracker {
     const atBorder =
       width > 0 &&
       (b.x1 <= margin || b.y1 <= margin || b.x2 >= width - margin || b.y2 >= height - margin);
-    if (!atBorder) return t.lastSeen + this.o.holdFrames;
+    // Seen once, a track has no velocity to carry it out of the frame: the longer border hold
+    // would keep its box where it was (a large false detection touching a border, held ~4x).
+    if (!atBorder || t.hits < 2) return t.lastSeen + this.o.holdFrames;
     // Held while the predicted box still overlaps the frame, at most 4 x holdFrames.
     const max = t.lastSeen + 4 * this.o.holdFrames;
     for (let f = t.lastSeen + this.o.holdFrames; f < max; f++) {

@@ -73,6 +73,13 @@ export interface VideoPipelineSettings {
   holdFrames?: number;
   /** Frames covered before an object's first detection (default 8, at least sparseEvery). */
   lookbackFrames?: number;
+  /**
+   * Longer side (`detectSide` copy px) from which a new face track gets the short look-back
+   * (`lookbackFrames`, the cadence's reach) instead of the long one the small-face passes' gaps
+   * need (default 96: at 48, two 32-36 px faces of `eval-video --small` first boxed larger lost
+   * 18 and 8 face-frames; 0: every track the long one).
+   */
+  shortLookbackPx?: number;
   /** With lp_track, plates are searched on every Nth detection frame (default 2). */
   plateStride?: number;
   /**
@@ -248,11 +255,33 @@ async function anonymize(
   const plateSynth = plateSynthFor(options, s.plateSalt);
   const trackedClasses: ObjectClass[] =
     options.lpTrack || plateSynth ? ['face', 'plate'] : ['face'];
+  // Faces large enough for every detection frame's main pass (`shortLookbackPx` on the
+  // `detectSide` copy) are found within a few frames of coming into view: the long look-back is
+  // for the small faces that only the sparser small-face passes find (plates, searched sparsely
+  // on quiet footage, keep it). A false detection of a large face then covers ~20 frames, not ~47.
+  const shortLookbackPx = s.shortLookbackPx ?? 96;
+  const detectPx = Math.max(
+    1,
+    Math.max(info.displayWidth, info.displayHeight) / (s.detectSide ?? 960),
+  );
   const tracker = new Tracker({
     trackedClasses: s.noTracking ? [] : trackedClasses,
     holdFrames: s.holdFrames ?? 12,
     frameSize: { width: info.displayWidth, height: info.displayHeight },
     lookbackFrames: lookback,
+    shortLookback:
+      shortLookbackPx > 0
+        ? {
+            face: {
+              frames: Math.max(
+                s.lookbackFrames ?? 8,
+                sparse,
+                Math.min(sparse * smallStride - 1, 4 * sparse),
+              ),
+              minSide: shortLookbackPx * detectPx,
+            },
+          }
+        : {},
     startScores: thresholds,
   });
   // Counts distinct plates for the summary even when plates are not tracked for drawing.

@@ -92,6 +92,35 @@ test('covers the look-back frames before an object is first detected', () => {
   assert.equal(out.get(5), undefined);
 });
 
+test('a large object gets the short look-back, a small one the long one (shortLookback)', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    lookbackFrames: 20,
+    shortLookback: { face: { frames: 5, minSide: 100 } },
+  });
+  for (let f = 0; f < 30; f++) sut.update(f, []);
+  const out = byFrame(sut.update(30, [face(50, 50, 120), face(300, 50, 40)]));
+  // Boxes by their centre: the large face's at (110, 110), the small one's at (320, 70).
+  const at = (f: number, size: number) =>
+    (out.get(f) ?? []).some((d) =>
+      size > 100 ? covers(d.box, 110, 110) && !covers(d.box, 320, 70) : covers(d.box, 320, 70),
+    );
+  for (let f = 25; f < 30; f++) assert.ok(at(f, 120), `large face on frame ${f}`);
+  assert.ok(!at(24, 120), 'large face not on frame 24');
+  for (let f = 10; f < 30; f++) assert.ok(at(f, 40), `small face on frame ${f}`);
+});
+
+test('an object seen once at a border is held for holdFrames only (no velocity to leave by)', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    holdFrames: 3,
+    frameSize: { width: 300, height: 200 },
+  });
+  sut.update(0, [face(270, 50, 40)]);
+  const held = [1, 2, 3, 4, 5, 6].filter((f) => sut.update(f, []).some((o) => o.frame === f));
+  assert.deepEqual(held, [1, 2, 3]);
+});
+
 test('a weak detection continues a track but does not start one', () => {
   const sut = new Tracker({ trackedClasses: ['face'], startScores: { face: 0.5 } });
   const weakAlone = face(400, 400, 40, 0.3);
