@@ -85,8 +85,11 @@ try {
       { data: new Uint8Array(data), width: info.width, height: info.height },
       defaultAnonymizeOptions,
     );
-    for (const cls of classes) total.photo[cls] += photo.filter((d) => d.cls === cls).length;
-    const onPhoto = classes.map((c) => `${photo.filter((d) => d.cls === c).length} ${c}s`);
+    const onPhoto = classes.map((cls) => {
+      const n = photo.filter((d) => d.cls === cls).length;
+      total.photo[cls] += n;
+      return `${n} ${cls}s`;
+    });
     console.log(`${picture.padEnd(36)} video: ${line.join(', ')}; photo: ${onPhoto.join(', ')}`);
   }
   const all = pictures.length * frames;

@@ -237,15 +237,14 @@ async function anonymize(
   const gap = smallPassGapFor(frameBytes);
   const quietGap = s.noTracking ? 0 : Math.max(0, Math.floor(s.quietSmallGap ?? gap));
   const wholeGap = s.noTracking ? 0 : Math.max(0, Math.floor(s.wholeSmallGap ?? gap));
-  const lookback = s.noTracking
-    ? 0
-    : Math.max(
-        s.lookbackFrames ?? 8,
-        sparse,
-        Math.min(sparse * smallStride - 1, 4 * sparse),
-        quietGap - 1,
-        wholeGap - 1,
-      );
+  // What the cadence alone needs (a face the main pass finds is found within it), and the longer
+  // look-back the small-face passes' gaps need on top.
+  const shortLookback = Math.max(
+    s.lookbackFrames ?? 8,
+    sparse,
+    Math.min(sparse * smallStride - 1, 4 * sparse),
+  );
+  const lookback = s.noTracking ? 0 : Math.max(shortLookback, quietGap - 1, wholeGap - 1);
   const weak = s.weakFactor ?? 0.6;
   const thresholds: Record<ObjectClass, number> = {
     face: options.blurThreshold,
@@ -260,10 +259,10 @@ async function anonymize(
   // for the small faces that only the sparser small-face passes find (plates, searched sparsely
   // on quiet footage, keep it). A false detection of a large face then covers ~20 frames, not ~47.
   const shortLookbackPx = s.shortLookbackPx ?? 96;
-  const detectPx = Math.max(
-    1,
-    Math.max(info.displayWidth, info.displayHeight) / (s.detectSide ?? 960),
-  );
+  const side = s.detectSide ?? 960;
+  // Frame pixels per pixel of the `detectSide` copy: track sizes are judged on that copy,
+  // whichever copy the detectors get (frames are decoded upright at the display size).
+  const fine = Math.max(1, Math.max(info.displayWidth, info.displayHeight) / side);
   const tracker = new Tracker({
     trackedClasses: s.noTracking ? [] : trackedClasses,
     holdFrames: s.holdFrames ?? 12,
@@ -272,14 +271,7 @@ async function anonymize(
     shortLookback:
       shortLookbackPx > 0
         ? {
-            face: {
-              frames: Math.max(
-                s.lookbackFrames ?? 8,
-                sparse,
-                Math.min(sparse * smallStride - 1, 4 * sparse),
-              ),
-              minSide: shortLookbackPx * detectPx,
-            },
+            face: { frames: shortLookback, minSide: shortLookbackPx * fine },
           }
         : {},
     startScores: thresholds,
@@ -300,11 +292,7 @@ async function anonymize(
   const hasSmallPass = engine.models.faceSmallPass;
   // The text plate fallback reads plates at 960 px; the plate models take 640 px at most.
   const coarsePlates = engine.models.plate !== 'text';
-  const side = s.detectSide ?? 960;
   const coarseSide = Math.min(side, s.coarseSide ?? 640);
-  // Frame pixels per pixel of the `detectSide` copy: track sizes are judged on that copy,
-  // whichever copy the detectors get (frames are decoded upright at the display size).
-  const fine = Math.max(1, Math.max(info.displayWidth, info.displayHeight) / side);
   const copies: Uint8Array[] = [];
   // Each detection's appearance descriptor (`appearance.ts`), for the tracker.
   const looks = new WeakMap<Detection, Float32Array>();
