@@ -11,6 +11,7 @@
  *
  *   node --import tsx scripts/eval-false-covers.ts <folder> [--frames N] [--height H]
  *        [--fallbacks] (the detectors a fresh clone runs) [--int8 video|all|off]
+ *        [--set NAME=VALUE ...] (a video pipeline setting, e.g. confirmFrames=0)
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import type { Int8Use } from '../src/engine/detectors.factory.ts';
 import { defaultAnonymizeOptions, type ObjectClass } from '../src/engine/types.ts';
 import { createVideoAnonymizer } from '../src/media/video/video.pipeline.ts';
 import { synthClip } from '../test/integration/video/synth-clip.ts';
+import { pipelineSettingsFrom } from './eval/pipeline-set.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -30,8 +32,10 @@ const { values, positionals } = parseArgs({
     height: { type: 'string', default: '720' },
     fallbacks: { type: 'boolean', default: false },
     int8: { type: 'string' },
+    set: { type: 'string', multiple: true },
   },
 });
+const settings = pipelineSettingsFrom(process.argv.slice(2));
 const folder = positionals[0];
 if (!folder) throw new Error('usage: eval-false-covers.ts <folder of pictures> [--frames N]');
 const frames = Number(values.frames);
@@ -58,10 +62,14 @@ try {
   console.log(`faces: ${engine.models.describe.face}; plates: ${engine.models.describe.plate}`);
   console.log(`${pictures.length} pictures, ${width}x${height}, ${frames} frames each`);
   for (const [i, picture] of pictures.entries()) {
-    const result = await createVideoAnonymizer(engine)(clips[i], path.join(dir, 'out.mp4'), {
-      ...defaultAnonymizeOptions,
-      lpTrack: true,
-    });
+    const result = await createVideoAnonymizer(engine, settings)(
+      clips[i],
+      path.join(dir, 'out.mp4'),
+      {
+        ...defaultAnonymizeOptions,
+        lpTrack: true,
+      },
+    );
     const line: string[] = [];
     for (const cls of classes) {
       const drawn = result.detections.map((d) => d.objects.filter((o) => o.cls === cls).length);

@@ -21,6 +21,7 @@
  *   (--only: runs whose name has one of these)
  */
 import { mulberry32 } from '../src/engine/mulberry32.ts';
+import { pipelineSettingsFrom } from './eval/pipeline-set.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -202,13 +203,7 @@ try {
     ],
   ];
   // --set NAME=VALUE (repeatable): any other pipeline setting, a number or true/false.
-  const extra: Partial<VideoPipelineSettings> = {};
-  argv.forEach((a, i) => {
-    if (a !== '--set') return;
-    const [key, value] = argv[i + 1].split('=');
-    (extra as Record<string, number | boolean>)[key] =
-      value === 'true' ? true : value === 'false' ? false : Number(value);
-  });
+  const extra = pipelineSettingsFrom(argv);
   // --only TEXT: just the runs whose name contains TEXT (comma-separated alternatives).
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : undefined;
   for (const [name, settings] of runs) {
@@ -245,7 +240,7 @@ try {
         `face tracks ${result.summary.faces}, ${((frames * 1000) / ms).toFixed(1)} fps, ` +
         `${stats.detectionFrames} detection frames (${stats.smallPassFrames} small-face passes` +
         `${Object.keys(stats.dense).length ? `; dense for ${JSON.stringify(stats.dense)}` : ''})` +
-        (r.frames.length && r.frames.length < 10 ? ` (frames ${r.frames.join(', ')})` : '') +
+        (r.frames.length && r.frames.length < 40 ? ` (frames ${r.frames.join(', ')})` : '') +
         (r.uncovered > 0 ? `; by face ${r.byObject.join('/')}` : '') +
         (settings.noTracking
           ? ''

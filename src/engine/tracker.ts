@@ -19,7 +19,11 @@
  * - frames between two detection frames get interpolated boxes (the pipeline delays
  *   rendering, so both ends are known), and a new track is drawn back over the
  *   `lookbackFrames` before its first detection, so an object is covered from its first
- *   visible frame.
+ *   visible frame;
+ * - optionally (`confirmFrames`), a new track below a sure score is tentative: drawn on its own
+ *   frame only until a second detection confirms it, then over its look-back too; a late second
+ *   sighting where it was dropped still confirms it (`ghostOf`). One false detection is then one
+ *   covered frame instead of a look-back and a hold.
  * Output is a list of (frame, detection) pairs to draw, possibly for frames already seen.
  */
 import { blendLook, lookSimilarity } from './appearance.ts';
@@ -74,6 +78,33 @@ export interface TrackerOptions {
    * only stretch a false detection over frames that had nothing (default: none).
    */
   shortLookback?: Partial<Record<ObjectClass, { frames: number; minSide: number }>>;
+  /**
+   * Per class, a new track is tentative for up to this many frames (default: never): it is
+   * drawn on its own detection frame (as a photo would be), and its look-back, hold and the
+   * frames up to its next detection only once a second detection confirms it
+   * (`confirmStrongSide`, `sureScores`); a track left unconfirmed is dropped undrawn beyond its
+   * own frame. A track whose start is the last
+   * detection frame of the video (nothing could confirm it) is drawn in full. The caller must
+   * still hold the frames the look-back reaches when it confirms (`drawLag`): a track with a
+   * look-back of `back` frames stays tentative at most `drawLag - back - 1` frames, and starts
+   * confirmed where that is 0.
+   */
+  confirmFrames?: Partial<Record<ObjectClass, number>>;
+  /**
+   * How many frames behind the frame of its latest `update` the caller draws (default
+   * `lookbackFrames`): boxes for older frames come too late.
+   */
+  drawLag?: number;
+  /**
+   * Per class, the longer side (px of the first box) from which only a detection at the start
+   * score confirms a tentative track (default: none, any detection that continues it does).
+   */
+  confirmStrongSide?: Partial<Record<ObjectClass, number>>;
+  /**
+   * Per class, the score at or above which a new track starts confirmed (default: none). As
+   * ByteTrack's higher bar for a new track: one sure detection is evidence enough.
+   */
+  sureScores?: Partial<Record<ObjectClass, number>>;
   /** Minimum IoU to associate a detection with a predicted track box (default 0.15). */
   minIou?: number;
   /** Per class, the score at or above which a detection may start a track (default: any). */
@@ -125,6 +156,12 @@ interface Track {
   look?: Float32Array;
   /** Frames before its first detection that get its box (`lookbackFor`). */
   back: number;
+  /** While tentative (`confirmFrames`): the boxes held back until a second detection. */
+  pending?: TrackedBox[];
+  /** Last frame on which a tentative track can still be confirmed. */
+  confirmBy: number;
+  /** Only a detection at the start score confirms it (`confirmStrongSide`). */
+  confirmStrong: boolean;
 }
 
 /** Appearance descriptor of a detection, where the caller has one (see `appearance.ts`). */
@@ -183,6 +220,8 @@ export class Tracker {
   private readonly tracks: Track[] = [];
   /** Tracks dropped in view with a look, newest last, while they may still be revived. */
   private gone: Track[] = [];
+  /** Tentative tracks dropped unconfirmed, with what they held back (`ghostOf`). */
+  private ghosts: Track[] = [];
   private nextId = 1;
   private lastFrame = -1;
   /** Untracked detections of the last detection frame (drawn on to the end by `finish`). */
@@ -197,6 +236,8 @@ export class Tracker {
   readonly lost: Record<ObjectClass, number> = { face: 0, plate: 0 };
   /** Dropped tracks that lived again (not counted in `started`), per class. */
   readonly revived: Record<ObjectClass, number> = { face: 0, plate: 0 };
+  /** Tentative tracks dropped unconfirmed (not counted in `started`), per class. */
+  readonly rejected: Record<ObjectClass, number> = { face: 0, plate: 0 };
 
   constructor(options: TrackerOptions) {
     this.o = {
@@ -208,6 +249,10 @@ export class Tracker {
       startScores: {},
       growPerFrame: 0.04,
       reviveFrames: 3 * (options.holdFrames ?? 12),
+      confirmFrames: {},
+      confirmStrongSide: {},
+      sureScores: {},
+      drawLag: options.lookbackFrames ?? 6,
       ...options,
     };
   }
@@ -228,6 +273,8 @@ export class Tracker {
     if (frame <= this.lastFrame) throw new Error('tracker frames must increase');
     const prevFrame = this.lastFrame;
     this.lastFrame = frame;
+    // Too late to confirm (their look-back frames are drawn by now).
+    this.reject((t) => frame > t.confirmBy);
     const out: TrackedBox[] = [];
     const tracked = detections.filter((d) => this.o.trackedClasses.includes(d.cls));
     this.lastUntracked = detections.filter((d) => !this.o.trackedClasses.includes(d.cls));
@@ -248,13 +295,17 @@ export class Tracker {
       if (used.has(d) || !this.strong(d)) continue;
       const look = looks(d);
       const old = look && this.revivable(d, look, frame);
+      const ghost = !old && this.ghostOf(d, frame);
       if (old) this.revive(old, d, frame, out, look);
+      else if (ghost) this.seenAgain(ghost, d, frame, out, look);
       else this.start(d, frame, out, look);
     }
     for (const t of this.tracks) {
       if (t.lastSeen !== frame) this.hold(t, frame, out);
     }
     this.prune(frame);
+    // Unconfirmed on their last chance.
+    this.reject((t) => frame >= t.confirmBy);
     return out;
   }
 
@@ -267,7 +318,12 @@ export class Tracker {
     for (const d of this.lastUntracked) {
       for (let f = this.lastFrame + 1; f <= end; f++) out.push({ frame: f, detection: { ...d } });
     }
-    for (const t of this.tracks) this.hold(t, lastFrame, out);
+    for (const t of this.tracks) {
+      // Nothing came after its one detection frame: no evidence against it.
+      if (t.pending && t.firstSeen === this.lastFrame) this.confirm(t, out);
+      this.hold(t, lastFrame, out);
+    }
+    this.reject(() => true);
     return out;
   }
 
@@ -407,6 +463,7 @@ export class Tracker {
     look?: Float32Array,
   ): void {
     const d = this.amodal(t, seen, frame);
+    if (t.pending && (!t.confirmStrong || this.strong(seen))) this.confirm(t, out);
     // The look is learnt from whole, confident sightings only (not a half hidden face).
     if (look && d === seen && this.strong(seen)) t.look = blendLook(t.look, look);
     seen.trackId = t.id;
@@ -419,7 +476,7 @@ export class Tracker {
     const gapCut = cut || t.lastCut;
     for (let f = t.lastSeen + 1; f < frame; f++) {
       const box = lerp(prevBox, d.box, (f - t.lastSeen) / dt);
-      out.push(this.emit(t, f, gapCut ? padCut(box) : box));
+      (t.pending ?? out).push(this.emit(t, f, gapCut ? padCut(box) : box));
     }
     const measured: Track['v'] = [
       (d.box.x1 - prevBox.x1) / dt,
@@ -436,14 +493,14 @@ export class Tracker {
       const frozen = t.hits > 1 && (i % 2 === 0 ? cutX : cutY);
       return frozen ? v : v + beta * (measured[i] - v);
     }) as Track['v'];
-    if (t.hits === 1) this.lookBack(t, out);
+    if (t.hits === 1) this.lookBack(t, t.pending ?? out);
     t.box = d.box;
     t.last = d;
     t.lastSeen = frame;
     t.hits++;
     t.lastCut = cut;
     d.trackId = t.id;
-    out.push(this.emit(t, frame, cut ? padCut(d.box) : d.box));
+    (t.pending ?? out).push(this.emit(t, frame, cut ? padCut(d.box) : d.box));
   }
 
   /** Second sighting: velocity is known now, so extend the look-back along the motion. */
@@ -510,22 +567,78 @@ export class Tracker {
       last: d,
       lastCut: false,
       back: this.lookbackFor(d),
+      confirmBy: frame,
+      confirmStrong: sideOf(d.box) >= (this.o.confirmStrongSide[d.cls] ?? Infinity),
     };
+    // A revived track was confirmed in its first life.
+    const slack = Math.min(this.o.confirmFrames[d.cls] ?? 0, this.o.drawLag - t.back - 1);
+    const sure = d.score >= (this.o.sureScores[d.cls] ?? Infinity);
+    if (id === undefined && slack > 0 && !sure) [t.pending, t.confirmBy] = [[], frame + slack];
     this.tracks.push(t);
     if (id === undefined) this.started[d.cls]++;
     d.trackId = t.id;
     const grown = this.fromBorder(shift(d.box, t.v, 0, 0.1));
     for (let k = t.back; k >= 1; k--) {
-      if (frame - k >= 0) out.push({ frame: frame - k, detection: moveTo(d, grown, t.id) });
+      const box = { frame: frame - k, detection: moveTo(d, grown, t.id) };
+      if (frame - k >= 0) (t.pending ?? out).push(box);
     }
     out.push(this.emit(t, frame, d.box));
+  }
+
+  /** A tentative track confirmed: what it held back is drawn. */
+  private confirm(t: Track, out: TrackedBox[]): void {
+    out.push(...t.pending!);
+    t.pending = undefined;
+  }
+
+  /** Tentative tracks that `due` says are out of time: dropped with what they held back. */
+  private reject(due: (t: Track) => boolean): void {
+    for (let i = this.tracks.length - 1; i >= 0; i--) {
+      const t = this.tracks[i];
+      if (!t.pending || !due(t)) continue;
+      this.tracks.splice(i, 1);
+      this.dropTentative(t);
+    }
+  }
+
+  private dropTentative(t: Track): void {
+    this.started[t.cls]--;
+    this.rejected[t.cls]++;
+    this.ghosts.push(t);
+  }
+
+  /**
+   * A strong detection where a tentative track was dropped lately is the second sighting that
+   * track waited for (a weak face found every 8-12 frames): the track lives again and is
+   * confirmed by it, drawn back over its look-back along the motion between the two sightings.
+   */
+  private seenAgain(
+    ghost: Track,
+    d: Detection,
+    frame: number,
+    out: TrackedBox[],
+    look?: Float32Array,
+  ): void {
+    this.ghosts = this.ghosts.filter((g) => g !== ghost);
+    this.tracks.push(ghost);
+    this.started[d.cls]++;
+    this.rejected[d.cls]--;
+    this.observe(ghost, d, frame, out, look);
+  }
+
+  /**
+   * The dropped tentative track that a new start at `d` sees again: one whose boxes can still
+   * be drawn (last seen within `drawLag`), where `near` expects it.
+   */
+  private ghostOf(d: Detection, frame: number): Track | undefined {
+    this.ghosts = this.ghosts.filter((g) => frame - g.lastSeen <= this.o.drawLag);
+    return this.ghosts.find((g) => g.cls === d.cls && this.near(g, d.box, frame));
   }
 
   /** The look-back of a track starting from `d`: short for large objects (`shortLookback`). */
   private lookbackFor(d: Detection): number {
     const short = this.o.shortLookback[d.cls];
-    const side = Math.max(d.box.x2 - d.box.x1, d.box.y2 - d.box.y1);
-    return short && side >= short.minSide
+    return short && sideOf(d.box) >= short.minSide
       ? Math.min(short.frames, this.o.lookbackFrames)
       : this.o.lookbackFrames;
   }
@@ -574,7 +687,7 @@ export class Tracker {
     for (let f = t.emittedTo + 1; f <= until; f++) {
       const dt = f - t.lastSeen;
       const grow = Math.min(this.o.growPerFrame * dt, 0.3);
-      out.push(this.emit(t, f, shift(t.box, t.v, dt, grow)));
+      (t.pending ?? out).push(this.emit(t, f, shift(t.box, t.v, dt, grow)));
     }
   }
 
@@ -587,15 +700,24 @@ export class Tracker {
     for (let i = this.tracks.length - 1; i >= 0; i--) {
       const t = this.tracks[i];
       if (frame <= this.holdUntil(t)) continue;
+      this.tracks.splice(i, 1);
+      if (t.pending) {
+        this.dropTentative(t);
+        continue;
+      }
       const { width, height } = this.o.frameSize;
       const p = shift(t.box, t.v, frame - t.lastSeen);
       if (width <= 0 || visibleShare(p, width, height) >= 0.5) {
         this.lost[t.cls]++;
         if (t.look) this.gone.push(t);
       }
-      this.tracks.splice(i, 1);
     }
   }
+}
+
+/** A box's longer side. */
+function sideOf(b: Box): number {
+  return Math.max(b.x2 - b.x1, b.y2 - b.y1);
 }
 
 /** The share of a box's area inside a frame of `width` x `height` (0 for an empty box). */

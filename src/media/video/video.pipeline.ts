@@ -80,6 +80,35 @@ export interface VideoPipelineSettings {
    * 18 and 8 face-frames; 0: every track the long one).
    */
   shortLookbackPx?: number;
+  /**
+   * Frames a new face track stays tentative at most (default: as long as the buffer allows, see
+   * `confirmLag`; 0: never): drawn on its own detection frame only until a second detection
+   * (`confirmStrong`: at the threshold) confirms it, then back over its look-back (`Tracker`'s
+   * `confirmFrames`). One false detection that nothing continues is then one covered frame,
+   * not ~47.
+   */
+  confirmFrames?: number;
+  /**
+   * Frames held beyond the look-back before drawing (default 6), so that a track with the long
+   * look-back can be confirmed within them (the small-face passes run on every detection frame
+   * while a small face is tracked: 2-3 detection frames).
+   */
+  confirmLag?: number;
+  /**
+   * Longer side (`detectSide` copy px) from which only a detection at the threshold confirms
+   * a tentative face track (default `shortLookbackPx`: faces that large are found at full score
+   * by every main pass; smaller ones, found mostly by the sparser small-face passes and often
+   * weakly, are confirmed by any detection that continues them: on `eval-video --small` a
+   * threshold confirmation for all lost up to 146 face-frames of 900). 0: all tracks.
+   */
+  confirmStrongPx?: number;
+  /**
+   * Detector score from which a new face track starts confirmed (default 0.8): on
+   * `eval-video --small` (28 px) tiny real faces first found at 0.83-0.98 and missed by the next
+   * two detection frames were left uncovered for 21 frames when tentative; the false starts
+   * on face-free footage (`eval-false-covers.ts`) scored 0.50-0.79.
+   */
+  sureFaceScore?: number;
   /** With lp_track, plates are searched on every Nth detection frame (default 2). */
   plateStride?: number;
   /**
@@ -245,6 +274,7 @@ async function anonymize(
     Math.min(sparse * smallStride - 1, 4 * sparse),
   );
   const lookback = s.noTracking ? 0 : Math.max(shortLookback, quietGap - 1, wholeGap - 1);
+  const confirmLag = s.noTracking || s.confirmFrames === 0 ? 0 : Math.max(0, s.confirmLag ?? 6);
   const weak = s.weakFactor ?? 0.6;
   const thresholds: Record<ObjectClass, number> = {
     face: options.blurThreshold,
@@ -275,6 +305,14 @@ async function anonymize(
           }
         : {},
     startScores: thresholds,
+    // Faces only: plates, searched on every other detection frame at most, would often miss
+    // the lag (and no false plate cover was seen on face-free footage).
+    confirmFrames: { face: s.confirmFrames ?? lookback + confirmLag },
+    sureScores: { face: s.sureFaceScore ?? 0.8 },
+    confirmStrongSide: {
+      face: (s.confirmStrongPx ?? (shortLookbackPx > 0 ? shortLookbackPx : Infinity)) * fine,
+    },
+    drawLag: lookback + confirmLag,
   });
   // Counts distinct plates for the summary even when plates are not tracked for drawing.
   const plateCounter = new Tracker({ trackedClasses: ['plate'], startScores: thresholds });
@@ -465,7 +503,7 @@ async function anonymize(
   const depth = Math.max(1, Math.floor(s.inflight ?? (untrackedPlates ? 2 : 3)));
   // Buffers for the frames in flight: the look-back, detections (two frames more per detection
   // frame beyond two) and writes in progress.
-  const pool = acquireFramePool(frameBytes, lookback + 8 + 2 * Math.max(0, depth - 2));
+  const pool = acquireFramePool(frameBytes, lookback + confirmLag + 8 + 2 * Math.max(0, depth - 2));
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; plates: boolean; result: Promise<Detection[]> }> = [];
   const perFrame: AnonymizeFileResult['detections'] = [];
@@ -583,7 +621,7 @@ async function anonymize(
         inflight.push({ index, plates, result: detect(frame, index, count, plates) });
       }
       while (inflight.length > (index < lookback ? Math.min(2, depth) : depth)) await settle();
-      await flush(processedTo - lookback);
+      await flush(processedTo - lookback - confirmLag);
     }
     while (inflight.length > 0) await settle();
     place(tracker.finish(index));
