@@ -83,7 +83,7 @@ export interface VideoPipelineSettings {
   /**
    * Frames a new face track stays tentative at most (default: as long as the buffer allows, see
    * `confirmLag`; 0: never): drawn on its own detection frame only until a second detection
-   * (`confirmStrong`: at the threshold) confirms it, then back over its look-back (`Tracker`'s
+   * (`confirmStrongPx`, `sureFaceScore`) confirms it, then back over its look-back (`Tracker`'s
    * `confirmFrames`). One false detection that nothing continues is then one covered frame,
    * not ~47.
    */
@@ -103,10 +103,10 @@ export interface VideoPipelineSettings {
    */
   confirmStrongPx?: number;
   /**
-   * Detector score from which a new face track starts confirmed (default 0.8): on
-   * `eval-video --small` (28 px) tiny real faces first found at 0.83-0.98 and missed by the next
-   * two detection frames were left uncovered for 21 frames when tentative; the false starts
-   * on face-free footage (`eval-false-covers.ts`) scored 0.50-0.79.
+   * Detector score from which a new face track starts confirmed (default 0.8; ByteTrack's
+   * higher bar for a new track). A margin: on `eval-video --small` (28 px) real faces first
+   * found at 0.83-0.98 were missed by the next two detection frames (dropped, then found again
+   * in time); the false starts on face-free footage (`eval-false-covers.ts`) scored 0.50-0.79.
    */
   sureFaceScore?: number;
   /** With lp_track, plates are searched on every Nth detection frame (default 2). */
@@ -644,7 +644,8 @@ async function anonymize(
       durationSeconds: info.durationSeconds,
       frames: written,
       fps: info.fps,
-      faces: tracker.started.face - warmStarted.face,
+      // A tentative track started in the warm-up and dropped after it lowers `started` here.
+      faces: Math.max(0, tracker.started.face - warmStarted.face),
       plates: plateCounter.started.plate - warmStarted.plate,
       ...(synTally ? { syn: synTally } : {}),
     },
