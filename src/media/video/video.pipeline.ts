@@ -275,6 +275,8 @@ async function anonymize(
   );
   const lookback = s.noTracking ? 0 : Math.max(shortLookback, quietGap - 1, wholeGap - 1);
   const confirmLag = s.noTracking || s.confirmFrames === 0 ? 0 : Math.max(0, s.confirmLag ?? 6);
+  // Frames are drawn this far behind the last detection frame settled (the tracker's `drawLag`).
+  const drawLag = lookback + confirmLag;
   const weak = s.weakFactor ?? 0.6;
   const thresholds: Record<ObjectClass, number> = {
     face: options.blurThreshold,
@@ -307,12 +309,12 @@ async function anonymize(
     startScores: thresholds,
     // Faces only: plates, searched on every other detection frame at most, would often miss
     // the lag (and no false plate cover was seen on face-free footage).
-    confirmFrames: { face: s.confirmFrames ?? lookback + confirmLag },
+    confirmFrames: { face: s.confirmFrames ?? drawLag },
     sureScores: { face: s.sureFaceScore ?? 0.8 },
     confirmStrongSide: {
       face: (s.confirmStrongPx ?? (shortLookbackPx > 0 ? shortLookbackPx : Infinity)) * fine,
     },
-    drawLag: lookback + confirmLag,
+    drawLag,
   });
   // Counts distinct plates for the summary even when plates are not tracked for drawing.
   const plateCounter = new Tracker({ trackedClasses: ['plate'], startScores: thresholds });
@@ -503,7 +505,7 @@ async function anonymize(
   const depth = Math.max(1, Math.floor(s.inflight ?? (untrackedPlates ? 2 : 3)));
   // Buffers for the frames in flight: the look-back, detections (two frames more per detection
   // frame beyond two) and writes in progress.
-  const pool = acquireFramePool(frameBytes, lookback + confirmLag + 8 + 2 * Math.max(0, depth - 2));
+  const pool = acquireFramePool(frameBytes, drawLag + 8 + 2 * Math.max(0, depth - 2));
   const buffer: Pending[] = [];
   const inflight: Array<{ index: number; plates: boolean; result: Promise<Detection[]> }> = [];
   const perFrame: AnonymizeFileResult['detections'] = [];
@@ -621,7 +623,7 @@ async function anonymize(
         inflight.push({ index, plates, result: detect(frame, index, count, plates) });
       }
       while (inflight.length > (index < lookback ? Math.min(2, depth) : depth)) await settle();
-      await flush(processedTo - lookback - confirmLag);
+      await flush(processedTo - drawLag);
     }
     while (inflight.length > 0) await settle();
     place(tracker.finish(index));
