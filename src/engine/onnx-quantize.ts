@@ -6,11 +6,13 @@
  *   BatchNormalization and Relu after it, becomes one `QLinearConv` (uint8 activations, int8
  *   weights per output channel, int32 bias); everything else (Add, Resize, Concat, the heads'
  *   reshapes and softmax) stays in float, with `QuantizeLinear` / `DequantizeLinear` where the
- *   two meet. The heads' own convolutions (scores, boxes, landmarks) stay float too. Opset 10
- *   operators only, so the model keeps its own opset.
+ *   two meet. The heads' own convolutions (scores, boxes, landmarks) and the first one, which
+ *   reads the picture, stay float too (`imageTensors`). Opset 10 operators only, so the model
+ *   keeps its own opset.
  * - `qdqModel` (Veil's detectors, opset 13+, SiLU activations): QuantizeLinear /
  *   DequantizeLinear pairs on the activations and int8 weights behind DequantizeLinear, which
- *   onnxruntime fuses into integer operators; the heads stay float.
+ *   onnxruntime fuses into integer operators; the heads and the picture up to the first
+ *   convolution stay float.
  *
  * Activation ranges come from running the float model on calibration pictures
  * (`calibrationModel`, `RangeSampler`, `scripts/calibrate-int8.ts`) and are committed beside the
@@ -275,13 +277,14 @@ function activationInits(t: string, ranges: TensorRanges): { scale: number; init
 }
 
 /**
- * The model with every Conv chain as a `QLinearConv`, `ranges` giving each chain's input and
- * output range (`rangeTensors`), weights within +-`levels` (`quantizeWeights`). Throws when a
- * range is missing.
+ * The model with every Conv chain but the picture's (`imageTensors`) as a `QLinearConv`,
+ * `ranges` giving each chain's input and output range (`rangeTensors`), weights within
+ * +-`levels` (`quantizeWeights`). Throws when a range is missing.
  */
 export function quantizedModel(model: Uint8Array, ranges: TensorRanges, levels = 127): Uint8Array {
   const p = parse(model);
-  const chains = chainsOf(p);
+  const image = imageTensors(p);
+  const chains = chainsOf(p).filter((c) => !image.has(c.input));
   const byFirst = new Map(chains.map((c) => [c.conv, c]));
   const inChain = new Set(chains.flatMap((c) => [c.conv, c.norm, c.relu]).filter(Boolean));
   const chainConvs = new Set(chains.map((c) => c.conv));
@@ -418,9 +421,35 @@ export function qdqTensors(model: Uint8Array): string[] {
   }
   const inputs = graphInputNames(p).filter((n) => !p.weights.has(n));
   const outputs = p.nodes.filter((n) => n.op !== 'Constant').flatMap((n) => n.outputs);
+  const image = imageTensors(p);
   return [...inputs, ...outputs].filter(
-    (t) => t !== '' && read.has(t) && !constants.has(t) && !tail.has(t) && !p.weights.has(t),
+    (t) =>
+      t !== '' &&
+      read.has(t) &&
+      !constants.has(t) &&
+      !tail.has(t) &&
+      !p.weights.has(t) &&
+      !image.has(t),
   );
+}
+
+/**
+ * The picture's side of a model, kept float by both quantizers: the graph inputs and what
+ * element-wise nodes make of them (a scaling Mul) up to the first convolutions, where those
+ * read 3 colour channels. There the 8-bit kernel has little to gain and its im2col a lot to
+ * lose: one thread, AVX2 without VNNI, RetinaFace's first conv at 544 x 960 took 5.3-8.5 ms in
+ * 8 bits (with the input's QuantizeLinear 0.6) against 2.9-4.0 in float.
+ */
+function imageTensors(p: Parsed): Set<string> {
+  const image = new Set(graphInputNames(p).filter((n) => !p.weights.has(n)));
+  for (const n of p.nodes) {
+    if (n.op !== 'Conv' && n.inputs.some((i) => image.has(i)))
+      for (const o of n.outputs) image.add(o);
+  }
+  const narrow = p.nodes
+    .filter((n) => n.op === 'Conv' && image.has(n.inputs[0]))
+    .every((n) => (p.weights.get(n.inputs[1])?.dims[1] ?? Infinity) < 4);
+  return narrow ? image : new Set();
 }
 
 function graphInputNames(p: Parsed): string[] {

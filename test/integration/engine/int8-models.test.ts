@@ -88,16 +88,19 @@ describe('activation and weight quantization', () => {
 describe('RetinaFace in 8 bits', () => {
   const float = retinafaceModel();
 
-  it('finds 47 Conv chains (every Conv with its normalisation); the 9 heads stay float', () => {
+  it('finds 47 Conv chains (every Conv with its normalisation); the first and the 9 heads stay float', () => {
     const chains = convChains(float.bytes);
     assert.equal(chains.length, 47);
     assert.ok(chains.every((c) => c.norm !== undefined));
     const ops = opTypes(quantizedModel(float.bytes, ranges));
-    assert.equal(count(ops, 'QLinearConv'), 47);
-    assert.equal(count(ops, 'Conv'), 9);
-    assert.equal(count(ops, 'BatchNormalization'), 0);
+    // The chain reading the image (3 channels) stays float, with its normalisation and Relu.
+    assert.equal(count(ops, 'QLinearConv'), 46);
+    assert.equal(count(ops, 'Conv'), 10);
+    assert.equal(count(ops, 'BatchNormalization'), 1);
+    // Float into 8 bits: the first chain's output and the two FPN sums (upsampled + lateral).
+    assert.equal(count(ops, 'QuantizeLinear'), 3);
     // The Relus after each stride's Concat stay (float); those after a Conv went into its range.
-    assert.equal(count(ops, 'Relu'), 3);
+    assert.equal(count(ops, 'Relu'), 4);
   });
 
   it('the committed ranges cover every quantized tensor and fit the npm weights', () => {
@@ -272,20 +275,27 @@ describe("Veil's plate detector in 8 bits", () => {
   const bytes = new Uint8Array(fs.readFileSync(file));
   const plateRanges = JSON.parse(fs.readFileSync(VEIL_PLATE_RANGES, 'utf8')).ranges;
 
-  it('quantizes every activation but the heads`, and the committed ranges cover them', () => {
+  it('quantizes every activation but the picture`s and the heads`, and the committed ranges cover them', () => {
     const tensors = qdqTensors(bytes);
-    assert.equal(tensors.length, 101);
+    assert.equal(tensors.length, 99);
     for (const t of tensors) assert.ok(plateRanges[t], `no range for ${t}`);
-    // The heads (the last convolutions' outputs, sliced into scores and boxes) stay float.
-    for (const head of ['/net/out/Conv_output_0', '/net/out_1/Conv_output_0', '/Sigmoid_output_0'])
-      assert.ok(!tensors.includes(head), head);
+    // The heads (the last convolutions' outputs, sliced into scores and boxes) stay float, and
+    // so does the picture up to the stem's convolution (3 channels, scaled by a Mul).
+    for (const float of [
+      '/net/out/Conv_output_0',
+      '/net/out_1/Conv_output_0',
+      '/Sigmoid_output_0',
+      'input',
+      '/net/Mul_output_0',
+    ])
+      assert.ok(!tensors.includes(float), float);
     const ops = opTypes(qdqModel(bytes, plateRanges));
-    assert.equal(count(ops, 'QuantizeLinear'), 101);
+    assert.equal(count(ops, 'QuantizeLinear'), 99);
     assert.equal(count(ops, 'Conv'), 32);
-    // Activations, then the 30 distinct weights and biases of the convolutions; the Identity
-    // nodes through which the export shared weights are gone (the weights' dequantization
-    // writes their outputs).
-    assert.equal(count(ops, 'DequantizeLinear'), 101 + 30 + 30);
+    // Activations, then the weights and biases of the 29 distinct convolutions reading 8-bit
+    // activations; the Identity nodes through which the export shared weights are gone (the
+    // weights' dequantization writes their outputs).
+    assert.equal(count(ops, 'DequantizeLinear'), 99 + 29 + 29);
     assert.equal(count(ops, 'Identity'), 0);
   });
 
