@@ -6,9 +6,8 @@
  *   BatchNormalization and Relu after it, becomes one `QLinearConv` (uint8 activations, int8
  *   weights per output channel, int32 bias); everything else (Add, Resize, Concat, the heads'
  *   reshapes and softmax) stays in float, with `QuantizeLinear` / `DequantizeLinear` where the
- *   two meet. The heads' own convolutions (scores, boxes, landmarks) and the first one, which
- *   reads the picture, stay float too (`imageTensors`). Opset 10 operators only, so the model
- *   keeps its own opset.
+ *   two meet. The heads' own convolutions (scores, boxes, landmarks) stay float too. Opset 10
+ *   operators only, so the model keeps its own opset.
  * - `qdqModel` (Veil's detectors, opset 13+, SiLU activations): QuantizeLinear /
  *   DequantizeLinear pairs on the activations and int8 weights behind DequantizeLinear, which
  *   onnxruntime fuses into integer operators; the heads and the picture up to the first
@@ -277,14 +276,14 @@ function activationInits(t: string, ranges: TensorRanges): { scale: number; init
 }
 
 /**
- * The model with every Conv chain but the picture's (`imageTensors`) as a `QLinearConv`,
- * `ranges` giving each chain's input and output range (`rangeTensors`), weights within
- * +-`levels` (`quantizeWeights`). Throws when a range is missing.
+ * The model with every Conv chain as a `QLinearConv`, `ranges` giving each chain's input and
+ * output range (`rangeTensors`), weights within +-`levels` (`quantizeWeights`). Throws when a
+ * range is missing. The first chain, which reads the picture, is quantized too: kept float it
+ * ran faster but moved which borderline small faces video loses (video/README.md).
  */
 export function quantizedModel(model: Uint8Array, ranges: TensorRanges, levels = 127): Uint8Array {
   const p = parse(model);
-  const image = imageTensors(p);
-  const chains = chainsOf(p).filter((c) => !image.has(c.input));
+  const chains = chainsOf(p);
   const byFirst = new Map(chains.map((c) => [c.conv, c]));
   const inChain = new Set(chains.flatMap((c) => [c.conv, c.norm, c.relu]).filter(Boolean));
   const chainConvs = new Set(chains.map((c) => c.conv));
@@ -434,11 +433,11 @@ export function qdqTensors(model: Uint8Array): string[] {
 }
 
 /**
- * The picture's side of a model, kept float by both quantizers: the graph inputs and what
- * element-wise nodes make of them (a scaling Mul) up to the first convolutions, where those
- * read 3 colour channels. There the 8-bit kernel has little to gain and its im2col a lot to
- * lose: one thread, AVX2 without VNNI, RetinaFace's first conv at 544 x 960 took 5.3-8.5 ms in
- * 8 bits (with the input's QuantizeLinear 0.6) against 2.9-4.0 in float.
+ * The picture's side of a QDQ model, kept float: the graph inputs and what element-wise nodes
+ * make of them (a scaling Mul) up to the first convolutions, where those read 3 colour
+ * channels. There the 8-bit kernel has little to gain and its im2col a lot to lose: one
+ * thread, AVX2 without VNNI, RetinaFace's first conv at 544 x 960 took 5.3-8.5 ms in 8 bits
+ * (with the input's QuantizeLinear 0.6) against 2.9-4.0 in float.
  */
 function imageTensors(p: Parsed): Set<string> {
   const image = new Set(graphInputNames(p).filter((n) => !p.weights.has(n)));
