@@ -9,6 +9,11 @@ export function boxHeight(b: Box): number {
   return Math.max(0, b.y2 - b.y1);
 }
 
+/** The longer of a box's two sides (not clamped: a degenerate box gives what it gives). */
+export function longerSide(b: Box): number {
+  return Math.max(b.x2 - b.x1, b.y2 - b.y1);
+}
+
 export function area(b: Box): number {
   return boxWidth(b) * boxHeight(b);
 }

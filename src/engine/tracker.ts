@@ -27,7 +27,7 @@
  * Output is a list of (frame, detection) pairs to draw, possibly for frames already seen.
  */
 import { blendLook, lookSimilarity } from './appearance.ts';
-import { iou } from './box.ts';
+import { iou, longerSide } from './box.ts';
 import type { Box, Detection, ObjectClass, Point } from './types.ts';
 
 /** A matched box smaller than this share of its track's area is taken as partly hidden. */
@@ -528,8 +528,8 @@ export class Tracker {
    */
   private near(t: Track, box: Box, frame: number): boolean {
     const pred = shift(t.box, t.v, frame - t.lastSeen);
-    const side = Math.max(pred.x2 - pred.x1, pred.y2 - pred.y1);
-    const dSide = Math.max(box.x2 - box.x1, box.y2 - box.y1);
+    const side = longerSide(pred);
+    const dSide = longerSide(box);
     const dist = Math.hypot(
       (pred.x1 + pred.x2 - box.x1 - box.x2) / 2,
       (pred.y1 + pred.y2 - box.y1 - box.y2) / 2,
@@ -568,7 +568,7 @@ export class Tracker {
       lastCut: false,
       back: this.lookbackFor(d),
       confirmBy: frame,
-      confirmStrong: sideOf(d.box) >= (this.o.confirmStrongSide[d.cls] ?? Infinity),
+      confirmStrong: longerSide(d.box) >= (this.o.confirmStrongSide[d.cls] ?? Infinity),
     };
     // A revived track was confirmed in its first life.
     const slack = Math.min(this.o.confirmFrames[d.cls] ?? 0, this.o.drawLag - t.back - 1);
@@ -578,9 +578,8 @@ export class Tracker {
     if (id === undefined) this.started[d.cls]++;
     d.trackId = t.id;
     const grown = this.fromBorder(shift(d.box, t.v, 0, 0.1));
-    for (let k = t.back; k >= 1; k--) {
-      const box = { frame: frame - k, detection: moveTo(d, grown, t.id) };
-      if (frame - k >= 0) (t.pending ?? out).push(box);
+    for (let k = Math.min(t.back, frame); k >= 1; k--) {
+      (t.pending ?? out).push({ frame: frame - k, detection: moveTo(d, grown, t.id) });
     }
     out.push(this.emit(t, frame, d.box));
   }
@@ -638,7 +637,7 @@ export class Tracker {
   /** The look-back of a track starting from `d`: short for large objects (`shortLookback`). */
   private lookbackFor(d: Detection): number {
     const short = this.o.shortLookback[d.cls];
-    return short && sideOf(d.box) >= short.minSide
+    return short && longerSide(d.box) >= short.minSide
       ? Math.min(short.frames, this.o.lookbackFrames)
       : this.o.lookbackFrames;
   }
@@ -666,7 +665,7 @@ export class Tracker {
   private holdUntil(t: Track): number {
     const { width, height } = this.o.frameSize;
     const b = t.box;
-    const margin = 0.1 * Math.max(b.x2 - b.x1, b.y2 - b.y1);
+    const margin = 0.1 * longerSide(b);
     const atBorder =
       width > 0 &&
       (b.x1 <= margin || b.y1 <= margin || b.x2 >= width - margin || b.y2 >= height - margin);
@@ -713,11 +712,6 @@ export class Tracker {
       }
     }
   }
-}
-
-/** A box's longer side. */
-function sideOf(b: Box): number {
-  return Math.max(b.x2 - b.x1, b.y2 - b.y1);
 }
 
 /** The share of a box's area inside a frame of `width` x `height` (0 for an empty box). */

@@ -3,6 +3,7 @@
  * cost about 106 ms per full frame against 17 ms per 640x360 copy (measured here). Boxes found
  * on the copy are scaled back to the frame here.
  */
+import { longerSide } from '../../engine/box.ts';
 import { visibleShare, type TrackState } from '../../engine/tracker.ts';
 import type { Box, Detection, Point } from '../../engine/types.ts';
 
@@ -165,7 +166,7 @@ export function denseBecause(r: CadenceRules): DenseReason | undefined {
   const edge = (b: Box) => Math.min(b.x1, b.y1, r.width - b.x2, r.height - b.y2);
   for (const t of inView) {
     const b = t.box;
-    const size = Math.max(b.x2 - b.x1, b.y2 - b.y1);
+    const size = longerSide(b);
     if (!t.seenLast) return 'missed';
     if (t.hits < (r.minHits ?? 3)) return 'new';
     if (t.score < t.threshold) return 'weak';

@@ -9,6 +9,7 @@ import { createEngine, type DetectHints, type Engine } from '../../engine/index.
 import { coverShape, renderParams } from '../../engine/render/index.ts';
 import { shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { lookOf } from '../../engine/appearance.ts';
+import { longerSide } from '../../engine/box.ts';
 import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine/types.ts';
 import { VeilError } from '../../errors.ts';
@@ -382,9 +383,7 @@ async function anonymize(
     if (!o.blurFace && !o.enableLp) return [];
     // The smallest face track's longer side on the `detectSide` copy.
     const smallestFacePx = o.blurFace
-      ? Math.min(
-          ...tracker.predicted('face', index).map((b) => Math.max(b.x2 - b.x1, b.y2 - b.y1) / fine),
-        )
+      ? Math.min(...tracker.predicted('face', index).map((b) => longerSide(b) / fine))
       : Infinity;
     if (smallestFacePx < quietFacePx) lastSmallFace = index;
     const smallTurn = passTurn({
@@ -432,7 +431,7 @@ async function anonymize(
       ? tracker
           .predicted('face', index)
           .map(toCopy)
-          .filter((b) => Math.max(b.x2 - b.x1, b.y2 - b.y1) < 1.5 * passPx)
+          .filter((b) => longerSide(b) < 1.5 * passPx)
       : undefined;
     const hints: DetectHints = {
       sequence: true,
