@@ -138,7 +138,6 @@ function postJson(
     return Promise.reject(new UnrecoverableJobError(`refused webhook target ${host}`));
   }
   const client = url.protocol === 'https:' ? https : http;
-  const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]);
   return new Promise((resolve, reject) => {
     const req = client.request(
       url,
@@ -151,7 +150,7 @@ function postJson(
           'user-agent': 'veil-webhooks',
         },
         lookup: guardedLookup(opts.allowPrivate) as never,
-        signal,
+        signal: opts.signal,
       },
       (res) => {
         res.resume();
@@ -159,6 +158,13 @@ function postJson(
         res.on('error', reject);
       },
     );
+    // A plain timer, not AbortSignal.any([.., AbortSignal.timeout()]): Node 20 may collect
+    // that timeout signal before it fires, and the delivery then hangs for ever.
+    const timer = setTimeout(
+      () => req.destroy(new Error(`webhook ${url.host} gave no answer in ${opts.timeoutMs} ms`)),
+      opts.timeoutMs,
+    );
+    req.on('close', () => clearTimeout(timer));
     req.on('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EPRIVATE' ? new UnrecoverableJobError(err.message) : err),
     );

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { isVeilError } from '../../../src/errors.ts';
 import { UnrecoverableJobError } from '../../../src/queue/index.ts';
@@ -12,6 +14,10 @@ const receivers = new Set<{ close: () => void }>();
 after(() => {
   for (const r of [...receivers]) r.close();
 });
+
+/** A full garbage collection, as pressure on a busy worker would bring. */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 /** A local receiver whose answer per request is scripted: a status, or 'hang'. */
 function receiver(script: Array<number | 'hang'>) {
@@ -90,6 +96,9 @@ describe('webhook deliveries', () => {
     const jobId = await newJob();
     await h.services.jobs.subscribe(who, jobId, await r.url());
     await h.services.webhooks.notify(jobId, 'completed');
+    await until(async () => r.hits.length === 1);
+    // Collected garbage must not take the timeout with it (an AbortSignal.timeout did).
+    for (let i = 0; i < 3; i++) collectGarbage();
     await until(async () => r.hits.length === 2);
     const gap = r.hits[1].at - r.hits[0].at;
     assert.ok(gap >= 300, `second try ${gap} ms after the first (timeout 300 + backoff)`);
