@@ -164,8 +164,32 @@ interface Track {
   confirmStrong: boolean;
 }
 
+/** A candidate match: its affinity (or look similarity) and whether the detection is strong. */
+interface Pair {
+  t: Track;
+  d: Detection;
+  a: number;
+  strong: number;
+}
+
+/** Strong detections first, then by falling affinity (ByteTrack's two passes in one order). */
+const strongerFirst = (p: Pair, q: Pair) => q.strong - p.strong || q.a - p.a;
+
+/** The tracks last seen within `frames` of `frame`. */
+function recentTracks(tracks: Track[], frame: number, frames: number): Track[] {
+  const out: Track[] = [];
+  for (const t of tracks) if (frame - t.lastSeen <= frames) out.push(t);
+  return out;
+}
+
+/** A box's area, negative where it is inverted (as the tracker always compared them). */
+const boxArea = (x: Box) => (x.x2 - x.x1) * (x.y2 - x.y1);
+
 /** Appearance descriptor of a detection, where the caller has one (see `appearance.ts`). */
 export type LookOf = (d: Detection) => Float32Array | undefined;
+
+/** No appearance descriptors. */
+const NO_LOOKS: LookOf = () => undefined;
 
 /**
  * The box moved rigidly by its centre velocity over `dt` frames and grown by `grow` of its
@@ -192,14 +216,17 @@ function lerp(a: Box, b: Box, t: number): Box {
 export function moveTo(d: Detection, box: Box, trackId?: number): Detection {
   const sx = (box.x2 - box.x1) / Math.max(d.box.x2 - d.box.x1, 1e-6);
   const sy = (box.y2 - box.y1) / Math.max(d.box.y2 - d.box.y1, 1e-6);
-  const map = (p: Point): Point => [
-    box.x1 + (p[0] - d.box.x1) * sx,
-    box.y1 + (p[1] - d.box.y1) * sy,
-  ];
   const moved: Detection = { ...d, box, trackId: trackId ?? d.trackId };
-  if (d.landmarks) moved.landmarks = d.landmarks.map(map);
-  if (d.polygon) moved.polygon = d.polygon.map(map);
+  if (d.landmarks) moved.landmarks = movedPoints(d.landmarks, d.box, box, sx, sy);
+  if (d.polygon) moved.polygon = movedPoints(d.polygon, d.box, box, sx, sy);
   return moved;
+}
+
+/** `points` of a box `from` placed in `to`, scaled by `sx`, `sy` (`moveTo`). */
+function movedPoints(points: Point[], from: Box, to: Box, sx: number, sy: number): Point[] {
+  const out: Point[] = [];
+  for (const p of points) out.push([to.x1 + (p[0] - from.x1) * sx, to.y1 + (p[1] - from.y1) * sy]);
+  return out;
 }
 
 /**
@@ -268,16 +295,19 @@ export class Tracker {
     frame: number,
     detections: Detection[],
     searched: Partial<Record<ObjectClass, number>> = {},
-    looks: LookOf = () => undefined,
+    looks: LookOf = NO_LOOKS,
   ): TrackedBox[] {
     if (frame <= this.lastFrame) throw new Error('tracker frames must increase');
     const prevFrame = this.lastFrame;
     this.lastFrame = frame;
     // Too late to confirm (their look-back frames are drawn by now).
-    this.reject((t) => frame > t.confirmBy);
+    this.reject(frame);
     const out: TrackedBox[] = [];
-    const tracked = detections.filter((d) => this.o.trackedClasses.includes(d.cls));
-    this.lastUntracked = detections.filter((d) => !this.o.trackedClasses.includes(d.cls));
+    const tracked: Detection[] = [];
+    this.lastUntracked = [];
+    for (const d of detections) {
+      (this.o.trackedClasses.includes(d.cls) ? tracked : this.lastUntracked).push(d);
+    }
     for (const d of this.lastUntracked) {
       // Untracked class: cover the frames since the previous detection frame that looked for
       // it (`searched`, default the previous detection frame) with this box, within the
@@ -290,7 +320,7 @@ export class Tracker {
     const matched = this.associate(frame, tracked, looks);
     for (const [track, det] of matched) this.observe(track, det, frame, out, looks(det));
     const used = new Set(matched.values());
-    this.gone = this.gone.filter((t) => frame - t.lastSeen <= this.o.reviveFrames);
+    this.gone = recentTracks(this.gone, frame, this.o.reviveFrames);
     for (const d of tracked) {
       if (used.has(d) || !this.strong(d)) continue;
       const look = looks(d);
@@ -305,7 +335,7 @@ export class Tracker {
     }
     this.prune(frame);
     // Unconfirmed on their last chance.
-    this.reject((t) => frame >= t.confirmBy);
+    this.reject(frame + 1);
     return out;
   }
 
@@ -323,7 +353,7 @@ export class Tracker {
       if (t.pending && t.firstSeen === this.lastFrame) this.confirm(t, out);
       this.hold(t, lastFrame, out);
     }
-    this.reject(() => true);
+    this.reject(Infinity);
     return out;
   }
 
@@ -332,9 +362,11 @@ export class Tracker {
    * on `frame` (moved by their velocity, not grown).
    */
   predicted(cls: ObjectClass, frame: number, minHits = 1): Box[] {
-    return this.tracks
-      .filter((t) => t.cls === cls && t.hits >= minHits)
-      .map((t) => shift(t.box, t.v, frame - t.lastSeen));
+    const out: Box[] = [];
+    for (const t of this.tracks) {
+      if (t.cls === cls && t.hits >= minHits) out.push(shift(t.box, t.v, frame - t.lastSeen));
+    }
+    return out;
   }
 
   /**
@@ -344,16 +376,19 @@ export class Tracker {
    * detection frame fed to the tracker found it.
    */
   states(cls: ObjectClass, frame: number): TrackState[] {
-    return this.tracks
-      .filter((t) => t.cls === cls)
-      .map((t) => ({
+    const out: TrackState[] = [];
+    for (const t of this.tracks) {
+      if (t.cls !== cls) continue;
+      out.push({
         box: shift(t.box, t.v, frame - t.lastSeen),
         vx: (t.v[0] + t.v[2]) / 2,
         vy: (t.v[1] + t.v[3]) / 2,
         hits: t.hits,
         score: t.last.score,
         seenLast: t.lastSeen === this.lastFrame,
-      }));
+      });
+    }
+    return out;
   }
 
   /** Live track count (for tests and stats). */
@@ -362,20 +397,21 @@ export class Tracker {
   }
 
   private associate(frame: number, dets: Detection[], looks: LookOf): Map<Track, Detection> {
-    const pairs: Array<{ t: Track; d: Detection; a: number }> = [];
+    const pairs: Pair[] = [];
     for (const t of this.tracks) {
       const pred = shift(t.box, t.v, frame - t.lastSeen);
       for (const d of dets) {
         if (d.cls !== t.cls) continue;
         const a = affinity(pred, d.box, this.o.minIou);
         const look = t.look && looks(d);
-        if (a > 0)
-          pairs.push({ t, d, a: look ? a * lookWeight(lookSimilarity(t.look!, look)) : a });
+        if (a > 0) {
+          const weighted = look ? a * lookWeight(lookSimilarity(t.look!, look)) : a;
+          pairs.push({ t, d, a: weighted, strong: this.strong(d) ? 1 : 0 });
+        }
       }
     }
     // Greedy: best affinity first; strong detections before weak ones (ByteTrack's two passes).
-    const strong = (d: Detection) => (this.strong(d) ? 1 : 0);
-    pairs.sort((p, q) => strong(q.d) - strong(p.d) || q.a - p.a);
+    pairs.sort(strongerFirst);
     const result = new Map<Track, Detection>();
     const used = new Set<Detection>();
     for (const p of pairs) {
@@ -399,17 +435,17 @@ export class Tracker {
     result: Map<Track, Detection>,
     used: Set<Detection>,
   ): void {
-    const pairs: Array<{ t: Track; d: Detection; sim: number }> = [];
+    const pairs: Pair[] = [];
     for (const t of this.tracks) {
       if (result.has(t) || !t.look) continue;
       for (const d of dets) {
         const look = d.cls === t.cls && !used.has(d) && this.strong(d) ? looks(d) : undefined;
         if (!look || !this.near(t, d.box, frame)) continue;
         const sim = lookSimilarity(t.look, look);
-        if (sim >= LOOK_RULES.reacquire) pairs.push({ t, d, sim });
+        if (sim >= LOOK_RULES.reacquire) pairs.push({ t, d, a: sim, strong: 1 });
       }
     }
-    pairs.sort((p, q) => q.sim - p.sim);
+    pairs.sort(strongerFirst);
     for (const p of pairs) {
       if (result.has(p.t) || used.has(p.d)) continue;
       result.set(p.t, p.d);
@@ -445,8 +481,7 @@ export class Tracker {
     // (YuNet finds a face whose upper half is hidden by its chin, at ~0.6 of the area; objects
     // that really move away shrink far less from one frame to the next. Covering too much for
     // a frame costs looks, too little costs privacy.)
-    const area = (x: Box) => (x.x2 - x.x1) * (x.y2 - x.y1);
-    if (t.hits > 1 && area(b) < SHRINK_KEEPS_EXTENT * area(t.box)) {
+    if (t.hits > 1 && boxArea(b) < SHRINK_KEEPS_EXTENT * boxArea(t.box)) {
       const p = shift(t.box, t.v, frame - t.lastSeen);
       [b.x1, b.y1] = [Math.min(b.x1, p.x1), Math.min(b.y1, p.y1)];
       [b.x2, b.y2] = [Math.max(b.x2, p.x2), Math.max(b.y2, p.y2)];
@@ -489,10 +524,13 @@ export class Tracker {
     // object leaves: keep the velocity measured while it was whole.
     const cutX = d.box.x1 !== seen.box.x1 || d.box.x2 !== seen.box.x2;
     const cutY = d.box.y1 !== seen.box.y1 || d.box.y2 !== seen.box.y2;
-    t.v = t.v.map((v, i) => {
+    const v = t.v;
+    const kept: Track['v'] = [0, 0, 0, 0];
+    for (let i = 0; i < 4; i++) {
       const frozen = t.hits > 1 && (i % 2 === 0 ? cutX : cutY);
-      return frozen ? v : v + beta * (measured[i] - v);
-    }) as Track['v'];
+      kept[i] = frozen ? v[i] : v[i] + beta * (measured[i] - v[i]);
+    }
+    t.v = kept;
     if (t.hits === 1) this.lookBack(t, t.pending ?? out);
     t.box = d.box;
     t.last = d;
@@ -590,11 +628,11 @@ export class Tracker {
     t.pending = undefined;
   }
 
-  /** Tentative tracks that `due` says are out of time: dropped with what they held back. */
-  private reject(due: (t: Track) => boolean): void {
+  /** Tentative tracks to be confirmed before frame `due`: dropped with what they held back. */
+  private reject(due: number): void {
     for (let i = this.tracks.length - 1; i >= 0; i--) {
       const t = this.tracks[i];
-      if (!t.pending || !due(t)) continue;
+      if (!t.pending || t.confirmBy >= due) continue;
       this.tracks.splice(i, 1);
       this.dropTentative(t);
     }
@@ -630,8 +668,9 @@ export class Tracker {
    * be drawn (last seen within `drawLag`), where `near` expects it.
    */
   private ghostOf(d: Detection, frame: number): Track | undefined {
-    this.ghosts = this.ghosts.filter((g) => frame - g.lastSeen <= this.o.drawLag);
-    return this.ghosts.find((g) => g.cls === d.cls && this.near(g, d.box, frame));
+    this.ghosts = recentTracks(this.ghosts, frame, this.o.drawLag);
+    for (const g of this.ghosts) if (g.cls === d.cls && this.near(g, d.box, frame)) return g;
+    return undefined;
   }
 
   /** The look-back of a track starting from `d`: short for large objects (`shortLookback`). */
