@@ -299,10 +299,14 @@ export function coverage(
   return report;
 }
 
-/** Faces the detector finds on a crop padded with grey (half a crop each side), in crop pixels. */
+/**
+ * Objects of `cls` the detector finds on a crop padded with grey (half a crop each side), in
+ * crop pixels.
+ */
 async function detectOnCrop(
   crop: FaceCrop,
   detect: (frame: RgbFrame) => Promise<Detection[]>,
+  cls: Detection['cls'],
 ): Promise<Box[]> {
   const pad = Math.round(Math.max(crop.width, crop.height) / 2);
   const { data, info } = await sharp(crop.file)
@@ -312,7 +316,7 @@ async function detectOnCrop(
     .toBuffer({ resolveWithObject: true });
   const found = await detect({ data, width: info.width, height: info.height });
   return found
-    .filter((d) => d.cls === 'face')
+    .filter((d) => d.cls === cls)
     .map((d) => ({
       x1: d.box.x1 - pad,
       y1: d.box.y1 - pad,
@@ -325,15 +329,17 @@ async function detectOnCrop(
  * Replaces each crop's annotated face box with the box the detector itself draws on the
  * clean crop (annotations include hair and chin, detector boxes are tighter), so that the
  * evaluation measures what tracking adds, not the two box conventions. Crops the running
- * detector misses even when clean are left out: each model has its own blind spots.
+ * detector misses even when clean are left out: each model has its own blind spots. `cls`:
+ * 'plate' for crops around plates (`crop.face` is then the plate).
  */
 export async function calibrateCrops(
   crops: FaceCrop[],
   detect: (frame: RgbFrame) => Promise<Detection[]>,
+  cls: Detection['cls'] = 'face',
 ): Promise<FaceCrop[]> {
   const out: FaceCrop[] = [];
   for (const crop of crops) {
-    const shifted = await detectOnCrop(crop, detect);
+    const shifted = await detectOnCrop(crop, detect, cls);
     // The detection whose centre lies in the annotated box, the largest overlap first.
     const f = crop.face;
     const best = shifted
