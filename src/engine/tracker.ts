@@ -33,6 +33,9 @@ import type { Box, Detection, ObjectClass, Point } from './types.ts';
 /** A matched box smaller than this share of its track's area is taken as partly hidden. */
 const SHRINK_KEEPS_EXTENT = 0.75;
 
+/** Frames after its detection frame an untracked object's box is also drawn on (`update`). */
+const UNTRACKED_HOLD = 3;
+
 /**
  * Appearance rules (descriptor correlation, `lookSimilarity`). Measured on the bench's 1080p
  * crowd clip (9 face crops over the street photo, gt boxes on the 960 px copy, frames 2 apart):
@@ -303,6 +306,12 @@ export class Tracker {
     // Too late to confirm (their look-back frames are drawn by now).
     this.reject(frame);
     const out: TrackedBox[] = [];
+    // Untracked objects of the previous detection frame stay on the frames up to this one
+    // (at most UNTRACKED_HOLD): a plate the detector misses here is still covered there.
+    const held = Math.min(frame - 1, prevFrame + UNTRACKED_HOLD);
+    for (const d of this.lastUntracked) {
+      for (let f = prevFrame + 1; f <= held; f++) out.push({ frame: f, detection: { ...d } });
+    }
     const tracked: Detection[] = [];
     this.lastUntracked = [];
     for (const d of detections) {

@@ -148,16 +148,29 @@ test('small fast objects whose boxes stop overlapping still associate by centre 
   assert.equal(c.trackId, a.trackId);
 });
 
-test('untracked classes are drawn only on the frames since the previous detection frame', () => {
+test('untracked classes are drawn on the frames since the previous detection frame, and held a few frames after theirs', () => {
   const sut = new Tracker({ trackedClasses: ['face'] });
   sut.update(0, [plate(10, 10)]);
   const out = sut.update(3, [plate(12, 10)]);
+  // Frames 1-2: the box of frame 0 held and the box of frame 3 drawn back; frame 3: its own.
   assert.deepEqual(
-    out.map((o) => o.frame),
-    [1, 2, 3],
+    out.map((o) => [o.frame, o.detection.box.x1]),
+    [
+      [1, 10],
+      [2, 10],
+      [1, 12],
+      [2, 12],
+      [3, 12],
+    ],
   );
   assert.ok(out.every((o) => o.detection.trackId === undefined));
   assert.deepEqual(sut.update(4, []), []);
+  // A detection frame that misses it: the last box stays on at most 3 frames after its own.
+  sut.update(10, [plate(10, 10)]);
+  assert.deepEqual(
+    sut.update(20, []).map((o) => o.frame),
+    [11, 12, 13],
+  );
 });
 
 test('untracked classes reach back to the previous frame that searched them', () => {
