@@ -185,6 +185,12 @@ function recentTracks(tracks: Track[], frame: number, frames: number): Track[] {
   return out;
 }
 
+/** Whether `d` lies where an untracked object of its class was drawn (`affinity` over 0). */
+function continues(previous: readonly Detection[], d: Detection, minIou: number): boolean {
+  for (const p of previous) if (p.cls === d.cls && affinity(p.box, d.box, minIou) > 0) return true;
+  return false;
+}
+
 /** A box's area, negative where it is inverted (as the tracker always compared them). */
 const boxArea = (x: Box) => (x.x2 - x.x1) * (x.y2 - x.y1);
 
@@ -313,9 +319,13 @@ export class Tracker {
       for (let f = prevFrame + 1; f <= held; f++) out.push({ frame: f, detection: { ...d } });
     }
     const tracked: Detection[] = [];
+    const previous = this.lastUntracked;
     this.lastUntracked = [];
     for (const d of detections) {
-      (this.o.trackedClasses.includes(d.cls) ? tracked : this.lastUntracked).push(d);
+      if (this.o.trackedClasses.includes(d.cls)) tracked.push(d);
+      // Untracked: at its start score, or weaker where one was drawn on the previous detection
+      // frame (hysteresis: no identity, no motion; a plate whose score dips stays covered).
+      else if (this.strong(d) || continues(previous, d, this.o.minIou)) this.lastUntracked.push(d);
     }
     for (const d of this.lastUntracked) {
       // Untracked class: cover the frames since the previous detection frame that looked for

@@ -322,8 +322,8 @@ async function anonymize(
   const detectOptions: AnonymizeOptions = {
     ...options,
     blurThreshold: s.noTracking ? options.blurThreshold : options.blurThreshold * weak,
-    lpThreshold:
-      s.noTracking || !options.lpTrack ? options.lpThreshold : options.lpThreshold * weak,
+    // Untracked plates too: a weak one is drawn where a plate was drawn before (the tracker).
+    lpThreshold: s.noTracking ? options.lpThreshold : options.lpThreshold * weak,
   };
 
   // Tracked plates move little between frames and cost more to find than faces: with
@@ -557,10 +557,9 @@ async function anonymize(
   const settle = async () => {
     const next = inflight.shift()!;
     const found = await next.result;
-    // Untracked classes are drawn only at full threshold; tracked ones use weak ones too.
-    const usable = found.filter(
-      (d) => trackedClasses.includes(d.cls) || d.score >= thresholds[d.cls],
-    );
+    // Weak detections too: tracks continue on them, and an untracked one is drawn where one of
+    // its class was drawn on the previous detection frame (`Tracker.update`).
+    const usable = found;
     // Untracked plates found here are drawn back to the previous plate search.
     place(tracker.update(next.index, usable, { plate: settledPlateSearch }, (d) => looks.get(d)));
     if (next.plates) settledPlateSearch = next.index;

@@ -356,3 +356,24 @@ test('predicted: live tracks of one class moved by their velocity, by sightings'
   assert.equal(sut.predicted('face', 6, 2).length, 1, 'one face seen at least twice');
   assert.deepEqual(sut.predicted('plate', 6), [{ x1: 300, y1: 300, x2: 360, y2: 320 }]);
 });
+
+test('untracked classes: a weak detection is drawn only where one was drawn on the previous detection frame', () => {
+  const weak = (x: number, y: number): Detection => ({ ...plate(x, y), score: 0.3 });
+  const sut = new Tracker({ trackedClasses: ['face'], startScores: { plate: 0.5 } });
+  // Weak and new: not drawn.
+  assert.deepEqual(sut.update(0, [weak(10, 10)]), []);
+  sut.update(2, [plate(10, 10)]);
+  // Weak where the plate was: drawn (frames 3-4; frame 3 also holds frame 2's box).
+  const near = sut.update(4, [weak(18, 10), weak(600, 300)]);
+  assert.deepEqual(
+    near.filter((o) => o.detection.score === 0.3).map((o) => [o.frame, o.detection.box.x1]),
+    [
+      [3, 18],
+      [4, 18],
+    ],
+  );
+  // Chained from a weak one, then broken by a frame without it.
+  assert.equal(sut.update(6, [weak(26, 10)]).filter((o) => o.frame === 6).length, 1);
+  sut.update(8, []);
+  assert.deepEqual(sut.update(10, [weak(26, 10)]), []);
+});
