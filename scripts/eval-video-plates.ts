@@ -17,7 +17,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { iou } from '../src/engine/box.ts';
 import type { Int8Use } from '../src/engine/detectors.factory.ts';
 import { createEngine } from '../src/engine/index.ts';
@@ -31,6 +30,7 @@ import {
   synthClip,
   type FaceCrop,
   type MovingObject,
+  writeCrop,
 } from '../test/integration/video/synth-clip.ts';
 import { pipelineSettingsFrom } from './eval/pipeline-set.ts';
 
@@ -50,13 +50,13 @@ interface Annotations {
 
 /**
  * Crops around every annotated plate at least 1.3 times as wide as high and `platePx` / 2.5
- * wide (the plate plus 0.6 of
- * its width of car each side and half its height above and below), scaled so the plate is
- * `platePx` wide and the crop at most `maxHeight` high; `crop.face` is the plate.
+ * wide (the plate plus 0.6 of its width of car each side and half its height above and below),
+ * scaled so the plate is `platePx` wide and the crop at most `maxHeight` high; `crop.face` is
+ * the plate.
  */
 async function plateCrops(dir: string, platePx: number, maxHeight: number): Promise<FaceCrop[]> {
-  const file = path.join(PLATES_DIR, 'annotations.json');
-  const notes = JSON.parse(readFileSync(file, 'utf8')) as Annotations;
+  const annotations = path.join(PLATES_DIR, 'annotations.json');
+  const notes = JSON.parse(readFileSync(annotations, 'utf8')) as Annotations;
   const out: FaceCrop[] = [];
   for (const image of notes.images) {
     for (const { box, ignore } of image.boxes) {
@@ -70,20 +70,11 @@ async function plateCrops(dir: string, platePx: number, maxHeight: number): Prom
       const right = Math.min(image.width, Math.ceil(x2 + 0.6 * w));
       const bottom = Math.min(image.height, Math.ceil(y2 + 0.5 * h));
       const scale = Math.min(platePx / w, maxHeight / (bottom - top));
-      const [cw, ch] = [Math.round((right - left) * scale), Math.round((bottom - top) * scale)];
-      const crop = path.join(dir, `plate-${out.length}.png`);
-      await sharp(path.join(PLATES_DIR, image.file))
-        .extract({ left, top, width: right - left, height: bottom - top })
-        .resize(cw, ch)
-        .png()
-        .toFile(crop);
-      const plate = {
-        x1: (x1 - left) * scale,
-        y1: (y1 - top) * scale,
-        x2: (x2 - left) * scale,
-        y2: (y2 - top) * scale,
-      };
-      out.push({ file: crop, width: cw, height: ch, face: plate });
+      const file = path.join(dir, `plate-${out.length}.png`);
+      const photo = path.join(PLATES_DIR, image.file);
+      out.push(
+        await writeCrop(photo, { left, top, right, bottom }, scale, { x1, y1, x2, y2 }, file),
+      );
     }
   }
   return out;

@@ -62,6 +62,12 @@ export function centreVelocity(
   return stt > 0 ? { vx: sx / stt, vy: sy / stt } : undefined;
 }
 
+/** A track's box on one frame. */
+interface TrackPoint {
+  frame: number;
+  box: Box;
+}
+
 /**
  * One video's smoothing, frame by frame in order: `apply(frame, objects, ahead)` gets the
  * frame's objects (one per track) and `ahead(j)`, the objects known for a later frame j, and
@@ -69,12 +75,6 @@ export function centreVelocity(
  * `radius` frames before (as given, not as drawn) and has on the `radius` frames after.
  * Objects without a track pass as they are.
  */
-/** A track's box on one frame. */
-interface TrackPoint {
-  frame: number;
-  box: Box;
-}
-
 export class SmoothBoxes {
   private past = new Map<string, TrackPoint[]>();
   private motion = new Map<string, Motion>();

@@ -558,10 +558,9 @@ async function anonymize(
     const next = inflight.shift()!;
     const found = await next.result;
     // Weak detections too: tracks continue on them, and an untracked one is drawn where one of
-    // its class was drawn on the previous detection frame (`Tracker.update`).
-    const usable = found;
-    // Untracked plates found here are drawn back to the previous plate search.
-    place(tracker.update(next.index, usable, { plate: settledPlateSearch }, (d) => looks.get(d)));
+    // its class was drawn on the previous detection frame (`Tracker.update`). Untracked plates
+    // found here are drawn back to the previous plate search.
+    place(tracker.update(next.index, found, { plate: settledPlateSearch }, (d) => looks.get(d)));
     if (next.plates) settledPlateSearch = next.index;
     // A plate found at its threshold or still tracked: plates are around.
     const plateSeen = found.some((d) => d.cls === 'plate' && d.score >= thresholds.plate);
@@ -575,7 +574,7 @@ async function anonymize(
     [lostCount, startedCount] = [lost, started];
     plateCounter.update(
       next.index,
-      usable.filter((d) => d.cls === 'plate'),
+      found.filter((d) => d.cls === 'plate'),
     );
     processedTo = next.index;
     // A segment counts only tracks started after its warm-up: the segment before counted those.

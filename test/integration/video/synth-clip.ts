@@ -53,27 +53,38 @@ export async function faceCrops(dir: string, count: number, faceSize: number): P
     const right = Math.min(pw, Math.ceil(x2 + m));
     const bottom = Math.min(ph, Math.ceil(y2 + m));
     const scale = faceSize / Math.max(x2 - x1, y2 - y1);
-    const width = Math.round((right - left) * scale);
-    const height = Math.round((bottom - top) * scale);
     const file = path.join(dir, `face-${faceSize}-${out.length}.png`);
-    await sharp(photo)
-      .extract({ left, top, width: right - left, height: bottom - top })
-      .resize(width, height)
-      .png()
-      .toFile(file);
-    out.push({
-      file,
-      width,
-      height,
-      face: {
-        x1: (x1 - left) * scale,
-        y1: (y1 - top) * scale,
-        x2: (x2 - left) * scale,
-        y2: (y2 - top) * scale,
-      },
-    });
+    out.push(await writeCrop(photo, { left, top, right, bottom }, scale, box, file));
   }
   return out;
+}
+
+/**
+ * Writes the part `rect` (whole pixels) of `photo`, scaled by `scale`, as a PNG at `file`; the
+ * crop's `face` is `box` (photo pixels) in the crop's pixels.
+ */
+export async function writeCrop(
+  photo: string,
+  rect: { left: number; top: number; right: number; bottom: number },
+  scale: number,
+  box: Box,
+  file: string,
+): Promise<FaceCrop> {
+  const { left, top, right, bottom } = rect;
+  const width = Math.round((right - left) * scale);
+  const height = Math.round((bottom - top) * scale);
+  await sharp(photo)
+    .extract({ left, top, width: right - left, height: bottom - top })
+    .resize(width, height)
+    .png()
+    .toFile(file);
+  const face = {
+    x1: (box.x1 - left) * scale,
+    y1: (box.y1 - top) * scale,
+    x2: (box.x2 - left) * scale,
+    y2: (box.y2 - top) * scale,
+  };
+  return { file, width, height, face };
 }
 
 export interface MovingObject {
