@@ -2,9 +2,7 @@
  * License plates with Veil's own detector (models/veil-plate/plate-det.onnx, trained by
  * scripts/train-plate, committed): any input size padded to 32, RGB 0..255. The image is run at
  * longest side `longSide` (small photos enlarged, large frames reduced) and, by default, again at
- * half that; a plate's score is the mean of both passes (`veil-plate.passes.ts`). Video frames
- * run their own passes (`VIDEO_VEIL_PLATE_PASSES`: 800 + 400 px by default), as plates in video
- * are often far and small.
+ * half that; a plate's score is the mean of both passes (`veil-plate.passes.ts`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +15,6 @@ import type { Detection, RgbFrame } from './types.ts';
 import {
   DEFAULT_VEIL_PLATE_PASSES,
   detectVeilPlates,
-  VIDEO_VEIL_PLATE_PASSES,
   type VeilPlatePasses,
 } from './veil-plate.passes.ts';
 
@@ -54,11 +51,6 @@ export class VeilPlateDetector implements RegionDetector {
   readonly nmsIou = 0.45;
   /** The passes run on each image; default `longSide` and half of it, raw 0.35 = Veil 0.5. */
   readonly passes: VeilPlatePasses;
-  /**
-   * The passes run on video frames (`hints.sequence`): default `VIDEO_VEIL_PLATE_PASSES` where
-   * neither `longSide` nor `passes` is given, else `passes`.
-   */
-  readonly videoPasses: VeilPlatePasses;
 
   constructor(
     private readonly session: ModelSession,
@@ -66,22 +58,17 @@ export class VeilPlateDetector implements RegionDetector {
     passes?: VeilPlatePasses,
     /** Runs video frames (`hints.sequence`) instead of `session`: the 8-bit model. */
     private readonly videoSession?: ModelSession,
-    videoPasses?: VeilPlatePasses,
   ) {
     this.tileSide = longSide;
     this.passes = passes ?? {
       ...DEFAULT_VEIL_PLATE_PASSES,
       sides: [longSide, Math.round(longSide / 2)],
     };
-    const stock = longSide === VEIL_PLATE_SIDE && !passes;
-    this.videoPasses = videoPasses ?? (stock ? VIDEO_VEIL_PLATE_PASSES : this.passes);
   }
 
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
-    const video = hints?.sequence === true;
-    const session = video ? (this.videoSession ?? this.session) : this.session;
-    const passes = video ? this.videoPasses : this.passes;
-    const plates = await detectVeilPlates(session, image, minScore, passes, {
+    const session = hints?.sequence ? (this.videoSession ?? this.session) : this.session;
+    const plates = await detectVeilPlates(session, image, minScore, this.passes, {
       iou: this.nmsIou,
       containment: 0.7,
     });

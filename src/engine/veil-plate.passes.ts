@@ -28,19 +28,6 @@ export interface VeilPlatePasses {
  */
 export const DEFAULT_VEIL_PLATE_PASSES: VeilPlatePasses = { sides: [640, 320], rawCut: 0.35 };
 
-/**
- * Video frames (`DetectHints.sequence`; the pipeline's detection copy, 640 or 960 px): 800 + 400
- * px, the same cut. At 640 px a plate 60-90 px wide in a 720p frame shrinks to 30-45 px, where
- * the detector finds it on some frames only. `scripts/eval-video-plates.ts` (real plates moving
- * over the street photo; 720p seeds 0-4 at 90 px and 0-2 at 60 px, 1080p seeds 0-2: 6013
- * plate-frames), uncovered with `lp_track` / without: 640 + 320 486 / 1188, 800 + 400 329 / 856,
- * the two alternating search by search 250 / 950. On four of those clips 960 + 480 and 960 + 320
- * cover more still, but put plates on road markings: 150 and 75 false plate object-frames on the
- * 18 face-free clips of `eval-false-covers.ts`, where 640 + 320 and 800 + 400 put none. The
- * passes cost ~1.5x (bench crowd, plates + lp_track: 3.4-4.8 -> 5.6-6.6 ms per 1080p frame).
- */
-export const VIDEO_VEIL_PLATE_PASSES: VeilPlatePasses = { sides: [800, 400], rawCut: 0.35 };
-
 /** One pass at `side`, as before issue #4's second scale: raw 0.6 = Veil 0.5. */
 export function singleVeilPlatePass(side: number): VeilPlatePasses {
   return { sides: [side], rawCut: 0.6 };

@@ -317,7 +317,7 @@ describe("Veil's plate detector in 8 bits", () => {
     try {
       const [photo] = await detector.detect(frame, 0.5);
       const [video] = await detector.detect(frame, 0.5, { sequence: true });
-      const [alone] = await new VeilPlateDetector(q).detect(frame, 0.5, { sequence: true });
+      const [alone] = await new VeilPlateDetector(q).detect(frame, 0.5);
       assert.ok(photo && video && iou(photo.box, box) > 0.6 && iou(video.box, box) > 0.6);
       assert.ok(iou(photo.box, video.box) > 0.85);
       assert.ok(Math.abs(photo.score - video.score) < 0.1, `${photo.score} -> ${video.score}`);
