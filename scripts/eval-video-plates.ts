@@ -5,10 +5,10 @@
  * wide at 720p) are kept where the plate detector finds the plate on the clean crop as a photo
  * (so a seed's clip does not change with the video settings), and move over the panned street
  * photo (the test pattern without it) as cars seen from a dashcam do: two enter from the frame's
- * edges, speeds of 2-16 px per frame, one motion-blurred and one half hidden for a few frames. The clip is anonymized with plates only (faces off), with and
- * without `lp_track`, at the pipeline's default cadence; printed per run: the plate-frames left
- * uncovered (under 60% of the plate covered; goal 0), plate tracks, plate searches and
- * detection frames.
+ * edges, speeds of 2-16 px per frame, one motion-blurred and one half hidden for a few frames.
+ * The clip is anonymized with plates only (faces off), with and without `lp_track`, at the
+ * pipeline's default cadence; printed per run: the plate-frames left uncovered (under 60% of the
+ * plate covered; goal 0), plate tracks, plate searches and detection frames.
  *
  * `node --import tsx scripts/eval-video-plates.ts [--frames N] [--width W --height H] [--fps F]
  *   [--plates N] [--plate-px P] [--seed S] [--lp-threshold T] [--set NAME=VALUE ...]
@@ -126,17 +126,17 @@ try {
   const lpThreshold = arg('--lp-threshold', defaultAnonymizeOptions.lpThreshold);
   const plates = { ...defaultAnonymizeOptions, blurFace: false, enableLp: true };
   const detect = (f: RgbFrame) => engine.detect(f, plates);
+  const count = arg('--plates', 6);
   const all = await plateCrops(
     dir,
     Math.round(arg('--plate-px', 90) * (height / 720)),
-    (0.95 * height) / arg('--plates', 6),
+    (0.95 * height) / count,
   );
   // Kept where the detector boxes the annotated plate itself on the clean crop (IoU >= 0.5).
   const found = (await calibrateCrops(all, detect, 'plate')).filter((c) => {
     const annotated = all.find((a) => a.file === c.file)!.face;
     return iou(annotated, c.face) >= 0.5;
   });
-  const count = arg('--plates', 6);
   if (found.length < count) throw new Error(`only ${found.length} plate crops detected`);
   // Seeds rotate through the crops the detector finds.
   const crops = Array.from({ length: count }, (_, i) => found[(i + count * seed) % found.length]);

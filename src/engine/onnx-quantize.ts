@@ -565,7 +565,8 @@ export function int8WeightLevels(cpuinfo = readCpuinfo()): number {
   return 0;
 }
 
-function readCpuinfo(): string {
+/** /proc/cpuinfo, or '' where there is none (not Linux). */
+export function readCpuinfo(): string {
   try {
     return fs.readFileSync('/proc/cpuinfo', 'utf8');
   } catch {
