@@ -13,6 +13,8 @@ import {
   type SingleFaceModel,
 } from './models.ts';
 import { openSession, type ModelSession } from './onnx.runtime.ts';
+import type { StemGather } from './onnx-stem.ts';
+import { gatheredSession } from './stem-gather.ts';
 import { PlateDetector, PlateEnsembleDetector } from './plate.detector.ts';
 import type { RegionDetector } from './region.detector.ts';
 import {
@@ -84,7 +86,7 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
         ? { ...DEFAULT_RETINA, regional: undefined }
         : DEFAULT_RETINA;
       const { main, video } = await sessionsOf('RetinaFace', model.bytes, () =>
-        retinafaceInt8Model(file, RETINAFACE_RANGES, model),
+        retinafaceInt8Model(file, RETINAFACE_RANGES, model, true),
       );
       return new RetinaFaceDetector(main, retina, model.affine, video);
     }
@@ -99,11 +101,13 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
   const sessionsOf = async (
     name: string,
     float: string | Uint8Array,
-    int8Of: () => { bytes: Uint8Array } | { why: string },
+    int8Of: () => { bytes: Uint8Array; stem?: StemGather } | { why: string },
   ): Promise<{ main: ModelSession; video?: ModelSession }> => {
     const int8 = use === 'off' ? undefined : int8Of();
     if (int8 && 'why' in int8) warnOnce(`${name} runs in float: ${int8.why}`, 'VEIL_INT8');
-    const q = int8 && 'bytes' in int8 ? await openSession(int8.bytes, { threads }) : undefined;
+    const opened = int8 && 'bytes' in int8 ? await openSession(int8.bytes, { threads }) : undefined;
+    const q =
+      opened && int8 && 'stem' in int8 && int8.stem ? gatheredSession(opened, int8.stem) : opened;
     if (q && use === 'all') return { main: q };
     return { main: await openSession(float, { threads }), video: q };
   };

@@ -184,7 +184,7 @@ function encodeNode(n: NodeSpec): Uint8Array {
   return w.finish();
 }
 
-function encodeValueInfo(v: ValueSpec): Uint8Array {
+export function encodeValueInfo(v: ValueSpec): Uint8Array {
   const shape = new Writer();
   for (const d of v.dims ?? []) {
     const dim = new Writer();

@@ -10,11 +10,17 @@ export interface FloatTensor {
   dims: readonly number[];
 }
 
+/** A model input: float32, or uint8 where the graph reads uint8 (`onnx-stem.ts`). */
+export interface InputTensor {
+  data: Float32Array | Uint8Array;
+  dims: readonly number[];
+}
+
 export interface ModelSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Run with one float input; returns every output as float32. */
-  run(input: FloatTensor): Promise<Record<string, FloatTensor>>;
+  /** Run with one input; returns every output as float32. */
+  run(input: InputTensor): Promise<Record<string, FloatTensor>>;
   close(): Promise<void>;
 }
 
@@ -46,7 +52,10 @@ export async function openSession(
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(input) {
-      const tensor = new ort.Tensor('float32', input.data, [...input.dims]);
+      const tensor =
+        input.data instanceof Uint8Array
+          ? new ort.Tensor('uint8', input.data, [...input.dims])
+          : new ort.Tensor('float32', input.data, [...input.dims]);
       const since = threadCpuMs();
       const results = await session.run({ [inputName]: tensor });
       if (since !== undefined) recordRun(session.outputNames.length, input.dims, since);

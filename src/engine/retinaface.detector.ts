@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hasModel, modelPath, npmModelPath } from './models.ts';
 import { nms } from './nms.ts';
+import { nativeKernels } from '../native/index.ts';
 import { int8Model, quantizedModel } from './onnx-quantize.ts';
+import { gatheredStemModel, type StemGather } from './onnx-stem.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import { withoutInputAffine, withSymbolicDims, type InputAffine } from './onnx-graph.ts';
 import { TensorBuffers } from './preprocess.ts';
@@ -74,18 +76,27 @@ export const RETINAFACE_RANGES = path.join(
  * RetinaFace with 8-bit convolutions (`onnx-quantize.ts`), same input and outputs as
  * `retinafaceModel`; `{ why }` instead when the committed ranges are missing or were measured
  * on other weights, or the CPU has no fast 8-bit path (`int8WeightLevels`). `float`: the caller's
- * `retinafaceModel(file)`, made here only when needed otherwise.
+ * `retinafaceModel(file)`, made here only when needed otherwise. With `gather`, where the native
+ * kernels are, the first layer reads gathered patches instead (`onnx-stem.ts`): open a model
+ * returned with `stem` through `gatheredSession`.
  */
 export function retinafaceInt8Model(
   file = retinafaceModelPath(),
   rangesFile = RETINAFACE_RANGES,
   float?: { bytes: Uint8Array; affine?: InputAffine },
-): { bytes: Uint8Array; affine?: InputAffine } | { why: string } {
+  gather = false,
+): { bytes: Uint8Array; affine?: InputAffine; stem?: StemGather } | { why: string } {
   let model = float;
   const q = int8Model(file, rangesFile, (ranges, levels) =>
     quantizedModel((model ??= retinafaceModel(file)).bytes, ranges, levels),
   );
-  return 'why' in q ? q : { bytes: q.bytes, affine: model!.affine };
+  if ('why' in q) return q;
+  // The first layer over gathered patches (same outputs, faster), where the native kernels
+  // gather them: in JavaScript the gathering would cost more than it saves.
+  const gathered = gather && nativeKernels() ? gatheredStemModel(q.bytes) : undefined;
+  return gathered
+    ? { bytes: gathered.bytes, affine: model!.affine, stem: gathered.stem }
+    : { bytes: q.bytes, affine: model!.affine };
 }
 
 /** RetinaFace's NMS and its enlarged pass for faces of 10-30 px (smallest anchors: 16 px). */

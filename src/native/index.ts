@@ -44,6 +44,23 @@ export interface NativeKernels {
   ): void;
   /** x = (x - sub) * mul for every element, in float32 arithmetic (sub and mul as float32). */
   affineInPlace(x: Float32Array, sub: number, mul: number): void;
+  /**
+   * A gathered first layer's input (`src/engine/stem-gather.ts`): `planar` [3, h, w] quantized
+   * (x / scale, half to even, + zero, saturated) and each 3x3 stride-2 patch as 27 channels of
+   * `out` [27, oh, ow], outside the picture the zero point.
+   */
+  gatherStem(
+    planar: Float32Array,
+    w: number,
+    h: number,
+    scale: number,
+    zero: number,
+    padTop: number,
+    padLeft: number,
+    out: Uint8Array,
+    ow: number,
+    oh: number,
+  ): void;
   /*
    * The video main thread's kernels (src/native/yuv.c), bit for bit their JavaScript.
    */

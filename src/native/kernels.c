@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "napi-args.h"
 
 /* One output row's vertical sum: the first product rounded to float, the second added in double. */
@@ -192,6 +195,95 @@ static napi_value affine_in_place(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* One plane's quantization: round(x / scale) half to even, + zero, saturated (QuantizeLinear). */
+VEIL_HOT static void quantize_span(const float *restrict x, size_t n, float scale, float lo,
+                                   float hi, int32_t zero, uint8_t *restrict q) {
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i] / scale;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    q[i] = (uint8_t)((int32_t)nearbyintf(v) + zero);
+  }
+}
+
+/* One output row of one patch position: every second byte of `src` from `sx0`, `fill` outside. */
+VEIL_HOT static void stride2_row(const uint8_t *restrict src, int32_t w, int32_t sx0, int32_t ow,
+                                 uint8_t fill, uint8_t *restrict dst) {
+  int32_t x = 0;
+  /* Left of the picture (sx0 < 0), then the inside, then right of it. */
+  for (; x < ow && sx0 + 2 * x < 0; x++) dst[x] = fill;
+  int32_t end = ow;
+  while (end > x && sx0 + 2 * (end - 1) >= w) end--;
+  const uint8_t *s = src + sx0;
+  int32_t i = x;
+#if defined(__SSE2__)
+  /* 16 outputs from 32 inputs: the even bytes of both halves, packed. */
+  const __m128i even = _mm_set1_epi16(0x00ff);
+  for (; i + 16 <= end; i += 16) {
+    __m128i a = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2 * i)), even);
+    __m128i b = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2 * i + 16)), even);
+    _mm_storeu_si128((__m128i *)(dst + i), _mm_packus_epi16(a, b));
+  }
+#endif
+  for (; i < end; i++) dst[i] = s[2 * i];
+  for (x = end; x < ow; x++) dst[x] = fill;
+}
+
+/*
+ * gatherStem(planar f32, w, h, scale, zero, padTop, padLeft, out u8, ow, oh): the gathered input
+ * of a 3x3 stride-2 first layer (src/engine/stem-gather.ts).
+ */
+static napi_value gather_stem(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value a[10];
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  veil_view_t src, out;
+  int32_t w, h, zero, pt, pl, ow, oh;
+  double scale;
+  if (argc != 10 || !veil_view_as(env, a[0], napi_float32_array, &src) || !veil_int(env, a[1], &w) ||
+      !veil_int(env, a[2], &h) || !veil_num(env, a[3], &scale) || !veil_int(env, a[4], &zero) ||
+      !veil_int(env, a[5], &pt) || !veil_int(env, a[6], &pl) ||
+      !veil_view_as(env, a[7], napi_uint8_array, &out) || !veil_int(env, a[8], &ow) ||
+      !veil_int(env, a[9], &oh))
+    return veil_fail(env, "gatherStem: bad arguments");
+  if (w <= 0 || h <= 0 || ow <= 0 || oh <= 0 || zero < 0 || zero > 255 || pt < 0 || pt > 2 ||
+      pl < 0 || pl > 2 || !(scale > 0) || 2 * (ow - 1) - pl >= w || 2 * (oh - 1) - pt >= h)
+    return veil_fail(env, "gatherStem: bad sizes");
+  size_t plane = (size_t)w * (size_t)h;
+  if (src.length < 3 * plane || out.length < (size_t)27 * (size_t)ow * (size_t)oh)
+    return veil_fail(env, "gatherStem: buffers too short");
+  /* Source rows quantized once each into a ring of 3 (rows 2y-1..2y+1 serve output row y). */
+  /* (+32: the packed stride-2 copy reads one byte past a row's last even one.) */
+  uint8_t *rows = malloc(3 * (size_t)w + 32);
+  if (!rows) return veil_fail(env, "gatherStem: out of memory");
+  const size_t out_plane = (size_t)ow * (size_t)oh;
+  const float lo = (float)(0 - zero), hi = (float)(255 - zero);
+  for (int c = 0; c < 3; c++) {
+    const float *src_c = (const float *)src.data + (size_t)c * plane;
+    uint8_t *out_c = (uint8_t *)out.data + (size_t)c * 9 * out_plane;
+    int32_t cached[3] = {-1, -1, -1};
+    for (int32_t y = 0; y < oh; y++) {
+      for (int ky = 0; ky < 3; ky++) {
+        int32_t sy = 2 * y + ky - pt;
+        uint8_t *o = out_c + (size_t)ky * 3 * out_plane + (size_t)y * (size_t)ow;
+        if (sy < 0 || sy >= h) {
+          for (int kx = 0; kx < 3; kx++) memset(o + (size_t)kx * out_plane, zero, (size_t)ow);
+          continue;
+        }
+        uint8_t *row = rows + (size_t)(sy % 3) * (size_t)w;
+        if (cached[sy % 3] != sy) {
+          quantize_span(src_c + (size_t)sy * (size_t)w, (size_t)w, (float)scale, lo, hi, zero, row);
+          cached[sy % 3] = sy;
+        }
+        for (int kx = 0; kx < 3; kx++)
+          stride2_row(row, w, kx - pl, ow, (uint8_t)zero, o + (size_t)kx * out_plane);
+      }
+    }
+  }
+  free(rows);
+  return NULL;
+}
+
 /* The video main thread's kernels, in yuv.c. */
 void veil_register_yuv(napi_env env, napi_value exports);
 /* syn's kernels, in syn.c. */
@@ -205,6 +297,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"resamplePlanar", NULL, resample_planar, NULL, NULL, NULL, napi_default, NULL},
       {"copyPlanar", NULL, copy_planar, NULL, NULL, NULL, napi_default, NULL},
       {"affineInPlace", NULL, affine_in_place, NULL, NULL, NULL, napi_default, NULL},
+      {"gatherStem", NULL, gather_stem, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   veil_register_yuv(env, exports);

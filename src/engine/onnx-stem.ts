@@ -1,0 +1,202 @@
+/**
+ * The first layer of an 8-bit model (`quantizedModel`) as a 1x1 convolution over gathered
+ * patches. onnxruntime runs a `QLinearConv` with 3 input channels, a 3x3 kernel and stride 2
+ * (the layer that reads the picture) far below its speed on the other layers: on a 640x384
+ * RetinaFace pass it was 1.9 of 8.9 ms of kernel time, and quantizing the input 0.17 more. The
+ * same integer products laid out as 27 channels of 1x1 (each output pixel's 3x3x3 patch, in the
+ * weights' own order: channel, row, column) run far faster, and the caller writes that layout
+ * while it quantizes the input (`stem-gather.ts`). Integer sums do not depend on their order and
+ * the requantization is onnxruntime's own, so the outputs are the same bits
+ * (`test/integration/engine/onnx-stem.test.ts`).
+ */
+import { concat, lengthField, nodeView, readFields, valueInfoName } from './onnx-graph.ts';
+import { encodeTensor, encodeValueInfo, DataType } from './onnx-writer.ts';
+
+/** What the caller needs to write the gathered input: the input's quantization and padding. */
+export interface StemGather {
+  /** The graph input the model read before (`data`) and the one it reads now (uint8). */
+  input: string;
+  gathered: string;
+  /** uint8 quantization of the float input: q = saturate(round(x / scale) + zero). */
+  scale: number;
+  zero: number;
+  /** Padding of the 3x3 layer, top and left (bottom and right follow from the sizes). */
+  padTop: number;
+  padLeft: number;
+}
+
+// onnx.proto3 field numbers.
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const ATTR_NAME = 1;
+const ATTR_I = 3;
+const ATTR_INTS = 8;
+const TENSOR_DIMS = 1;
+const TENSOR_TYPE = 2;
+const TENSOR_NAME = 8;
+const TENSOR_RAW = 9;
+
+const text = new TextDecoder();
+
+/** The integer (list) attributes of a node by name. */
+function intAttrs(attrs: ReturnType<typeof nodeView>['attrs']): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const a of attrs) {
+    const fields = readFields(a.data!);
+    const name = text.decode(fields.find((f) => f.no === ATTR_NAME)?.data ?? new Uint8Array());
+    const values: number[] = [];
+    for (const f of fields) {
+      if (f.no === ATTR_I && f.varint !== undefined) values.push(f.varint);
+      if (f.no === ATTR_INTS && f.varint !== undefined) values.push(f.varint);
+      if (f.no === ATTR_INTS && f.data) {
+        // Packed: varints one after another.
+        for (const v of readFields(concat(packedAsFields(f.data)))) values.push(v.varint!);
+      }
+    }
+    out.set(name, values);
+  }
+  return out;
+}
+
+/** Packed varints re-tagged as field 1 each, so `readFields` can read them. */
+function packedAsFields(data: Uint8Array): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < data.length; i++) {
+    if ((data[i] & 0x80) === 0) {
+      parts.push(Uint8Array.of(8), data.subarray(start, i + 1));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+interface RawTensor {
+  name: string;
+  type: number;
+  dims: number[];
+  raw?: Uint8Array;
+}
+
+function rawTensor(data: Uint8Array): RawTensor {
+  const fields = readFields(data);
+  return {
+    name: text.decode(fields.find((f) => f.no === TENSOR_NAME)?.data ?? new Uint8Array()),
+    type: fields.find((f) => f.no === TENSOR_TYPE)?.varint ?? 0,
+    dims: fields.filter((f) => f.no === TENSOR_DIMS).map((f) => f.varint ?? -1),
+    raw: fields.find((f) => f.no === TENSOR_RAW)?.data,
+  };
+}
+
+/**
+ * `model` (an 8-bit model from `quantizedModel`) reading `gathered` (uint8 [1, 27, H', W']:
+ * each output pixel's 3x3 patch of the quantized picture) instead of its float input, with
+ * what the caller needs to write it; undefined when the first layer is not a 3x3 stride-2
+ * `QLinearConv` over 3 channels fed by a `QuantizeLinear` of a graph input.
+ */
+export function gatheredStemModel(
+  model: Uint8Array,
+): { bytes: Uint8Array; stem: StemGather } | undefined {
+  const graph = readFields(model).find((f) => f.no === MODEL_GRAPH)?.data;
+  if (!graph) return undefined;
+  const fields = readFields(graph);
+  const inputs = new Set(
+    fields.filter((f) => f.no === GRAPH_INPUT).map((f) => valueInfoName(f.data!)),
+  );
+  const nodes = fields.filter((f) => f.no === GRAPH_NODE).map((f) => nodeView(f.data!));
+  const quantize = nodes.find((n) => n.op === 'QuantizeLinear' && inputs.has(n.inputs[0]));
+  if (!quantize) return undefined;
+  const q = quantize.outputs[0];
+  const readers = nodes.filter((n) => n.inputs.includes(q));
+  const conv = readers[0];
+  if (readers.length !== 1 || conv.op !== 'QLinearConv' || conv.inputs[0] !== q) return undefined;
+  const tensors = new Map(
+    fields
+      .filter((f) => f.no === GRAPH_INITIALIZER)
+      .map((f) => {
+        const t = rawTensor(f.data!);
+        return [t.name, t] as const;
+      }),
+  );
+  const scaleT = tensors.get(quantize.inputs[1]);
+  const zeroT = tensors.get(quantize.inputs[2]);
+  const weights = tensors.get(conv.inputs[3]);
+  if (!scaleT?.raw || !zeroT?.raw || zeroT.type !== DataType.UINT8 || !weights?.raw) {
+    return undefined;
+  }
+  const [cout, cin, kh, kw] = weights.dims;
+  const attrs = intAttrs(conv.attrs);
+  const pads = attrs.get('pads') ?? [0, 0, 0, 0];
+  const same = (name: string, want: number[]) =>
+    (attrs.get(name) ?? want).every((v, i) => v === want[i]);
+  if (
+    weights.dims.length !== 4 ||
+    cin !== 3 ||
+    kh !== 3 ||
+    kw !== 3 ||
+    weights.type !== DataType.INT8 ||
+    !same('strides', [2, 2]) ||
+    !same('dilations', [1, 1]) ||
+    !same('group', [1]) ||
+    pads.some((p) => p < 0 || p > 2)
+  ) {
+    return undefined;
+  }
+  const input = quantize.inputs[0];
+  const gathered = `${input}__g`;
+  const stem: StemGather = {
+    input,
+    gathered,
+    scale: new DataView(scaleT.raw.buffer, scaleT.raw.byteOffset, 4).getFloat32(0, true),
+    zero: zeroT.raw[0],
+    padTop: pads[0],
+    padLeft: pads[1],
+  };
+  const w = new Int8Array(weights.raw.buffer, weights.raw.byteOffset, weights.raw.length);
+  const wName = `${conv.inputs[3]}__1x1`;
+  // The same node with the gathered input and the reshaped weights, and no attributes: a 1x1
+  // kernel, stride 1 and no padding are QLinearConv's defaults.
+  const stemNode = lengthField(
+    GRAPH_NODE,
+    concat([
+      ...[gathered, ...conv.inputs.slice(1, 3), wName, ...conv.inputs.slice(4)].map((i) =>
+        lengthField(1, new TextEncoder().encode(i)),
+      ),
+      ...readFields(conv.raw)
+        .filter((f) => f.no === 2 || f.no === 3 || f.no === 4)
+        .map((f) => f.raw),
+    ]),
+  );
+  const parts = fields.map((f) => {
+    if (f.no === GRAPH_NODE) {
+      if (f.data === quantize.raw) return new Uint8Array();
+      return f.data === conv.raw ? stemNode : f.raw;
+    }
+    // The 3x3 weights: read by that node alone (`quantizedModel` names them after it).
+    if (f.no === GRAPH_INITIALIZER && rawTensor(f.data!).name === conv.inputs[3]) {
+      return new Uint8Array();
+    }
+    if (f.no === GRAPH_INPUT && valueInfoName(f.data!) === input) {
+      return lengthField(
+        GRAPH_INPUT,
+        encodeValueInfo({
+          name: gathered,
+          type: DataType.UINT8,
+          dims: [1, 27, 'gathered_h', 'gathered_w'],
+        }),
+      );
+    }
+    return f.raw;
+  });
+  parts.push(
+    lengthField(GRAPH_INITIALIZER, encodeTensor({ name: wName, dims: [cout, 27, 1, 1], data: w })),
+  );
+  const bytes = concat(
+    readFields(model).map((f) =>
+      f.no === MODEL_GRAPH ? lengthField(MODEL_GRAPH, concat(parts)) : f.raw,
+    ),
+  );
+  return { bytes, stem };
+}
