@@ -4,13 +4,14 @@
  * (the layer that reads the picture) far below its speed on the other layers: on a 640x384
  * RetinaFace pass it was 1.9 of 8.9 ms of kernel time, and quantizing the input 0.17 more. The
  * same integer products laid out as 27 channels of 1x1 (each output pixel's 3x3x3 patch, in the
- * weights' own order: channel, row, column) run far faster, and the caller writes that layout
- * while it quantizes the input (`stem-gather.ts`). Integer sums do not depend on their order and
- * the requantization is onnxruntime's own, so the outputs are the same bits
+ * weights' own order: channel, row, column) run in half the time, and the caller writes that
+ * layout while it quantizes the input (`stem-gather.ts`), pixel by pixel, which is how
+ * onnxruntime runs 8-bit convolutions. Integer sums do not depend on their order and the
+ * requantization is onnxruntime's own, so the outputs are the same bits
  * (`test/integration/engine/onnx-stem.test.ts`).
  */
 import { concat, lengthField, nodeView, readFields, valueInfoName } from './onnx-graph.ts';
-import { encodeTensor, encodeValueInfo, DataType } from './onnx-writer.ts';
+import { encodeNode, encodeTensor, encodeValueInfo, DataType } from './onnx-writer.ts';
 
 /** What the caller needs to write the gathered input: the input's quantization and padding. */
 export interface StemGather {
@@ -91,7 +92,7 @@ function rawTensor(data: Uint8Array): RawTensor {
 }
 
 /**
- * `model` (an 8-bit model from `quantizedModel`) reading `gathered` (uint8 [1, 27, H', W']:
+ * `model` (an 8-bit model from `quantizedModel`) reading `gathered` (uint8 [1, H', W', 27]:
  * each output pixel's 3x3 patch of the quantized picture) instead of its float input, with
  * what the caller needs to write it; undefined when the first layer is not a 3x3 stride-2
  * `QLinearConv` over 3 channels fed by a `QuantizeLinear` of a graph input.
@@ -161,8 +162,8 @@ export function gatheredStemModel(
   const stemNode = lengthField(
     GRAPH_NODE,
     concat([
-      ...[gathered, ...conv.inputs.slice(1, 3), wName, ...conv.inputs.slice(4)].map((i) =>
-        lengthField(1, new TextEncoder().encode(i)),
+      ...[`${gathered}__nchw`, ...conv.inputs.slice(1, 3), wName, ...conv.inputs.slice(4)].map(
+        (i) => lengthField(1, new TextEncoder().encode(i)),
       ),
       ...readFields(conv.raw)
         .filter((f) => f.no === 2 || f.no === 3 || f.no === 4)
@@ -171,7 +172,20 @@ export function gatheredStemModel(
   );
   const parts = fields.map((f) => {
     if (f.no === GRAPH_NODE) {
-      if (f.data === quantize.raw) return new Uint8Array();
+      // The gathered input comes pixel by pixel (NHWC): onnxruntime runs its 8-bit convolutions
+      // in that layout, so this Transpose cancels against the one it would put before the layer.
+      if (f.data === quantize.raw) {
+        return lengthField(
+          GRAPH_NODE,
+          encodeNode({
+            op: 'Transpose',
+            inputs: [gathered],
+            outputs: [`${gathered}__nchw`],
+            name: `${gathered}__Transpose`,
+            attrs: { perm: [0, 3, 1, 2] },
+          }),
+        );
+      }
       return f.data === conv.raw ? stemNode : f.raw;
     }
     // The 3x3 weights: read by that node alone (`quantizedModel` names them after it).
@@ -184,7 +198,7 @@ export function gatheredStemModel(
         encodeValueInfo({
           name: gathered,
           type: DataType.UINT8,
-          dims: [1, 27, 'gathered_h', 'gathered_w'],
+          dims: [1, 'gathered_h', 'gathered_w', 27],
         }),
       );
     }

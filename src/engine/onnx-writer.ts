@@ -173,7 +173,7 @@ function encodeAttr(name: string, v: AttrValue): Uint8Array {
   return w.finish();
 }
 
-function encodeNode(n: NodeSpec): Uint8Array {
+export function encodeNode(n: NodeSpec): Uint8Array {
   const w = new Writer();
   for (const i of n.inputs) w.field(1, i);
   for (const o of n.outputs) w.field(2, o);

@@ -2,8 +2,8 @@
  * The input of a gathered first layer (`onnx-stem.ts`): the float picture quantized as
  * onnxruntime's `QuantizeLinear` does (x / scale in float, rounded half to even, plus the zero
  * point, saturated to 0..255) and each stride-2 output pixel's 3x3 patch laid out as 27
- * channels (channel, row, column), the padding read as the zero point (what `QLinearConv` pads
- * with). The native kernel (`src/native/kernels.c`) writes the same bytes.
+ * bytes (channel, row, column), pixel after pixel (NHWC), the padding read as the zero point
+ * (what `QLinearConv` pads with). The native kernel (`src/native/kernels.c`) writes the same bytes.
  */
 import { nativeKernels } from '../native/index.ts';
 import type { StemGather } from './onnx-stem.ts';
@@ -14,13 +14,16 @@ export function stemOutputSize(size: number, padBefore: number, padAfter: number
   return Math.floor((size + padBefore + padAfter - 3) / 2) + 1;
 }
 
-/** The gathered tensor's dims for a [1, 3, height, width] input (padding after = before). */
+/**
+ * The gathered tensor's dims for a [1, 3, height, width] input (padding after = before): pixel
+ * by pixel, [1, H', W', 27].
+ */
 export function stemDims(stem: StemGather, width: number, height: number): number[] {
   return [
     1,
-    27,
     stemOutputSize(height, stem.padTop, stem.padTop),
     stemOutputSize(width, stem.padLeft, stem.padLeft),
+    27,
   ];
 }
 
@@ -42,7 +45,7 @@ export function gatherStem(
   out: Uint8Array,
 ): number[] {
   const dims = stemDims(stem, width, height);
-  const [, , oh, ow] = dims;
+  const [, oh, ow] = dims;
   if (planar.length < 3 * width * height || out.length < 27 * oh * ow) {
     throw new RangeError('gatherStem: buffers too short for the sizes');
   }
@@ -68,14 +71,15 @@ export function gatherStem(
     const v = roundHalfEven(Math.fround(planar[i] / scale)) + stem.zero;
     q[i] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
+  // Pixel by pixel (NHWC): output pixel (y, x) holds its patch at c * 9 + ky * 3 + kx.
   let o = 0;
-  for (let c = 0; c < 3; c++) {
-    for (let ky = 0; ky < 3; ky++) {
-      for (let kx = 0; kx < 3; kx++) {
-        for (let y = 0; y < oh; y++) {
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      for (let c = 0; c < 3; c++) {
+        for (let ky = 0; ky < 3; ky++) {
           const sy = 2 * y + ky - stem.padTop;
           const row = c * width * height + sy * width;
-          for (let x = 0; x < ow; x++, o++) {
+          for (let kx = 0; kx < 3; kx++, o++) {
             const sx = 2 * x + kx - stem.padLeft;
             out[o] = sy < 0 || sy >= height || sx < 0 || sx >= width ? stem.zero : q[row + sx];
           }
@@ -101,7 +105,7 @@ export function gatheredSession(session: ModelSession, stem: StemGather): ModelS
       if (!(input.data instanceof Float32Array) || n !== 1 || c !== 3) {
         throw new TypeError('a gathered first layer takes one float [1, 3, H, W] picture');
       }
-      const [, , oh, ow] = stemDims(stem, width, height);
+      const [, oh, ow] = stemDims(stem, width, height);
       if (buffer.length < 27 * oh * ow) buffer = new Uint8Array(27 * oh * ow);
       const dims = gatherStem(input.data, width, height, stem, buffer);
       return session.run({ data: buffer.subarray(0, 27 * oh * ow), dims });

@@ -46,8 +46,8 @@ export interface NativeKernels {
   affineInPlace(x: Float32Array, sub: number, mul: number): void;
   /**
    * A gathered first layer's input (`src/engine/stem-gather.ts`): `planar` [3, h, w] quantized
-   * (x / scale, half to even, + zero, saturated) and each 3x3 stride-2 patch as 27 channels of
-   * `out` [27, oh, ow], outside the picture the zero point.
+   * (x / scale, half to even, + zero, saturated) and each 3x3 stride-2 patch as 27 bytes of
+   * `out` [oh, ow, 27], outside the picture the zero point.
    */
   gatherStem(
     planar: Float32Array,

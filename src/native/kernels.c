@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #include "napi-args.h"
 
 /* One output row's vertical sum: the first product rounded to float, the second added in double. */
@@ -206,32 +203,13 @@ VEIL_HOT static void quantize_span(const float *restrict x, size_t n, float scal
   }
 }
 
-/* One output row of one patch position: every second byte of `src` from `sx0`, `fill` outside. */
-VEIL_HOT static void stride2_row(const uint8_t *restrict src, int32_t w, int32_t sx0, int32_t ow,
-                                 uint8_t fill, uint8_t *restrict dst) {
-  int32_t x = 0;
-  /* Left of the picture (sx0 < 0), then the inside, then right of it. */
-  for (; x < ow && sx0 + 2 * x < 0; x++) dst[x] = fill;
-  int32_t end = ow;
-  while (end > x && sx0 + 2 * (end - 1) >= w) end--;
-  const uint8_t *s = src + sx0;
-  int32_t i = x;
-#if defined(__SSE2__)
-  /* 16 outputs from 32 inputs: the even bytes of both halves, packed. */
-  const __m128i even = _mm_set1_epi16(0x00ff);
-  for (; i + 16 <= end; i += 16) {
-    __m128i a = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2 * i)), even);
-    __m128i b = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2 * i + 16)), even);
-    _mm_storeu_si128((__m128i *)(dst + i), _mm_packus_epi16(a, b));
-  }
-#endif
-  for (; i < end; i++) dst[i] = s[2 * i];
-  for (x = end; x < ow; x++) dst[x] = fill;
-}
+/* Bytes of zero point kept left and right of each quantized row (the patches' reach, + slack). */
+#define STEM_PAD 8
 
 /*
  * gatherStem(planar f32, w, h, scale, zero, padTop, padLeft, out u8, ow, oh): the gathered input
- * of a 3x3 stride-2 first layer (src/engine/stem-gather.ts).
+ * of a 3x3 stride-2 first layer (src/engine/stem-gather.ts), pixel by pixel (NHWC): output pixel
+ * (y, x) holds 27 bytes, channel c, row ky, column kx at c * 9 + ky * 3 + kx.
  */
 static napi_value gather_stem(napi_env env, napi_callback_info info) {
   size_t argc = 10;
@@ -247,38 +225,52 @@ static napi_value gather_stem(napi_env env, napi_callback_info info) {
       !veil_int(env, a[9], &oh))
     return veil_fail(env, "gatherStem: bad arguments");
   if (w <= 0 || h <= 0 || ow <= 0 || oh <= 0 || zero < 0 || zero > 255 || pt < 0 || pt > 2 ||
-      pl < 0 || pl > 2 || !(scale > 0) || 2 * (ow - 1) - pl >= w || 2 * (oh - 1) - pt >= h)
+      pl < 0 || pl > 2 || !(scale > 0) || 2 * (ow - 1) - pl + 2 >= w + STEM_PAD - 1 ||
+      2 * (oh - 1) - pt >= h)
     return veil_fail(env, "gatherStem: bad sizes");
   size_t plane = (size_t)w * (size_t)h;
   if (src.length < 3 * plane || out.length < (size_t)27 * (size_t)ow * (size_t)oh)
     return veil_fail(env, "gatherStem: buffers too short");
-  /* Source rows quantized once each into a ring of 3 (rows 2y-1..2y+1 serve output row y). */
-  /* (+32: the packed stride-2 copy reads one byte past a row's last even one.) */
-  uint8_t *rows = malloc(3 * (size_t)w + 32);
+  /*
+   * Quantized rows with STEM_PAD bytes of zero point either side: per channel a ring of three
+   * (rows 2y-1..2y+1 serve output row y, each quantized once), and one row of zero point alone
+   * for rows above and below the picture.
+   */
+  const size_t stride = (size_t)w + 2 * STEM_PAD;
+  uint8_t *rows = malloc(10 * stride);
   if (!rows) return veil_fail(env, "gatherStem: out of memory");
-  const size_t out_plane = (size_t)ow * (size_t)oh;
+  memset(rows, zero, 10 * stride);
+  uint8_t *blank = rows + 9 * stride + STEM_PAD;
+  int32_t cached[9];
+  for (int i = 0; i < 9; i++) cached[i] = -1;
   const float lo = (float)(0 - zero), hi = (float)(255 - zero);
-  for (int c = 0; c < 3; c++) {
-    const float *src_c = (const float *)src.data + (size_t)c * plane;
-    uint8_t *out_c = (uint8_t *)out.data + (size_t)c * 9 * out_plane;
-    int32_t cached[3] = {-1, -1, -1};
-    for (int32_t y = 0; y < oh; y++) {
+  uint8_t *o = (uint8_t *)out.data;
+  for (int32_t y = 0; y < oh; y++) {
+    /* The nine rows this output row reads (channel, then patch row), from their left pad. */
+    const uint8_t *r[9];
+    for (int c = 0; c < 3; c++) {
       for (int ky = 0; ky < 3; ky++) {
         int32_t sy = 2 * y + ky - pt;
-        uint8_t *o = out_c + (size_t)ky * 3 * out_plane + (size_t)y * (size_t)ow;
         if (sy < 0 || sy >= h) {
-          for (int kx = 0; kx < 3; kx++) memset(o + (size_t)kx * out_plane, zero, (size_t)ow);
+          r[c * 3 + ky] = blank - pl;
           continue;
         }
-        uint8_t *row = rows + (size_t)(sy % 3) * (size_t)w;
-        if (cached[sy % 3] != sy) {
-          quantize_span(src_c + (size_t)sy * (size_t)w, (size_t)w, (float)scale, lo, hi, zero, row);
-          cached[sy % 3] = sy;
+        int slot = c * 3 + sy % 3;
+        uint8_t *row = rows + (size_t)slot * stride + STEM_PAD;
+        if (cached[slot] != sy) {
+          quantize_span((const float *)src.data + (size_t)c * plane + (size_t)sy * (size_t)w,
+                        (size_t)w, (float)scale, lo, hi, zero, row);
+          cached[slot] = sy;
         }
-        for (int kx = 0; kx < 3; kx++)
-          stride2_row(row, w, kx - pl, ow, (uint8_t)zero, o + (size_t)kx * out_plane);
+        r[c * 3 + ky] = row - pl;
       }
     }
+    /* Three bytes per patch row, copied four at a time: each copy's fourth byte is overwritten
+     * by the next (the last pixel of a row copies three, so nothing lands past the output). */
+    for (int32_t x = 0; x + 1 < ow; x++, o += 27)
+      for (int k = 0; k < 9; k++) memcpy(o + 3 * k, r[k] + 2 * x, 4);
+    for (int k = 0; k < 9; k++) memcpy(o + 3 * k, r[k] + 2 * (ow - 1), 3);
+    o += 27;
   }
   free(rows);
   return NULL;

@@ -111,7 +111,7 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
     await session.release();
     // Without padding, patch position (c, 0, 0) of output pixel (y, x) is input (c, 2y, 2x).
     const stem = { ...gathered!.stem, padTop: 0, padLeft: 0 };
-    const [, , oh, ow] = stemDims(stem, width, height);
+    const [, oh, ow] = stemDims(stem, width, height);
     for (const native of nativeKernelsBuilt() ? [false, true] : [false]) {
       useNativeKernels(native);
       const out = new Uint8Array(27 * oh * ow);
@@ -120,7 +120,7 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
       for (let c = 0; c < 3; c++) {
         for (let y = 0; y < oh; y++) {
           for (let i = 0; i < ow; i++) {
-            const got = out[c * 9 * oh * ow + y * ow + i];
+            const got = out[(y * ow + i) * 27 + c * 9];
             if (got !== want[c * width * height + 2 * y * width + 2 * i]) differ++;
           }
         }
@@ -142,7 +142,7 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
       ]) {
         const stem = { ...gathered!.stem, padTop: pads, padLeft: pads };
         const x = new Float32Array(3 * width * height).map(() => (rnd() - 0.5) * 2.2);
-        const [, , oh, ow] = stemDims(stem, width, height);
+        const [, oh, ow] = stemDims(stem, width, height);
         const js = new Uint8Array(27 * oh * ow);
         const native = new Uint8Array(27 * oh * ow).fill(7);
         useNativeKernels(false);
