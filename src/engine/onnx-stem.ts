@@ -141,7 +141,12 @@ export function gatheredStemModel(
     !same('strides', [2, 2]) ||
     !same('dilations', [1, 1]) ||
     !same('group', [1]) ||
-    pads.some((p) => p < 0 || p > 2)
+    attrs.has('auto_pad') ||
+    pads.length !== 4 ||
+    pads.some((p) => p < 0 || p > 2) ||
+    // The same padding after as before (`stemDims` counts on it).
+    pads[0] !== pads[2] ||
+    pads[1] !== pads[3]
   ) {
     return undefined;
   }

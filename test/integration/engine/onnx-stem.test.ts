@@ -83,6 +83,80 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
     });
   }
 
+  /** A model of one 8-bit 3x3 stride-2 layer over a quantized picture, `pads` as given. */
+  const oneLayer = (pads: number[]) => {
+    const rnd = random(pads.reduce((a, b) => a * 3 + b, 1));
+    return encodeModel({
+      nodes: [
+        { op: 'QuantizeLinear', inputs: ['x', 'xs', 'xz'], outputs: ['xq'] },
+        {
+          op: 'QLinearConv',
+          inputs: ['xq', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz', 'b'],
+          outputs: ['y'],
+          attrs: { kernel_shape: [3, 3], strides: [2, 2], pads },
+        },
+      ],
+      initializers: [
+        { name: 'xs', dims: [], data: Float32Array.of(0.0123) },
+        { name: 'xz', dims: [], data: Uint8Array.of(117) },
+        {
+          name: 'w',
+          dims: [5, 3, 3, 3],
+          data: Int8Array.from({ length: 135 }, () => Math.round(rnd() * 254 - 127)),
+        },
+        {
+          name: 'ws',
+          dims: [5],
+          data: Float32Array.from({ length: 5 }, () => 0.001 + rnd() * 0.01),
+        },
+        { name: 'wz', dims: [5], data: new Int8Array(5) },
+        { name: 'ys', dims: [], data: Float32Array.of(0.05) },
+        { name: 'yz', dims: [], data: Uint8Array.of(128) },
+        {
+          name: 'b',
+          dims: [5],
+          data: Int32Array.from({ length: 5 }, () => Math.round(rnd() * 2000 - 1000)),
+        },
+      ],
+      inputs: [{ name: 'x', dims: [1, 3, 'h', 'w'] }],
+      outputs: [{ name: 'y', type: DataType.UINT8 }],
+    });
+  };
+
+  it('gives the same bytes for every padding it takes, and refuses uneven padding', async () => {
+    const ort = await import('onnxruntime-node');
+    const rnd = random(11);
+    for (const pad of [0, 1, 2]) {
+      const model = oneLayer([pad, pad, pad, pad]);
+      const g = gatheredStemModel(model);
+      assert.ok(g, `pads ${pad}`);
+      assert.deepEqual([g.stem.padTop, g.stem.padLeft], [pad, pad]);
+      for (const [width, height] of [
+        [41, 23],
+        [64, 32],
+      ]) {
+        const x = new Float32Array(3 * width * height).map(() => (rnd() - 0.45) * 4);
+        // The layer's output is uint8: both models run through onnxruntime directly.
+        const plainRun = await ort.InferenceSession.create(model);
+        const want = (
+          await plainRun.run({ x: new ort.Tensor('float32', x, [1, 3, height, width]) })
+        ).y;
+        await plainRun.release();
+        const [, oh, ow] = stemDims(g.stem, width, height);
+        const patches = new Uint8Array(27 * oh * ow);
+        gatherStem(x, width, height, g.stem, patches);
+        const gatheredRun = await ort.InferenceSession.create(g.bytes);
+        const feeds = { [g.stem.gathered]: new ort.Tensor('uint8', patches, [1, oh, ow, 27]) };
+        const got = (await gatheredRun.run(feeds)).y;
+        await gatheredRun.release();
+        assert.deepEqual(got.dims, want.dims);
+        assert.deepEqual(got.data, want.data, `pads ${pad}, ${width}x${height}`);
+      }
+    }
+    assert.equal(gatheredStemModel(oneLayer([1, 1, 0, 0])), undefined);
+    assert.equal(gatheredStemModel(oneLayer([0, 1, 0, 2])), undefined);
+  });
+
   it('quantizes as onnxruntime`s QuantizeLinear, next to rounding ties and beyond 0..255', async () => {
     const { scale, zero } = gathered!.stem;
     const width = 66;
