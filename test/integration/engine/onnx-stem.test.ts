@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { gatheredStemModel } from '../../../src/engine/onnx-stem.ts';
 import { DataType, encodeModel } from '../../../src/engine/onnx-writer.ts';
@@ -124,7 +125,6 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
   };
 
   it('gives the same bytes for every padding it takes, and refuses uneven padding', async () => {
-    const ort = await import('onnxruntime-node');
     const rnd = random(11);
     for (const pad of [0, 1, 2]) {
       const model = oneLayer([pad, pad, pad, pad]);
@@ -145,9 +145,9 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
         const [, oh, ow] = stemDims(g.stem, width, height);
         const patches = new Uint8Array(27 * oh * ow);
         gatherStem(x, width, height, g.stem, patches);
-        const gatheredRun = await ort.InferenceSession.create(g.bytes);
+        const gatheredRun: ort.InferenceSession = await ort.InferenceSession.create(g.bytes);
         const feeds = { [g.stem.gathered]: new ort.Tensor('uint8', patches, [1, oh, ow, 27]) };
-        const got = (await gatheredRun.run(feeds)).y;
+        const got: ort.Tensor = (await gatheredRun.run(feeds)).y;
         await gatheredRun.release();
         assert.deepEqual(got.dims, want.dims);
         assert.deepEqual(got.data, want.data, `pads ${pad}, ${width}x${height}`);
@@ -178,7 +178,6 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
       inputs: [{ name: 'x', dims: [-1] }],
       outputs: [{ name: 'y', type: DataType.UINT8, dims: [-1] }],
     });
-    const ort = await import('onnxruntime-node');
     const session = await ort.InferenceSession.create(model);
     const want = (await session.run({ x: new ort.Tensor('float32', x, [x.length]) })).y
       .data as Uint8Array;
