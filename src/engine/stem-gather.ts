@@ -92,11 +92,11 @@ export function gatherStem(
 
 /**
  * `session` (a model from `gatheredStemModel`) behind the float input the model had before:
- * each run gathers its [1, 3, H, W] input into a buffer reused from run to run (runs of one
- * session do not overlap: one inference thread awaits each).
+ * each run gathers its [1, 3, H, W] input into a buffer of its own, kept for later runs once the
+ * run is done (runs may overlap: a buffer is never shared by two).
  */
 export function gatheredSession(session: ModelSession, stem: StemGather): ModelSession {
-  let buffer = new Uint8Array(0);
+  const free: Uint8Array[] = [];
   return {
     inputNames: [stem.input],
     outputNames: session.outputNames,
@@ -106,9 +106,18 @@ export function gatheredSession(session: ModelSession, stem: StemGather): ModelS
         throw new TypeError('a gathered first layer takes one float [1, 3, H, W] picture');
       }
       const [, oh, ow] = stemDims(stem, width, height);
-      if (buffer.length < 27 * oh * ow) buffer = new Uint8Array(27 * oh * ow);
-      const dims = gatherStem(input.data, width, height, stem, buffer);
-      return session.run({ data: buffer.subarray(0, 27 * oh * ow), dims });
+      const length = 27 * oh * ow;
+      const i = free.findIndex((b) => b.length >= length);
+      const buffer = i >= 0 ? free.splice(i, 1)[0] : new Uint8Array(length);
+      try {
+        const dims = gatherStem(input.data, width, height, stem, buffer);
+        return await session.run({ data: buffer.subarray(0, length), dims });
+      } finally {
+        // The largest few, smallest first.
+        free.push(buffer);
+        free.sort((a, b) => a.length - b.length);
+        if (free.length > 3) free.shift();
+      }
     },
     close: () => session.close(),
   };

@@ -243,6 +243,33 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
     );
   });
 
+  it('keeps overlapping runs apart: each gets its own picture`s outputs', async () => {
+    const b = gatheredSession(await openSession(gathered!.bytes), gathered!.stem);
+    try {
+      const frame = await photo(1280, 720);
+      const inputs = [640, 480, 640].map((w, i) => {
+        const t = resizedPlanarTensor(
+          frame,
+          w,
+          Math.round((w * 9) / 16),
+          'rgb',
+          undefined,
+          plain.affine,
+        );
+        // The third picture: the first one mirrored, same size, other values.
+        if (i === 2) t.data.reverse();
+        return t;
+      });
+      const alone = [];
+      for (const t of inputs) alone.push(await b.run(t));
+      const together = await Promise.all(inputs.map((t) => b.run(t)));
+      for (let i = 0; i < inputs.length; i++) assert.equal(equalOutputs(alone[i], together[i]), 0);
+      assert.ok(equalOutputs(alone[0], alone[2]) > 0, 'the first and third pictures differ');
+    } finally {
+      await b.close();
+    }
+  });
+
   it('is what the engine opens for video frames where the native kernels are', () => {
     useNativeKernels(nativeKernelsBuilt());
     const model = retinafaceInt8Model(undefined, undefined, undefined, true);
