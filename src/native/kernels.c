@@ -197,7 +197,7 @@ VEIL_HOT static void quantize_span(const float *restrict x, size_t n, float scal
                                    float hi, int32_t zero, uint8_t *restrict q) {
   for (size_t i = 0; i < n; i++) {
     float v = x[i] / scale;
-    v = v < lo ? lo : v;
+    v = v >= lo ? v : lo; /* NaN too: a defined byte rather than an undefined conversion */
     v = v > hi ? hi : v;
     q[i] = (uint8_t)((int32_t)nearbyintf(v) + zero);
   }
