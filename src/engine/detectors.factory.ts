@@ -106,8 +106,8 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
     const int8 = use === 'off' ? undefined : int8Of();
     if (int8 && 'why' in int8) warnOnce(`${name} runs in float: ${int8.why}`, 'VEIL_INT8');
     const opened = int8 && 'bytes' in int8 ? await openSession(int8.bytes, { threads }) : undefined;
-    const q =
-      opened && int8 && 'stem' in int8 && int8.stem ? gatheredSession(opened, int8.stem) : opened;
+    const stem = int8 && 'stem' in int8 ? int8.stem : undefined;
+    const q = opened && stem ? gatheredSession(opened, stem) : opened;
     if (q && use === 'all') return { main: q };
     return { main: await openSession(float, { threads }), video: q };
   };

@@ -42,6 +42,17 @@ export function encodeVarint(value: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** The values of a packed repeated varint field's payload. Throws on malformed input. */
+export function readPackedVarints(data: Uint8Array): number[] {
+  const values: number[] = [];
+  for (let pos = 0; pos < data.length;) {
+    const [value, next] = readVarint(data, pos);
+    values.push(value);
+    pos = next;
+  }
+  return values;
+}
+
 /** Split a message into its fields, in order. Throws on malformed input. */
 export function readFields(buf: Uint8Array): WireField[] {
   const fields: WireField[] = [];

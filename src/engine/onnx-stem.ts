@@ -10,7 +10,14 @@
  * requantization is onnxruntime's own, so the outputs are the same bits
  * (`test/integration/engine/onnx-stem.test.ts`).
  */
-import { concat, lengthField, nodeView, readFields, valueInfoName } from './onnx-graph.ts';
+import {
+  concat,
+  lengthField,
+  nodeView,
+  readFields,
+  readPackedVarints,
+  valueInfoName,
+} from './onnx-graph.ts';
 import { encodeNode, encodeTensor, encodeValueInfo, DataType } from './onnx-writer.ts';
 
 /** What the caller needs to write the gathered input: the input's quantization and padding. */
@@ -41,7 +48,7 @@ const TENSOR_RAW = 9;
 
 const text = new TextDecoder();
 
-/** The integer (list) attributes of a node by name. */
+/** The integer (list) attributes of a node by name (a string attribute: no values). */
 function intAttrs(attrs: ReturnType<typeof nodeView>['attrs']): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const a of attrs) {
@@ -49,29 +56,12 @@ function intAttrs(attrs: ReturnType<typeof nodeView>['attrs']): Map<string, numb
     const name = text.decode(fields.find((f) => f.no === ATTR_NAME)?.data ?? new Uint8Array());
     const values: number[] = [];
     for (const f of fields) {
-      if (f.no === ATTR_I && f.varint !== undefined) values.push(f.varint);
-      if (f.no === ATTR_INTS && f.varint !== undefined) values.push(f.varint);
-      if (f.no === ATTR_INTS && f.data) {
-        // Packed: varints one after another.
-        for (const v of readFields(concat(packedAsFields(f.data)))) values.push(v.varint!);
-      }
+      if ((f.no === ATTR_I || f.no === ATTR_INTS) && f.varint !== undefined) values.push(f.varint);
+      if (f.no === ATTR_INTS && f.data) values.push(...readPackedVarints(f.data));
     }
     out.set(name, values);
   }
   return out;
-}
-
-/** Packed varints re-tagged as field 1 each, so `readFields` can read them. */
-function packedAsFields(data: Uint8Array): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  let start = 0;
-  for (let i = 0; i < data.length; i++) {
-    if ((data[i] & 0x80) === 0) {
-      parts.push(Uint8Array.of(8), data.subarray(start, i + 1));
-      start = i + 1;
-    }
-  }
-  return parts;
 }
 
 interface RawTensor {
@@ -166,14 +156,12 @@ export function gatheredStemModel(
   // kernel, stride 1 and no padding are QLinearConv's defaults.
   const stemNode = lengthField(
     GRAPH_NODE,
-    concat([
-      ...[`${gathered}__nchw`, ...conv.inputs.slice(1, 3), wName, ...conv.inputs.slice(4)].map(
-        (i) => lengthField(1, new TextEncoder().encode(i)),
-      ),
-      ...readFields(conv.raw)
-        .filter((f) => f.no === 2 || f.no === 3 || f.no === 4)
-        .map((f) => f.raw),
-    ]),
+    encodeNode({
+      op: 'QLinearConv',
+      inputs: [`${gathered}__nchw`, ...conv.inputs.slice(1, 3), wName, ...conv.inputs.slice(4)],
+      outputs: conv.outputs,
+      name: `${conv.outputs[0]}__QLinearConv1x1`,
+    }),
   );
   const parts = fields.map((f) => {
     if (f.no === GRAPH_NODE) {

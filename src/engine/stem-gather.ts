@@ -8,6 +8,7 @@
 import { nativeKernels } from '../native/index.ts';
 import type { StemGather } from './onnx-stem.ts';
 import type { ModelSession } from './onnx.runtime.ts';
+import { TensorBuffers } from './preprocess.ts';
 
 /** Output size of the 3x3 stride-2 layer over `size` input pixels with these paddings. */
 export function stemOutputSize(size: number, padBefore: number, padAfter: number): number {
@@ -92,11 +93,11 @@ export function gatherStem(
 
 /**
  * `session` (a model from `gatheredStemModel`) behind the float input the model had before:
- * each run gathers its [1, 3, H, W] input into a buffer of its own, kept for later runs once the
- * run is done (runs may overlap: a buffer is never shared by two).
+ * each run gathers its [1, 3, H, W] input into a buffer of its own (`TensorBuffers`, viewed as
+ * bytes), kept for later runs once the run is done (runs may overlap: a buffer is never shared).
  */
 export function gatheredSession(session: ModelSession, stem: StemGather): ModelSession {
-  const free: Uint8Array[] = [];
+  const buffers = new TensorBuffers();
   return {
     inputNames: [stem.input],
     outputNames: session.outputNames,
@@ -107,16 +108,13 @@ export function gatheredSession(session: ModelSession, stem: StemGather): ModelS
       }
       const [, oh, ow] = stemDims(stem, width, height);
       const length = 27 * oh * ow;
-      const i = free.findIndex((b) => b.length >= length);
-      const buffer = i >= 0 ? free.splice(i, 1)[0] : new Uint8Array(length);
+      const floats = buffers.take(Math.ceil(length / 4));
       try {
-        const dims = gatherStem(input.data, width, height, stem, buffer);
-        return await session.run({ data: buffer.subarray(0, length), dims });
+        const bytes = new Uint8Array(floats.buffer, floats.byteOffset, length);
+        const dims = gatherStem(input.data, width, height, stem, bytes);
+        return await session.run({ data: bytes, dims });
       } finally {
-        // The largest few, smallest first.
-        free.push(buffer);
-        free.sort((a, b) => a.length - b.length);
-        if (free.length > 3) free.shift();
+        buffers.give(floats);
       }
     },
     close: () => session.close(),

@@ -6,6 +6,7 @@ import {
   graphInputs,
   lengthField,
   readFields,
+  readPackedVarints,
   withoutInputAffine,
   withSymbolicDims,
 } from '../../../src/engine/onnx-graph.ts';
@@ -55,6 +56,13 @@ describe('protobuf wire helpers', () => {
     assert.throws(() => readFields(Uint8Array.from([0x0a, 0x05, 0x01])), RangeError);
     assert.throws(() => readFields(Uint8Array.from([0x0b])), RangeError);
     assert.throws(() => readFields(Uint8Array.from([0x08, 0x80])), RangeError);
+  });
+
+  it('reads packed varints (a repeated int attribute) and rejects a truncated one', () => {
+    const packed = concat([encodeVarint(1), encodeVarint(300), encodeVarint(0), encodeVarint(2)]);
+    assert.deepEqual(readPackedVarints(packed), [1, 300, 0, 2]);
+    assert.deepEqual(readPackedVarints(new Uint8Array()), []);
+    assert.throws(() => readPackedVarints(Uint8Array.from([0x01, 0x80])), RangeError);
   });
 });
 
