@@ -4,6 +4,17 @@
  * on the path ModelProto.graph -> ValueInfoProto.type.tensor_type.shape.dim are decoded; every
  * other byte (weights included) is copied through unchanged.
  */
+import {
+  DimField,
+  GraphField,
+  ModelField,
+  NodeField,
+  ShapeField,
+  TensorField,
+  TensorTypeField,
+  TypeField,
+  ValueInfoField,
+} from './onnx-fields.ts';
 
 /** One field of a protobuf message: `data` is the payload of a length-delimited field. */
 export interface WireField {
@@ -114,55 +125,42 @@ function editFields(
 const text = new TextDecoder();
 const utf8 = new TextEncoder();
 
-// ONNX field numbers (onnx.proto3).
-const MODEL_GRAPH = 7;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const GRAPH_VALUE_INFO = 13;
-const VALUE_INFO_NAME = 1;
-const VALUE_INFO_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TENSOR_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
-const DIM_PARAM = 2;
-
 /** Name of a ValueInfoProto. */
 export function valueInfoName(info: Uint8Array): string {
-  const f = readFields(info).find((x) => x.no === VALUE_INFO_NAME);
+  const f = readFields(info).find((x) => x.no === ValueInfoField.name);
   return f?.data ? text.decode(f.data) : '';
 }
 
 /** Dims of a ValueInfoProto's tensor: numbers for fixed dims, strings for symbolic ones. */
 export function valueInfoDims(info: Uint8Array): Array<number | string> {
-  const type = readFields(info).find((x) => x.no === VALUE_INFO_TYPE)?.data;
-  const tensor = type && readFields(type).find((x) => x.no === TYPE_TENSOR)?.data;
-  const shape = tensor && readFields(tensor).find((x) => x.no === TENSOR_SHAPE)?.data;
+  const type = readFields(info).find((x) => x.no === ValueInfoField.type)?.data;
+  const tensor = type && readFields(type).find((x) => x.no === TypeField.tensorType)?.data;
+  const shape = tensor && readFields(tensor).find((x) => x.no === TensorTypeField.shape)?.data;
   if (!shape) return [];
   return readFields(shape)
-    .filter((f) => f.no === SHAPE_DIM && f.data)
+    .filter((f) => f.no === ShapeField.dim && f.data)
     .map((f) => {
       const parts = readFields(f.data as Uint8Array);
-      const param = parts.find((p) => p.no === DIM_PARAM)?.data;
+      const param = parts.find((p) => p.no === DimField.param)?.data;
       if (param) return text.decode(param);
-      return parts.find((p) => p.no === DIM_VALUE)?.varint ?? '?';
+      return parts.find((p) => p.no === DimField.value)?.varint ?? '?';
     });
 }
 
 function symbolicShape(shape: Uint8Array, axes: readonly number[], prefix: string): Uint8Array {
   let axis = 0;
-  return editFields(shape, SHAPE_DIM, (dim) => {
+  return editFields(shape, ShapeField.dim, (dim) => {
     const i = axis++;
     if (!axes.includes(i)) return dim;
-    return lengthField(DIM_PARAM, utf8.encode(`${prefix}_${i}`));
+    return lengthField(DimField.param, utf8.encode(`${prefix}_${i}`));
   });
 }
 
 function symbolicValueInfo(info: Uint8Array, axes: readonly number[]): Uint8Array {
   const prefix = valueInfoName(info).replace(/[^A-Za-z0-9_]/g, '_');
-  return editFields(info, VALUE_INFO_TYPE, (type) =>
-    editFields(type, TYPE_TENSOR, (tensor) =>
-      editFields(tensor, TENSOR_SHAPE, (shape) => symbolicShape(shape, axes, prefix)),
+  return editFields(info, ValueInfoField.type, (type) =>
+    editFields(type, TypeField.tensorType, (tensor) =>
+      editFields(tensor, TensorTypeField.shape, (shape) => symbolicShape(shape, axes, prefix)),
     ),
   );
 }
@@ -182,15 +180,15 @@ export interface SymbolicDimsOptions {
 export function withSymbolicDims(model: Uint8Array, options: SymbolicDimsOptions): Uint8Array {
   const axes = options.axes ?? [2, 3];
   let found = 0;
-  const out = editFields(model, MODEL_GRAPH, (graph) => {
+  const out = editFields(model, ModelField.graph, (graph) => {
     const parts: Uint8Array[] = [];
     for (const f of readFields(graph)) {
-      if (f.no === GRAPH_VALUE_INFO) continue;
-      if (f.data && f.no === GRAPH_INPUT && options.inputs.includes(valueInfoName(f.data))) {
+      if (f.no === GraphField.valueInfo) continue;
+      if (f.data && f.no === GraphField.input && options.inputs.includes(valueInfoName(f.data))) {
         found++;
-        parts.push(lengthField(GRAPH_INPUT, symbolicValueInfo(f.data, axes)));
-      } else if (f.data && f.no === GRAPH_OUTPUT) {
-        parts.push(lengthField(GRAPH_OUTPUT, symbolicValueInfo(f.data, axes)));
+        parts.push(lengthField(GraphField.input, symbolicValueInfo(f.data, axes)));
+      } else if (f.data && f.no === GraphField.output) {
+        parts.push(lengthField(GraphField.output, symbolicValueInfo(f.data, axes)));
       } else parts.push(f.raw);
     }
     return concat(parts);
@@ -205,23 +203,12 @@ export function withSymbolicDims(model: Uint8Array, options: SymbolicDimsOptions
 export function graphInputs(
   model: Uint8Array,
 ): Array<{ name: string; dims: Array<number | string> }> {
-  const graph = readFields(model).find((f) => f.no === MODEL_GRAPH)?.data;
+  const graph = readFields(model).find((f) => f.no === ModelField.graph)?.data;
   if (!graph) throw new Error('no graph in ONNX model');
   return readFields(graph)
-    .filter((f) => f.no === GRAPH_INPUT && f.data)
+    .filter((f) => f.no === GraphField.input && f.data)
     .map((f) => ({ name: valueInfoName(f.data!), dims: valueInfoDims(f.data!) }));
 }
-
-// NodeProto and TensorProto fields (onnx.proto3).
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
-const TENSOR_FLOAT_DATA = 4;
-const TENSOR_NAME = 8;
-const TENSOR_RAW_DATA = 9;
 
 /** A NodeProto: its bytes, op type, input and output names, and attribute fields (raw). */
 export interface NodeView {
@@ -238,19 +225,19 @@ export function nodeView(data: Uint8Array): NodeView {
     fields.filter((f) => f.no === no && f.data).map((f) => text.decode(f.data));
   return {
     raw: data,
-    op: strings(NODE_OP_TYPE)[0] ?? '',
-    inputs: strings(NODE_INPUT),
-    outputs: strings(NODE_OUTPUT),
-    attrs: fields.filter((f) => f.no === NODE_ATTRIBUTE),
+    op: strings(NodeField.opType)[0] ?? '',
+    inputs: strings(NodeField.input),
+    outputs: strings(NodeField.output),
+    attrs: fields.filter((f) => f.no === NodeField.attribute),
   };
 }
 
 /** The single float of a scalar initializer (raw_data or float_data), else undefined. */
 function scalarInitializer(data: Uint8Array): { name: string; value: number } | undefined {
   const fields = readFields(data);
-  const name = fields.find((f) => f.no === TENSOR_NAME)?.data;
-  const raw = fields.find((f) => f.no === TENSOR_RAW_DATA)?.data;
-  const packed = fields.find((f) => f.no === TENSOR_FLOAT_DATA);
+  const name = fields.find((f) => f.no === TensorField.name)?.data;
+  const raw = fields.find((f) => f.no === TensorField.rawData)?.data;
+  const packed = fields.find((f) => f.no === TensorField.floatData);
   const bytes = raw ?? packed?.data ?? (packed?.wire === 5 ? packed.raw.subarray(-4) : undefined);
   if (!name || !bytes || bytes.length !== 4) return undefined;
   const value = new DataView(bytes.buffer, bytes.byteOffset, 4).getFloat32(0, true);
@@ -279,13 +266,15 @@ export function withoutInputAffine(
   model: Uint8Array,
   input: string,
 ): { model: Uint8Array; affine: InputAffine } | null {
-  const graph = readFields(model).find((f) => f.no === MODEL_GRAPH)?.data;
+  const graph = readFields(model).find((f) => f.no === ModelField.graph)?.data;
   if (!graph) throw new Error('no graph in ONNX model');
   const fields = readFields(graph);
-  const nodes = fields.filter((f) => f.no === GRAPH_NODE && f.data).map((f) => nodeView(f.data!));
+  const nodes = fields
+    .filter((f) => f.no === GraphField.node && f.data)
+    .map((f) => nodeView(f.data!));
   const scalars = new Map<string, number>();
   for (const f of fields) {
-    const s = f.no === GRAPH_INITIALIZER && f.data ? scalarInitializer(f.data) : undefined;
+    const s = f.no === GraphField.initializer && f.data ? scalarInitializer(f.data) : undefined;
     if (s) scalars.set(s.name, s.value);
   }
   const readers = (name: string) => nodes.filter((n) => n.inputs.includes(name));
@@ -302,22 +291,22 @@ export function withoutInputAffine(
   const rewire = (node: Uint8Array) =>
     concat(
       readFields(node).map((f) =>
-        f.no === NODE_INPUT && f.data && text.decode(f.data) === from
-          ? lengthField(NODE_INPUT, utf8.encode(input))
+        f.no === NodeField.input && f.data && text.decode(f.data) === from
+          ? lengthField(NodeField.input, utf8.encode(input))
           : f.raw,
       ),
     );
   // The two scalars go too where nothing else reads them (as initializers and, in old exports,
   // as graph inputs), or the runtime warns about them on every load.
   const unused = [sub.inputs[1], mul.inputs[1]].filter((name) => readers(name).length === 1);
-  const out = editFields(model, MODEL_GRAPH, (g) => {
-    const kept = editFields(g, GRAPH_NODE, (node) =>
+  const out = editFields(model, ModelField.graph, (g) => {
+    const kept = editFields(g, GraphField.node, (node) =>
       sameSpan(node, sub.raw) || sameSpan(node, mul.raw) ? null : rewire(node),
     );
-    const withoutInits = editFields(kept, GRAPH_INITIALIZER, (t) =>
+    const withoutInits = editFields(kept, GraphField.initializer, (t) =>
       unused.includes(scalarInitializer(t)?.name ?? '') ? null : t,
     );
-    return editFields(withoutInits, GRAPH_INPUT, (info) =>
+    return editFields(withoutInits, GraphField.input, (info) =>
       unused.includes(valueInfoName(info)) ? null : info,
     );
   });

@@ -28,30 +28,11 @@ import {
   type NodeView,
   type WireField,
 } from './onnx-graph.ts';
-import { encodeTensor, type TensorData } from './onnx-writer.ts';
+import { DataType, encodeTensor, encodeValueInfo, type TensorData } from './onnx-writer.ts';
+import { AttrField, GraphField, ModelField, NodeField, TensorField } from './onnx-fields.ts';
 
 const text = new TextDecoder();
 const utf8 = new TextEncoder();
-
-// onnx.proto3 field numbers.
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_NAME = 3;
-const NODE_OP = 4;
-const NODE_ATTR = 5;
-const ATTR_NAME = 1;
-const ATTR_F = 2;
-const TENSOR_DIMS = 1;
-const TENSOR_TYPE = 2;
-const TENSOR_FLOATS = 4;
-const TENSOR_NAME = 8;
-const TENSOR_RAW = 9;
-const FLOAT = 1;
 
 type Node = NodeView;
 
@@ -72,8 +53,8 @@ export type TensorRanges = Record<string, [number, number]>;
 function floatAttr(node: Node, name: string, fallback: number): number {
   for (const a of node.attrs) {
     const fields = readFields(a.data!);
-    const n = fields.find((f) => f.no === ATTR_NAME)?.data;
-    const f = fields.find((x) => x.no === ATTR_F && x.wire === 5);
+    const n = fields.find((f) => f.no === AttrField.name)?.data;
+    const f = fields.find((x) => x.no === AttrField.f && x.wire === 5);
     if (n && text.decode(n) === name && f) {
       const b = f.raw.subarray(-4);
       return new DataView(b.buffer, b.byteOffset, 4).getFloat32(0, true);
@@ -90,15 +71,18 @@ interface Weights {
 /** A float initializer's dims and values (raw_data or float_data), else undefined. */
 function floatTensor(raw: Uint8Array): { name: string; weights?: Weights } {
   const fields = readFields(raw);
-  const name = text.decode(fields.find((f) => f.no === TENSOR_NAME)?.data ?? new Uint8Array());
-  if ((fields.find((f) => f.no === TENSOR_TYPE)?.varint ?? FLOAT) !== FLOAT) return { name };
+  const name = text.decode(fields.find((f) => f.no === TensorField.name)?.data ?? new Uint8Array());
+  if (
+    (fields.find((f) => f.no === TensorField.dataType)?.varint ?? DataType.FLOAT) !== DataType.FLOAT
+  )
+    return { name };
   const dims: number[] = [];
-  for (const f of fields.filter((x) => x.no === TENSOR_DIMS)) {
+  for (const f of fields.filter((x) => x.no === TensorField.dims)) {
     if (f.varint !== undefined) dims.push(f.varint);
   }
   const bytes =
-    fields.find((f) => f.no === TENSOR_RAW)?.data ??
-    fields.find((f) => f.no === TENSOR_FLOATS && f.data)?.data;
+    fields.find((f) => f.no === TensorField.rawData)?.data ??
+    fields.find((f) => f.no === TensorField.floatData && f.data)?.data;
   if (!bytes) return { name };
   const data = new Float32Array(bytes.length / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -114,18 +98,18 @@ interface Parsed {
 }
 
 function parse(model: Uint8Array): Parsed {
-  const graph = readFields(model).find((f) => f.no === MODEL_GRAPH)?.data;
+  const graph = readFields(model).find((f) => f.no === ModelField.graph)?.data;
   if (!graph) throw new Error('no graph in ONNX model');
   const graphFields = readFields(graph);
   const weights = new Map<string, Weights>();
-  for (const f of graphFields.filter((x) => x.no === GRAPH_INITIALIZER)) {
+  for (const f of graphFields.filter((x) => x.no === GraphField.initializer)) {
     const t = floatTensor(f.data!);
     if (t.weights) weights.set(t.name, t.weights);
   }
   const outputs = new Set(
-    graphFields.filter((f) => f.no === GRAPH_OUTPUT).map((f) => valueInfoName(f.data!)),
+    graphFields.filter((f) => f.no === GraphField.output).map((f) => valueInfoName(f.data!)),
   );
-  const nodes = graphFields.filter((f) => f.no === GRAPH_NODE).map((f) => nodeView(f.data!));
+  const nodes = graphFields.filter((f) => f.no === GraphField.node).map((f) => nodeView(f.data!));
   // Exporters share a weight between layers through an Identity node: its output is that weight.
   for (const n of nodes) {
     const w = n.op === 'Identity' ? weights.get(n.inputs[0]) : undefined;
@@ -174,22 +158,15 @@ export function rangeTensors(model: Uint8Array): string[] {
 
 /** The model with `names` as extra float outputs, to read their ranges. */
 export function calibrationModel(model: Uint8Array, names: readonly string[]): Uint8Array {
-  const extra = names.map((name) => {
-    // TypeProto { tensor_type { elem_type: FLOAT } }
-    const type = lengthField(1, Uint8Array.of(8, FLOAT));
-    return lengthField(
-      GRAPH_OUTPUT,
-      concat([lengthField(1, utf8.encode(name)), lengthField(2, type)]),
-    );
-  });
+  const extra = names.map((name) => lengthField(GraphField.output, encodeValueInfo({ name })));
   return rebuild(model, (fields) => [...fields.map((f) => f.raw), ...extra]);
 }
 
 function rebuild(model: Uint8Array, graph: (fields: WireField[]) => Uint8Array[]): Uint8Array {
   return concat(
     readFields(model).map((f) =>
-      f.no === MODEL_GRAPH && f.data
-        ? lengthField(MODEL_GRAPH, concat(graph(readFields(f.data))))
+      f.no === ModelField.graph && f.data
+        ? lengthField(ModelField.graph, concat(graph(readFields(f.data))))
         : f.raw,
     ),
   );
@@ -245,18 +222,18 @@ export function quantizeWeights(w: Weights, levels = 127): { q: Int8Array; scale
 
 function node(op: string, inputs: string[], output: string, attrs: WireField[] = []): Uint8Array {
   return lengthField(
-    GRAPH_NODE,
+    GraphField.node,
     concat([
-      ...inputs.map((i) => lengthField(NODE_INPUT, utf8.encode(i))),
-      lengthField(NODE_OUTPUT, utf8.encode(output)),
-      lengthField(NODE_NAME, utf8.encode(`${output}__${op}`)),
-      lengthField(NODE_OP, utf8.encode(op)),
+      ...inputs.map((i) => lengthField(NodeField.input, utf8.encode(i))),
+      lengthField(NodeField.output, utf8.encode(output)),
+      lengthField(NodeField.name, utf8.encode(`${output}__${op}`)),
+      lengthField(NodeField.opType, utf8.encode(op)),
       ...attrs.map((a) => a.raw),
     ]),
   );
 }
 
-const initializer = (t: TensorData) => lengthField(GRAPH_INITIALIZER, encodeTensor(t));
+const initializer = (t: TensorData) => lengthField(GraphField.initializer, encodeTensor(t));
 
 /**
  * The uint8 scale and zero point of activation `t` from its calibrated range, as the
@@ -305,7 +282,7 @@ export function quantizedModel(model: Uint8Array, ranges: TensorRanges, levels =
     if (inChain.has(n) && !byFirst.has(n)) continue;
     const chain = byFirst.get(n);
     if (!chain) {
-      nodes.push(lengthField(GRAPH_NODE, n.raw));
+      nodes.push(lengthField(GraphField.node, n.raw));
       continue;
     }
     const x = chain.input;
@@ -359,9 +336,9 @@ export function quantizedModel(model: Uint8Array, ranges: TensorRanges, levels =
   return rebuild(model, (fields) => [
     ...nodes,
     ...fields
-      .filter((f) => f.no !== GRAPH_NODE)
+      .filter((f) => f.no !== GraphField.node)
       .filter((f) => {
-        if (f.no !== GRAPH_INITIALIZER) return true;
+        if (f.no !== GraphField.initializer) return true;
         const name = floatTensor(f.data!).name;
         return !replaced.has(name) || readElsewhere.has(name);
       })
@@ -453,15 +430,15 @@ function imageTensors(p: Parsed): Set<string> {
 }
 
 function graphInputNames(p: Parsed): string[] {
-  return p.graphFields.filter((f) => f.no === GRAPH_INPUT).map((f) => valueInfoName(f.data!));
+  return p.graphFields.filter((f) => f.no === GraphField.input).map((f) => valueInfoName(f.data!));
 }
 
 /** A node's bytes with its inputs renamed by `rename` (other fields as they were). */
 function renamedInputs(n: Node, rename: (name: string) => string): Uint8Array {
   return concat(
     readFields(n.raw).map((f) =>
-      f.no === NODE_INPUT && f.data
-        ? lengthField(NODE_INPUT, utf8.encode(rename(text.decode(f.data))))
+      f.no === NodeField.input && f.data
+        ? lengthField(NodeField.input, utf8.encode(rename(text.decode(f.data))))
         : f.raw,
     ),
   );
@@ -470,8 +447,11 @@ function renamedInputs(n: Node, rename: (name: string) => string): Uint8Array {
 // AttributeProto axis = 0: name (1), i (3) 0, type (20) INT (2).
 const AXIS_0 = {
   raw: lengthField(
-    NODE_ATTR,
-    concat([lengthField(ATTR_NAME, utf8.encode('axis')), Uint8Array.of(0x18, 0, 0xa0, 0x01, 2)]),
+    NodeField.attribute,
+    concat([
+      lengthField(AttrField.name, utf8.encode('axis')),
+      Uint8Array.of(0x18, 0, 0xa0, 0x01, 2),
+    ]),
   ),
 } as WireField;
 
@@ -534,7 +514,7 @@ export function qdqModel(model: Uint8Array, ranges: TensorRanges, levels = 127):
     }
     nodes.push(
       lengthField(
-        GRAPH_NODE,
+        GraphField.node,
         renamedInputs(n, (i) => (tensors.has(i) ? `${i}__dq` : i)),
       ),
     );
@@ -543,8 +523,8 @@ export function qdqModel(model: Uint8Array, ranges: TensorRanges, levels = 127):
   return rebuild(model, (fields) => [
     ...nodes,
     ...fields
-      .filter((f) => f.no !== GRAPH_NODE)
-      .filter((f) => f.no !== GRAPH_INITIALIZER || !replaced.has(floatTensor(f.data!).name))
+      .filter((f) => f.no !== GraphField.node)
+      .filter((f) => f.no !== GraphField.initializer || !replaced.has(floatTensor(f.data!).name))
       .map((f) => f.raw),
     ...inits,
   ]);

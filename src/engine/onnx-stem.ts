@@ -19,6 +19,7 @@ import {
   valueInfoName,
 } from './onnx-graph.ts';
 import { encodeNode, encodeTensor, encodeValueInfo, DataType } from './onnx-writer.ts';
+import { AttrField, GraphField, ModelField, TensorField } from './onnx-fields.ts';
 
 /** What the caller needs to write the gathered input: the input's quantization and padding. */
 export interface StemGather {
@@ -33,19 +34,6 @@ export interface StemGather {
   padLeft: number;
 }
 
-// onnx.proto3 field numbers.
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const ATTR_NAME = 1;
-const ATTR_I = 3;
-const ATTR_INTS = 8;
-const TENSOR_DIMS = 1;
-const TENSOR_TYPE = 2;
-const TENSOR_NAME = 8;
-const TENSOR_RAW = 9;
-
 const text = new TextDecoder();
 
 /** The integer (list) attributes of a node by name (a string attribute: no values). */
@@ -53,11 +41,12 @@ function intAttrs(attrs: ReturnType<typeof nodeView>['attrs']): Map<string, numb
   const out = new Map<string, number[]>();
   for (const a of attrs) {
     const fields = readFields(a.data!);
-    const name = text.decode(fields.find((f) => f.no === ATTR_NAME)?.data ?? new Uint8Array());
+    const name = text.decode(fields.find((f) => f.no === AttrField.name)?.data ?? new Uint8Array());
     const values: number[] = [];
     for (const f of fields) {
-      if ((f.no === ATTR_I || f.no === ATTR_INTS) && f.varint !== undefined) values.push(f.varint);
-      if (f.no === ATTR_INTS && f.data) values.push(...readPackedVarints(f.data));
+      if ((f.no === AttrField.i || f.no === AttrField.ints) && f.varint !== undefined)
+        values.push(f.varint);
+      if (f.no === AttrField.ints && f.data) values.push(...readPackedVarints(f.data));
     }
     out.set(name, values);
   }
@@ -74,10 +63,10 @@ interface RawTensor {
 function rawTensor(data: Uint8Array): RawTensor {
   const fields = readFields(data);
   return {
-    name: text.decode(fields.find((f) => f.no === TENSOR_NAME)?.data ?? new Uint8Array()),
-    type: fields.find((f) => f.no === TENSOR_TYPE)?.varint ?? 0,
-    dims: fields.filter((f) => f.no === TENSOR_DIMS).map((f) => f.varint ?? -1),
-    raw: fields.find((f) => f.no === TENSOR_RAW)?.data,
+    name: text.decode(fields.find((f) => f.no === TensorField.name)?.data ?? new Uint8Array()),
+    type: fields.find((f) => f.no === TensorField.dataType)?.varint ?? 0,
+    dims: fields.filter((f) => f.no === TensorField.dims).map((f) => f.varint ?? -1),
+    raw: fields.find((f) => f.no === TensorField.rawData)?.data,
   };
 }
 
@@ -90,13 +79,13 @@ function rawTensor(data: Uint8Array): RawTensor {
 export function gatheredStemModel(
   model: Uint8Array,
 ): { bytes: Uint8Array; stem: StemGather } | undefined {
-  const graph = readFields(model).find((f) => f.no === MODEL_GRAPH)?.data;
+  const graph = readFields(model).find((f) => f.no === ModelField.graph)?.data;
   if (!graph) return undefined;
   const fields = readFields(graph);
   const inputs = new Set(
-    fields.filter((f) => f.no === GRAPH_INPUT).map((f) => valueInfoName(f.data!)),
+    fields.filter((f) => f.no === GraphField.input).map((f) => valueInfoName(f.data!)),
   );
-  const nodes = fields.filter((f) => f.no === GRAPH_NODE).map((f) => nodeView(f.data!));
+  const nodes = fields.filter((f) => f.no === GraphField.node).map((f) => nodeView(f.data!));
   const quantize = nodes.find((n) => n.op === 'QuantizeLinear' && inputs.has(n.inputs[0]));
   if (!quantize) return undefined;
   const q = quantize.outputs[0];
@@ -105,7 +94,7 @@ export function gatheredStemModel(
   if (readers.length !== 1 || conv.op !== 'QLinearConv' || conv.inputs[0] !== q) return undefined;
   const tensors = new Map(
     fields
-      .filter((f) => f.no === GRAPH_INITIALIZER)
+      .filter((f) => f.no === GraphField.initializer)
       .map((f) => {
         const t = rawTensor(f.data!);
         return [t.name, t] as const;
@@ -155,7 +144,7 @@ export function gatheredStemModel(
   // The same node with the gathered input and the reshaped weights, and no attributes: a 1x1
   // kernel, stride 1 and no padding are QLinearConv's defaults.
   const stemNode = lengthField(
-    GRAPH_NODE,
+    GraphField.node,
     encodeNode({
       op: 'QLinearConv',
       inputs: [`${gathered}__nchw`, ...conv.inputs.slice(1, 3), wName, ...conv.inputs.slice(4)],
@@ -164,12 +153,12 @@ export function gatheredStemModel(
     }),
   );
   const parts = fields.map((f) => {
-    if (f.no === GRAPH_NODE) {
+    if (f.no === GraphField.node) {
       // The gathered input comes pixel by pixel (NHWC): onnxruntime runs its 8-bit convolutions
       // in that layout, so this Transpose cancels against the one it would put before the layer.
       if (f.data === quantize.raw) {
         return lengthField(
-          GRAPH_NODE,
+          GraphField.node,
           encodeNode({
             op: 'Transpose',
             inputs: [gathered],
@@ -182,12 +171,12 @@ export function gatheredStemModel(
       return f.data === conv.raw ? stemNode : f.raw;
     }
     // The 3x3 weights: read by that node alone (`quantizedModel` names them after it).
-    if (f.no === GRAPH_INITIALIZER && rawTensor(f.data!).name === conv.inputs[3]) {
+    if (f.no === GraphField.initializer && rawTensor(f.data!).name === conv.inputs[3]) {
       return new Uint8Array();
     }
-    if (f.no === GRAPH_INPUT && valueInfoName(f.data!) === input) {
+    if (f.no === GraphField.input && valueInfoName(f.data!) === input) {
       return lengthField(
-        GRAPH_INPUT,
+        GraphField.input,
         encodeValueInfo({
           name: gathered,
           type: DataType.UINT8,
@@ -198,11 +187,14 @@ export function gatheredStemModel(
     return f.raw;
   });
   parts.push(
-    lengthField(GRAPH_INITIALIZER, encodeTensor({ name: wName, dims: [cout, 27, 1, 1], data: w })),
+    lengthField(
+      GraphField.initializer,
+      encodeTensor({ name: wName, dims: [cout, 27, 1, 1], data: w }),
+    ),
   );
   const bytes = concat(
     readFields(model).map((f) =>
-      f.no === MODEL_GRAPH ? lengthField(MODEL_GRAPH, concat(parts)) : f.raw,
+      f.no === ModelField.graph ? lengthField(ModelField.graph, concat(parts)) : f.raw,
     ),
   );
   return { bytes, stem };

@@ -5,6 +5,20 @@
  * graph needs are written: ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto
  * (raw data) and ValueInfoProto with a tensor type and shape.
  */
+import {
+  AttrField,
+  AttrType,
+  DimField,
+  GraphField,
+  ModelField,
+  NodeField,
+  OpsetField,
+  ShapeField,
+  TensorField,
+  TensorTypeField,
+  TypeField,
+  ValueInfoField,
+} from './onnx-fields.ts';
 
 /** ONNX TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
@@ -135,52 +149,52 @@ export function encodeTensor(t: TensorData): Uint8Array {
   if (count !== t.data.length)
     throw new RangeError(`tensor ${t.name ?? ''}: ${t.data.length} values for dims [${t.dims}]`);
   const w = new Writer();
-  for (const d of t.dims) w.int(1, d);
-  w.int(2, dataTypeOf(t));
-  if (t.name) w.field(8, t.name);
+  for (const d of t.dims) w.int(TensorField.dims, d);
+  w.int(TensorField.dataType, dataTypeOf(t));
+  if (t.name) w.field(TensorField.name, t.name);
   // raw_data is little-endian, as typed arrays are on every platform Node runs on here.
-  w.field(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  w.field(TensorField.rawData, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   return w.finish();
 }
 
 function encodeAttr(name: string, v: AttrValue): Uint8Array {
   const w = new Writer();
-  w.field(1, name);
+  w.field(AttrField.name, name);
   if (typeof v === 'string') {
-    w.field(4, v);
-    w.int(20, 3);
+    w.field(AttrField.s, v);
+    w.int(AttrField.type, AttrType.STRING);
   } else if (typeof v === 'number') {
     if (Number.isInteger(v)) {
-      w.int(3, v);
-      w.int(20, 2);
+      w.int(AttrField.i, v);
+      w.int(AttrField.type, AttrType.INT);
     } else {
-      w.float(2, v);
-      w.int(20, 1);
+      w.float(AttrField.f, v);
+      w.int(AttrField.type, AttrType.FLOAT);
     }
   } else if (Array.isArray(v)) {
-    w.packedInts(8, v as number[]);
-    w.int(20, 7);
+    w.packedInts(AttrField.ints, v as number[]);
+    w.int(AttrField.type, AttrType.INTS);
   } else if ('floats' in v) {
-    w.packedFloats(7, v.floats);
-    w.int(20, 6);
+    w.packedFloats(AttrField.floats, v.floats);
+    w.int(AttrField.type, AttrType.FLOATS);
   } else if ('int' in v) {
-    w.int(3, v.int);
-    w.int(20, 2);
+    w.int(AttrField.i, v.int);
+    w.int(AttrField.type, AttrType.INT);
   } else {
-    w.field(5, encodeTensor(v as TensorData));
-    w.int(20, 4);
+    w.field(AttrField.t, encodeTensor(v as TensorData));
+    w.int(AttrField.type, AttrType.TENSOR);
   }
   return w.finish();
 }
 
 export function encodeNode(n: NodeSpec): Uint8Array {
   const w = new Writer();
-  for (const i of n.inputs) w.field(1, i);
-  for (const o of n.outputs) w.field(2, o);
-  if (n.name) w.field(3, n.name);
-  w.field(4, n.op);
+  for (const i of n.inputs) w.field(NodeField.input, i);
+  for (const o of n.outputs) w.field(NodeField.output, o);
+  if (n.name) w.field(NodeField.name, n.name);
+  w.field(NodeField.opType, n.op);
   for (const [k, v] of Object.entries(n.attrs ?? {}))
-    if (v !== undefined) w.field(5, encodeAttr(k, v));
+    if (v !== undefined) w.field(NodeField.attribute, encodeAttr(k, v));
   return w.finish();
 }
 
@@ -188,37 +202,37 @@ export function encodeValueInfo(v: ValueSpec): Uint8Array {
   const shape = new Writer();
   for (const d of v.dims ?? []) {
     const dim = new Writer();
-    if (typeof d === 'string') dim.field(2, d);
-    else if (d >= 0) dim.int(1, d);
-    shape.field(1, dim.finish());
+    if (typeof d === 'string') dim.field(DimField.param, d);
+    else if (d >= 0) dim.int(DimField.value, d);
+    shape.field(ShapeField.dim, dim.finish());
   }
   const tensorType = new Writer();
-  tensorType.int(1, v.type ?? DataType.FLOAT);
-  if (v.dims) tensorType.field(2, shape.finish());
+  tensorType.int(TensorTypeField.elemType, v.type ?? DataType.FLOAT);
+  if (v.dims) tensorType.field(TensorTypeField.shape, shape.finish());
   const type = new Writer();
-  type.field(1, tensorType.finish());
+  type.field(TypeField.tensorType, tensorType.finish());
   const w = new Writer();
-  w.field(1, v.name);
-  w.field(2, type.finish());
+  w.field(ValueInfoField.name, v.name);
+  w.field(ValueInfoField.type, type.finish());
   return w.finish();
 }
 
 /** The bytes of a ModelProto (IR version 7) holding `graph`. */
 export function encodeModel(graph: GraphSpec): Uint8Array {
   const g = new Writer();
-  for (const n of graph.nodes) g.field(1, encodeNode(n));
-  g.field(2, graph.name ?? 'graph');
-  for (const t of graph.initializers) g.field(5, encodeTensor(t));
-  for (const i of graph.inputs) g.field(11, encodeValueInfo(i));
-  for (const o of graph.outputs) g.field(12, encodeValueInfo(o));
+  for (const n of graph.nodes) g.field(GraphField.node, encodeNode(n));
+  g.field(GraphField.name, graph.name ?? 'graph');
+  for (const t of graph.initializers) g.field(GraphField.initializer, encodeTensor(t));
+  for (const i of graph.inputs) g.field(GraphField.input, encodeValueInfo(i));
+  for (const o of graph.outputs) g.field(GraphField.output, encodeValueInfo(o));
   const opset = new Writer();
-  opset.field(1, '');
-  opset.int(2, graph.opset ?? 13);
+  opset.field(OpsetField.domain, '');
+  opset.int(OpsetField.version, graph.opset ?? 13);
   const m = new Writer();
-  m.int(1, 7);
-  m.field(2, 'veil');
-  m.field(7, g.finish());
-  m.field(8, opset.finish());
+  m.int(ModelField.irVersion, 7);
+  m.field(ModelField.producerName, 'veil');
+  m.field(ModelField.graph, g.finish());
+  m.field(ModelField.opsetImport, opset.finish());
   return m.finish();
 }
 
