@@ -14,7 +14,11 @@
  *   `test/fixtures/images/drawn-plate.ts`; no npm package ships a real plate photo) at its two
  *   pass sides, 640 and 320 px -> `models/veil-plate/int8-ranges.json`.
  *
- *   node --import tsx scripts/calibrate-int8.ts [--model retinaface|veil-plate] [--percentile P]
+ *   The far-plate weights (`models/veil-plate/plate-det-far.onnx`, video frames) the same way ->
+ *   `models/veil-plate/far-int8-ranges.json`.
+ *
+ *   node --import tsx scripts/calibrate-int8.ts [--model retinaface|veil-plate|veil-plate-far]
+ *     [--percentile P]
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,7 +39,7 @@ import {
   retinafaceModel,
   retinafaceModelPath,
 } from '../src/engine/retinaface.detector.ts';
-import { VEIL_PLATE_RANGES } from '../src/engine/veil-plate.detector.ts';
+import { VEIL_PLATE_FAR_RANGES, VEIL_PLATE_RANGES } from '../src/engine/veil-plate.detector.ts';
 import { runVeilGrid } from '../src/engine/veil-grid.ts';
 import { drawPlate } from '../test/fixtures/images/drawn-plate.ts';
 
@@ -100,9 +104,25 @@ if (!only || only === 'retinaface') {
   );
 }
 
-if (!only || only === 'veil-plate') {
+// Veil's plate detector: the photo weights and the far-plate weights that run video frames.
+const plateModels = [
+  {
+    id: 'veil-plate',
+    model: 'veilPlate',
+    ranges: VEIL_PLATE_RANGES,
+    name: "Veil's plate detector",
+  },
+  {
+    id: 'veil-plate-far',
+    model: 'veilPlateFar',
+    ranges: VEIL_PLATE_FAR_RANGES,
+    name: "Veil's far-plate detector",
+  },
+] as const;
+for (const plate of plateModels) {
+  if (only && only !== plate.id) continue;
   const sides = [640, 320];
-  const source = modelPath('veilPlate');
+  const source = modelPath(plate.model);
   const bytes = new Uint8Array(fs.readFileSync(source));
   const names = qdqTensors(bytes);
   const session = await openSession(calibrationModel(bytes, names));
@@ -116,9 +136,9 @@ if (!only || only === 'veil-plate') {
     }
   }
   await session.close();
-  const about = "Activation ranges of Veil's plate detector for its 8-bit model";
+  const about = `Activation ranges of ${plate.name} for its 8-bit model`;
   write(
-    VEIL_PLATE_RANGES,
+    plate.ranges,
     source,
     `${about}; written by scripts/calibrate-int8.ts`,
     sampler,

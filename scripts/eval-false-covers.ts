@@ -11,6 +11,7 @@
  *
  *   node --import tsx scripts/eval-false-covers.ts <folder> [--frames N] [--height H]
  *        [--fallbacks] (the detectors a fresh clone runs) [--int8 video|all|off]
+ *        [--video-plates far|photo] (the plate weights video frames run)
  *        [--set NAME=VALUE ...] (a video pipeline setting, e.g. confirmFrames=0)
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createEngine } from '../src/engine/index.ts';
-import type { Int8Use } from '../src/engine/detectors.factory.ts';
+import type { Int8Use, VideoPlates } from '../src/engine/detectors.factory.ts';
 import { defaultAnonymizeOptions, type ObjectClass } from '../src/engine/types.ts';
 import { createVideoAnonymizer } from '../src/media/video/video.pipeline.ts';
 import { synthClip } from '../test/integration/video/synth-clip.ts';
@@ -32,6 +33,7 @@ const { values, positionals } = parseArgs({
     height: { type: 'string', default: '720' },
     fallbacks: { type: 'boolean', default: false },
     int8: { type: 'string' },
+    'video-plates': { type: 'string' },
     set: { type: 'string', multiple: true },
   },
 });
@@ -54,6 +56,7 @@ const clips = pictures.map((p) => {
 const engine = await createEngine({
   ...(values.fallbacks ? { faceModel: 'retinaface', plateModel: 'veil' } : {}),
   ...(values.int8 ? { int8: values.int8 as Int8Use } : {}),
+  ...(values['video-plates'] ? { videoPlates: values['video-plates'] as VideoPlates } : {}),
 });
 const classes: ObjectClass[] = ['face', 'plate'];
 const zero = () => ({ face: 0, plate: 0 });

@@ -14,13 +14,14 @@
  *
  * `node --import tsx scripts/eval-video-plates.ts [--frames N] [--width W --height H] [--fps F]
  *   [--plates N] [--plate-px P] [--seed S] [--lp-threshold T] [--set NAME=VALUE ...]
- *   [--int8 video|all|off] [--faces]`
+ *   [--int8 video|all|off] [--faces] [--crops FILE] [--video-plates far|photo]`
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { iou } from '../src/engine/box.ts';
-import type { Int8Use } from '../src/engine/detectors.factory.ts';
+import type { Box } from '../src/engine/types.ts';
+import type { Int8Use, VideoPlates } from '../src/engine/detectors.factory.ts';
 import { createEngine } from '../src/engine/index.ts';
 import { mulberry32 } from '../src/engine/mulberry32.ts';
 import { defaultAnonymizeOptions, type RgbFrame } from '../src/engine/types.ts';
@@ -116,6 +117,9 @@ const dir = mkdtempSync(path.join(tmpdir(), 'veil-eval-plates-'));
 const engine = await createEngine({
   faceModel: 'retinaface',
   plateModel: 'veil',
+  ...(argv.includes('--video-plates')
+    ? { videoPlates: argv[argv.indexOf('--video-plates') + 1] as VideoPlates }
+    : {}),
   ...(argv.includes('--int8') ? { int8: argv[argv.indexOf('--int8') + 1] as Int8Use } : {}),
 });
 try {
@@ -135,7 +139,25 @@ try {
     (0.95 * height) / count,
   );
   // Kept where the detector boxes the annotated plate itself on the clean crop (IoU >= 0.5).
-  const found = (await calibrateCrops(all, detect, 'plate')).filter((c) => {
+  // --crops FILE: the crops (and their boxes) chosen by an earlier run, read from FILE when it
+  // exists (written there otherwise), so that two plate models are measured on the same plates.
+  const cropsFile = argv.includes('--crops') ? argv[argv.indexOf('--crops') + 1] : undefined;
+  let calibrated: FaceCrop[];
+  if (cropsFile && existsSync(cropsFile)) {
+    const saved = JSON.parse(readFileSync(cropsFile, 'utf8')) as Array<{ file: string; face: Box }>;
+    calibrated = saved.map((c) => {
+      const crop = all.find((a) => path.basename(a.file) === c.file);
+      if (!crop) throw new Error(`${cropsFile}: no crop ${c.file} at these settings`);
+      return { ...crop, face: c.face };
+    });
+  } else {
+    calibrated = await calibrateCrops(all, detect, 'plate');
+    if (cropsFile) {
+      const saved = calibrated.map((c) => ({ file: path.basename(c.file), face: c.face }));
+      writeFileSync(cropsFile, JSON.stringify(saved));
+    }
+  }
+  const found = calibrated.filter((c) => {
     const annotated = all.find((a) => a.file === c.file)!.face;
     return iou(annotated, c.face) >= 0.5;
   });

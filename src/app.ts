@@ -113,8 +113,15 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
       const { startWorker } = await import('./worker/index.ts');
       const { configureSharedEngine } = await import('./media/image/shared-engine.ts');
       const { resolveModels } = await import('./engine/models.ts');
-      const { faceModel, plateModel, plateContext, int8, inferenceWorkers: workers } = config;
-      configureSharedEngine({ faceModel, plateModel, plateContext, int8, workers });
+      const {
+        faceModel,
+        plateModel,
+        plateContext,
+        int8,
+        videoPlates,
+        inferenceWorkers: workers,
+      } = config;
+      configureSharedEngine({ faceModel, plateModel, plateContext, int8, videoPlates, workers });
       log.info({ models: resolveModels(faceModel, plateModel).describe }, 'engine models');
       // Retention wraps the worker's handlers: inputs go when a job ends, outputs on schedule.
       createRetention({

@@ -107,6 +107,11 @@ export interface VeilConfig {
    */
   int8: 'video' | 'all' | 'off';
   /**
+   * Which weights of Veil's plate detector run video frames (VEIL_VIDEO_PLATES: far or photo;
+   * default far, trained for far plates; models/README.md). Pass to createEngine.
+   */
+  videoPlates: 'far' | 'photo';
+  /**
    * Inference threads of the engine (VEIL_INFERENCE_WORKERS, default 2): with two, a photo's
    * face and plate models run on both cores at once (1080p photo ~0.8x the time); each costs
    * ~230 MB resident. Pass to createEngine as `workers`.
@@ -238,6 +243,7 @@ export function loadConfig(
     ] as const),
     plateContext: oneOf(env, 'VEIL_PLATE_CONTEXT', ['vehicles', 'none'] as const),
     int8: oneOf(env, 'VEIL_INT8', ['video', 'all', 'off'] as const),
+    videoPlates: oneOf(env, 'VEIL_VIDEO_PLATES', ['far', 'photo'] as const),
     inferenceWorkers: int(env, 'VEIL_INFERENCE_WORKERS', 2, 1),
     logLevel: env.LOG_LEVEL || 'info',
     deleteInputs: bool(env, 'VEIL_DELETE_INPUTS', true),

@@ -279,6 +279,7 @@ class Data:
             return 2 if m["source"].startswith("openimages") else neg_repeat if m.get("negative") else 1
 
         self.pool = [i for i, m in enumerate(self.items) for _ in range(repeat(m))]
+        self.negatives = [i for i, m in enumerate(self.items) if m.get("negative")]
 
 
 def resize(img, h, w):
@@ -361,12 +362,12 @@ def warp_paste(canvas, tex, alpha_tex, pw, ph, free):
     return torch.tensor([[cc[:, 0].min() + W / 2 + ox, cc[:, 1].min() + H / 2 + oy, cc[:, 0].max() + W / 2 + ox, cc[:, 1].max() + H / 2 + oy]], device=canvas.device)
 
 
-def paste_plate(canvas, data, boxes_list):
+def paste_plate(canvas, data, boxes_list, max_w=None):
     S = canvas.shape[1]
     k = random.randrange(len(data.tex_w))
     tw = data.tex_w[k]
     tex = data.tex[k, :, :, :tw].float()
-    pw = math.exp(random.uniform(math.log(14), math.log(S * 0.4)))
+    pw = math.exp(random.uniform(math.log(14), math.log(max_w or S * 0.4)))
     ph = pw * tex.shape[1] / tw * random.uniform(0.8, 1.2)
     existing = torch.cat(boxes_list) if boxes_list else torch.zeros((0, 4), device=canvas.device)
     box = warp_paste(canvas, tex, torch.ones_like(tex[:1]), pw, ph, lambda nb: len(existing) == 0 or float(box_iou_matrix(nb, existing).max()) < 0.01)
@@ -397,8 +398,92 @@ def paste_distractor(canvas, data, boxes_list):
     warp_paste(canvas, t[:3], t[3:] / 255.0, pw, ph, free)
 
 
-def make_sample(data, S, p_mosaic, p_synth, p_distract=0.0):
+def paste_empty_window(canvas, data, boxes, S):
+    """A window of 24-300 px of a plate-free picture (prepare.py --neg) at a random scale,
+    pasted where it hides no plate, with no box."""
+    i = random.choice(data.negatives)
+    _, h0, w0 = data.imgs[i].shape
+    im, _ = scaled(data, i, max(h0, w0) * math.exp(random.uniform(math.log(0.1), math.log(1.0))), 1.0)
+    _, h, w = im.shape
+    ww, wh = min(w, int(math.exp(random.uniform(math.log(24), math.log(300))))), min(h, int(math.exp(random.uniform(math.log(16), math.log(200)))))
+    if ww < 8 or wh < 8 or ww >= S or wh >= S:
+        return
+    x1, y1 = random.randrange(0, w - ww + 1), random.randrange(0, h - wh + 1)
+    existing = torch.cat(boxes) if boxes else torch.zeros((0, 4), device=canvas.device)
+    for _ in range(6):
+        ox, oy = random.randrange(0, S - ww), random.randrange(0, S - wh)
+        nb = torch.tensor([[ox, oy, ox + ww, oy + wh]], dtype=torch.float32, device=canvas.device)
+        if len(existing) == 0 or float(box_iou_matrix(nb, existing).max()) == 0:
+            canvas[:, oy : oy + wh, ox : ox + ww] = im[:, y1 : y1 + wh, x1 : x1 + ww]
+            return
+
+
+def far_sample(data, S, p_synth, p_empty=0.0):
+    """A street seen from afar (train.py --far): a picture scaled to fill the canvas, then 1-4
+    pictures with plates scaled so one plate is 12-56 px wide (a plate 40-170 px wide in a
+    1080p frame, seen at the 640 px pass), each cut to a window of 2-6 plate widths around it
+    and pasted where it hides no plate, plus small synthetic plates."""
     dev = data.device
+    canvas = torch.full((3, S, S), 114.0, device=dev)
+    boxes = []
+    # the background: a picture whose plates stay under a quarter of the canvas at this scale
+    # (close crops of one plate would make a giant plate), else a plate-free one
+    long_side = S * math.exp(random.uniform(math.log(1.0), math.log(2.0)))
+    for _ in range(5):
+        i = random.choice(data.pool)
+        bx, (_, h0, w0) = data.boxes[i], data.imgs[i].shape
+        if len(bx) == 0 or float((bx[:, 2] - bx[:, 0]).max()) * long_side / max(h0, w0) < S / 4:
+            break
+    else:
+        i = random.choice(data.negatives or data.pool)
+    im, b = scaled(data, i, long_side, math.exp(random.uniform(-0.2, 0.2)))
+    _, h, w = im.shape
+    paste(canvas, im, b, random.randint(min(0, S - w), 0), random.randint(min(0, S - h), 0), (0, 0, S, S), boxes)
+    with_plates = [i for i in data.pool if len(data.boxes[i])]
+    for _ in range(random.randint(1, 4)):
+        if data.negatives and random.random() < p_empty:
+            # a window of a plate-free picture, pasted the same way: pasted windows are no cue
+            paste_empty_window(canvas, data, boxes, S)
+            continue
+        i = random.choice(with_plates)
+        src = data.boxes[i]
+        j = random.randrange(len(src))
+        bw = float(src[j, 2] - src[j, 0])
+        if bw < 4:
+            continue
+        s = math.exp(random.uniform(math.log(12), math.log(56))) / bw
+        _, h0, w0 = data.imgs[i].shape
+        im, b = scaled(data, i, max(h0, w0) * s, math.exp(random.uniform(-0.15, 0.15)))
+        # `scaled` keeps the boxes' order (a flip mirrors them in place)
+        cx, cy = float(b[j, 0] + b[j, 2]) / 2, float(b[j, 1] + b[j, 3]) / 2
+        pw = float(b[j, 2] - b[j, 0])
+        half = pw * random.uniform(1.0, 3.0)
+        _, h, w = im.shape
+        x1, y1 = max(0, int(cx - half)), max(0, int(cy - half * random.uniform(0.5, 1.0)))
+        x2, y2 = min(w, int(cx + half) + 1), min(h, int(cy + half * random.uniform(0.5, 1.0)) + 1)
+        if x2 - x1 < 4 or y2 - y1 < 4 or x2 - x1 >= S or y2 - y1 >= S:
+            continue
+        crop = im[:, y1:y2, x1:x2]
+        cb = b.clone()
+        cb[:, [0, 2]] -= x1
+        cb[:, [1, 3]] -= y1
+        existing = torch.cat(boxes) if boxes else torch.zeros((0, 4), device=dev)
+        for _ in range(6):
+            ox, oy = random.randrange(0, S - (x2 - x1)), random.randrange(0, S - (y2 - y1))
+            nb = torch.tensor([[ox, oy, ox + x2 - x1, oy + y2 - y1]], dtype=torch.float32, device=dev)
+            if len(existing) == 0 or float(box_iou_matrix(nb, existing).max()) == 0:
+                paste(canvas, crop, cb, ox, oy, (ox, oy, ox + x2 - x1, oy + y2 - y1), boxes)
+                break
+    if random.random() < p_synth:
+        for _ in range(random.randint(1, 3)):
+            paste_plate(canvas, data, boxes, max_w=56)
+    return canvas, (torch.cat(boxes) if boxes else torch.zeros((0, 4), device=dev))
+
+
+def make_sample(data, S, p_mosaic, p_synth, p_distract=0.0, p_far=0.0, p_far_empty=0.0):
+    dev = data.device
+    if random.random() < p_far:
+        return far_sample(data, S, p_synth, p_far_empty)
     fill = random.choice([0.0, 114.0, random.uniform(0, 255)])
     canvas = torch.full((3, S, S), fill, device=dev)
     boxes = []
@@ -426,10 +511,29 @@ def make_sample(data, S, p_mosaic, p_synth, p_distract=0.0):
     return canvas, (torch.cat(boxes) if boxes else torch.zeros((0, 4), device=dev))
 
 
-def colour(x):
+def motion_blur(x, share):
+    """A share of the batch smeared along a line of 3-9 px at a random angle (moving cars in
+    video frames); x [B,3,S,S] float, in place."""
+    for i in range(x.shape[0]):
+        if random.random() >= share:
+            continue
+        k = random.choice((3, 5, 7, 9))
+        a = random.uniform(0, math.pi)
+        t = torch.linspace(-(k - 1) / 2, (k - 1) / 2, 4 * k)
+        ker = torch.zeros(k, k)
+        for xx, yy in zip(t * math.cos(a), t * math.sin(a)):
+            ker[round(float(yy)) + k // 2, round(float(xx)) + k // 2] += 1
+        ker = (ker / ker.sum()).to(x.device).expand(3, 1, k, k)
+        x[i] = F.conv2d(F.pad(x[i : i + 1], (k // 2,) * 4, mode="replicate"), ker, groups=3)[0]
+    return x
+
+
+def colour(x, p_motion=0.0):
     """x [B,3,S,S] in 0..255 -> augmented 0..255."""
     B = x.shape[0]
     dev = x.device
+    if p_motion > 0:
+        x = motion_blur(x, p_motion)
     r = lambda lo, hi: torch.empty(B, 1, 1, 1, device=dev).uniform_(lo, hi)  # noqa: E731
     p = lambda q: (torch.rand(B, 1, 1, 1, device=dev) < q).float()  # noqa: E731
     x = x / 255.0
@@ -454,13 +558,13 @@ def colour(x):
     return (x.clamp(0, 1) * 255.0)
 
 
-def batch(data, B, S, p_mosaic, p_synth, p_distract=0.0):
+def batch(data, B, S, p_mosaic, p_synth, p_distract=0.0, p_far=0.0, p_motion=0.0, p_far_empty=0.0):
     imgs, gts = [], []
     for _ in range(B):
-        c, b = make_sample(data, S, p_mosaic, p_synth, p_distract)
+        c, b = make_sample(data, S, p_mosaic, p_synth, p_distract, p_far, p_far_empty)
         imgs.append(c)
         gts.append(b)
-    return colour(torch.stack(imgs)), gts
+    return colour(torch.stack(imgs), p_motion), gts
 
 
 # ---- validation -------------------------------------------------------------------------
@@ -686,12 +790,18 @@ def main():
     ap.add_argument("--synth", type=float, default=0.4)
     ap.add_argument("--distract", type=float, default=0.0, help="share of samples that get 1-3 synthetic non-plates (prepare.py's distractors.npz)")
     ap.add_argument("--neg-repeat", type=int, default=1, help="draw each plate-free picture (prepare.py --neg) this many times as often")
+    ap.add_argument("--far", type=float, default=0.0, help="share of samples that are far streets: plates 12-56 px wide on a filled canvas (far_sample)")
+    ap.add_argument("--far-empty", type=float, default=0.0, help="share of a far street's pasted windows cut from plate-free pictures (no box)")
+    ap.add_argument("--motion", type=float, default=0.0, help="share of samples smeared by motion blur")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     base_args(ap)
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     t0, log, dev = start(args)
     train, val = Data(args.data, dev, "train", args.neg_repeat), Data(args.data, dev, "val")
     log(f"data: {len(train.imgs)} train, {len(val.imgs)} val pictures, {len(train.tex_w)} plate textures, {len(train.dist_wh)} distractors")
-    fit(args, PlateNet(), val, lambda: batch(train, args.batch, args.size, args.mosaic, args.synth, args.distract), "plate-det", t0, log)
+    fit(args, PlateNet(), val, lambda: batch(train, args.batch, args.size, args.mosaic, args.synth, args.distract, args.far, args.motion, args.far_empty), "plate-det", t0, log)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,15 @@ import { configureSharedEngine } from '../media/image/shared-engine.ts';
 
 /** Configures the shared engine from the environment and says (on stderr) which models run. */
 export function configureEngineModels(): void {
-  const { faceModel, plateModel, plateContext, int8, inferenceWorkers: workers } = loadConfig();
-  configureSharedEngine({ faceModel, plateModel, plateContext, int8, workers });
+  const {
+    faceModel,
+    plateModel,
+    plateContext,
+    int8,
+    videoPlates,
+    inferenceWorkers: workers,
+  } = loadConfig();
+  configureSharedEngine({ faceModel, plateModel, plateContext, int8, videoPlates, workers });
   const m = resolveModels(faceModel, plateModel);
   console.error(`models: faces ${m.describe.face}; plates ${m.describe.plate}`);
 }

@@ -5,6 +5,7 @@ import { detectFrame } from './frame.detector.ts';
 import { FaceUnionDetector } from './face-union.detector.ts';
 import {
   FACE_MODEL_PARTS,
+  hasModel,
   modelPath,
   npmModelPath,
   resolveModels,
@@ -30,7 +31,12 @@ import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts'
 import { defaultAnonymizeOptions } from './types.ts';
 import { warnOnce } from './warn-once.ts';
 import { VeilFaceDetector } from './veil-face.detector.ts';
-import { VeilPlateDetector, veilPlateInt8Model } from './veil-plate.detector.ts';
+import {
+  VEIL_PLATE_FAR_PASSES,
+  VEIL_PLATE_FAR_RANGES,
+  VeilPlateDetector,
+  veilPlateInt8Model,
+} from './veil-plate.detector.ts';
 import { openObjectDetector } from './vehicle.detector.ts';
 
 /**
@@ -60,7 +66,15 @@ export interface DetectorSettings {
   plateContext?: PlateContext;
   /** The 8-bit models (default 'video'). */
   int8?: Int8Use;
+  /**
+   * Which weights of Veil's plate detector run video frames: 'far' (default; trained for far
+   * plates, `models/veil-plate/plate-det-far.onnx`, with its own cut-offs) or 'photo' (the
+   * photo weights, as before 2026-11-29).
+   */
+  videoPlates?: VideoPlates;
 }
+
+export type VideoPlates = 'far' | 'photo';
 
 export type PlateContext = 'vehicles' | 'none';
 
@@ -111,6 +125,14 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
     if (q && use === 'all') return { main: q };
     return { main: await openSession(float, { threads }), video: q };
   };
+  // The far-plate weights run video frames only: in 8 bits unless that is off or unavailable.
+  const farPlateSession = async (): Promise<ModelSession> => {
+    const file = modelPath('veilPlateFar');
+    const int8 = use === 'off' ? undefined : veilPlateInt8Model(file, VEIL_PLATE_FAR_RANGES);
+    if (int8 && 'why' in int8)
+      warnOnce(`Veil's far-plate detector runs in float: ${int8.why}`, 'VEIL_INT8');
+    return openSession(int8 && 'bytes' in int8 ? int8.bytes : file, { threads });
+  };
   const [first, second] = FACE_MODEL_PARTS[chosen.face];
   const face = second
     ? new FaceUnionDetector(await openFace(first), await openFace(second))
@@ -134,7 +156,15 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
     const { main, video } = await sessionsOf("Veil's plate detector", file, () =>
       veilPlateInt8Model(file),
     );
-    const veil = new VeilPlateDetector(main, undefined, undefined, video);
+    const far = (settings.videoPlates ?? 'far') === 'far' && hasModel('veilPlateFar');
+    const veil = new VeilPlateDetector(
+      main,
+      undefined,
+      undefined,
+      far
+        ? { session: await farPlateSession(), passes: VEIL_PLATE_FAR_PASSES }
+        : video && { session: video },
+    );
     plate =
       chosen.plate === 'veil'
         ? veil

@@ -8,6 +8,7 @@ import type {
   FaceModel,
   PlateContext,
   PlateModel,
+  VideoPlates,
 } from './detectors.factory.ts';
 import { checkFrame } from './frame.detector.ts';
 import { InferencePool } from './inference.pool.ts';
@@ -65,6 +66,11 @@ export interface EngineOptions {
    * 'video': video frames; 'all': photos too; 'off'). Passes 1.3-1.8x faster (models/README.md).
    */
   int8?: Int8Use;
+  /**
+   * Veil extension: which weights of Veil's plate detector run video frames (default 'far':
+   * trained for far plates, models/README.md; 'photo': the photo weights).
+   */
+  videoPlates?: VideoPlates;
 }
 
 /** Start the workers, load and warm up the models; resolves when detection is ready. */
@@ -78,6 +84,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     wholeSmallPass: opts.wholeSmallPass,
     plateContext: opts.plateContext,
     int8: opts.int8,
+    videoPlates: opts.videoPlates,
   };
   warnFallbacks(models);
   const pool = await InferencePool.start(opts.workers ?? 2, settings);

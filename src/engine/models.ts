@@ -19,6 +19,7 @@ export const MODEL_FILES = {
   plate320: 'hyperlpr3/y5fu_320x_sim.onnx',
   retinaface: 'retinaface/mnet.25_v2.onnx',
   veilPlate: 'veil-plate/plate-det.onnx',
+  veilPlateFar: 'veil-plate/plate-det-far.onnx',
   veilFace: 'veil-face/face-det.onnx',
 } as const;
 
@@ -41,6 +42,10 @@ export const MODEL_CHECKSUMS: Partial<Record<ModelId, { bytes: number; sha256: s
   veilPlate: {
     bytes: 5_063_553,
     sha256: '1f9eff9232bf6b69aae9827da5e9466183b278d163f05f3cc550de34c2816b1c',
+  },
+  veilPlateFar: {
+    bytes: 5_063_548,
+    sha256: '20a88e422ac4cec7ffab950cc78d8e811c5f03166bfce2cc5a1e89cebe3705bd',
   },
   veilFace: {
     bytes: 5_063_553,

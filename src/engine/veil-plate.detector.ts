@@ -15,6 +15,7 @@ import type { Detection, RgbFrame } from './types.ts';
 import {
   DEFAULT_VEIL_PLATE_PASSES,
   detectVeilPlates,
+  SINGLE_PASS_RAW_CUT,
   type VeilPlatePasses,
 } from './veil-plate.passes.ts';
 
@@ -30,6 +31,28 @@ export const VEIL_PLATE_RANGES = path.join(
   'veil-plate',
   'int8-ranges.json',
 );
+
+/** The same for the far-plate weights that run video frames (`models/veil-plate/plate-det-far.onnx`). */
+export const VEIL_PLATE_FAR_RANGES = path.join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'models',
+  'veil-plate',
+  'far-int8-ranges.json',
+);
+
+/**
+ * How video frames are judged with the far-plate weights (scripts/train-plate/README.md,
+ * "Fifth run"): 640 + 320 px, fused raw 0.55 = Veil 0.5 (0.35 for photos); a plate under 20 px
+ * at the 320 px pass (40 at 640) is judged by the 640 px pass alone, at raw 0.6 = Veil 0.5 (the
+ * photo weights' single-pass cut).
+ */
+export const VEIL_PLATE_FAR_PASSES: VeilPlatePasses = {
+  sides: [VEIL_PLATE_SIDE, VEIL_PLATE_SIDE / 2],
+  rawCut: 0.55,
+  small: { minSeenPx: 20, singleCut: SINGLE_PASS_RAW_CUT },
+};
 
 /**
  * The plate detector in 8 bits (`qdqModel`: every activation but the heads' quantized, int8
@@ -56,8 +79,11 @@ export class VeilPlateDetector implements RegionDetector {
     private readonly session: ModelSession,
     readonly longSide: number = VEIL_PLATE_SIDE,
     passes?: VeilPlatePasses,
-    /** Runs video frames (`hints.sequence`) instead of `session`: the 8-bit model. */
-    private readonly videoSession?: ModelSession,
+    /**
+     * Runs video frames (`hints.sequence`) instead of `session` (the 8-bit model, or the far-plate
+     * weights), judged by its own `passes` when given.
+     */
+    private readonly video?: { session: ModelSession; passes?: VeilPlatePasses },
   ) {
     this.tileSide = longSide;
     this.passes = passes ?? {
@@ -67,8 +93,10 @@ export class VeilPlateDetector implements RegionDetector {
   }
 
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
-    const session = hints?.sequence ? (this.videoSession ?? this.session) : this.session;
-    const plates = await detectVeilPlates(session, image, minScore, this.passes, {
+    const video = hints?.sequence ? this.video : undefined;
+    const session = video?.session ?? this.session;
+    const passes = video?.passes ?? this.passes;
+    const plates = await detectVeilPlates(session, image, minScore, passes, {
       iou: this.nmsIou,
       containment: 0.7,
     });
@@ -76,6 +104,6 @@ export class VeilPlateDetector implements RegionDetector {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.session.close(), this.videoSession?.close()]);
+    await Promise.all([this.session.close(), this.video?.session.close()]);
   }
 }

@@ -11,14 +11,30 @@ import { nms, type NmsOptions } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import type { Detection, RgbFrame } from './types.ts';
 import { veilPlateRawFromScore, veilPlateScoreFromRaw } from './veil-plate.decode.ts';
-import { decodeVeilGrid, runVeilGrid, toImageBox } from './veil-grid.ts';
+import {
+  decodeVeilGrid,
+  runVeilGrid,
+  toImageBox,
+  veilRawFromScore,
+  veilScoreFromRaw,
+} from './veil-grid.ts';
 
 export interface VeilPlatePasses {
   /** Longest side of the model input in each pass (the picture scaled up or down to it). */
   sides: readonly number[];
   /** The fused raw score that Veil's threshold 0.5 stands for. */
   rawCut: number;
+  /**
+   * Plates too small for some pass: one narrower than `minSeenPx` at a pass's own scale cannot
+   * be seen by that pass, so its silence does not count; such a plate is judged by the passes
+   * that could see it, whose mean is read at `singleCut` (the raw score one pass needs for
+   * Veil's 0.5). Absent: every pass counts, whatever the plate's size.
+   */
+  small?: { minSeenPx: number; singleCut: number };
 }
+
+/** The raw score of one 640 px pass that Veil's threshold 0.5 stands for (eval-data/plates). */
+export const SINGLE_PASS_RAW_CUT = 0.6;
 
 /**
  * 640 + 320 px, mean score, raw 0.35 = Veil 0.5 (the weights trained with plate-free pictures,
@@ -30,7 +46,7 @@ export const DEFAULT_VEIL_PLATE_PASSES: VeilPlatePasses = { sides: [640, 320], r
 
 /** One pass at `side`, as before issue #4's second scale: raw 0.6 = Veil 0.5. */
 export function singleVeilPlatePass(side: number): VeilPlatePasses {
-  return { sides: [side], rawCut: 0.6 };
+  return { sides: [side], rawCut: SINGLE_PASS_RAW_CUT };
 }
 
 /**
@@ -49,20 +65,47 @@ export function passFloor(rawMin: number, passes: number): number {
  * the mean over the passes of each pass's best score among its boxes overlapping the kept one at
  * IoU >= `options.iou` (0 where none does).
  */
-export function fuseVeilPasses(passes: readonly Detection[][], options: NmsOptions): Detection[] {
+export function fuseVeilPasses(
+  passes: readonly Detection[][],
+  options: NmsOptions,
+  small?: SmallPlates,
+): Detection[] {
   if (passes.length === 1) return nms(passes[0], options);
   return nms(passes.flat(), options).map((kept) => {
-    let sum = 0;
-    for (const pass of passes) {
-      let best = 0;
-      for (const d of pass) {
-        if (d.score > best && boxIou(d.box, kept.box) >= options.iou) best = d.score;
-      }
-      sum += best;
+    const bests = passes.map((pass) => bestOverlapping(pass, kept, options.iou));
+    const width = kept.box.x2 - kept.box.x1;
+    const counted = small ? bests.filter((_, i) => width * small.scales[i] >= small.minSeenPx) : [];
+    if (!small || counted.length === 0 || counted.length === bests.length) {
+      return { ...kept, score: mean(bests) };
     }
-    return { ...kept, score: sum / passes.length };
+    // judged by the passes that could see it: their mean read at one pass's cut, written at the
+    // fused cut
+    const veil = veilScoreFromRaw(mean(counted), small.singleCut);
+    return { ...kept, score: veilRawFromScore(veil, small.rawCut) };
   });
 }
+
+/**
+ * Which passes can see a plate: each pass's scale (its px per image px), the smallest width a
+ * pass sees, the raw cut of one pass and the fused raw cut (`VeilPlatePasses.rawCut`) that the
+ * result is expressed in.
+ */
+export interface SmallPlates {
+  scales: readonly number[];
+  minSeenPx: number;
+  singleCut: number;
+  rawCut: number;
+}
+
+function bestOverlapping(pass: readonly Detection[], kept: Detection, iou: number): number {
+  let best = 0;
+  for (const d of pass) {
+    if (d.score > best && boxIou(d.box, kept.box) >= iou) best = d.score;
+  }
+  return best;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**
  * One pass: `image` scaled to longest side `side`, padded to 32; plates of raw score >=
@@ -100,7 +143,13 @@ export async function detectVeilPlates(
   for (const side of settings.sides) {
     passes.push(await runVeilPlatePass(session, image, side, floor, suppress));
   }
-  return fuseVeilPasses(passes, suppress)
+  const longest = Math.max(image.width, image.height);
+  const small = settings.small && {
+    ...settings.small,
+    scales: settings.sides.map((side) => side / longest),
+    rawCut: settings.rawCut,
+  };
+  return fuseVeilPasses(passes, suppress, small)
     .filter((p) => p.score >= rawMin)
     .map((p) => ({ ...p, score: veilPlateScoreFromRaw(p.score, settings.rawCut) }));
 }

@@ -31,4 +31,7 @@ test('RetinaFace 8-bit model: video frames by default, all or off, nothing else'
   assert.equal(loadConfig({ VEIL_INT8: 'ALL' }).int8, 'all');
   assert.equal(loadConfig({ VEIL_INT8: 'off' }).int8, 'off');
   assert.throws(() => loadConfig({ VEIL_INT8: 'int4' }), /VEIL_INT8/);
+  assert.equal(loadConfig({}).videoPlates, 'far');
+  assert.equal(loadConfig({ VEIL_VIDEO_PLATES: 'Photo' }).videoPlates, 'photo');
+  assert.throws(() => loadConfig({ VEIL_VIDEO_PLATES: 'near' }), /VEIL_VIDEO_PLATES/);
 });

@@ -19,6 +19,7 @@ import {
   calibrationModel,
   qdqModel,
   qdqTensors,
+  weightsSha256,
   convChains,
   quantizedModel,
   quantizeWeights,
@@ -39,6 +40,8 @@ import {
 } from '../../../src/engine/retinaface.detector.ts';
 import type { Box, Detection } from '../../../src/engine/types.ts';
 import {
+  VEIL_PLATE_FAR_PASSES,
+  VEIL_PLATE_FAR_RANGES,
   VEIL_PLATE_RANGES,
   VeilPlateDetector,
   veilPlateInt8Model,
@@ -313,7 +316,7 @@ describe("Veil's plate detector in 8 bits", () => {
     );
     const float = await openSession(file);
     const q = await openSession(int8.bytes);
-    const detector = new VeilPlateDetector(float, undefined, undefined, q);
+    const detector = new VeilPlateDetector(float, undefined, undefined, { session: q });
     try {
       const [photo] = await detector.detect(frame, 0.5);
       const [video] = await detector.detect(frame, 0.5, { sequence: true });
@@ -325,6 +328,48 @@ describe("Veil's plate detector in 8 bits", () => {
       assert.deepEqual(video, alone);
     } finally {
       await detector.close();
+    }
+  });
+});
+
+describe("Veil's far-plate detector (video frames) in 8 bits", () => {
+  it('its committed ranges fit its weights and cover every quantized tensor', () => {
+    const far = new Uint8Array(fs.readFileSync(modelPath('veilPlateFar')));
+    const saved = JSON.parse(fs.readFileSync(VEIL_PLATE_FAR_RANGES, 'utf8'));
+    assert.equal(saved.sha256, weightsSha256(modelPath('veilPlateFar')));
+    for (const t of qdqTensors(far)) assert.ok(saved.ranges[t], `no range for ${t}`);
+  });
+
+  it('finds a far plate (45 px at the 640 px pass) as its float model does', async (t) => {
+    const int8 = veilPlateInt8Model(modelPath('veilPlateFar'), VEIL_PLATE_FAR_RANGES);
+    if ('why' in int8) {
+      t.skip(int8.why);
+      return;
+    }
+    const { frame, box } = await drawPlate(
+      fixturePath('group-5-faces.jpg')!,
+      'EK 2024 B',
+      1200,
+      900,
+      135,
+    );
+    const float = new VeilPlateDetector(
+      await openSession(modelPath('veilPlateFar')),
+      undefined,
+      VEIL_PLATE_FAR_PASSES,
+    );
+    const q = new VeilPlateDetector(
+      await openSession(int8.bytes),
+      undefined,
+      VEIL_PLATE_FAR_PASSES,
+    );
+    try {
+      const [a] = await float.detect(frame, 0.5);
+      const [b] = await q.detect(frame, 0.5);
+      assert.ok(a && b && iou(a.box, box) > 0.5 && iou(b.box, box) > 0.5, JSON.stringify([a, b]));
+      assert.ok(Math.abs(a.score - b.score) < 0.15, `${a.score} -> ${b.score}`);
+    } finally {
+      await Promise.all([float.close(), q.close()]);
     }
   });
 });

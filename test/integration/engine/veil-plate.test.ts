@@ -12,7 +12,10 @@ import { createEngine } from '../../../src/engine/index.ts';
 import { hasModel, modelPath, resolveModels } from '../../../src/engine/models.ts';
 import { openSession } from '../../../src/engine/onnx.runtime.ts';
 import { defaultAnonymizeOptions, type Box } from '../../../src/engine/types.ts';
-import { VeilPlateDetector } from '../../../src/engine/veil-plate.detector.ts';
+import {
+  VEIL_PLATE_FAR_PASSES,
+  VeilPlateDetector,
+} from '../../../src/engine/veil-plate.detector.ts';
 import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
 import { fixturePath, hasFixture, loadFixture, truth } from '../../fixtures/images/fixtures.ts';
 
@@ -107,6 +110,61 @@ describe("Veil's plate detector (committed weights)", () => {
       assert.ok(found.some((d) => d.cls === 'plate' && iou(d.box, plate.box) >= 0.5));
     } finally {
       await engine.close();
+    }
+  });
+});
+
+describe("Veil's far-plate weights on video frames (committed)", () => {
+  let detector: VeilPlateDetector;
+  const sequence = { sequence: true };
+  before(async () => {
+    detector = new VeilPlateDetector(
+      await openSession(modelPath('veilPlate')),
+      undefined,
+      undefined,
+      {
+        session: await openSession(modelPath('veilPlateFar')),
+        passes: VEIL_PLATE_FAR_PASSES,
+      },
+    );
+  });
+  after(async () => {
+    await detector.close();
+  });
+
+  // 1920 px photos run at 640: plates of 26-50 px there, under the 320 px pass's 20 px for the
+  // narrower ones (judged by the 640 px pass alone).
+  const far: Array<[string, string, number, number, number]> = [
+    ['group-3-faces.jpg', 'KM 4087 E', 100, 1100, 80],
+    ['group-5-faces.jpg', 'AB 123 CD', 900, 1200, 100],
+    ['group-3-faces.jpg', 'KM 4087 E', 1250, 1080, 150],
+  ];
+  for (const [photo, text, left, top, width] of far) {
+    it(`finds a ${width} px plate "${text}" on a 1920 px frame of ${photo}`, async () => {
+      const plate = await drawPlate(fixturePath(photo)!, text, left, top, width);
+      const found = await detector.detect(plate.frame, platesOnly.lpThreshold, sequence);
+      const best = Math.max(0, ...found.map((d) => iou(d.box, plate.box)));
+      assert.ok(best >= 0.5, `best IoU ${best.toFixed(2)} in ${JSON.stringify(found)}`);
+    });
+  }
+
+  it('finds no plate on the frames of people', async () => {
+    for (const name of ['group-3-faces.jpg', 'group-5-faces.jpg', 'astronaut.jpg']) {
+      const frame = await loadFixture(name);
+      assert.deepEqual(await detector.detect(frame, platesOnly.lpThreshold, sequence), [], name);
+    }
+  });
+
+  it('runs video frames only: photos still get the photo weights', async () => {
+    const photoOnly = new VeilPlateDetector(await openSession(modelPath('veilPlate')));
+    try {
+      const plate = await drawPlate(fixturePath('astronaut.jpg')!, 'E 2049 MK', 300, 420, 150);
+      assert.deepEqual(
+        await detector.detect(plate.frame, platesOnly.lpThreshold),
+        await photoOnly.detect(plate.frame, platesOnly.lpThreshold),
+      );
+    } finally {
+      await photoOnly.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import {
   DEFAULT_VEIL_PLATE_PASSES,
   fuseVeilPasses,
   passFloor,
+  SINGLE_PASS_RAW_CUT,
 } from '../../../src/engine/veil-plate.passes.ts';
 
 const plate = (x1: number, y1: number, x2: number, y2: number, score: number): Detection => ({
@@ -57,6 +58,37 @@ describe('fuseVeilPasses', () => {
       fused.map((d) => d.score),
       [0.7],
     );
+  });
+});
+
+describe('fuseVeilPasses with plates too small for a pass', () => {
+  // passes at 640 and 320 px of a 1280 px picture: scales 0.5 and 0.25
+  const small = {
+    scales: [0.5, 0.25],
+    minSeenPx: 20,
+    singleCut: SINGLE_PASS_RAW_CUT,
+    rawCut: DEFAULT_VEIL_PLATE_PASSES.rawCut,
+  };
+
+  it("judges a plate the 320 px pass cannot see by the 640 px pass alone, at one pass's cut", () => {
+    // 60 px wide: 30 px at 640, 15 px at 320 (under 20)
+    const atCut = fuseVeilPasses([[plate(0, 0, 60, 20, SINGLE_PASS_RAW_CUT)], []], suppress, small);
+    assert.ok(Math.abs(atCut[0].score - small.rawCut) < 1e-12);
+    const sure = fuseVeilPasses([[plate(0, 0, 60, 20, 1)], []], suppress, small);
+    assert.equal(sure[0].score, 1);
+    const weak = fuseVeilPasses([[plate(0, 0, 60, 20, 0.3)], []], suppress, small);
+    assert.ok(Math.abs(weak[0].score - (0.3 / SINGLE_PASS_RAW_CUT) * small.rawCut) < 1e-12);
+  });
+
+  it('keeps the mean of both passes for a plate both can see', () => {
+    // 100 px wide: 50 px at 640, 25 px at 320
+    const fused = fuseVeilPasses([[plate(0, 0, 100, 30, 0.8)], []], suppress, small);
+    assert.ok(Math.abs(fused[0].score - 0.4) < 1e-12);
+  });
+
+  it('keeps the mean when no pass can see the plate', () => {
+    const fused = fuseVeilPasses([[plate(0, 0, 30, 10, 0.8)], []], suppress, small);
+    assert.ok(Math.abs(fused[0].score - 0.4) < 1e-12);
   });
 });
 
