@@ -111,18 +111,12 @@ export async function startVeil(config: VeilConfig, opts: StartOptions = {}): Pr
     if (config.role !== 'api') {
       // Loaded only here: an api-only process never loads the engine and its models.
       const { startWorker } = await import('./worker/index.ts');
-      const { configureSharedEngine } = await import('./media/image/shared-engine.ts');
+      const { configureSharedEngine, engineOptionsOf } =
+        await import('./media/image/shared-engine.ts');
       const { resolveModels } = await import('./engine/models.ts');
-      const {
-        faceModel,
-        plateModel,
-        plateContext,
-        int8,
-        videoPlates,
-        inferenceWorkers: workers,
-      } = config;
-      configureSharedEngine({ faceModel, plateModel, plateContext, int8, videoPlates, workers });
-      log.info({ models: resolveModels(faceModel, plateModel).describe }, 'engine models');
+      configureSharedEngine(engineOptionsOf(config));
+      const models = resolveModels(config.faceModel, config.plateModel);
+      log.info({ models: models.describe }, 'engine models');
       // Retention wraps the worker's handlers: inputs go when a job ends, outputs on schedule.
       createRetention({
         db: db.kysely,

@@ -4,19 +4,12 @@
  */
 import { loadConfig } from '../config.ts';
 import { resolveModels } from '../engine/models.ts';
-import { configureSharedEngine } from '../media/image/shared-engine.ts';
+import { configureSharedEngine, engineOptionsOf } from '../media/image/shared-engine.ts';
 
 /** Configures the shared engine from the environment and says (on stderr) which models run. */
 export function configureEngineModels(): void {
-  const {
-    faceModel,
-    plateModel,
-    plateContext,
-    int8,
-    videoPlates,
-    inferenceWorkers: workers,
-  } = loadConfig();
-  configureSharedEngine({ faceModel, plateModel, plateContext, int8, videoPlates, workers });
-  const m = resolveModels(faceModel, plateModel);
+  const config = loadConfig();
+  configureSharedEngine(engineOptionsOf(config));
+  const m = resolveModels(config.faceModel, config.plateModel);
   console.error(`models: faces ${m.describe.face}; plates ${m.describe.plate}`);
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { engineOptionsOf } from '../../src/media/image/shared-engine.ts';
 
 test('uses documented defaults on an empty environment', () => {
   const sut = loadConfig({});
@@ -34,4 +35,13 @@ test('RetinaFace 8-bit model: video frames by default, all or off, nothing else'
   assert.equal(loadConfig({}).videoPlates, 'far');
   assert.equal(loadConfig({ VEIL_VIDEO_PLATES: 'Photo' }).videoPlates, 'photo');
   assert.throws(() => loadConfig({ VEIL_VIDEO_PLATES: 'near' }), /VEIL_VIDEO_PLATES/);
+});
+
+test('the engine options come from the configuration (service and CLI alike)', () => {
+  const options = engineOptionsOf(
+    loadConfig({ VEIL_VIDEO_PLATES: 'photo', VEIL_INFERENCE_WORKERS: '1', VEIL_INT8: 'off' }),
+  );
+  assert.equal(options.videoPlates, 'photo');
+  assert.equal(options.workers, 1);
+  assert.equal(options.int8, 'off');
 });
