@@ -362,6 +362,23 @@ def warp_paste(canvas, tex, alpha_tex, pw, ph, free):
     return torch.tensor([[cc[:, 0].min() + W / 2 + ox, cc[:, 1].min() + H / 2 + oy, cc[:, 0].max() + W / 2 + ox, cc[:, 1].max() + H / 2 + oy]], device=canvas.device)
 
 
+def all_boxes(boxes, dev):
+    """The boxes pasted so far as one [N,4] tensor."""
+    return torch.cat(boxes) if boxes else torch.zeros((0, 4), device=dev)
+
+
+def free_spot(S, w, h, boxes, dev, tries=6):
+    """The top-left corner of a w x h window of the S x S canvas that overlaps none of `boxes`,
+    drawn at random up to `tries` times; None when every draw overlapped."""
+    existing = all_boxes(boxes, dev)
+    for _ in range(tries):
+        ox, oy = random.randrange(0, S - w), random.randrange(0, S - h)
+        nb = torch.tensor([[ox, oy, ox + w, oy + h]], dtype=torch.float32, device=dev)
+        if len(existing) == 0 or float(box_iou_matrix(nb, existing).max()) == 0:
+            return ox, oy
+    return None
+
+
 def paste_plate(canvas, data, boxes_list, max_w=None):
     S = canvas.shape[1]
     k = random.randrange(len(data.tex_w))
@@ -369,7 +386,7 @@ def paste_plate(canvas, data, boxes_list, max_w=None):
     tex = data.tex[k, :, :, :tw].float()
     pw = math.exp(random.uniform(math.log(14), math.log(max_w or S * 0.4)))
     ph = pw * tex.shape[1] / tw * random.uniform(0.8, 1.2)
-    existing = torch.cat(boxes_list) if boxes_list else torch.zeros((0, 4), device=canvas.device)
+    existing = all_boxes(boxes_list, canvas.device)
     box = warp_paste(canvas, tex, torch.ones_like(tex[:1]), pw, ph, lambda nb: len(existing) == 0 or float(box_iou_matrix(nb, existing).max()) < 0.01)
     if box is not None:
         boxes_list.append(box)
@@ -383,7 +400,7 @@ def paste_distractor(canvas, data, boxes_list):
     t = data.dist[k, :, :h, :w].float()
     pw = math.exp(random.uniform(math.log(24), math.log(S * 0.5)))
     ph = pw * h / w * random.uniform(0.85, 1.15)
-    existing = torch.cat(boxes_list) if boxes_list else torch.zeros((0, 4), device=canvas.device)
+    existing = all_boxes(boxes_list, canvas.device)
 
     def free(nb):
         if len(existing) == 0:
@@ -409,13 +426,10 @@ def paste_empty_window(canvas, data, boxes, S):
     if ww < 8 or wh < 8 or ww >= S or wh >= S:
         return
     x1, y1 = random.randrange(0, w - ww + 1), random.randrange(0, h - wh + 1)
-    existing = torch.cat(boxes) if boxes else torch.zeros((0, 4), device=canvas.device)
-    for _ in range(6):
-        ox, oy = random.randrange(0, S - ww), random.randrange(0, S - wh)
-        nb = torch.tensor([[ox, oy, ox + ww, oy + wh]], dtype=torch.float32, device=canvas.device)
-        if len(existing) == 0 or float(box_iou_matrix(nb, existing).max()) == 0:
-            canvas[:, oy : oy + wh, ox : ox + ww] = im[:, y1 : y1 + wh, x1 : x1 + ww]
-            return
+    spot = free_spot(S, ww, wh, boxes, canvas.device)
+    if spot:
+        ox, oy = spot
+        canvas[:, oy : oy + wh, ox : ox + ww] = im[:, y1 : y1 + wh, x1 : x1 + ww]
 
 
 def far_sample(data, S, p_synth, p_empty=0.0):
@@ -467,17 +481,14 @@ def far_sample(data, S, p_synth, p_empty=0.0):
         cb = b.clone()
         cb[:, [0, 2]] -= x1
         cb[:, [1, 3]] -= y1
-        existing = torch.cat(boxes) if boxes else torch.zeros((0, 4), device=dev)
-        for _ in range(6):
-            ox, oy = random.randrange(0, S - (x2 - x1)), random.randrange(0, S - (y2 - y1))
-            nb = torch.tensor([[ox, oy, ox + x2 - x1, oy + y2 - y1]], dtype=torch.float32, device=dev)
-            if len(existing) == 0 or float(box_iou_matrix(nb, existing).max()) == 0:
-                paste(canvas, crop, cb, ox, oy, (ox, oy, ox + x2 - x1, oy + y2 - y1), boxes)
-                break
+        spot = free_spot(S, x2 - x1, y2 - y1, boxes, dev)
+        if spot:
+            ox, oy = spot
+            paste(canvas, crop, cb, ox, oy, (ox, oy, ox + x2 - x1, oy + y2 - y1), boxes)
     if random.random() < p_synth:
         for _ in range(random.randint(1, 3)):
             paste_plate(canvas, data, boxes, max_w=56)
-    return canvas, (torch.cat(boxes) if boxes else torch.zeros((0, 4), device=dev))
+    return canvas, all_boxes(boxes, dev)
 
 
 def make_sample(data, S, p_mosaic, p_synth, p_distract=0.0, p_far=0.0, p_far_empty=0.0):
@@ -508,7 +519,7 @@ def make_sample(data, S, p_mosaic, p_synth, p_distract=0.0, p_far=0.0, p_far_emp
     if data.dist is not None and random.random() < p_distract:
         for _ in range(random.randint(1, 3)):
             paste_distractor(canvas, data, boxes)
-    return canvas, (torch.cat(boxes) if boxes else torch.zeros((0, 4), device=dev))
+    return canvas, all_boxes(boxes, dev)
 
 
 def motion_blur(x, share):

@@ -109,29 +109,36 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
     const yunet = settings.wholeSmallPass ? { ...DEFAULT_YUNET, regional: undefined } : undefined;
     return new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }), yunet);
   };
-  // A model's float session and, where `int8` asks and the CPU allows, its 8-bit one: photos
-  // run `main`, video frames `video` (absent: `main`).
   const use = settings.int8 ?? 'video';
+  type Int8Of = () => { bytes: Uint8Array; stem?: StemGather } | { why: string };
+  // A model's 8-bit session where `int8` asks and the CPU allows (a warning says why not).
+  const int8SessionOf = async (name: string, int8Of: Int8Of): Promise<ModelSession | undefined> => {
+    const int8 = use === 'off' ? undefined : int8Of();
+    if (!int8) return undefined;
+    if ('why' in int8) {
+      warnOnce(`${name} runs in float: ${int8.why}`, 'VEIL_INT8');
+      return undefined;
+    }
+    const opened = await openSession(int8.bytes, { threads });
+    return int8.stem ? gatheredSession(opened, int8.stem) : opened;
+  };
+  // A model's float session and its 8-bit one: photos run `main`, video frames `video`
+  // (absent: `main`).
   const sessionsOf = async (
     name: string,
     float: string | Uint8Array,
-    int8Of: () => { bytes: Uint8Array; stem?: StemGather } | { why: string },
+    int8Of: Int8Of,
   ): Promise<{ main: ModelSession; video?: ModelSession }> => {
-    const int8 = use === 'off' ? undefined : int8Of();
-    if (int8 && 'why' in int8) warnOnce(`${name} runs in float: ${int8.why}`, 'VEIL_INT8');
-    const opened = int8 && 'bytes' in int8 ? await openSession(int8.bytes, { threads }) : undefined;
-    const stem = int8 && 'stem' in int8 ? int8.stem : undefined;
-    const q = opened && stem ? gatheredSession(opened, stem) : opened;
+    const q = await int8SessionOf(name, int8Of);
     if (q && use === 'all') return { main: q };
     return { main: await openSession(float, { threads }), video: q };
   };
   // The far-plate weights run video frames only: in 8 bits unless that is off or unavailable.
   const farPlateSession = async (): Promise<ModelSession> => {
     const file = modelPath('veilPlateFar');
-    const int8 = use === 'off' ? undefined : veilPlateInt8Model(file, VEIL_PLATE_FAR_RANGES);
-    if (int8 && 'why' in int8)
-      warnOnce(`Veil's far-plate detector runs in float: ${int8.why}`, 'VEIL_INT8');
-    return openSession(int8 && 'bytes' in int8 ? int8.bytes : file, { threads });
+    const name = "Veil's far-plate detector";
+    const q = await int8SessionOf(name, () => veilPlateInt8Model(file, VEIL_PLATE_FAR_RANGES));
+    return q ?? openSession(file, { threads });
   };
   const [first, second] = FACE_MODEL_PARTS[chosen.face];
   const face = second

@@ -34,11 +34,7 @@ export const VEIL_PLATE_RANGES = path.join(
 
 /** The same for the far-plate weights that run video frames (`models/veil-plate/plate-det-far.onnx`). */
 export const VEIL_PLATE_FAR_RANGES = path.join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'models',
-  'veil-plate',
+  path.dirname(VEIL_PLATE_RANGES),
   'far-int8-ranges.json',
 );
 
@@ -49,7 +45,7 @@ export const VEIL_PLATE_FAR_RANGES = path.join(
  * photo weights' single-pass cut).
  */
 export const VEIL_PLATE_FAR_PASSES: VeilPlatePasses = {
-  sides: [VEIL_PLATE_SIDE, VEIL_PLATE_SIDE / 2],
+  ...DEFAULT_VEIL_PLATE_PASSES,
   rawCut: 0.55,
   small: { minSeenPx: 20, singleCut: SINGLE_PASS_RAW_CUT },
 };

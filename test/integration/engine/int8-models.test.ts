@@ -272,6 +272,10 @@ describe('RetinaFace in 8 bits', () => {
   });
 });
 
+/** An EU plate `width` px wide drawn onto a 1920 px photo of people. */
+const drawnPlate = (width: number) =>
+  drawPlate(fixturePath('group-5-faces.jpg')!, 'EK 2024 B', 1200, 900, width);
+
 describe("Veil's plate detector in 8 bits", () => {
   const file = modelPath('veilPlate');
   const bytes = new Uint8Array(fs.readFileSync(file));
@@ -307,13 +311,7 @@ describe("Veil's plate detector in 8 bits", () => {
       t.skip(int8.why);
       return;
     }
-    const { frame, box } = await drawPlate(
-      fixturePath('group-5-faces.jpg')!,
-      'EK 2024 B',
-      1200,
-      900,
-      260,
-    );
+    const { frame, box } = await drawnPlate(260);
     const float = await openSession(file);
     const q = await openSession(int8.bytes);
     const detector = new VeilPlateDetector(float, undefined, undefined, { session: q });
@@ -346,13 +344,7 @@ describe("Veil's far-plate detector (video frames) in 8 bits", () => {
       t.skip(int8.why);
       return;
     }
-    const { frame, box } = await drawPlate(
-      fixturePath('group-5-faces.jpg')!,
-      'EK 2024 B',
-      1200,
-      900,
-      135,
-    );
+    const { frame, box } = await drawnPlate(135);
     const float = new VeilPlateDetector(
       await openSession(modelPath('veilPlateFar')),
       undefined,
