@@ -30,8 +30,11 @@
  * small-face pass over whole frames, as before its windows), --int8 video|all|off
  * (8-bit RetinaFace and plate detector; default video), --workers N (inference worker threads,
  * default the engine's 2), --inflight N (detection frames in flight per video, default the
- * pipeline's), --runs (under the blur rows, the CPU of the inference threads per
- * model and input shape: `src/engine/run-profile.ts`), --rss-child <clip> (internal).
+ * pipeline's), --video-plates far|photo (the plate weights video frames run, default far), --runs
+ * (under the blur rows, the CPU of the inference threads per model and input shape:
+ * `src/engine/run-profile.ts`), --rss-child <clip> (internal). Each clip's header counts the
+ * plate tracks and plates drawn by the run with plates and `lp_track` (the clips hold no plate:
+ * every one is false).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +43,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEngine, type Engine } from '../src/engine/index.ts';
 import { readRunProfile, type RunGroup } from '../src/engine/run-profile.ts';
-import type { Int8Use } from '../src/engine/detectors.factory.ts';
+import type { Int8Use, VideoPlates } from '../src/engine/detectors.factory.ts';
 import { readCpuinfo } from '../src/engine/onnx-quantize.ts';
 import { execChild } from '../src/media/child.process.ts';
 import { defaultAnonymizeOptions, type AnonymizeOptions } from '../src/engine/types.ts';
@@ -248,7 +251,7 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
     const pipes: Timing[] = [];
     const blur: Timing[] = [];
     const full: Timing[] = [];
-    let found = { faces: 0, objects: 0 };
+    let found = { faces: 0, objects: 0, plates: 0, plateDrawn: 0 };
     for (let k = 0; k < opt('--repeat', 2); k++) {
       // The floor is the ffmpeg child alone: what this process's threads do meanwhile (V8
       // finishing the previous run's garbage, idle workers) is no part of a plain transcode.
@@ -263,10 +266,19 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
       );
       blur.push({ ...tb, runs: lastRuns });
       const drawn = b.detections.reduce((n, d) => n + d.objects.length, 0);
-      found = { faces: b.summary.faces, objects: drawn / Math.max(1, b.detections.length) };
-      const [, tf] = await timed(() =>
+      const [f, tf] = await timed(() =>
         veil(engine, clip, out, { ...defaultAnonymizeOptions, lpTrack: true }),
       );
+      const platesDrawn = f.detections.reduce(
+        (n, d) => n + d.objects.filter((o) => o.cls === 'plate').length,
+        0,
+      );
+      found = {
+        faces: b.summary.faces,
+        objects: drawn / Math.max(1, b.detections.length),
+        plates: f.summary.plates ?? 0,
+        plateDrawn: platesDrawn / Math.max(1, f.detections.length),
+      };
       full.push({ ...tf, runs: lastRuns });
     }
     // Best wall time of the repeats; CPU time is the load-independent view of the same.
@@ -292,7 +304,8 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
         .join('; ');
     const block = [
       `${height}p  ${frames} frames, ${crops.length} face crops moving (Veil: ${found.faces} face ` +
-        `tracks, ${found.objects.toFixed(1)} faces drawn per frame)`,
+        `tracks, ${found.objects.toFixed(1)} faces drawn per frame; with plates: ${found.plates} ` +
+        `plate tracks, ${found.plateDrawn.toFixed(1)} plates drawn per frame)`,
       row('plain ffmpeg transcode', floor),
       row('Veil pipes, nothing detected', pipes),
       row('Veil blur (faces)', blur),
@@ -353,6 +366,9 @@ async function main() {
           wholeSmallPass: argv.includes('--whole-small-pass'),
           ...(opt('--workers', 0) > 0 ? { workers: opt('--workers', 0) } : {}),
           ...(argv.includes('--int8') ? { int8: argv[argv.indexOf('--int8') + 1] as Int8Use } : {}),
+          ...(argv.includes('--video-plates')
+            ? { videoPlates: argv[argv.indexOf('--video-plates') + 1] as VideoPlates }
+            : {}),
         });
         console.log(`Detectors: ${engine.models.describe.face}; ${engine.models.describe.plate}`);
         await speed(dir, engine, clips);
