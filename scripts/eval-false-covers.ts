@@ -12,6 +12,7 @@
  *   node --import tsx scripts/eval-false-covers.ts <folder> [--frames N] [--height H]
  *        [--fallbacks] (the detectors a fresh clone runs) [--int8 video|all|off]
  *        [--video-plates far|photo] (the plate weights video frames run)
+ *        [--untracked-plates] (`lp_track` off, the API's default; on otherwise)
  *        [--set NAME=VALUE ...] (a video pipeline setting, e.g. confirmFrames=0)
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -34,6 +35,7 @@ const { values, positionals } = parseArgs({
     fallbacks: { type: 'boolean', default: false },
     int8: { type: 'string' },
     'video-plates': { type: 'string' },
+    'untracked-plates': { type: 'boolean', default: false },
     set: { type: 'string', multiple: true },
   },
 });
@@ -70,7 +72,7 @@ try {
       path.join(dir, 'out.mp4'),
       {
         ...defaultAnonymizeOptions,
-        lpTrack: true,
+        lpTrack: !values['untracked-plates'],
       },
     );
     const line: string[] = [];

@@ -19,6 +19,29 @@ export function scaleDetections(dets: Detection[], sx: number, sy: number): Dete
   }));
 }
 
+/**
+ * The scores the detectors are asked for on video frames: below the thresholds, so that weak
+ * detections continue tracks (`weakFactor` of the threshold) and keep an untracked plate drawn
+ * where one was drawn on the previous detection frame (`untrackedPlateWeak` of `lp_threshold`,
+ * the only bridge such plates have: `Tracker.update`). Tracking off: the thresholds themselves.
+ */
+export function detectionFloors(
+  thresholds: { blurThreshold: number; lpThreshold: number },
+  r: {
+    noTracking?: boolean;
+    weakFactor: number;
+    untrackedPlates: boolean;
+    untrackedPlateWeak?: number;
+  },
+): { blurThreshold: number; lpThreshold: number } {
+  if (r.noTracking) return { ...thresholds };
+  const plateShare = r.untrackedPlates ? (r.untrackedPlateWeak ?? 0.4) : r.weakFactor;
+  return {
+    blurThreshold: thresholds.blurThreshold * r.weakFactor,
+    lpThreshold: thresholds.lpThreshold * plateShare,
+  };
+}
+
 /** What the look-back buffer may hold for the small-face passes' gaps (frames of the video). */
 export const LOOKBACK_BUDGET_BYTES = 112 * 2 ** 20;
 

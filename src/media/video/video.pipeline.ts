@@ -20,6 +20,7 @@ import {
   scaleDetections,
   passTurn,
   smallPassGapFor,
+  detectionFloors,
   type CadenceTrack,
 } from './detection-frame.ts';
 import { reducedRgb, reducedRgbBytes, yuvFrameSize, type YuvFrame } from './yuv.frame.ts';
@@ -183,6 +184,12 @@ export interface VideoPipelineSettings {
   inflight?: number;
   /** Weak detections down to this share of the threshold continue tracks (default 0.6). */
   weakFactor?: number;
+  /**
+   * Untracked plates (`lp_track` off): a plate drawn on the previous detection frame stays drawn
+   * while its detection stays at this share of `lp_threshold` (default 0.4; 0.2 at the API's
+   * 0.5). Without identities this hysteresis is all that bridges a plate's weak frames.
+   */
+  untrackedPlateWeak?: number;
   /** Tracking off: every detection drawn only on its own frame (evaluation baseline). */
   noTracking?: boolean;
   /**
@@ -309,7 +316,8 @@ async function anonymize(
         : {},
     startScores: thresholds,
     // Faces only: plates, searched on every other detection frame at most, would often miss
-    // the lag (and no false plate cover was seen on face-free footage).
+    // the lag; and the false plate seen on face-free footage (the far weights' yellow fish) is
+    // found on every search, which a second sighting would not stop.
     confirmFrames: { face: s.confirmFrames ?? drawLag },
     sureScores: { face: s.sureFaceScore ?? 0.8 },
     confirmStrongSide: {
@@ -321,9 +329,7 @@ async function anonymize(
   const plateCounter = new Tracker({ trackedClasses: ['plate'], startScores: thresholds });
   const detectOptions: AnonymizeOptions = {
     ...options,
-    blurThreshold: s.noTracking ? options.blurThreshold : options.blurThreshold * weak,
-    // Untracked plates too: a weak one is drawn where a plate was drawn before (the tracker).
-    lpThreshold: s.noTracking ? options.lpThreshold : options.lpThreshold * weak,
+    ...detectionFloors(options, { ...s, weakFactor: weak, untrackedPlates }),
   };
 
   // Tracked plates move little between frames and cost more to find than faces: with
