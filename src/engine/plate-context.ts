@@ -7,7 +7,7 @@
  * 0.5 (`scripts/eval/plate-vehicle-gate.ts`): recall 0.958 at precision 0.901 -> 0.944;
  * demanding a vehicle for every plate cost recall (0.958 -> 0.901), hence `keep`.
  */
-import { boxHeight, boxWidth } from './box.ts';
+import { boxHeight, boxWidth, containment } from './box.ts';
 import type { Box, Detection } from './types.ts';
 
 export const PLATE_CONTEXT = {
@@ -43,5 +43,24 @@ export function gatePlates(
 ): Detection[] {
   return dets.filter(
     (d) => d.cls !== 'plate' || d.score >= rules.keep || inVehicle(d.box, vehicles, rules.grow),
+  );
+}
+
+/**
+ * `dets` without the plates that hold a face: a face at `faceScore` or more lying at least
+ * `inside` within a plate's box. No plate is larger than a face and around it, so such a box is
+ * the detector's error (the far-plate weights box a face crop over ffmpeg's test pattern as a
+ * 330x440 plate, src/media/video/README.md). A plate inside a face's box is kept: a car's front
+ * taken for a face keeps its plate.
+ */
+export function platesOffFaces(
+  dets: readonly Detection[],
+  faceScore: number,
+  inside = 0.7,
+): Detection[] {
+  const faces = dets.filter((d) => d.cls === 'face' && d.score >= faceScore);
+  if (faces.length === 0) return [...dets];
+  return dets.filter(
+    (d) => d.cls !== 'plate' || !faces.some((f) => containment(f.box, d.box) >= inside),
   );
 }

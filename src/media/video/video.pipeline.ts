@@ -10,6 +10,7 @@ import { coverShape, renderParams } from '../../engine/render/index.ts';
 import { shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { lookOf } from '../../engine/appearance.ts';
 import { longerSide } from '../../engine/box.ts';
+import { platesOffFaces } from '../../engine/plate-context.ts';
 import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine/types.ts';
 import { VeilError } from '../../errors.ts';
@@ -448,7 +449,9 @@ async function anonymize(
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
     };
     try {
-      const found = scaleDetections(await engine.detect(small.frame, o, hints), small.sx, small.sy);
+      const all = scaleDetections(await engine.detect(small.frame, o, hints), small.sx, small.sy);
+      // Faces and plates found together: a "plate" around a face is no plate.
+      const found = o.blurFace && o.enableLp ? platesOffFaces(all, thresholds.face) : all;
       // Appearance descriptors for the tracker, read off the copy while it is still ours.
       if (!s.noTracking) {
         for (const d of found) {

@@ -5,6 +5,7 @@ import {
   inVehicle,
   needsVehicles,
   PLATE_CONTEXT,
+  platesOffFaces,
 } from '../../../src/engine/plate-context.ts';
 import type { Detection } from '../../../src/engine/types.ts';
 
@@ -35,4 +36,26 @@ test('vehicles are looked for only when some plate is under keep', () => {
   assert.equal(needsVehicles([det('plate', 0, 0, 0.9), det('face', 0, 0, 0.2)]), false);
   assert.equal(needsVehicles([det('plate', 0, 0, 0.69)]), true);
   assert.equal(needsVehicles([]), false);
+});
+
+test('a plate box around a face is dropped; a plate inside a face box, or by a weak face, stays', () => {
+  const box = (x1: number, y1: number, x2: number, y2: number) => ({ x1, y1, x2, y2 });
+  const face: Detection = { cls: 'face', box: box(500, 190, 660, 400), score: 0.9 };
+  // The far-plate weights' 330x440 "plate" over a face crop (test pattern, 1080p).
+  const around: Detection = { cls: 'plate', box: box(384, 0, 715, 440), score: 0.53 };
+  // A car's front taken for a face: its plate lies inside the face box and is kept.
+  const carFace: Detection = { cls: 'face', box: box(100, 600, 400, 800), score: 0.6 };
+  const carPlate: Detection = { cls: 'plate', box: box(200, 760, 300, 790), score: 0.7 };
+  const elsewhere: Detection = { cls: 'plate', box: box(900, 700, 990, 725), score: 0.6 };
+  assert.deepEqual(platesOffFaces([face, around, carFace, carPlate, elsewhere], 0.5), [
+    face,
+    carFace,
+    carPlate,
+    elsewhere,
+  ]);
+  // A face under the threshold (a weak detection kept for tracking) does not drop a plate.
+  assert.deepEqual(platesOffFaces([{ ...face, score: 0.4 }, around], 0.5).length, 2);
+  // Half of the face inside the box is not enough.
+  const half: Detection = { cls: 'plate', box: box(580, 190, 900, 400), score: 0.6 };
+  assert.equal(platesOffFaces([face, half], 0.5).length, 2);
 });
