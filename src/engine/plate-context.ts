@@ -59,7 +59,6 @@ export function platesOffFaces(
   inside = 0.7,
 ): Detection[] {
   const faces = dets.filter((d) => d.cls === 'face' && d.score >= faceScore);
-  if (faces.length === 0) return [...dets];
   return dets.filter(
     (d) => d.cls !== 'plate' || !faces.some((f) => containment(f.box, d.box) >= inside),
   );

@@ -21,7 +21,7 @@ export function scaleDetections(dets: Detection[], sx: number, sy: number): Dete
 
 /**
  * The scores the detectors are asked for on video frames: below the thresholds, so that weak
- * detections continue tracks (`weakFactor` of the threshold) and keep an untracked plate drawn
+ * detections continue tracks (`weakFactor` of the threshold, default 0.6) and keep an untracked plate drawn
  * where one was drawn on the previous detection frame (`untrackedPlateWeak` of `lp_threshold`,
  * the only bridge such plates have: `Tracker.update`). Tracking off: the thresholds themselves.
  */
@@ -29,15 +29,16 @@ export function detectionFloors(
   thresholds: { blurThreshold: number; lpThreshold: number },
   r: {
     noTracking?: boolean;
-    weakFactor: number;
+    weakFactor?: number;
     untrackedPlates: boolean;
     untrackedPlateWeak?: number;
   },
 ): { blurThreshold: number; lpThreshold: number } {
   if (r.noTracking) return { ...thresholds };
-  const plateShare = r.untrackedPlates ? (r.untrackedPlateWeak ?? 0.4) : r.weakFactor;
+  const weak = r.weakFactor ?? 0.6;
+  const plateShare = r.untrackedPlates ? (r.untrackedPlateWeak ?? 0.4) : weak;
   return {
-    blurThreshold: thresholds.blurThreshold * r.weakFactor,
+    blurThreshold: thresholds.blurThreshold * weak,
     lpThreshold: thresholds.lpThreshold * plateShare,
   };
 }

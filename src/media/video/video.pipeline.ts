@@ -286,7 +286,6 @@ async function anonymize(
   const confirmLag = s.noTracking || s.confirmFrames === 0 ? 0 : Math.max(0, s.confirmLag ?? 6);
   // Frames are drawn this far behind the last detection frame settled (the tracker's `drawLag`).
   const drawLag = lookback + confirmLag;
-  const weak = s.weakFactor ?? 0.6;
   const thresholds: Record<ObjectClass, number> = {
     face: options.blurThreshold,
     plate: options.lpThreshold,
@@ -330,7 +329,7 @@ async function anonymize(
   const plateCounter = new Tracker({ trackedClasses: ['plate'], startScores: thresholds });
   const detectOptions: AnonymizeOptions = {
     ...options,
-    ...detectionFloors(options, { ...s, weakFactor: weak, untrackedPlates }),
+    ...detectionFloors(options, { ...s, untrackedPlates }),
   };
 
   // Tracked plates move little between frames and cost more to find than faces: with
@@ -449,9 +448,11 @@ async function anonymize(
       knownPlates: o.enableLp ? plateCounter.predicted('plate', index).map(toCopy) : undefined,
     };
     try {
-      const all = scaleDetections(await engine.detect(small.frame, o, hints), small.sx, small.sy);
-      // Faces and plates found together: a "plate" around a face is no plate.
-      const found = o.blurFace && o.enableLp ? platesOffFaces(all, thresholds.face) : all;
+      // A "plate" around a face found with it is no plate.
+      const found = platesOffFaces(
+        scaleDetections(await engine.detect(small.frame, o, hints), small.sx, small.sy),
+        thresholds.face,
+      );
       // Appearance descriptors for the tracker, read off the copy while it is still ours.
       if (!s.noTracking) {
         for (const d of found) {

@@ -9,6 +9,8 @@ describe('detectionFloors (the scores video frames ask the detectors for)', () =
     const floors = detectionFloors(api, { weakFactor: 0.6, untrackedPlates: false });
     assert.equal(floors.blurThreshold, 0.3);
     assert.equal(floors.lpThreshold, 0.3);
+    // weakFactor's default.
+    assert.deepEqual(detectionFloors(api, { untrackedPlates: false }), floors);
   });
 
   it('bridges untracked plates further, at 0.4 of lp_threshold by default', () => {
