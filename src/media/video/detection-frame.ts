@@ -21,25 +21,21 @@ export function scaleDetections(dets: Detection[], sx: number, sy: number): Dete
 
 /**
  * The scores the detectors are asked for on video frames: below the thresholds, so that weak
- * detections continue tracks (`weakFactor` of the threshold, default 0.6) and keep an untracked plate drawn
- * where one was drawn on the previous detection frame (`untrackedPlateWeak` of `lp_threshold`,
- * the only bridge such plates have: `Tracker.update`). Tracking off: the thresholds themselves.
+ * detections continue face tracks (`weakFactor` of `blur_threshold`, default 0.6) and plates
+ * (`plateWeak` of `lp_threshold`, default 0.4: 0.2 at the API's 0.5). A plate's score dips
+ * further than a face's on moving, re-encoded footage (a far plate, motion blur): tracked, such
+ * detections keep its track (which a 6-frame blur would otherwise end, and only a strong
+ * detection could start again); untracked, they keep it drawn where one was drawn on the
+ * previous detection frame (`Tracker.update`). Tracking off: the thresholds themselves.
  */
 export function detectionFloors(
   thresholds: { blurThreshold: number; lpThreshold: number },
-  r: {
-    noTracking?: boolean;
-    weakFactor?: number;
-    untrackedPlates: boolean;
-    untrackedPlateWeak?: number;
-  },
+  r: { noTracking?: boolean; weakFactor?: number; plateWeak?: number },
 ): { blurThreshold: number; lpThreshold: number } {
   if (r.noTracking) return { ...thresholds };
-  const weak = r.weakFactor ?? 0.6;
-  const plateShare = r.untrackedPlates ? (r.untrackedPlateWeak ?? 0.4) : weak;
   return {
-    blurThreshold: thresholds.blurThreshold * weak,
-    lpThreshold: thresholds.lpThreshold * plateShare,
+    blurThreshold: thresholds.blurThreshold * (r.weakFactor ?? 0.6),
+    lpThreshold: thresholds.lpThreshold * (r.plateWeak ?? 0.4),
   };
 }
 

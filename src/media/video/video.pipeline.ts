@@ -183,14 +183,14 @@ export interface VideoPipelineSettings {
    * src/media/video/README.md).
    */
   inflight?: number;
-  /** Weak detections down to this share of the threshold continue tracks (default 0.6). */
+  /** Weak face detections down to this share of `blur_threshold` continue tracks (default 0.6). */
   weakFactor?: number;
   /**
-   * Untracked plates (`lp_track` off): a plate drawn on the previous detection frame stays drawn
-   * while its detection stays at this share of `lp_threshold` (default 0.4; 0.2 at the API's
-   * 0.5). Without identities this hysteresis is all that bridges a plate's weak frames.
+   * Weak plate detections down to this share of `lp_threshold` (default 0.4; 0.2 at the API's
+   * 0.5) continue plate tracks, and without `lp_track` keep a plate drawn where one was drawn on
+   * the previous detection frame (`detectionFloors`).
    */
-  untrackedPlateWeak?: number;
+  plateWeak?: number;
   /** Tracking off: every detection drawn only on its own frame (evaluation baseline). */
   noTracking?: boolean;
   /**
@@ -329,7 +329,7 @@ async function anonymize(
   const plateCounter = new Tracker({ trackedClasses: ['plate'], startScores: thresholds });
   const detectOptions: AnonymizeOptions = {
     ...options,
-    ...detectionFloors(options, { ...s, untrackedPlates }),
+    ...detectionFloors(options, s),
   };
 
   // Tracked plates move little between frames and cost more to find than faces: with
