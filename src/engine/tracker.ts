@@ -3,7 +3,8 @@
  * - each track keeps its last box and a smoothed velocity (an alpha-beta filter: the
  *   constant-velocity core of SORT's Kalman filter, without the covariance bookkeeping);
  * - association per class, greedy on IoU between predicted boxes and detections, with a
- *   centre-distance fallback for small fast objects whose boxes no longer overlap;
+ *   centre-distance fallback for small fast objects whose boxes no longer overlap (farther for
+ *   a track seen once, which has no velocity yet, the longer since its sighting: `reachOf`);
  * - ByteTrack's second pass: detections below the display threshold may continue a track
  *   but never start one;
  * - where the caller gives an appearance descriptor per detection (`appearance.ts`), a pair's
@@ -238,18 +239,42 @@ function movedPoints(points: Point[], from: Box, to: Box, sx: number, sy: number
   return out;
 }
 
+/** Centre distance (in box sizes) within which a detection may continue a track (`affinity`). */
+const REACH = 0.6;
+
+/**
+ * A track seen once has no velocity yet: its box is expected where it was, and an object that
+ * moves fast (a car's plate crossing the frame, searched every 4th frame) is found a box or
+ * more away when it is next searched. Its reach grows by this share of the box per frame since
+ * (at most `FIRST_REACH_MAX`), for a detection of about its size.
+ */
+const FIRST_REACH_PER_FRAME = 0.2;
+const FIRST_REACH_MAX = 2;
+
+/** How far (centre distance in box sizes) a track may be continued `dt` frames after `hits`. */
+export function reachOf(hits: number, dt: number): number {
+  if (hits > 1) return REACH;
+  return Math.min(FIRST_REACH_MAX, REACH + FIRST_REACH_PER_FRAME * Math.max(0, dt - 1));
+}
+
 /**
  * Affinity of a predicted box and a detection: their IoU, plus a small bonus for close centres
  * so that small fast objects whose boxes stopped overlapping still associate. 0 = no match.
+ * Beyond `REACH` (a longer `reach`, `reachOf`) only a detection of about the box's size
+ * (`LOOK_RULES.sizeRatio`) matches, by a bonus that falls to 0.04 at `reach`.
  */
-export function affinity(pred: Box, det: Box, minIou: number): number {
+export function affinity(pred: Box, det: Box, minIou: number, reach = REACH): number {
   const o = iou(pred, det);
   const size = Math.max(pred.x2 - pred.x1, pred.y2 - pred.y1, det.x2 - det.x1, det.y2 - det.y1);
   const dx = (pred.x1 + pred.x2 - det.x1 - det.x2) / 2;
   const dy = (pred.y1 + pred.y2 - det.y1 - det.y2) / 2;
   const dist = Math.hypot(dx, dy) / Math.max(size, 1);
-  if (o < minIou && dist >= 0.6) return 0;
-  return o + 0.1 * Math.max(0, 1 - dist);
+  if (o < minIou && dist >= reach) return 0;
+  if (o < minIou && dist >= REACH) {
+    const [a, b] = [longerSide(pred), longerSide(det)];
+    if (Math.max(a / b, b / a) > LOOK_RULES.sizeRatio) return 0;
+  }
+  return o + 0.1 * Math.max(0, 1 - (REACH / reach) * dist);
 }
 
 export class Tracker {
@@ -419,9 +444,10 @@ export class Tracker {
     const pairs: Pair[] = [];
     for (const t of this.tracks) {
       const pred = shift(t.box, t.v, frame - t.lastSeen);
+      const reach = reachOf(t.hits, frame - t.lastSeen);
       for (const d of dets) {
         if (d.cls !== t.cls) continue;
-        const a = affinity(pred, d.box, this.o.minIou);
+        const a = affinity(pred, d.box, this.o.minIou, reach);
         const look = t.look && looks(d);
         if (a > 0) {
           const weighted = look ? a * lookWeight(lookSimilarity(t.look!, look)) : a;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tracker, affinity, type TrackedBox } from '../../../src/engine/tracker.ts';
+import { Tracker, affinity, reachOf, type TrackedBox } from '../../../src/engine/tracker.ts';
 import type { Box, Detection } from '../../../src/engine/types.ts';
 
 const face = (x: number, y: number, size = 40, score = 0.9): Detection => ({
@@ -146,6 +146,40 @@ test('small fast objects whose boxes stop overlapping still associate by centre 
   const c = face(10, 0, 10); // predicted at 10: overlaps again
   sut.update(2, [c]);
   assert.equal(c.trackId, a.trackId);
+});
+
+test('a track seen once reaches farther the longer since: a fast object searched sparsely keeps its id', () => {
+  // A 60 px plate crossing 15 px/frame, searched every 4th frame: 60 px (1 box) between sightings.
+  const wide = (x: number, w = 60): Detection => ({
+    cls: 'plate',
+    box: { x1: x, y1: 100, x2: x + w, y2: 120 },
+    score: 0.8,
+  });
+  assert.equal(reachOf(2, 4), 0.6);
+  assert.ok(Math.abs(reachOf(1, 4) - 1.2) < 1e-12);
+  assert.equal(reachOf(1, 40), 2);
+  const sut = new Tracker({ trackedClasses: ['plate'], lookbackFrames: 8 });
+  for (let f = 0; f < 8; f++) sut.update(f, []);
+  const first = wide(400);
+  const out = byFrame([...sut.update(8, [first]), ...sut.update(12, [wide(340)])]);
+  assert.equal(sut.started.plate, 1);
+  // The look-back follows the motion it now knows: at frame 8 - k the plate was 15k px right.
+  for (let k = 1; k <= 8; k++) {
+    const boxes = out.get(8 - k) ?? [];
+    assert.ok(
+      boxes.some((d) => covers(d.box, 430 + 15 * k, 110)),
+      `frame ${8 - k} covered`,
+    );
+  }
+  // The frames between are interpolated.
+  assert.ok((out.get(10) ?? []).some((d) => covers(d.box, 400, 110)));
+  // Once moving, a track is expected where its velocity takes it: the reach is the usual one.
+  const sut2 = new Tracker({ trackedClasses: ['plate'] });
+  sut2.update(0, [wide(400)]);
+  // One box away after one frame is too far for a track seen once, a box of another size too.
+  sut2.update(1, [wide(340)]);
+  sut2.update(5, [wide(505, 150)]);
+  assert.equal(sut2.started.plate, 3);
 });
 
 test('untracked classes are drawn on the frames since the previous detection frame, and held a few frames after theirs', () => {
