@@ -16,7 +16,8 @@
  *   person per track;
  * - a track missed by the detector is held (predicted and grown) for `holdFrames`, and an
  *   object last seen at the border of the frame (leaving it, half cut off, which detectors
- *   miss) is held until its predicted box has left the frame, up to 4 x `holdFrames`;
+ *   miss), or expected there when its hold ends, is held until its predicted box has left the
+ *   frame, up to 4 x `holdFrames`;
  * - frames between two detection frames get interpolated boxes (the pipeline delays
  *   rendering, so both ends are known), and a new track is drawn back over the
  *   `lookbackFrames` before its first detection, so an object is covered from its first
@@ -749,16 +750,25 @@ export class Tracker {
   private holdUntil(t: Track): number {
     const { width, height } = this.o.frameSize;
     const b = t.box;
-    const margin = 0.1 * longerSide(b);
-    const atBorder =
-      width > 0 &&
-      (b.x1 <= margin || b.y1 <= margin || b.x2 >= width - margin || b.y2 >= height - margin);
+    const end = t.lastSeen + this.o.holdFrames;
+    const atBorder = (box: Box) => {
+      const margin = 0.1 * longerSide(box);
+      return (
+        box.x1 <= margin ||
+        box.y1 <= margin ||
+        box.x2 >= width - margin ||
+        box.y2 >= height - margin
+      );
+    };
     // Seen once, a track has no velocity to carry it out of the frame: the longer border hold
     // would keep its box where it was (a large false detection touching a border, held ~4x).
-    if (!atBorder || t.hits < 2) return t.lastSeen + this.o.holdFrames;
+    if (width <= 0 || t.hits < 2) return end;
+    // Last seen at a border, or expected at one when its hold ends (it was missed on its way
+    // out: the detector misses objects the border cuts).
+    if (!atBorder(b) && !atBorder(shift(b, t.v, end - t.lastSeen))) return end;
     // Held while the predicted box still overlaps the frame, at most 4 x holdFrames.
     const max = t.lastSeen + 4 * this.o.holdFrames;
-    for (let f = t.lastSeen + this.o.holdFrames; f < max; f++) {
+    for (let f = end; f < max; f++) {
       const p = shift(b, t.v, f - t.lastSeen);
       if (p.x2 <= 0 || p.y2 <= 0 || p.x1 >= width || p.y1 >= height) return f;
     }

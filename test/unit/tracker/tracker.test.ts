@@ -288,6 +288,26 @@ test('an object leaving through a border is held until its predicted box has lef
   assert.equal(sut.size, 0);
 });
 
+test('an object missed on its way to a border is held until it has left, not only holdFrames', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    holdFrames: 4,
+    frameSize: { width: 300, height: 200 },
+  });
+  // Moving right 10 px/frame, last seen at x2 = 260 (frame 4): expected at the border (x2 >= 296)
+  // when its 4 held frames end (frame 8), out of the frame (x1 >= 300) from frame 12.
+  for (let f = 0; f < 5; f++) sut.update(f, [face(180 + f * 10, 50, 40)]);
+  let last = 4;
+  for (let f = 5; f < 40; f++) {
+    const here = sut.update(f, []).filter((o) => o.frame === f);
+    if (here.length === 0) continue;
+    last = f;
+    assert.ok(covers(here[0].detection.box, 200 + f * 10, 70) || 200 + f * 10 > 300, `frame ${f}`);
+  }
+  assert.ok(last >= 11 && last <= 12, `held until frame ${last}`);
+  // Heading away from the borders it gets holdFrames only (the next test).
+});
+
 test('an object missed in the middle of the frame is held for holdFrames only', () => {
   const sut = new Tracker({
     trackedClasses: ['face'],
