@@ -77,6 +77,11 @@ export interface TrackerOptions {
   /** Frames before a track's first detection that get its box too (default 6). */
   lookbackFrames?: number;
   /**
+   * Frames before an untracked object's detection that get its box too where none of its class
+   * was drawn there on the previous detection frame (default 0: back to that frame only).
+   */
+  untrackedLookback?: number;
+  /**
    * Per class, a shorter look-back for tracks whose first box's longer side is at least
    * `minSide` px: objects that large are found by every detection frame's main pass, so the
    * long look-back (there for small faces, which only the sparser small-face passes find) would
@@ -306,6 +311,7 @@ export class Tracker {
       holdFrames: 12,
       frameSize: { width: 0, height: 0 },
       lookbackFrames: 6,
+      untrackedLookback: 0,
       shortLookback: {},
       minIou: 0.15,
       startScores: {},
@@ -355,10 +361,13 @@ export class Tracker {
     }
     for (const d of this.lastUntracked) {
       // Untracked class: cover the frames since the previous detection frame that looked for
-      // it (`searched`, default the previous detection frame) with this box, within the
-      // look-back.
+      // it (`searched`, default the previous detection frame) with this box, and where none
+      // was drawn there (a plate coming into view, found weaker before) `untrackedLookback`
+      // frames at least, within the look-back.
       const since = Math.min(prevFrame, searched[d.cls] ?? prevFrame);
-      for (let f = Math.max(since + 1, frame - this.o.lookbackFrames); f <= frame; f++) {
+      const fresh = !continues(previous, d, this.o.minIou);
+      const back = Math.max(frame - since - 1, fresh ? this.o.untrackedLookback : 0);
+      for (let f = Math.max(0, frame - Math.min(back, this.o.lookbackFrames)); f <= frame; f++) {
         out.push({ frame: f, detection: { ...d } });
       }
     }

@@ -308,6 +308,7 @@ async function anonymize(
     holdFrames: s.holdFrames ?? 12,
     frameSize: { width: info.displayWidth, height: info.displayHeight },
     lookbackFrames: lookback,
+    untrackedLookback: s.noTracking ? 0 : shortLookback,
     shortLookback:
       shortLookbackPx > 0
         ? {

@@ -207,6 +207,23 @@ test('untracked classes are drawn on the frames since the previous detection fra
   );
 });
 
+test('an untracked object drawn where none was is drawn back over untrackedLookback frames', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], lookbackFrames: 12, untrackedLookback: 4 });
+  sut.update(0, []);
+  sut.update(8, []);
+  // New at frame 10 (a plate coming into view, found weaker before): back to frame 6.
+  assert.deepEqual(
+    sut.update(10, [plate(10, 10)]).map((o) => o.frame),
+    [6, 7, 8, 9, 10],
+  );
+  // Where one was drawn on the previous detection frame: back to that frame only.
+  const next = sut.update(12, [plate(12, 10)]).filter((o) => o.detection.box.x1 === 12);
+  assert.deepEqual(
+    next.map((o) => o.frame),
+    [11, 12],
+  );
+});
+
 test('untracked classes reach back to the previous frame that searched them', () => {
   const sut = new Tracker({ trackedClasses: ['face'], lookbackFrames: 8 });
   sut.update(0, []);
