@@ -245,6 +245,9 @@ function movedPoints(points: Point[], from: Box, to: Box, sx: number, sy: number
   return out;
 }
 
+/** No motion (`shift` by it only grows a box). */
+const STILL: [number, number, number, number] = [0, 0, 0, 0];
+
 /** Centre distance (in box sizes) within which a detection may continue a track (`affinity`). */
 const REACH = 0.6;
 
@@ -368,7 +371,13 @@ export class Tracker {
       const fresh = !continues(previous, d, this.o.minIou);
       const back = Math.max(frame - since - 1, fresh ? this.o.untrackedLookback : 0);
       for (let f = Math.max(0, frame - Math.min(back, this.o.lookbackFrames)); f <= frame; f++) {
-        out.push({ frame: f, detection: { ...d } });
+        // Before the previous search (a new one's look-back), grown as a held box is: it
+        // moved, in a way no track tells.
+        const grow = f > since ? 0 : Math.min(this.o.growPerFrame * (frame - f), 0.3);
+        out.push({
+          frame: f,
+          detection: grow > 0 ? moveTo(d, shift(d.box, STILL, 0, grow)) : { ...d },
+        });
       }
     }
     const matched = this.associate(frame, tracked, looks);

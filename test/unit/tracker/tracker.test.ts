@@ -211,10 +211,17 @@ test('an untracked object drawn where none was is drawn back over untrackedLookb
   const sut = new Tracker({ trackedClasses: ['face'], lookbackFrames: 12, untrackedLookback: 4 });
   sut.update(0, []);
   sut.update(8, []);
-  // New at frame 10 (a plate coming into view, found weaker before): back to frame 6.
+  // New at frame 10 (a plate coming into view, found weaker before): back to frame 6, grown
+  // (4% of its size a side per frame) before the previous search, as a held box is.
+  const fresh = sut.update(10, [plate(10, 10)]);
   assert.deepEqual(
-    sut.update(10, [plate(10, 10)]).map((o) => o.frame),
+    fresh.map((o) => o.frame),
     [6, 7, 8, 9, 10],
+  );
+  const width = (o: TrackedBox) => o.detection.box.x2 - o.detection.box.x1;
+  assert.deepEqual(
+    fresh.map((o) => Math.round(width(o) * 100) / 100),
+    [79.2, 74.4, 69.6, 60, 60],
   );
   // Where one was drawn on the previous detection frame: back to that frame only.
   const next = sut.update(12, [plate(12, 10)]).filter((o) => o.detection.box.x1 === 12);
