@@ -219,6 +219,11 @@ function shift(b: Box, v: Track['v'], dt: number, grow = 0): Box {
   return { x1: b.x1 + dx - gx, y1: b.y1 + dy - gy, x2: b.x2 + dx + gx, y2: b.y2 + dy + gy };
 }
 
+/** `b` grown by `grow` of its size on each side, in place (`shift` without motion). */
+function grown(b: Box, grow: number): Box {
+  return shift(b, [0, 0, 0, 0], 0, grow);
+}
+
 function lerp(a: Box, b: Box, t: number): Box {
   return {
     x1: a.x1 + (b.x1 - a.x1) * t,
@@ -244,9 +249,6 @@ function movedPoints(points: Point[], from: Box, to: Box, sx: number, sy: number
   for (const p of points) out.push([to.x1 + (p[0] - from.x1) * sx, to.y1 + (p[1] - from.y1) * sy]);
   return out;
 }
-
-/** No motion (`shift` by it only grows a box). */
-const STILL: [number, number, number, number] = [0, 0, 0, 0];
 
 /** Centre distance (in box sizes) within which a detection may continue a track (`affinity`). */
 const REACH = 0.6;
@@ -373,11 +375,8 @@ export class Tracker {
       for (let f = Math.max(0, frame - Math.min(back, this.o.lookbackFrames)); f <= frame; f++) {
         // Before the previous search (a new one's look-back), grown as a held box is: it
         // moved, in a way no track tells.
-        const grow = f > since ? 0 : Math.min(this.o.growPerFrame * (frame - f), 0.3);
-        out.push({
-          frame: f,
-          detection: grow > 0 ? moveTo(d, shift(d.box, STILL, 0, grow)) : { ...d },
-        });
+        const grow = f > since ? 0 : this.heldGrowth(frame - f);
+        out.push({ frame: f, detection: grow > 0 ? moveTo(d, grown(d.box, grow)) : { ...d } });
       }
     }
     const matched = this.associate(frame, tracked, looks);
@@ -679,9 +678,9 @@ export class Tracker {
     this.tracks.push(t);
     if (id === undefined) this.started[d.cls]++;
     d.trackId = t.id;
-    const grown = this.fromBorder(shift(d.box, t.v, 0, 0.1));
+    const first = this.fromBorder(grown(d.box, 0.1));
     for (let k = Math.min(t.back, frame); k >= 1; k--) {
-      (t.pending ?? out).push({ frame: frame - k, detection: moveTo(d, grown, t.id) });
+      (t.pending ?? out).push({ frame: frame - k, detection: moveTo(d, first, t.id) });
     }
     out.push(this.emit(t, frame, d.box));
   }
@@ -793,12 +792,16 @@ export class Tracker {
     return max;
   }
 
+  /** Growth (share of the size, each side) of a box `frames` from its detection. */
+  private heldGrowth(frames: number): number {
+    return Math.min(this.o.growPerFrame * frames, 0.3);
+  }
+
   private hold(t: Track, frame: number, out: TrackedBox[]): void {
     const until = Math.min(frame, this.holdUntil(t));
     for (let f = t.emittedTo + 1; f <= until; f++) {
       const dt = f - t.lastSeen;
-      const grow = Math.min(this.o.growPerFrame * dt, 0.3);
-      (t.pending ?? out).push(this.emit(t, f, shift(t.box, t.v, dt, grow)));
+      (t.pending ?? out).push(this.emit(t, f, shift(t.box, t.v, dt, this.heldGrowth(dt))));
     }
   }
 

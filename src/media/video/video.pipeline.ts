@@ -308,7 +308,8 @@ async function anonymize(
     holdFrames: s.holdFrames ?? 12,
     frameSize: { width: info.displayWidth, height: info.displayHeight },
     lookbackFrames: lookback,
-    untrackedLookback: s.noTracking ? 0 : shortLookback,
+    // Within `lookbackFrames`, so none with tracking off.
+    untrackedLookback: shortLookback,
     shortLookback:
       shortLookbackPx > 0
         ? {
