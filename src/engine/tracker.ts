@@ -298,6 +298,13 @@ export class Tracker {
   private lastFrame = -1;
   /** Untracked detections of the last detection frame (drawn on to the end by `finish`). */
   private lastUntracked: Detection[] = [];
+  /**
+   * Untracked detections left undrawn (under their start score, continuing nothing) on the
+   * detection frames of the look-back, oldest first: a new untracked object's past (`drawPast`).
+   */
+  private undrawn: Array<{ frame: number; dets: Detection[] }> = [];
+  /** Untracked objects lost at a border, drawn out to it up to frame `until` (`leaving`). */
+  private exits: Array<{ d: Detection; until: number }> = [];
   private readonly o: Required<TrackerOptions>;
   /** Tracks started so far, per class (a summary's "faces"/"plates"). */
   readonly started: Record<ObjectClass, number> = { face: 0, plate: 0 };
@@ -357,13 +364,16 @@ export class Tracker {
     }
     const tracked: Detection[] = [];
     const previous = this.lastUntracked;
+    const undrawn: Detection[] = [];
     this.lastUntracked = [];
     for (const d of detections) {
       if (this.o.trackedClasses.includes(d.cls)) tracked.push(d);
       // Untracked: at its start score, or weaker where one was drawn on the previous detection
       // frame (hysteresis: no identity, no motion; a plate whose score dips stays covered).
       else if (this.strong(d) || continues(previous, d, this.o.minIou)) this.lastUntracked.push(d);
+      else undrawn.push(d);
     }
+    this.drawExits(previous, prevFrame, frame, out);
     for (const d of this.lastUntracked) {
       // Untracked class: cover the frames since the previous detection frame that looked for
       // it (`searched`, default the previous detection frame) with this box, and where none
@@ -378,7 +388,12 @@ export class Tracker {
         const grow = f > since ? 0 : this.heldGrowth(frame - f);
         out.push({ frame: f, detection: grow > 0 ? moveTo(d, grown(d.box, grow)) : { ...d } });
       }
+      if (fresh) this.drawPast(d, frame, out);
     }
+    while (this.undrawn.length > 0 && frame - this.undrawn[0].frame >= this.o.lookbackFrames) {
+      this.undrawn.shift();
+    }
+    if (undrawn.length > 0) this.undrawn.push({ frame, dets: undrawn });
     const matched = this.associate(frame, tracked, looks);
     for (const [track, det] of matched) this.observe(track, det, frame, out, looks(det));
     const used = new Set(matched.values());
@@ -401,6 +416,89 @@ export class Tracker {
     return out;
   }
 
+  /**
+   * A new untracked object `d` (frame `frame`) found weaker before, where it came into view or
+   * out of a blur: the chain of undrawn detections leading up to it (on each earlier detection
+   * frame of the look-back that found its class, the one nearest the last link by `affinity`,
+   * while there is one), each drawn on its own frame and moved linearly to the next link over
+   * the frames between. Its own look-back box stays where it was found; these follow the
+   * object's way there.
+   */
+  private drawPast(d: Detection, frame: number, out: TrackedBox[]): void {
+    let next = { frame, d };
+    for (let i = this.undrawn.length - 1; i >= 0; i--) {
+      const { frame: f, dets } = this.undrawn[i];
+      // Detection frames that found nothing undrawn in between: no way to follow.
+      if (next.frame - f > 2 * UNTRACKED_HOLD) break;
+      let best: Detection | undefined;
+      let bestA = 0;
+      for (const w of dets) {
+        const a = w.cls === d.cls ? affinity(w.box, next.d.box, this.o.minIou) : 0;
+        if (a > bestA) [best, bestA] = [w, a];
+      }
+      if (!best) break;
+      for (let g = f; g < next.frame; g++) {
+        const box = lerp(best.box, next.d.box, (g - f) / (next.frame - f));
+        out.push({ frame: g, detection: moveTo(best, box) });
+      }
+      next = { frame: f, d: best };
+    }
+    if (next.frame === frame) return;
+    // The chain's first link is where it came into view: the look-back of a new one from there.
+    const first = Math.max(0, next.frame - this.o.untrackedLookback, frame - this.o.lookbackFrames);
+    for (let g = first; g < next.frame; g++) {
+      out.push({
+        frame: g,
+        detection: moveTo(next.d, grown(next.d.box, this.heldGrowth(next.frame - g))),
+      });
+    }
+  }
+
+  /**
+   * Untracked objects drawn on the previous detection frame (`previous`) and lost on this one
+   * within their own size of a border: most likely on their way out, where the detector loses a
+   * plate once less than half of it shows. Each is drawn stretched out to that border (and grown
+   * across, as a held box) on the frames up to `holdFrames` after it was last found; the part of
+   * it still in view lies between the two.
+   */
+  private drawExits(previous: Detection[], prevFrame: number, frame: number, out: TrackedBox[]) {
+    for (const p of previous) {
+      if (continues(this.lastUntracked, p, this.o.minIou)) continue;
+      const d = this.leaving(p);
+      if (d) this.exits.push({ d, until: prevFrame + this.o.holdFrames });
+    }
+    const live: typeof this.exits = [];
+    for (const e of this.exits) {
+      const from = Math.max(prevFrame + 1, e.until - this.o.holdFrames + 1);
+      for (let f = from; f <= Math.min(frame, e.until); f++) {
+        out.push({ frame: f, detection: { ...e.d } });
+      }
+      if (e.until > frame) live.push(e);
+    }
+    this.exits = live;
+  }
+
+  /** `d` stretched out to the border it lies within its own size of, or undefined. */
+  private leaving(d: Detection): Detection | undefined {
+    const { width, height } = this.o.frameSize;
+    if (width <= 0 || height <= 0) return undefined;
+    const b = d.box;
+    const [w, h] = [b.x2 - b.x1, b.y2 - b.y1];
+    const gaps = [b.x1 / w, (width - b.x2) / w, b.y1 / h, (height - b.y2) / h];
+    const side = gaps.indexOf(Math.min(...gaps));
+    if (gaps[side] >= 1) return undefined;
+    const g = grown(b, this.heldGrowth(this.o.holdFrames));
+    const out =
+      side === 0
+        ? { ...b, x1: 0, y1: g.y1, y2: g.y2 }
+        : side === 1
+          ? { ...b, x2: width, y1: g.y1, y2: g.y2 }
+          : side === 2
+            ? { ...b, y1: 0, x1: g.x1, x2: g.x2 }
+            : { ...b, y2: height, x1: g.x1, x2: g.x2 };
+    return moveTo(d, out);
+  }
+
   /** End of video at `lastFrame`: emits held boxes, and the last untracked ones, up to it. */
   finish(lastFrame: number): TrackedBox[] {
     const out: TrackedBox[] = [];
@@ -409,6 +507,11 @@ export class Tracker {
     const end = Math.min(lastFrame, this.lastFrame + this.o.lookbackFrames);
     for (const d of this.lastUntracked) {
       for (let f = this.lastFrame + 1; f <= end; f++) out.push({ frame: f, detection: { ...d } });
+    }
+    for (const e of this.exits) {
+      for (let f = this.lastFrame + 1; f <= Math.min(lastFrame, e.until); f++) {
+        out.push({ frame: f, detection: { ...e.d } });
+      }
     }
     for (const t of this.tracks) {
       // Nothing came after its one detection frame: no evidence against it.

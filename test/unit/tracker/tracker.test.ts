@@ -455,3 +455,58 @@ test('untracked classes: a weak detection is drawn only where one was drawn on t
   sut.update(8, []);
   assert.deepEqual(sut.update(10, [weak(26, 10)]), []);
 });
+
+test('a new untracked object is drawn back along the weaker detections that led up to it', () => {
+  const weak = (x: number, y: number): Detection => ({ ...plate(x, y), score: 0.3 });
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    startScores: { plate: 0.5 },
+    lookbackFrames: 12,
+    untrackedLookback: 2,
+  });
+  // A plate coming into view from the left, found weak on frames 4 and 6 (and something weak
+  // elsewhere), at its start score on frame 8.
+  sut.update(0, []);
+  sut.update(2, []);
+  assert.deepEqual(sut.update(4, [weak(0, 10)]), []);
+  assert.deepEqual(sut.update(6, [weak(10, 10), weak(600, 300)]), []);
+  const out = byFrame(sut.update(8, [plate(20, 10)]));
+  // Each weak link on its own frame, moved linearly to the next; the first link's look-back
+  // (2 frames, grown 4% a side per frame) before it; nothing where the other weak one was.
+  const x1s = (f: number) =>
+    (out.get(f) ?? []).map((d) => Math.round(d.box.x1)).sort((a, b) => a - b);
+  assert.deepEqual(x1s(2), [-5]);
+  assert.deepEqual(x1s(3), [-2]);
+  assert.deepEqual(x1s(4), [0]);
+  assert.deepEqual(x1s(5), [5]);
+  assert.deepEqual(x1s(7), [15, 20]);
+  assert.ok(![...out.values()].flat().some((d) => d.box.x1 > 100));
+  // A plate that continues one drawn before is not new: no chain.
+  assert.deepEqual(
+    [...byFrame(sut.update(10, [plate(22, 10)])).keys()].sort((a, b) => a - b),
+    [9, 10],
+  );
+});
+
+test('an untracked object lost next to a border is drawn out to it for holdFrames', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    frameSize: { width: 640, height: 360 },
+    holdFrames: 6,
+  });
+  sut.update(0, [plate(30, 100), plate(300, 100)]);
+  // Both missed on frame 2: the one 30 px from the left border (under its width) is drawn
+  // from that border to its right edge on frames 1-6; the one mid-frame only up to the
+  // detection frame that missed it.
+  const out = sut.update(2, []).concat(sut.update(4, []), sut.finish(20));
+  const exit = out.filter((o) => o.detection.box.x1 === 0);
+  assert.deepEqual(
+    exit.map((o) => o.frame),
+    [1, 2, 3, 4, 5, 6],
+  );
+  assert.ok(exit.every((o) => o.detection.box.x2 === 90 && o.detection.box.y1 < 100));
+  assert.deepEqual(
+    out.filter((o) => o.detection.box.x1 === 300).map((o) => o.frame),
+    [1],
+  );
+});
