@@ -39,6 +39,12 @@ const SHRINK_KEEPS_EXTENT = 0.75;
 const UNTRACKED_HOLD = 3;
 
 /**
+ * Frames over which an untracked object missed on detection frames in between still continues
+ * (`bridgeFrom`): a weaker detection where one was drawn that recently is drawn too.
+ */
+const UNTRACKED_BRIDGE = 12;
+
+/**
  * Appearance rules (descriptor correlation, `lookSimilarity`). Measured on the bench's 1080p
  * crowd clip (9 face crops over the street photo, gt boxes on the 960 px copy, frames 2 apart):
  * one face against itself median 0.999, 1st percentile 0.77 (partly hidden); two faces within
@@ -303,6 +309,8 @@ export class Tracker {
    * detection frames of the look-back, oldest first: a new untracked object's past (`drawPast`).
    */
   private undrawn: Array<{ frame: number; dets: Detection[] }> = [];
+  /** Untracked detections drawn on the detection frames before the last, oldest first. */
+  private drawnBefore: Array<{ frame: number; dets: Detection[] }> = [];
   /** Untracked objects lost at a border, drawn out to it up to frame `until` (`leaving`). */
   private exits: Array<{ d: Detection; until: number }> = [];
   private readonly o: Required<TrackerOptions>;
@@ -370,17 +378,29 @@ export class Tracker {
       if (this.o.trackedClasses.includes(d.cls)) tracked.push(d);
       // Untracked: at its start score, or weaker where one was drawn on the previous detection
       // frame (hysteresis: no identity, no motion; a plate whose score dips stays covered).
-      else if (this.strong(d) || continues(previous, d, this.o.minIou)) this.lastUntracked.push(d);
-      else undrawn.push(d);
+      else if (
+        this.strong(d) ||
+        continues(previous, d, this.o.minIou) ||
+        this.bridgeFrom(d, frame)
+      ) {
+        this.lastUntracked.push(d);
+      } else undrawn.push(d);
     }
     this.drawExits(previous, prevFrame, frame, out);
     for (const d of this.lastUntracked) {
+      const fresh = !continues(previous, d, this.o.minIou);
+      // Missed on the detection frames since one drawn a little earlier: from that one's box to
+      // this one over the frames between (and what a new one gets, below).
+      const from = fresh ? this.bridgeFrom(d, frame) : undefined;
+      for (let f = (from?.frame ?? frame) + 1; from && f < frame; f++) {
+        const box = lerp(from.d.box, d.box, (f - from.frame) / (frame - from.frame));
+        out.push({ frame: f, detection: moveTo(d, box) });
+      }
       // Untracked class: cover the frames since the previous detection frame that looked for
       // it (`searched`, default the previous detection frame) with this box, and where none
       // was drawn there (a plate coming into view, found weaker before) `untrackedLookback`
       // frames at least, within the look-back.
       const since = Math.min(prevFrame, searched[d.cls] ?? prevFrame);
-      const fresh = !continues(previous, d, this.o.minIou);
       const back = Math.max(frame - since - 1, fresh ? this.o.untrackedLookback : 0);
       for (let f = Math.max(0, frame - Math.min(back, this.o.lookbackFrames)); f <= frame; f++) {
         // Before the previous search (a new one's look-back), grown as a held box is: it
@@ -394,6 +414,10 @@ export class Tracker {
       this.undrawn.shift();
     }
     if (undrawn.length > 0) this.undrawn.push({ frame, dets: undrawn });
+    if (previous.length > 0) this.drawnBefore.push({ frame: prevFrame, dets: previous });
+    while (this.drawnBefore.length > 0 && frame - this.drawnBefore[0].frame >= UNTRACKED_BRIDGE) {
+      this.drawnBefore.shift();
+    }
     const matched = this.associate(frame, tracked, looks);
     for (const [track, det] of matched) this.observe(track, det, frame, out, looks(det));
     const used = new Set(matched.values());
@@ -414,6 +438,24 @@ export class Tracker {
     // Unconfirmed on their last chance.
     this.reject(frame + 1);
     return out;
+  }
+
+  /**
+   * The untracked detection drawn on a detection frame before the previous one, at most
+   * `UNTRACKED_BRIDGE` frames back (and within the look-back), that `d` continues (the newest
+   * such frame first).
+   */
+  private bridgeFrom(d: Detection, frame: number): { frame: number; d: Detection } | undefined {
+    for (let i = this.drawnBefore.length - 1; i >= 0; i--) {
+      const e = this.drawnBefore[i];
+      // Within the look-back too: the frames between are drawn.
+      if (frame - e.frame > Math.min(UNTRACKED_BRIDGE, this.o.lookbackFrames)) break;
+      for (const p of e.dets) {
+        if (p.cls === d.cls && affinity(p.box, d.box, this.o.minIou) > 0)
+          return { frame: e.frame, d: p };
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -9,7 +9,7 @@ import { createEngine, type DetectHints, type Engine } from '../../engine/index.
 import { coverShape, renderParams } from '../../engine/render/index.ts';
 import { shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { lookOf } from '../../engine/appearance.ts';
-import { longerSide } from '../../engine/box.ts';
+import { iou, longerSide } from '../../engine/box.ts';
 import { platesOffFaces } from '../../engine/plate-context.ts';
 import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine/types.ts';
@@ -584,10 +584,11 @@ async function anonymize(
     const lost = tracker.lost.face + tracker.lost.plate;
     if (lost !== lostCount || started !== startedCount) lastChange = next.index;
     [lostCount, startedCount] = [lost, started];
-    plateCounter.update(
-      next.index,
-      found.filter((d) => d.cls === 'plate'),
-    );
+    // Copies: the counter numbers its tracks on the detections it gets, and these are the
+    // drawing tracker's (its ids would merge an untracked plate into a face of the same id).
+    const plates: Detection[] = [];
+    for (const d of found) if (d.cls === 'plate') plates.push({ ...d });
+    plateCounter.update(next.index, plates);
     processedTo = next.index;
     // A segment counts only tracks started after its warm-up: the segment before counted those.
     if (next.index < skip) warmStarted = { ...tracker.started, plate: plateCounter.started.plate };
@@ -667,19 +668,34 @@ async function anonymize(
 /**
  * Boxes on one frame that lie inside it, one per track: a track can have a held and an
  * interpolated box on the same frame, and covering their union is the safe side at the cost
- * of one render (renders are the main thread's largest cost).
+ * of one render (renders are the main thread's largest cost). Untracked objects have no id:
+ * boxes of one class that overlap (IoU `UNTRACKED_SAME`, a held and a drawn-back box of one
+ * plate) are one object too.
  */
 export function finalObjects(draw: Detection[], frame: YuvFrame): Detection[] {
-  const byTrack = new Map<string, Detection>();
-  draw.forEach((d, i) => {
+  const byTrack = new Map<number, Detection>();
+  const untracked: Detection[] = [];
+  for (const d of draw) {
     const b = d.box;
-    if (b.x2 <= 0 || b.y2 <= 0 || b.x1 >= frame.width || b.y1 >= frame.height) return;
-    const key = d.trackId === undefined ? `u${i}` : `t${d.trackId}`;
-    const prev = byTrack.get(key);
-    byTrack.set(key, prev ? { ...d, box: union(prev.box, b) } : d);
-  });
-  return [...byTrack.values()];
+    if (b.x2 <= 0 || b.y2 <= 0 || b.x1 >= frame.width || b.y1 >= frame.height) continue;
+    if (d.trackId !== undefined) {
+      const prev = byTrack.get(d.trackId);
+      byTrack.set(d.trackId, prev ? { ...d, box: union(prev.box, b) } : d);
+      continue;
+    }
+    let same = -1;
+    for (let k = 0; k < untracked.length && same < 0; k++) {
+      const u = untracked[k];
+      if (u.cls === d.cls && iou(u.box, b) >= UNTRACKED_SAME) same = k;
+    }
+    if (same < 0) untracked.push(d);
+    else untracked[same] = { ...d, box: union(untracked[same].box, b) };
+  }
+  return [...byTrack.values(), ...untracked];
 }
+
+/** IoU over which two boxes of an untracked class on one frame are one object (`finalObjects`). */
+const UNTRACKED_SAME = 0.3;
 
 function union(a: Box, b: Box): Box {
   return {

@@ -435,7 +435,7 @@ test('predicted: live tracks of one class moved by their velocity, by sightings'
   assert.deepEqual(sut.predicted('plate', 6), [{ x1: 300, y1: 300, x2: 360, y2: 320 }]);
 });
 
-test('untracked classes: a weak detection is drawn only where one was drawn on the previous detection frame', () => {
+test('untracked classes: a weak detection is drawn only where one was drawn on a recent detection frame', () => {
   const weak = (x: number, y: number): Detection => ({ ...plate(x, y), score: 0.3 });
   const sut = new Tracker({ trackedClasses: ['face'], startScores: { plate: 0.5 } });
   // Weak and new: not drawn.
@@ -450,10 +450,25 @@ test('untracked classes: a weak detection is drawn only where one was drawn on t
       [4, 18],
     ],
   );
-  // Chained from a weak one, then broken by a frame without it.
+  // Chained from a weak one; across a detection frame without it (bridged, from the box of
+  // frame 6 to this one on frames 7-9, with its own box on frames 9-10 as a new one's); broken
+  // once none was drawn for over 12 frames.
   assert.equal(sut.update(6, [weak(26, 10)]).filter((o) => o.frame === 6).length, 1);
   sut.update(8, []);
-  assert.deepEqual(sut.update(10, [weak(26, 10)]), []);
+  const bridged = sut.update(10, [weak(34, 10)]).filter((o) => o.detection.score === 0.3);
+  assert.deepEqual(
+    bridged.map((o) => [o.frame, o.detection.box.x1]),
+    [
+      [7, 28],
+      [8, 30],
+      [9, 32],
+      [9, 34],
+      [10, 34],
+    ],
+  );
+  sut.update(14, []);
+  sut.update(20, []);
+  assert.deepEqual(sut.update(24, [weak(34, 10)]), []);
 });
 
 test('a new untracked object is drawn back along the weaker detections that led up to it', () => {
