@@ -95,3 +95,20 @@ export function clipDetection(d: Detection, width: number, height: number): Dete
   if (d.polygon) out.polygon = d.polygon.map(clipPoint);
   return out;
 }
+
+/** `b` grown by `grow` of its size on each side, in place. */
+export function grownBox(b: Box, grow: number): Box {
+  const gx = (b.x2 - b.x1) * grow;
+  const gy = (b.y2 - b.y1) * grow;
+  return { x1: b.x1 - gx, y1: b.y1 - gy, x2: b.x2 + gx, y2: b.y2 + gy };
+}
+
+/** The box `t` of the way from `a` to `b` (each edge linearly). */
+export function lerpBox(a: Box, b: Box, t: number): Box {
+  return {
+    x1: a.x1 + (b.x1 - a.x1) * t,
+    y1: a.y1 + (b.y1 - a.y1) * t,
+    x2: a.x2 + (b.x2 - a.x2) * t,
+    y2: a.y2 + (b.y2 - a.y2) * t,
+  };
+}

@@ -26,23 +26,17 @@
  *   frame only until a second detection confirms it, then over its look-back too; a late second
  *   sighting where it was dropped still confirms it (`ghostOf`). One false detection is then one
  *   covered frame instead of a look-back and a hold.
- * Output is a list of (frame, detection) pairs to draw, possibly for frames already seen.
+ * Classes left out of `trackedClasses` are drawn where found, with no identity
+ * (`untracked.ts`). Output is a list of (frame, detection) pairs to draw, possibly for frames
+ * already seen.
  */
 import { blendLook, lookSimilarity } from './appearance.ts';
-import { iou, longerSide } from './box.ts';
+import { grownBox, iou, lerpBox, longerSide } from './box.ts';
 import type { Box, Detection, ObjectClass, Point } from './types.ts';
+import { UntrackedObjects } from './untracked.ts';
 
 /** A matched box smaller than this share of its track's area is taken as partly hidden. */
 const SHRINK_KEEPS_EXTENT = 0.75;
-
-/** Frames after its detection frame an untracked object's box is also drawn on (`update`). */
-const UNTRACKED_HOLD = 3;
-
-/**
- * Frames over which an untracked object missed on detection frames in between still continues
- * (`bridgeFrom`): a weaker detection where one was drawn that recently is drawn too.
- */
-const UNTRACKED_BRIDGE = 12;
 
 /**
  * Appearance rules (descriptor correlation, `lookSimilarity`). Measured on the bench's 1080p
@@ -198,12 +192,6 @@ function recentTracks(tracks: Track[], frame: number, frames: number): Track[] {
   return out;
 }
 
-/** Whether `d` lies where an untracked object of its class was drawn (`affinity` over 0). */
-function continues(previous: readonly Detection[], d: Detection, minIou: number): boolean {
-  for (const p of previous) if (p.cls === d.cls && affinity(p.box, d.box, minIou) > 0) return true;
-  return false;
-}
-
 /** A box's area, negative where it is inverted (as the tracker always compared them). */
 const boxArea = (x: Box) => (x.x2 - x.x1) * (x.y2 - x.y1);
 
@@ -223,20 +211,6 @@ function shift(b: Box, v: Track['v'], dt: number, grow = 0): Box {
   const dx = ((v[0] + v[2]) / 2) * dt;
   const dy = ((v[1] + v[3]) / 2) * dt;
   return { x1: b.x1 + dx - gx, y1: b.y1 + dy - gy, x2: b.x2 + dx + gx, y2: b.y2 + dy + gy };
-}
-
-/** `b` grown by `grow` of its size on each side, in place (`shift` without motion). */
-function grown(b: Box, grow: number): Box {
-  return shift(b, [0, 0, 0, 0], 0, grow);
-}
-
-function lerp(a: Box, b: Box, t: number): Box {
-  return {
-    x1: a.x1 + (b.x1 - a.x1) * t,
-    y1: a.y1 + (b.y1 - a.y1) * t,
-    x2: a.x2 + (b.x2 - a.x2) * t,
-    y2: a.y2 + (b.y2 - a.y2) * t,
-  };
 }
 
 /** The detection moved to `box`: landmarks and corners follow the box (scale and shift). */
@@ -302,18 +276,9 @@ export class Tracker {
   private ghosts: Track[] = [];
   private nextId = 1;
   private lastFrame = -1;
-  /** Untracked detections of the last detection frame (drawn on to the end by `finish`). */
-  private lastUntracked: Detection[] = [];
-  /**
-   * Untracked detections left undrawn (under their start score, continuing nothing) on the
-   * detection frames of the look-back, oldest first: a new untracked object's past (`drawPast`).
-   */
-  private undrawn: Array<{ frame: number; dets: Detection[] }> = [];
-  /** Untracked detections drawn on the detection frames before the last, oldest first. */
-  private drawnBefore: Array<{ frame: number; dets: Detection[] }> = [];
-  /** Untracked objects lost at a border, drawn out to it up to frame `until` (`leaving`). */
-  private exits: Array<{ d: Detection; until: number }> = [];
   private readonly o: Required<TrackerOptions>;
+  /** The classes not tracked (`trackedClasses` leaves out): drawn where found. */
+  private readonly untracked: UntrackedObjects;
   /** Tracks started so far, per class (a summary's "faces"/"plates"). */
   readonly started: Record<ObjectClass, number> = { face: 0, plate: 0 };
   /**
@@ -343,6 +308,11 @@ export class Tracker {
       drawLag: options.lookbackFrames ?? 6,
       ...options,
     };
+    this.untracked = new UntrackedObjects({
+      ...this.o,
+      strong: (d) => this.strong(d),
+      heldGrowth: (frames) => this.heldGrowth(frames),
+    });
   }
 
   /**
@@ -364,60 +334,11 @@ export class Tracker {
     // Too late to confirm (their look-back frames are drawn by now).
     this.reject(frame);
     const out: TrackedBox[] = [];
-    // Untracked objects of the previous detection frame stay on the frames up to this one
-    // (at most UNTRACKED_HOLD): a plate the detector misses here is still covered there.
-    const held = Math.min(frame - 1, prevFrame + UNTRACKED_HOLD);
-    for (const d of this.lastUntracked) {
-      for (let f = prevFrame + 1; f <= held; f++) out.push({ frame: f, detection: { ...d } });
-    }
     const tracked: Detection[] = [];
-    const previous = this.lastUntracked;
-    const undrawn: Detection[] = [];
-    this.lastUntracked = [];
-    for (const d of detections) {
-      if (this.o.trackedClasses.includes(d.cls)) tracked.push(d);
-      // Untracked: at its start score, or weaker where one was drawn on the previous detection
-      // frame (hysteresis: no identity, no motion; a plate whose score dips stays covered).
-      else if (
-        this.strong(d) ||
-        continues(previous, d, this.o.minIou) ||
-        this.bridgeFrom(d, frame)
-      ) {
-        this.lastUntracked.push(d);
-      } else undrawn.push(d);
-    }
-    this.drawExits(previous, prevFrame, frame, out);
-    for (const d of this.lastUntracked) {
-      const fresh = !continues(previous, d, this.o.minIou);
-      // Missed on the detection frames since one drawn a little earlier: from that one's box to
-      // this one over the frames between (and what a new one gets, below).
-      const from = fresh ? this.bridgeFrom(d, frame) : undefined;
-      for (let f = (from?.frame ?? frame) + 1; from && f < frame; f++) {
-        const box = lerp(from.d.box, d.box, (f - from.frame) / (frame - from.frame));
-        out.push({ frame: f, detection: moveTo(d, box) });
-      }
-      // Untracked class: cover the frames since the previous detection frame that looked for
-      // it (`searched`, default the previous detection frame) with this box, and where none
-      // was drawn there (a plate coming into view, found weaker before) `untrackedLookback`
-      // frames at least, within the look-back.
-      const since = Math.min(prevFrame, searched[d.cls] ?? prevFrame);
-      const back = Math.max(frame - since - 1, fresh ? this.o.untrackedLookback : 0);
-      for (let f = Math.max(0, frame - Math.min(back, this.o.lookbackFrames)); f <= frame; f++) {
-        // Before the previous search (a new one's look-back), grown as a held box is: it
-        // moved, in a way no track tells.
-        const grow = f > since ? 0 : this.heldGrowth(frame - f);
-        out.push({ frame: f, detection: grow > 0 ? moveTo(d, grown(d.box, grow)) : { ...d } });
-      }
-      if (fresh) this.drawPast(d, frame, out);
-    }
-    while (this.undrawn.length > 0 && frame - this.undrawn[0].frame >= this.o.lookbackFrames) {
-      this.undrawn.shift();
-    }
-    if (undrawn.length > 0) this.undrawn.push({ frame, dets: undrawn });
-    if (previous.length > 0) this.drawnBefore.push({ frame: prevFrame, dets: previous });
-    while (this.drawnBefore.length > 0 && frame - this.drawnBefore[0].frame >= UNTRACKED_BRIDGE) {
-      this.drawnBefore.shift();
-    }
+    const untracked: Detection[] = [];
+    for (const d of detections)
+      (this.o.trackedClasses.includes(d.cls) ? tracked : untracked).push(d);
+    this.untracked.update(frame, prevFrame, untracked, searched, out);
     const matched = this.associate(frame, tracked, looks);
     for (const [track, det] of matched) this.observe(track, det, frame, out, looks(det));
     const used = new Set(matched.values());
@@ -440,121 +361,10 @@ export class Tracker {
     return out;
   }
 
-  /**
-   * The untracked detection drawn on a detection frame before the previous one, at most
-   * `UNTRACKED_BRIDGE` frames back (and within the look-back), that `d` continues (the newest
-   * such frame first).
-   */
-  private bridgeFrom(d: Detection, frame: number): { frame: number; d: Detection } | undefined {
-    for (let i = this.drawnBefore.length - 1; i >= 0; i--) {
-      const e = this.drawnBefore[i];
-      // Within the look-back too: the frames between are drawn.
-      if (frame - e.frame > Math.min(UNTRACKED_BRIDGE, this.o.lookbackFrames)) break;
-      for (const p of e.dets) {
-        if (p.cls === d.cls && affinity(p.box, d.box, this.o.minIou) > 0)
-          return { frame: e.frame, d: p };
-      }
-    }
-    return undefined;
-  }
-
-  /**
-   * A new untracked object `d` (frame `frame`) found weaker before, where it came into view or
-   * out of a blur: the chain of undrawn detections leading up to it (on each earlier detection
-   * frame of the look-back that found its class, the one nearest the last link by `affinity`,
-   * while there is one), each drawn on its own frame and moved linearly to the next link over
-   * the frames between. Its own look-back box stays where it was found; these follow the
-   * object's way there.
-   */
-  private drawPast(d: Detection, frame: number, out: TrackedBox[]): void {
-    let next = { frame, d };
-    for (let i = this.undrawn.length - 1; i >= 0; i--) {
-      const { frame: f, dets } = this.undrawn[i];
-      // Detection frames that found nothing undrawn in between: no way to follow.
-      if (next.frame - f > 2 * UNTRACKED_HOLD) break;
-      let best: Detection | undefined;
-      let bestA = 0;
-      for (const w of dets) {
-        const a = w.cls === d.cls ? affinity(w.box, next.d.box, this.o.minIou) : 0;
-        if (a > bestA) [best, bestA] = [w, a];
-      }
-      if (!best) break;
-      for (let g = f; g < next.frame; g++) {
-        const box = lerp(best.box, next.d.box, (g - f) / (next.frame - f));
-        out.push({ frame: g, detection: moveTo(best, box) });
-      }
-      next = { frame: f, d: best };
-    }
-    if (next.frame === frame) return;
-    // The chain's first link is where it came into view: the look-back of a new one from there.
-    const first = Math.max(0, next.frame - this.o.untrackedLookback, frame - this.o.lookbackFrames);
-    for (let g = first; g < next.frame; g++) {
-      out.push({
-        frame: g,
-        detection: moveTo(next.d, grown(next.d.box, this.heldGrowth(next.frame - g))),
-      });
-    }
-  }
-
-  /**
-   * Untracked objects drawn on the previous detection frame (`previous`) and lost on this one
-   * within their own size of a border: most likely on their way out, where the detector loses a
-   * plate once less than half of it shows. Each is drawn stretched out to that border (and grown
-   * across, as a held box) on the frames up to `holdFrames` after it was last found; the part of
-   * it still in view lies between the two.
-   */
-  private drawExits(previous: Detection[], prevFrame: number, frame: number, out: TrackedBox[]) {
-    for (const p of previous) {
-      if (continues(this.lastUntracked, p, this.o.minIou)) continue;
-      const d = this.leaving(p);
-      if (d) this.exits.push({ d, until: prevFrame + this.o.holdFrames });
-    }
-    const live: typeof this.exits = [];
-    for (const e of this.exits) {
-      const from = Math.max(prevFrame + 1, e.until - this.o.holdFrames + 1);
-      for (let f = from; f <= Math.min(frame, e.until); f++) {
-        out.push({ frame: f, detection: { ...e.d } });
-      }
-      if (e.until > frame) live.push(e);
-    }
-    this.exits = live;
-  }
-
-  /** `d` stretched out to the border it lies within its own size of, or undefined. */
-  private leaving(d: Detection): Detection | undefined {
-    const { width, height } = this.o.frameSize;
-    if (width <= 0 || height <= 0) return undefined;
-    const b = d.box;
-    const [w, h] = [b.x2 - b.x1, b.y2 - b.y1];
-    const gaps = [b.x1 / w, (width - b.x2) / w, b.y1 / h, (height - b.y2) / h];
-    const side = gaps.indexOf(Math.min(...gaps));
-    if (gaps[side] >= 1) return undefined;
-    const g = grown(b, this.heldGrowth(this.o.holdFrames));
-    const out =
-      side === 0
-        ? { ...b, x1: 0, y1: g.y1, y2: g.y2 }
-        : side === 1
-          ? { ...b, x2: width, y1: g.y1, y2: g.y2 }
-          : side === 2
-            ? { ...b, y1: 0, x1: g.x1, x2: g.x2 }
-            : { ...b, y2: height, x1: g.x1, x2: g.x2 };
-    return moveTo(d, out);
-  }
-
   /** End of video at `lastFrame`: emits held boxes, and the last untracked ones, up to it. */
   finish(lastFrame: number): TrackedBox[] {
     const out: TrackedBox[] = [];
-    // Untracked objects of the last detection frame stay on the frames after it (the video
-    // ends before another detection frame could cover them), within the look-back's reach.
-    const end = Math.min(lastFrame, this.lastFrame + this.o.lookbackFrames);
-    for (const d of this.lastUntracked) {
-      for (let f = this.lastFrame + 1; f <= end; f++) out.push({ frame: f, detection: { ...d } });
-    }
-    for (const e of this.exits) {
-      for (let f = this.lastFrame + 1; f <= Math.min(lastFrame, e.until); f++) {
-        out.push({ frame: f, detection: { ...e.d } });
-      }
-    }
+    this.untracked.finish(lastFrame, this.lastFrame, out);
     for (const t of this.tracks) {
       // Nothing came after its one detection frame: no evidence against it.
       if (t.pending && t.firstSeen === this.lastFrame) this.confirm(t, out);
@@ -718,7 +528,7 @@ export class Tracker {
     // are: between reshaped detections the object's extent is as uncertain as on them.
     const gapCut = cut || t.lastCut;
     for (let f = t.lastSeen + 1; f < frame; f++) {
-      const box = lerp(prevBox, d.box, (f - t.lastSeen) / dt);
+      const box = lerpBox(prevBox, d.box, (f - t.lastSeen) / dt);
       (t.pending ?? out).push(this.emit(t, f, gapCut ? padCut(box) : box));
     }
     const measured: Track['v'] = [
@@ -823,7 +633,7 @@ export class Tracker {
     this.tracks.push(t);
     if (id === undefined) this.started[d.cls]++;
     d.trackId = t.id;
-    const first = this.fromBorder(grown(d.box, 0.1));
+    const first = this.fromBorder(grownBox(d.box, 0.1));
     for (let k = Math.min(t.back, frame); k >= 1; k--) {
       (t.pending ?? out).push({ frame: frame - k, detection: moveTo(d, first, t.id) });
     }

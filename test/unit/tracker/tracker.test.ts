@@ -525,3 +525,19 @@ test('an untracked object lost next to a border is drawn out to it for holdFrame
     [1],
   );
 });
+
+test('an untracked object lost at a border is drawn out to it for as long as its motion takes it to leave', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    frameSize: { width: 640, height: 360 },
+    holdFrames: 6,
+  });
+  // Moving right 3 px per frame (trailing edge 540 -> 546), 34 px from the right border: the
+  // trailing edge needs (640 - 546) / 3 = 31.3, 32 frames to reach it.
+  sut.update(0, [plate(540, 100)]);
+  sut.update(2, [plate(546, 100)]);
+  const out = sut.update(4, []).concat(sut.finish(100));
+  const exit = out.filter((o) => o.detection.box.x2 === 640).map((o) => o.frame);
+  assert.equal(exit[0], 3);
+  assert.equal(exit.at(-1), 2 + 32);
+});
