@@ -11,7 +11,9 @@
  * committed plate detector).
  *
  * A row "Veil pipes, nothing detected" runs Veil with faces and plates off: the cost of its
- * decode -> Node -> encode -> mux path alone, the part no detector change can remove.
+ * decode -> Node -> encode -> mux path alone, the part no detector change can remove. Then
+ * blur (faces only), blur + plates with the API's defaults (`lp_track` off: plates searched on
+ * every detection frame, untracked) and blur + plates + `lp_track`.
  * Wall-clock fps with ratios, and CPU time per frame (process, threads and ffmpeg children)
  * with ratios, which machines shared with other work disturb far less; each row's CPU split
  * into the main thread (covers, tracking, pipes), the other threads (inference workers,
@@ -250,6 +252,7 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
     const floor: Timing[] = [];
     const pipes: Timing[] = [];
     const blur: Timing[] = [];
+    const plates: Timing[] = [];
     const full: Timing[] = [];
     let found = { faces: 0, objects: 0, plates: 0, plateDrawn: 0 };
     for (let k = 0; k < opt('--repeat', 2); k++) {
@@ -266,6 +269,8 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
       );
       blur.push({ ...tb, runs: lastRuns });
       const drawn = b.detections.reduce((n, d) => n + d.objects.length, 0);
+      // The API's defaults: plates searched too, untracked (`lp_track` off).
+      plates.push((await timed(() => veil(engine, clip, out, defaultAnonymizeOptions)))[1]);
       const [f, tf] = await timed(() =>
         veil(engine, clip, out, { ...defaultAnonymizeOptions, lpTrack: true }),
       );
@@ -309,6 +314,7 @@ async function speed(dir: string, engine: Engine, clips: Clip[]) {
       row('plain ffmpeg transcode', floor),
       row('Veil pipes, nothing detected', pipes),
       row('Veil blur (faces)', blur),
+      row('Veil blur + plates (defaults)', plates),
       row('Veil blur + plates + lp_track', full),
       ...(runsFile ? [runs('blur', blur), runs('blur + plates', full)] : []),
     ];
