@@ -81,20 +81,27 @@ export class UntrackedObjects {
     }
     const previous = this.last;
     const undrawn: Detection[] = [];
+    // Drawn ones, with whether they continue one of the previous detection frame, else the
+    // one of an earlier detection frame they bridge to (`bridgeFrom`), if any.
+    const drawn: Array<{ d: Detection; fresh: boolean; from?: { frame: number; d: Detection } }> =
+      [];
     this.last = [];
     for (const d of detections) {
       // At its start score, or weaker where one was drawn on a recent detection frame
       // (hysteresis: no identity, no motion; a plate whose score dips stays covered).
-      const drawn =
-        this.o.strong(d) || continues(previous, d, this.o.minIou) || this.bridgeFrom(d, frame);
-      (drawn ? this.last : undrawn).push(d);
+      const fresh = !continues(previous, d, this.o.minIou);
+      const from = fresh ? this.bridgeFrom(d, frame) : undefined;
+      if (!this.o.strong(d) && fresh && !from) {
+        undrawn.push(d);
+        continue;
+      }
+      this.last.push(d);
+      drawn.push({ d, fresh, from });
     }
     this.drawExits(previous, prevFrame, frame, out);
-    for (const d of this.last) {
-      const fresh = !continues(previous, d, this.o.minIou);
+    for (const { d, fresh, from } of drawn) {
       // Missed on the detection frames since one drawn a little earlier: from that one's box to
       // this one over the frames between (and what a new one gets, below).
-      const from = fresh ? this.bridgeFrom(d, frame) : undefined;
       for (let f = (from?.frame ?? frame) + 1; from && f < frame; f++) {
         const box = lerpBox(from.d.box, d.box, (f - from.frame) / (frame - from.frame));
         out.push({ frame: f, detection: moveTo(d, box) });
