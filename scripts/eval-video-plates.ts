@@ -14,7 +14,8 @@
  *
  * `node --import tsx scripts/eval-video-plates.ts [--frames N] [--width W --height H] [--fps F]
  *   [--plates N] [--plate-px P] [--seed S] [--lp-threshold T] [--set NAME=VALUE ...]
- *   [--int8 video|all|off] [--faces] [--crops FILE] [--video-plates far|photo]`
+ *   [--int8 video|all|off] [--faces] [--crops FILE] [--video-plates far|photo]
+ *   [--lp-track on|off]`
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -176,7 +177,9 @@ try {
   );
   const extra = pipelineSettingsFrom(argv);
   const blurFace = argv.includes('--faces');
-  for (const lpTrack of [false, true]) {
+  // --lp-track on|off: that run only (default both).
+  const only = argv.includes('--lp-track') ? argv[argv.indexOf('--lp-track') + 1] : undefined;
+  for (const lpTrack of only ? [only === 'on'] : [false, true]) {
     const stats = { detectionFrames: 0, smallPassFrames: 0, plateSearches: 0 };
     const run = createVideoAnonymizer(engine, { stats, ...extra });
     const options = { ...plates, blurFace, lpThreshold, lpTrack };

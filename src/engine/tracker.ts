@@ -317,19 +317,18 @@ export class Tracker {
 
   /**
    * Feeds the detections of frame `frame` (frames must increase; gaps are frames without
-   * detection). `searched`: per untracked class, the previous frame whose detection looked for
-   * it, where that was not the previous detection frame. `looks`: the detections' appearance
-   * descriptors, if any. Returns boxes to draw on `frame` and on earlier frames
-   * (interpolation, hold, look-back).
+   * detection). `searched`: whether this detection looked for the untracked classes (when not,
+   * their objects are left as they were, for the next search to draw on). `looks`: the
+   * detections' appearance descriptors, if any. Returns boxes to draw on `frame` and on earlier
+   * frames (interpolation, hold, look-back).
    */
   update(
     frame: number,
     detections: Detection[],
-    searched: Partial<Record<ObjectClass, number>> = {},
+    searched = true,
     looks: LookOf = NO_LOOKS,
   ): TrackedBox[] {
     if (frame <= this.lastFrame) throw new Error('tracker frames must increase');
-    const prevFrame = this.lastFrame;
     this.lastFrame = frame;
     // Too late to confirm (their look-back frames are drawn by now).
     this.reject(frame);
@@ -338,7 +337,7 @@ export class Tracker {
     const untracked: Detection[] = [];
     for (const d of detections)
       (this.o.trackedClasses.includes(d.cls) ? tracked : untracked).push(d);
-    this.untracked.update(frame, prevFrame, untracked, searched, out);
+    if (searched) this.untracked.update(frame, untracked, out);
     const matched = this.associate(frame, tracked, looks);
     for (const [track, det] of matched) this.observe(track, det, frame, out, looks(det));
     const used = new Set(matched.values());
@@ -364,7 +363,7 @@ export class Tracker {
   /** End of video at `lastFrame`: emits held boxes, and the last untracked ones, up to it. */
   finish(lastFrame: number): TrackedBox[] {
     const out: TrackedBox[] = [];
-    this.untracked.finish(lastFrame, this.lastFrame, out);
+    this.untracked.finish(lastFrame, out);
     for (const t of this.tracks) {
       // Nothing came after its one detection frame: no evidence against it.
       if (t.pending && t.firstSeen === this.lastFrame) this.confirm(t, out);

@@ -1,20 +1,23 @@
 /**
  * Objects of the classes the tracker does not track (plates without `lp_track`): no identity,
- * no velocity kept; each detection frame draws what it found, and what it found is read against
- * the last few detection frames only:
+ * no velocity kept; each search for their classes draws what it found, and what it found is
+ * read against the last few searches only:
  * - a detection is drawn at its class's start score, or weaker where one was drawn on a recent
- *   detection frame (hysteresis, bridged over detection frames that missed it: `bridgeFrom`);
- * - its box covers the frames back to the previous frame that searched its class; a new one
- *   (continuing nothing) is drawn back `untrackedLookback` frames, grown, and along the weaker
- *   detections that led up to it (`drawPast`: a plate coming into view, or out of a blur);
- * - a box is held a few frames after its detection frame (`UNTRACKED_HOLD`), and one lost next
+ *   search (hysteresis, bridged over searches that missed it: `bridgeFrom`);
+ * - its box covers the frames back to the previous frame that searched its class, and one that
+ *   continues an object of that search is also moved linearly from there (a plate searched every
+ *   4th frame moves a box or more between searches); a new one (continuing nothing) is drawn
+ *   back `untrackedLookback` frames, grown, and along the weaker detections that led up to it
+ *   (`drawPast`: a plate coming into view, or out of a blur);
+ * - a box is held a few frames after its search (`UNTRACKED_HOLD`), and one lost next
  *   to a border is drawn out to it until it has left (`drawExits`).
- * The tracker (`tracker.ts`) feeds this its untracked detections; output is (frame, detection)
- * pairs as the tracker's.
+ * The tracker (`tracker.ts`) feeds this the untracked detections of the detection frames that
+ * searched their classes (only those: one that did not leaves the objects as they were); output
+ * is (frame, detection) pairs as the tracker's.
  */
 import { grownBox, lerpBox } from './box.ts';
-import { affinity, moveTo, type TrackedBox } from './tracker.ts';
-import type { Detection, ObjectClass } from './types.ts';
+import { affinity, moveTo, reachOf, type TrackedBox } from './tracker.ts';
+import type { Detection } from './types.ts';
 
 /** Frames after its detection frame an untracked object's box is also drawn on (`update`). */
 const UNTRACKED_HOLD = 3;
@@ -41,20 +44,39 @@ export interface UntrackedRules {
   heldGrowth: (frames: number) => number;
 }
 
-/** Whether `d` lies where an untracked object of its class was drawn (`affinity` over 0). */
-function continues(previous: readonly Detection[], d: Detection, minIou: number): boolean {
-  for (const p of previous) if (p.cls === d.cls && affinity(p.box, d.box, minIou) > 0) return true;
-  return false;
+/**
+ * The untracked object of `previous` (found `dt` frames before `d`) that `d` continues: of its
+ * class, the nearest by `affinity` (over 0; no velocity kept, so reaching as far as a track seen
+ * once, `reachOf`), or undefined.
+ */
+function continued(
+  previous: readonly Detection[],
+  d: Detection,
+  minIou: number,
+  dt: number,
+): Detection | undefined {
+  const reach = reachOf(1, dt);
+  let best: Detection | undefined;
+  let bestA = 0;
+  for (const p of previous) {
+    const a = p.cls === d.cls ? affinity(p.box, d.box, minIou, reach) : 0;
+    if (a > bestA) [best, bestA] = [p, a];
+  }
+  return best;
 }
 
 export class UntrackedObjects {
-  /** Untracked detections of the last detection frame (drawn on to the end by `finish`). */
+  /** Untracked detections of the last search (drawn on to the end by `finish`). */
   private last: Detection[] = [];
+  /** The last detection frame that searched the untracked classes (-1: none yet). */
+  private lastSearch = -1;
   /**
    * Untracked detections left undrawn (under their start score, continuing nothing) on the
    * detection frames of the look-back, oldest first: a new untracked object's past (`drawPast`).
    */
   private undrawn: Array<{ frame: number; dets: Detection[] }> = [];
+  /** Drawn untracked detections that a later search continued (not lost: `bridgeFrom`). */
+  private readonly followed = new WeakSet<Detection>();
   /** Untracked detections drawn on the detection frames before the last, oldest first. */
   private drawnBefore: Array<{ frame: number; dets: Detection[] }> = [];
   /** Untracked objects lost at a border, drawn out to it up to frame `until` (`leaving`). */
@@ -63,34 +85,32 @@ export class UntrackedObjects {
   constructor(private readonly o: UntrackedRules) {}
 
   /**
-   * The untracked detections of detection frame `frame` (the one before: `prevFrame`);
-   * `searched` as `Tracker.update`. Boxes to draw go to `out`.
+   * The untracked detections of detection frame `frame`, which searched their classes (the
+   * search before: `lastSearch`). Boxes to draw go to `out`.
    */
-  update(
-    frame: number,
-    prevFrame: number,
-    detections: Detection[],
-    searched: Partial<Record<ObjectClass, number>>,
-    out: TrackedBox[],
-  ): void {
-    // Untracked objects of the previous detection frame stay on the frames up to this one
-    // (at most UNTRACKED_HOLD): a plate the detector misses here is still covered there.
+  update(frame: number, detections: Detection[], out: TrackedBox[]): void {
+    const prevFrame = this.lastSearch;
+    this.lastSearch = frame;
+    // Untracked objects of the previous search stay on the frames up to this one (at most
+    // UNTRACKED_HOLD): a plate the detector misses here is still covered there.
     const held = Math.min(frame - 1, prevFrame + UNTRACKED_HOLD);
     for (const d of this.last) {
       for (let f = prevFrame + 1; f <= held; f++) out.push({ frame: f, detection: { ...d } });
     }
     const previous = this.last;
     const undrawn: Detection[] = [];
-    // Drawn ones, with whether they continue one of the previous detection frame, else the
-    // one of an earlier detection frame they bridge to (`bridgeFrom`), if any.
+    // Drawn ones, with the one they continue: of the previous search, else of an earlier
+    // search they bridge to (`bridgeFrom`), if any.
     const drawn: Array<{ d: Detection; fresh: boolean; from?: { frame: number; d: Detection } }> =
       [];
     this.last = [];
     for (const d of detections) {
-      // At its start score, or weaker where one was drawn on a recent detection frame
-      // (hysteresis: no identity, no motion; a plate whose score dips stays covered).
-      const fresh = !continues(previous, d, this.o.minIou);
-      const from = fresh ? this.bridgeFrom(d, frame) : undefined;
+      // At its start score, or weaker where one was drawn on a recent search (hysteresis: no
+      // identity, no motion kept; a plate whose score dips stays covered).
+      const p = continued(previous, d, this.o.minIou, frame - prevFrame);
+      const fresh = !p;
+      const from = p ? { frame: prevFrame, d: p } : this.bridgeFrom(d, frame);
+      if (from) this.followed.add(from.d);
       if (!this.o.strong(d) && fresh && !from) {
         undrawn.push(d);
         continue;
@@ -100,22 +120,20 @@ export class UntrackedObjects {
     }
     this.drawExits(previous, prevFrame, frame, out);
     for (const { d, fresh, from } of drawn) {
-      // Missed on the detection frames since one drawn a little earlier: from that one's box to
-      // this one over the frames between (and what a new one gets, below).
+      // From the box it continues (of the previous search, or one missed since) to this one
+      // over the frames between, besides the two boxes held and drawn back there.
       for (let f = (from?.frame ?? frame) + 1; from && f < frame; f++) {
         const box = lerpBox(from.d.box, d.box, (f - from.frame) / (frame - from.frame));
         out.push({ frame: f, detection: moveTo(d, box) });
       }
-      // Cover the frames since the previous detection frame that looked for its class
-      // (`searched`, default the previous detection frame) with this box, and where none was
-      // drawn there (a plate coming into view, found weaker before) `untrackedLookback` frames
-      // at least, within the look-back.
-      const since = Math.min(prevFrame, searched[d.cls] ?? prevFrame);
-      const back = Math.max(frame - since - 1, fresh ? this.o.untrackedLookback : 0);
+      // Cover the frames since the previous search with this box, and where none was drawn
+      // there (a plate coming into view, found weaker before) `untrackedLookback` frames at
+      // least, within the look-back.
+      const back = Math.max(frame - prevFrame - 1, fresh ? this.o.untrackedLookback : 0);
       for (let f = Math.max(0, frame - Math.min(back, this.o.lookbackFrames)); f <= frame; f++) {
         // Before the previous search (a new one's look-back), grown as a held box is: it
         // moved, in a way no track tells.
-        const grow = f > since ? 0 : this.o.heldGrowth(frame - f);
+        const grow = f > prevFrame ? 0 : this.o.heldGrowth(frame - f);
         out.push({ frame: f, detection: grow > 0 ? moveTo(d, grownBox(d.box, grow)) : { ...d } });
       }
       if (fresh) this.drawPast(d, frame, out);
@@ -131,18 +149,18 @@ export class UntrackedObjects {
   }
 
   /**
-   * End of video at `lastFrame` (the last detection frame: `lastDetection`): the last
-   * detection frame's objects stay on the frames after it (the video ends before another
-   * detection frame could cover them), within the look-back's reach, and leaving ones until
-   * they have left.
+   * End of video at `lastFrame`: the last search's objects stay on the frames after it (the
+   * video ends before another search could cover them), within the look-back's reach, and
+   * leaving ones until they have left.
    */
-  finish(lastFrame: number, lastDetection: number, out: TrackedBox[]): void {
-    const end = Math.min(lastFrame, lastDetection + this.o.lookbackFrames);
+  finish(lastFrame: number, out: TrackedBox[]): void {
+    const from = this.lastSearch;
+    const end = Math.min(lastFrame, from + this.o.lookbackFrames);
     for (const d of this.last) {
-      for (let f = lastDetection + 1; f <= end; f++) out.push({ frame: f, detection: { ...d } });
+      for (let f = from + 1; f <= end; f++) out.push({ frame: f, detection: { ...d } });
     }
     for (const e of this.exits) {
-      for (let f = lastDetection + 1; f <= Math.min(lastFrame, e.until); f++) {
+      for (let f = from + 1; f <= Math.min(lastFrame, e.until); f++) {
         out.push({ frame: f, detection: { ...e.d } });
       }
     }
@@ -158,11 +176,11 @@ export class UntrackedObjects {
       const e = this.drawnBefore[i];
       // Within the look-back too: the frames between are drawn.
       if (frame - e.frame > Math.min(UNTRACKED_BRIDGE, this.o.lookbackFrames)) break;
-      for (const p of e.dets) {
-        if (p.cls === d.cls && affinity(p.box, d.box, this.o.minIou) > 0) {
-          return { frame: e.frame, d: p };
-        }
-      }
+      // Only objects missed since (one continued later is not lost: a weak false plate beside
+      // a real one that moves on must not bridge to it).
+      const lost = e.dets.filter((p) => !this.followed.has(p));
+      const p = continued(lost, d, this.o.minIou, frame - e.frame);
+      if (p) return { frame: e.frame, d: p };
     }
     return undefined;
   }
@@ -181,12 +199,7 @@ export class UntrackedObjects {
       const { frame: f, dets } = this.undrawn[i];
       // Detection frames that found nothing undrawn in between: no way to follow.
       if (next.frame - f > 2 * UNTRACKED_HOLD) break;
-      let best: Detection | undefined;
-      let bestA = 0;
-      for (const w of dets) {
-        const a = w.cls === d.cls ? affinity(w.box, next.d.box, this.o.minIou) : 0;
-        if (a > bestA) [best, bestA] = [w, a];
-      }
+      const best = continued(dets, next.d, this.o.minIou, next.frame - f);
       if (!best) break;
       for (let g = f; g < next.frame; g++) {
         const box = lerpBox(best.box, next.d.box, (g - f) / (next.frame - f));
@@ -213,7 +226,7 @@ export class UntrackedObjects {
    */
   private drawExits(previous: Detection[], prevFrame: number, frame: number, out: TrackedBox[]) {
     for (const p of previous) {
-      if (continues(this.last, p, this.o.minIou)) continue;
+      if (this.last.some((d) => continued([p], d, this.o.minIou, frame - prevFrame))) continue;
       const exit = this.leaving(p);
       if (!exit) continue;
       const until = prevFrame + this.exitFrames(p, prevFrame, exit.side);
@@ -263,8 +276,8 @@ export class UntrackedObjects {
     const before = this.drawnBefore.at(-1);
     let speed = 0;
     for (const q of before?.dets ?? []) {
-      if (q.cls !== p.cls || affinity(q.box, p.box, this.o.minIou) <= 0) continue;
       const dt = frame - before!.frame;
+      if (!continued([q], p, this.o.minIou, dt)) continue;
       // The trailing edge's motion: the leading one stops at the border once cut.
       const v = [
         q.box.x2 - p.box.x2,

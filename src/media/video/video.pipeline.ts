@@ -112,7 +112,7 @@ export interface VideoPipelineSettings {
    * in time); the false starts on face-free footage (`eval-false-covers.ts`) scored 0.50-0.79.
    */
   sureFaceScore?: number;
-  /** With lp_track, plates are searched on every Nth detection frame (default 2). */
+  /** Plates are searched on every Nth detection frame (default 2; tracked or not). */
   plateStride?: number;
   /**
    * Passes that only add small faces (RetinaFace's enlarged pass, 2/3 of its time) run on every
@@ -334,9 +334,10 @@ async function anonymize(
     ...detectionFloors(options, s),
   };
 
-  // Tracked plates move little between frames and cost more to find than faces: with
-  // lp_track they are searched on every other detection frame (the tracker bridges the gap).
-  const plateStride = options.lpTrack && !s.noTracking ? (s.plateStride ?? 2) : 1;
+  // Plates move little between frames and cost more to find than faces: they are searched on
+  // every other detection frame (tracked, the tracker bridges the gap; untracked, each plate is
+  // moved from one search's box to the next: `untracked.ts`).
+  const plateStride = s.noTracking ? 1 : (s.plateStride ?? 2);
   const withoutPlates = { ...detectOptions, enableLp: false };
   const hasSmallPass = engine.models.faceSmallPass;
   // The text plate fallback reads plates at 960 px; the plate models take 640 px at most.
@@ -363,8 +364,6 @@ async function anonymize(
   let lastPlateSearch = -Infinity;
   const platesQuiet = (index: number) =>
     !s.noTracking && quietGap > 0 && index - lastPlate >= quietFrames;
-  // The last settled detection frame that searched plates.
-  let settledPlateSearch = -1;
   /** Whether detection frame `index` (the `count`th) searches plates; counts it if so. */
   const plateTurnAt = (index: number, count: number): boolean => {
     const turn =
@@ -572,8 +571,7 @@ async function anonymize(
     // Weak detections too: tracks continue on them, and an untracked one is drawn where one of
     // its class was drawn on the previous detection frame (`Tracker.update`). Untracked plates
     // found here are drawn back to the previous plate search.
-    place(tracker.update(next.index, found, { plate: settledPlateSearch }, (d) => looks.get(d)));
-    if (next.plates) settledPlateSearch = next.index;
+    place(tracker.update(next.index, found, next.plates, (d) => looks.get(d)));
     // A plate found at its threshold or still tracked: plates are around.
     const plateSeen = found.some((d) => d.cls === 'plate' && d.score >= thresholds.plate);
     if (plateSeen || tracker.predicted('plate', next.index).length > 0) lastPlate = next.index;

@@ -84,10 +84,10 @@ function crossing(withLooks: boolean): { a: number; b: number; got: number } {
   const b = face(60);
   looks.set(a, lookA);
   looks.set(b, lookB);
-  sut.update(0, [a, b], {}, look);
+  sut.update(0, [a, b], true, look);
   const seen = face(20);
   looks.set(seen, lookB);
-  sut.update(2, [seen], {}, look);
+  sut.update(2, [seen], true, look);
   return { a: a.trackId!, b: b.trackId!, got: seen.trackId! };
 }
 
@@ -106,12 +106,12 @@ test('a held track takes back a face that looks like it beyond the overlap rule'
     const looks = new Map<Detection, Float32Array>();
     const first = face(400, 100);
     looks.set(first, lookA);
-    sut.update(0, [first], {}, (d) => looks.get(d));
-    sut.update(2, [], {}, (d) => looks.get(d));
+    sut.update(0, [first], true, (d) => looks.get(d));
+    sut.update(2, [], true, (d) => looks.get(d));
     // Back 1.5 face sizes to the left four frames later (no overlap with the held box).
     const back = face(250, 100);
     looks.set(back, look);
-    sut.update(4, [back], {}, (d) => looks.get(d));
+    sut.update(4, [back], true, (d) => looks.get(d));
     return { first: first.trackId, back: back.trackId, started: sut.started.face };
   };
   const same = run(lookA);
@@ -133,14 +133,14 @@ test('a track dropped in view lives again with its id when a face like it comes 
     for (let f = 0; f <= 10; f++) {
       const d = face(100 + 5 * f, 100);
       looks.set(d, lookA);
-      sut.update(f, [d], {}, get);
+      sut.update(f, [d], true, get);
       id = d.trackId;
     }
-    for (let f = 11; f < 25; f++) sut.update(f, [], {}, get);
+    for (let f = 11; f < 25; f++) sut.update(f, [], true, get);
     assert.equal(sut.size, 0, 'dropped after the hold');
     const back = face(100 + 5 * 25, 100);
     looks.set(back, look);
-    const out = sut.update(25, [back], {}, get);
+    const out = sut.update(25, [back], true, get);
     return { id, back: back.trackId, sut, out };
   };
   const same = run(lookA);

@@ -185,16 +185,19 @@ test('a track seen once reaches farther the longer since: a fast object searched
 test('untracked classes are drawn on the frames since the previous detection frame, and held a few frames after theirs', () => {
   const sut = new Tracker({ trackedClasses: ['face'] });
   sut.update(0, [plate(10, 10)]);
-  const out = sut.update(3, [plate(12, 10)]);
-  // Frames 1-2: the box of frame 0 held and the box of frame 3 drawn back; frame 3: its own.
+  const out = sut.update(3, [plate(13, 10)]);
+  // Frames 1-2: the box of frame 0 held, moved towards the box of frame 3, and the box of frame
+  // 3 drawn back; frame 3: its own.
   assert.deepEqual(
     out.map((o) => [o.frame, o.detection.box.x1]),
     [
       [1, 10],
       [2, 10],
-      [1, 12],
+      [1, 11],
       [2, 12],
-      [3, 12],
+      [1, 13],
+      [2, 13],
+      [3, 13],
     ],
   );
   assert.ok(out.every((o) => o.detection.trackId === undefined));
@@ -233,18 +236,24 @@ test('an untracked object drawn where none was is drawn back over untrackedLookb
 
 test('untracked classes reach back to the previous frame that searched them', () => {
   const sut = new Tracker({ trackedClasses: ['face'], lookbackFrames: 8 });
-  sut.update(0, []);
-  sut.update(4, []);
-  // Plates were last searched on frame 0: frames 1-9 get the box found on frame 9.
-  const out = sut.update(9, [plate(12, 10)], { plate: 0 });
+  sut.update(0, [plate(12, 10)]);
+  // Frame 4 did not search plates: the plate of frame 0 is neither held nor dropped there.
+  assert.deepEqual(sut.update(4, [], false), []);
+  // Plates were last searched on frame 0: frames 1-3 get its box held, frames 1-9 the box
+  // found on frame 9, and frames 1-8 the box moved between the two.
+  const out = sut.update(9, [plate(30, 10)]);
+  const at = (x: number) => out.filter((o) => o.detection.box.x1 === x).map((o) => o.frame);
+  assert.deepEqual(at(12), [1, 2, 3]);
+  assert.deepEqual(at(30), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.deepEqual(
-    out.map((o) => o.frame),
-    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    out.filter((o) => ![12, 30].includes(o.detection.box.x1)).map((o) => o.detection.box.x1),
+    [14, 16, 18, 20, 22, 24, 26, 28],
   );
-  // Never further back than the look-back, nor before the previous detection frame's search.
-  sut.update(30, [], { plate: 9 });
+  // Never further back than the look-back, nor before the previous search.
+  sut.update(30, []);
+  sut.update(40, [], false);
   assert.deepEqual(
-    sut.update(50, [plate(12, 10)], { plate: 30 }).map((o) => o.frame),
+    sut.update(50, [plate(12, 10)]).map((o) => o.frame),
     [42, 43, 44, 45, 46, 47, 48, 49, 50],
   );
 });
@@ -441,11 +450,13 @@ test('untracked classes: a weak detection is drawn only where one was drawn on a
   // Weak and new: not drawn.
   assert.deepEqual(sut.update(0, [weak(10, 10)]), []);
   sut.update(2, [plate(10, 10)]);
-  // Weak where the plate was: drawn (frames 3-4; frame 3 also holds frame 2's box).
+  // Weak where the plate was: drawn (frames 3-4, and moved from frame 2's box on frame 3,
+  // which also holds that box).
   const near = sut.update(4, [weak(18, 10), weak(600, 300)]);
   assert.deepEqual(
     near.filter((o) => o.detection.score === 0.3).map((o) => [o.frame, o.detection.box.x1]),
     [
+      [3, 14],
       [3, 18],
       [4, 18],
     ],
@@ -469,6 +480,32 @@ test('untracked classes: a weak detection is drawn only where one was drawn on a
   sut.update(14, []);
   sut.update(20, []);
   assert.deepEqual(sut.update(24, [weak(34, 10)]), []);
+});
+
+test('an untracked object bridges only from one lost since, reaching farther the longer the gap', () => {
+  const weak = (x: number, y: number): Detection => ({ ...plate(x, y), score: 0.3 });
+  const rules = {
+    trackedClasses: ['face' as const],
+    startScores: { plate: 0.5 },
+    lookbackFrames: 12,
+  };
+  const drawnWeak = (out: TrackedBox[]) =>
+    out.filter((o) => o.detection.score === 0.3).map((o) => o.frame);
+  // The plate of frame 0 found again on frame 4: a weak detection 1.7 plate widths from its first
+  // box on frame 8 is another object, not drawn.
+  const followed = new Tracker(rules);
+  followed.update(0, [plate(100, 100)]);
+  followed.update(4, [plate(110, 100)]);
+  assert.deepEqual(drawnWeak(followed.update(8, [plate(120, 100), weak(120, 200)])), []);
+  // Missed on frame 4: lost, so the weak detection 8 frames on continues it (within 2 widths).
+  const lost = new Tracker(rules);
+  lost.update(0, [plate(100, 100)]);
+  lost.update(4, []);
+  assert.ok(drawnWeak(lost.update(8, [weak(120, 200)])).includes(8));
+  // Right after a search (reach 0.6 widths), the same distance is too far.
+  const near = new Tracker(rules);
+  near.update(0, [plate(100, 100)]);
+  assert.deepEqual(drawnWeak(near.update(1, [weak(120, 200)])), []);
 });
 
 test('a new untracked object is drawn back along the weaker detections that led up to it', () => {
