@@ -40,14 +40,16 @@ async function startChild(env: Record<string, string>) {
 
 it('finishes a job whose process was killed mid-video, charging it once', async () => {
   const env = { PORT: String(await freePort()), VEIL_AZURITE_PORT: String(await freePort()) };
-  const clip = await makeClip(path.join(dataDir, 'clip.mp4'), { seconds: 3 });
+  // 200 frames: long enough to be caught mid-video by a 100 ms poll on a fast core (~250
+  // frames a second here).
+  const clip = await makeClip(path.join(dataDir, 'clip.mp4'), { seconds: 20 });
 
   const first = await startChild(env);
   const key = first.demoKey!;
   assert.ok(key);
   const { jobId } = await curlUpload(first.url, key, clip, 'clip.mp4?model=blur');
   const waiting = await waitForJob(first.url, key, jobId, (r) => r.job_status >= 2, 45_000);
-  assert.equal(waiting.job_total_credit_cost, 3);
+  assert.equal(waiting.job_total_credit_cost, 20);
   const approve = await fetch(`${first.url}/approve_job/${jobId}`, {
     method: 'POST',
     headers: { access_token: key },
@@ -74,6 +76,6 @@ it('finishes a job whose process was killed mid-video, charging it once', async 
 
   const credits = await fetch(`${second.url}/credits`, { headers: { access_token: key } });
   const { balance } = (await credits.json()) as { balance: number };
-  assert.equal(balance, 997, '1000 demo credits minus 3 seconds, once');
+  assert.equal(balance, 980, '1000 demo credits minus 20 seconds, once');
   await second.kill('SIGTERM');
 });

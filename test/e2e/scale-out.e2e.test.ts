@@ -252,13 +252,14 @@ describe('scaled out: api and worker processes on PostgreSQL, Redis and Azurite'
   });
 
   it('completes a video whose worker was killed mid-task, one output, one charge', async () => {
-    const clip = await makeClip(path.join(dir, 'clip.mp4'), { seconds: 3 });
+    // 200 frames: still running when the poll sees its first progress on a fast core.
+    const clip = await makeClip(path.join(dir, 'clip.mp4'), { seconds: 20 });
     // Only worker 0 may take it: worker 1 leaves gracefully and a fresh one starts later.
     await workers[1].kill('SIGTERM');
     const before = await balance(api.url);
     const { jobId } = await curlUpload(api.url, key, clip, 'clip.mp4?model=blur');
     const costed = await waitForJob(api.url, key, jobId, [2]);
-    assert.equal(costed.job_total_credit_cost, 3);
+    assert.equal(costed.job_total_credit_cost, 20);
     await approve(api.url, jobId);
     const standby = cluster.startWorker();
     // Wait until real work happened (some progress), then kill the worker outright.
@@ -279,7 +280,7 @@ describe('scaled out: api and worker processes on PostgreSQL, Redis and Azurite'
     assert.equal(done.tasks[0].status, 'completed');
     const video = await fetch(done.tasks[0].download_link!);
     assert.equal(video.status, 200);
-    await assertDoneOnce(api.url, [jobId], 3);
-    assert.equal(await balance(api.url), before - 3);
+    await assertDoneOnce(api.url, [jobId], 20);
+    assert.equal(await balance(api.url), before - 20);
   });
 });
