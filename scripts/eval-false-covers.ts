@@ -56,7 +56,7 @@ const clips = pictures.map((p) => {
   return output;
 });
 const engine = await createEngine({
-  ...(values.fallbacks ? { faceModel: 'retinaface', plateModel: 'veil' } : {}),
+  ...(values.fallbacks ? { faceModel: 'retinaface+veil', plateModel: 'veil' } : {}),
   ...(values.int8 ? { int8: values.int8 as Int8Use } : {}),
   ...(values['video-plates'] ? { videoPlates: values['video-plates'] as VideoPlates } : {}),
 });

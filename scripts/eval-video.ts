@@ -56,7 +56,7 @@ const engine = await createEngine({
   ...(argv.includes('--veil-face')
     ? { faceModel: 'veil', plateModel: 'veil' }
     : argv.includes('--fallbacks')
-      ? { faceModel: 'retinaface', plateModel: 'veil' }
+      ? { faceModel: 'retinaface+veil', plateModel: 'veil' }
       : {}),
   wholeSmallPass: argv.includes('--whole-small-pass'),
   ...(argv.includes('--int8') ? { int8: argv[argv.indexOf('--int8') + 1] as Int8Use } : {}),

@@ -93,7 +93,10 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     async detect(frame, options, hints) {
       checkFrame(frame);
       if (!options.blurFace && !options.enableLp) return [];
-      if (pool.size < 2 || hints?.sequence || !(options.blurFace && (pair || options.enableLp)))
+      // One part asked for (a video's second opinion on a new face, `hints.facePart`), or a
+      // frame of a sequence: one worker.
+      const onePart = hints?.facePart !== undefined || hints?.sequence;
+      if (pool.size < 2 || onePart || !(options.blurFace && (pair || options.enableLp)))
         return pool.detect(frame, options, hints);
       // A photo on both cores: faces (the first face model of a pair) on one worker, plates
       // (and the second face model) on the other, merged as one worker would have. A single

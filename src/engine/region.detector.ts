@@ -36,7 +36,8 @@ export interface DetectHints {
   smallPassWhole?: boolean;
   /**
    * A detector made of two face models runs only this one (0: the first, 1: the second): the
-   * engine splits a photo across two workers and merges their faces (`mergeFaces`).
+   * engine splits a photo across two workers and merges their faces (`mergeFaces`), and video
+   * asks the second alone for its opinion on a crop around a new face (`face-check.ts`).
    */
   facePart?: 0 | 1;
 }

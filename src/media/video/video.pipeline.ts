@@ -6,6 +6,7 @@
  * engine's worker while this thread renders and ffmpeg encodes in its own processes.
  */
 import { createEngine, type DetectHints, type Engine } from '../../engine/index.ts';
+import { FACE_MODEL_PARTS } from '../../engine/models.ts';
 import { coverShape, renderParams } from '../../engine/render/index.ts';
 import { shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { lookOf } from '../../engine/appearance.ts';
@@ -29,6 +30,7 @@ import { SmoothBoxes } from './smooth.boxes.ts';
 import { SteadyBoxes } from './steady.boxes.ts';
 import { coverOnYuv } from './yuv.render.ts';
 import { containerFor, type EncoderSettings } from './ffmpeg-args.ts';
+import { FaceCheck } from './face-check.ts';
 import { probeVideoStreams } from './video.probe.ts';
 import { synthesizeOnYuv, type SynTally } from './syn.render.ts';
 import { plateSynthFor, synthesizePlatesOnYuv } from './plate.render.ts';
@@ -70,8 +72,18 @@ export interface VideoPipelineSettings {
     smallPassFrames: number;
     /** Detection frames that searched plates. */
     plateSearches?: number;
+    /** New faces shown to the second face model, and those it saw no face on. */
+    faceChecks?: { checked: number; refused: number };
     dense?: Record<string, number>;
   };
+  /**
+   * A second opinion on new faces (`face-check.ts`): where the engine runs two face models, a
+   * detection that would start a face track, under `sureFaceScore` and at least `checkFacePx`
+   * (`detectSide` copy px, default 48) long, is kept only where the second model sees a face on
+   * a crop around it. Default on.
+   */
+  checkFaces?: boolean;
+  checkFacePx?: number;
   /** Frames a track is held after its last detection (default 12). */
   holdFrames?: number;
   /** Frames covered before an object's first detection (default 8, at least sparseEvery). */
@@ -327,6 +339,19 @@ async function anonymize(
     },
     drawLag,
   });
+  // New faces the first model alone found, checked by the second (`face-check.ts`).
+  const faceCheck =
+    (s.checkFaces ?? true) &&
+    !s.noTracking &&
+    options.blurFace &&
+    FACE_MODEL_PARTS[engine.models.face].length > 1
+      ? new FaceCheck(engine, options, {
+          threshold: thresholds.face,
+          sureScore: s.sureFaceScore ?? 0.8,
+          minSide: (s.checkFacePx ?? 48) * fine,
+        })
+      : undefined;
+  if (faceCheck && s.stats) s.stats.faceChecks = faceCheck.counts;
   // Counts distinct plates for the summary even when plates are not tracked for drawing.
   const plateCounter = new Tracker({ trackedClasses: ['plate'], startScores: thresholds });
   const detectOptions: AnonymizeOptions = {
@@ -461,7 +486,9 @@ async function anonymize(
           if (look) looks.set(d, look);
         }
       }
-      return found;
+      return faceCheck
+        ? faceCheck.filter(frame, index, found, tracker.predicted('face', index))
+        : found;
     } finally {
       copies.push(into);
     }
