@@ -6,7 +6,7 @@
  * models (`retinaface+veil`, `yunet+veil`: what a clone runs by default), a detection that would
  * start a face track, large enough and under the sure score, is shown to the second model on a
  * crop of the frame around it (`DetectHints.facePart` 1); where that model sees no face there,
- * the detection is dropped, and the same spot is not asked about again for `memoryFrames`.
+ * the detection is dropped (asked again on the next detection frame, or after `memoryFrames`).
  * Faces of tracks, small faces and sure ones pass as they are.
  */
 import type { Engine } from '../../engine/index.ts';
@@ -24,7 +24,10 @@ export interface FaceCheckRules {
   minSide: number;
   /** Score at which the second model's face counts (default 0.3). */
   checkScore?: number;
-  /** Frames a spot the second model saw no face on stays refused (default 30). */
+  /**
+   * Frames a spot the second model saw no face on stays refused without asking again (default
+   * 0: asked on every detection frame, so a real face it missed once is asked about again).
+   */
   memoryFrames?: number;
 }
 
@@ -51,7 +54,7 @@ export class FaceCheck {
    * does not confirm; `tracks`: the face tracks' boxes expected on this frame.
    */
   async filter(frame: YuvFrame, index: number, found: Detection[], tracks: Box[]) {
-    const memory = this.rules.memoryFrames ?? 30;
+    const memory = this.rules.memoryFrames ?? 0;
     this.refused = this.refused.filter((r) => index - r.frame <= memory);
     const out: Detection[] = [];
     for (const d of found) {

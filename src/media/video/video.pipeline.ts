@@ -84,6 +84,10 @@ export interface VideoPipelineSettings {
    */
   checkFaces?: boolean;
   checkFacePx?: number;
+  /** The second model's score that confirms (`FaceCheckRules.checkScore`). */
+  checkFaceScore?: number;
+  /** Frames a refused spot stays refused (`FaceCheckRules.memoryFrames`). */
+  checkFaceMemory?: number;
   /** Frames a track is held after its last detection (default 12). */
   holdFrames?: number;
   /** Frames covered before an object's first detection (default 8, at least sparseEvery). */
@@ -349,6 +353,8 @@ async function anonymize(
           threshold: thresholds.face,
           sureScore: s.sureFaceScore ?? 0.8,
           minSide: (s.checkFacePx ?? 48) * fine,
+          checkScore: s.checkFaceScore,
+          memoryFrames: s.checkFaceMemory,
         })
       : undefined;
   if (faceCheck && s.stats) s.stats.faceChecks = faceCheck.counts;

@@ -37,7 +37,7 @@ describe('FaceCheck', () => {
   it('keeps a real new face and drops a face on a blank wall, refusing its spot after', async () => {
     const { frame, face: real } = await frameWithFace();
     const wall = { x1: 20, y1: 300, x2: 120, y2: 420 };
-    const sut = new FaceCheck(engine, defaultAnonymizeOptions, rules);
+    const sut = new FaceCheck(engine, defaultAnonymizeOptions, { ...rules, memoryFrames: 30 });
     const kept = await sut.filter(frame, 0, [face(real), face(wall)], []);
     assert.deepEqual(
       kept.map((d) => d.box),
@@ -51,6 +51,11 @@ describe('FaceCheck', () => {
     // Past the memory (30 frames): asked again.
     assert.deepEqual(await sut.filter(frame, 40, [face(moved)], []), []);
     assert.deepEqual(sut.counts, { checked: 3, refused: 2 });
+    // By default a refused spot is asked about again on the next detection frame.
+    const asks = new FaceCheck(engine, defaultAnonymizeOptions, rules);
+    await asks.filter(frame, 0, [face(wall)], []);
+    await asks.filter(frame, 2, [face(moved)], []);
+    assert.deepEqual(asks.counts, { checked: 2, refused: 2 });
   });
 
   it('passes sure, small, tracked and weak faces without asking', async () => {
