@@ -52,8 +52,9 @@ export interface VideoPipelineSettings {
   /**
    * Adaptive cadence: every Nth frame instead of `detectEvery` while every tracked object is
    * established, large, slow, inside the frame and no track started or ended lately
-   * (`cadenceGap`). Default 3; `detectEvery` or less: off. Plates searched but not tracked
-   * take part through the plate counter's tracks, as tracked ones through theirs.
+   * (`cadenceGap`). Default 3; `detectEvery` or less: off. Off while plates searched but not
+   * tracked are around (they are drawn only around their detection frames); with none found
+   * for `quietFrames`, on (plates then searched as on quiet footage, `quietSmallGap`).
    */
   sparseEvery?: number;
   /**
@@ -272,8 +273,8 @@ async function anonymize(
   const container = containerFor(output);
   const info = await probeVideoStreams(input, signal);
   const every = s.noTracking ? 1 : Math.max(1, Math.floor(s.detectEvery ?? 2));
-  // Plates searched but not tracked (drawn around their searches, `untracked.ts`): the cadence
-  // reads the plate counter's tracks for them (`gapAt`), and fewer detections are in flight.
+  // Plates searched but not tracked are drawn around their detection frames only: no sparse
+  // cadence while plates are around (`gapAt`).
   const untrackedPlates = options.enableLp && !options.lpTrack && !plateSynthFor(options);
   const sparse = s.noTracking ? every : Math.max(every, Math.floor(s.sparseEvery ?? 3));
   // Small-face passes and plates run on every Nth detection frame (counted, as frames are
@@ -392,6 +393,8 @@ async function anonymize(
   // before, `searched` in `Tracker.update`).
   let lastPlate = 0;
   let lastPlateSearch = -Infinity;
+  const platesQuiet = (index: number) =>
+    !s.noTracking && quietGap > 0 && index - lastPlate >= quietFrames;
   /** Whether detection frame `index` (the `count`th) searches plates; counts it if so. */
   const plateTurnAt = (index: number, count: number): boolean => {
     const turn =
@@ -566,24 +569,24 @@ async function anonymize(
   const sparseFacePx = s.sparseFacePx ?? 48;
   const gapAt = (index: number, frame: YuvFrame): number => {
     if (sparse <= every) return every;
-    // Untracked plates are judged by the plate counter's tracks, as tracked ones by theirs.
-    const states = (t: Tracker, cls: ObjectClass) =>
-      t.states(cls, index).map((st): CadenceTrack => ({
-        ...st,
-        threshold: thresholds[cls],
-        minSide: cls === 'face' ? sparseFacePx * fine : 0,
-      }));
-    const why = denseBecause({
-      tracks: [
-        ...trackedClasses.flatMap((cls) => states(tracker, cls)),
-        ...(untrackedPlates ? states(plateCounter, 'plate') : []),
-      ],
-      width: frame.width,
-      height: frame.height,
-      sinceChange: index - lastChange,
-      dense: every,
-      sparse,
-    });
+    // Untracked plates around: dense, whatever the tracks (see `untrackedPlates`).
+    const why =
+      untrackedPlates && !platesQuiet(index)
+        ? 'plates'
+        : denseBecause({
+            tracks: trackedClasses.flatMap((cls) =>
+              tracker.states(cls, index).map((t): CadenceTrack => ({
+                ...t,
+                threshold: thresholds[cls],
+                minSide: cls === 'face' ? sparseFacePx * fine : 0,
+              })),
+            ),
+            width: frame.width,
+            height: frame.height,
+            sinceChange: index - lastChange,
+            dense: every,
+            sparse,
+          });
     if (why === undefined) return sparse;
     if (stats?.dense && index - lastDetected === every) {
       stats.dense[why] = (stats.dense[why] ?? 0) + 1;
@@ -602,26 +605,21 @@ async function anonymize(
     // its class was drawn on the previous detection frame (`Tracker.update`). Untracked plates
     // found here are drawn back to the previous plate search.
     place(tracker.update(next.index, found, next.plates, (d) => looks.get(d)));
-    // Copies: the counter numbers its tracks on the detections it gets, and these are the
-    // drawing tracker's (its ids would merge an untracked plate into a face of the same id).
-    const plates: Detection[] = [];
-    for (const d of found) if (d.cls === 'plate') plates.push({ ...d });
-    plateCounter.update(next.index, plates);
     // A plate found at its threshold or still tracked: plates are around.
     const plateSeen = found.some((d) => d.cls === 'plate' && d.score >= thresholds.plate);
     if (plateSeen || tracker.predicted('plate', next.index).length > 0) lastPlate = next.index;
     // A track started, or one lost in view (not one that left the frame): calm frames follow.
     // A revived track counts as a change too (it was lost; the summary counts it once).
-    const counted = untrackedPlates ? plateCounter : undefined;
     const started =
-      tracker.started.face +
-      tracker.started.plate +
-      tracker.revived.face +
-      tracker.revived.plate +
-      (counted ? counted.started.plate + counted.revived.plate : 0);
-    const lost = tracker.lost.face + tracker.lost.plate + (counted?.lost.plate ?? 0);
+      tracker.started.face + tracker.started.plate + tracker.revived.face + tracker.revived.plate;
+    const lost = tracker.lost.face + tracker.lost.plate;
     if (lost !== lostCount || started !== startedCount) lastChange = next.index;
     [lostCount, startedCount] = [lost, started];
+    // Copies: the counter numbers its tracks on the detections it gets, and these are the
+    // drawing tracker's (its ids would merge an untracked plate into a face of the same id).
+    const plates: Detection[] = [];
+    for (const d of found) if (d.cls === 'plate') plates.push({ ...d });
+    plateCounter.update(next.index, plates);
     processedTo = next.index;
     // A segment counts only tracks started after its warm-up: the segment before counted those.
     if (next.index < skip) warmStarted = { ...tracker.started, plate: plateCounter.started.plate };
