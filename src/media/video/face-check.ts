@@ -92,7 +92,13 @@ export class FaceCheck {
     this.counts.checked++;
     const faces = await this.engine.detect(
       regionToRgb(frame, region),
-      { ...this.options, enableLp: false, blurThreshold: this.rules.checkScore ?? 0.3 },
+      // The crop alone, as a photo: no plates, no tiles.
+      {
+        ...this.options,
+        enableLp: false,
+        slicing: false,
+        blurThreshold: this.rules.checkScore ?? 0.3,
+      },
       { facePart: 1 },
     );
     const seen = faces.some((f) => f.cls === 'face' && iou(f.box, inCrop) >= SAME_FACE);
