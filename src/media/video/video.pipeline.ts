@@ -84,9 +84,9 @@ export interface VideoPipelineSettings {
    */
   checkFaces?: boolean;
   checkFacePx?: number;
-  /** The second model's score that confirms (`FaceCheckRules.checkScore`). */
+  /** The second model's score that confirms (`FaceCheckRules.checkScore`, default 0.3). */
   checkFaceScore?: number;
-  /** Frames a refused spot stays refused (`FaceCheckRules.memoryFrames`). */
+  /** Frames a refused spot stays refused (`FaceCheckRules.memoryFrames`, default 0). */
   checkFaceMemory?: number;
   /** Frames a track is held after its last detection (default 12). */
   holdFrames?: number;
