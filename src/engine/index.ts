@@ -14,7 +14,7 @@ import { checkFrame } from './frame.detector.ts';
 import { InferencePool } from './inference.pool.ts';
 import { warnOnce } from './warn-once.ts';
 import { mergeFaces } from './face-union.detector.ts';
-import { FACE_MODEL_PARTS, resolveModels, type ResolvedModels } from './models.ts';
+import { resolveModels, type ResolvedModels } from './models.ts';
 import type { DetectHints } from './region.detector.ts';
 import type { AnonymizeOptions, Detection, RgbFrame } from './types.ts';
 
@@ -88,7 +88,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   };
   warnFallbacks(models);
   const pool = await InferencePool.start(opts.workers ?? 2, settings);
-  const pair = FACE_MODEL_PARTS[models.face].length > 1;
+  const pair = models.facePair;
   return {
     async detect(frame, options, hints) {
       checkFrame(frame);

@@ -194,6 +194,11 @@ export interface ResolvedModels {
    * (`coarseSide`).
    */
   faceSmallPass: boolean;
+  /**
+   * The face detector is a pair of models (`retinaface+veil`, `yunet+veil`): photos run both,
+   * video frames the first, and video asks the second about new faces (`face-check.ts`).
+   */
+  facePair: boolean;
   /** One human line per class, for logs and reports. */
   describe: { face: string; plate: string };
 }
@@ -253,6 +258,7 @@ export function resolveModels(
     plate: plateId,
     faceFallback: FACE_MODEL_PARTS[faceId].includes('retinaface'),
     faceSmallPass: true,
+    facePair: FACE_MODEL_PARTS[faceId].length > 1,
     plateFallback: plateId === 'text',
     describe: { face: FACE_MODEL_DESCRIPTIONS[faceId], plate: PLATE_MODEL_DESCRIPTIONS[plateId] },
   };

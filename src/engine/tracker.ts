@@ -115,7 +115,7 @@ export interface TrackerOptions {
    * ByteTrack's higher bar for a new track: one sure detection is evidence enough.
    */
   sureScores?: Partial<Record<ObjectClass, number>>;
-  /** Minimum IoU to associate a detection with a predicted track box (default 0.15). */
+  /** Minimum IoU to associate a detection with a predicted track box (default `MIN_IOU`, 0.15). */
   minIou?: number;
   /** Per class, the score at or above which a detection may start a track (default: any). */
   startScores?: Partial<Record<ObjectClass, number>>;
@@ -230,6 +230,9 @@ function movedPoints(points: Point[], from: Box, to: Box, sx: number, sy: number
   return out;
 }
 
+/** Default `minIou` (`TrackerOptions`): the IoU from which a detection may continue a track. */
+export const MIN_IOU = 0.15;
+
 /** Centre distance (in box sizes) within which a detection may continue a track (`affinity`). */
 const REACH = 0.6;
 
@@ -298,7 +301,7 @@ export class Tracker {
       lookbackFrames: 6,
       untrackedLookback: 0,
       shortLookback: {},
-      minIou: 0.15,
+      minIou: MIN_IOU,
       startScores: {},
       growPerFrame: 0.04,
       reviveFrames: 3 * (options.holdFrames ?? 12),

@@ -122,9 +122,11 @@ export class UntrackedObjects {
     for (const { d, fresh, from } of drawn) {
       // From the box it continues (of the previous search, or one missed since) to this one
       // over the frames between, besides the two boxes held and drawn back there.
-      for (let f = (from?.frame ?? frame) + 1; from && f < frame; f++) {
-        const box = lerpBox(from.d.box, d.box, (f - from.frame) / (frame - from.frame));
-        out.push({ frame: f, detection: moveTo(d, box) });
+      if (from) {
+        for (let f = from.frame + 1; f < frame; f++) {
+          const box = lerpBox(from.d.box, d.box, (f - from.frame) / (frame - from.frame));
+          out.push({ frame: f, detection: moveTo(d, box) });
+        }
       }
       // Cover the frames since the previous search with this box, and where none was drawn
       // there (a plate coming into view, found weaker before) `untrackedLookback` frames at
@@ -274,9 +276,9 @@ export class UntrackedObjects {
    */
   private exitFrames(p: Detection, frame: number, side: number): number {
     const before = this.drawnBefore.at(-1);
+    const dt = before ? frame - before.frame : 0;
     let speed = 0;
     for (const q of before?.dets ?? []) {
-      const dt = frame - before!.frame;
       if (!continued([q], p, this.o.minIou, dt)) continue;
       // The trailing edge's motion: the leading one stops at the border once cut.
       const v = [

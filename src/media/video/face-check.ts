@@ -11,7 +11,7 @@
  */
 import type { Engine } from '../../engine/index.ts';
 import { iou, longerSide } from '../../engine/box.ts';
-import { affinity } from '../../engine/tracker.ts';
+import { affinity, MIN_IOU } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection } from '../../engine/types.ts';
 import { evenBox, regionToRgb, type YuvFrame } from './yuv.frame.ts';
 
@@ -67,7 +67,7 @@ export class FaceCheck {
     const { threshold, sureScore, minSide } = this.rules;
     if (d.cls !== 'face' || d.score < threshold || d.score >= sureScore) return false;
     if (longerSide(d.box) < minSide) return false;
-    return !tracks.some((t) => affinity(t, d.box, 0.15) > 0);
+    return !tracks.some((t) => affinity(t, d.box, MIN_IOU) > 0);
   }
 
   private async confirmed(frame: YuvFrame, index: number, box: Box): Promise<boolean> {

@@ -6,7 +6,6 @@
  * engine's worker while this thread renders and ffmpeg encodes in its own processes.
  */
 import { createEngine, type DetectHints, type Engine } from '../../engine/index.ts';
-import { FACE_MODEL_PARTS } from '../../engine/models.ts';
 import { coverShape, renderParams } from '../../engine/render/index.ts';
 import { shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { lookOf } from '../../engine/appearance.ts';
@@ -345,10 +344,7 @@ async function anonymize(
   });
   // New faces the first model alone found, checked by the second (`face-check.ts`).
   const faceCheck =
-    (s.checkFaces ?? true) &&
-    !s.noTracking &&
-    options.blurFace &&
-    FACE_MODEL_PARTS[engine.models.face].length > 1
+    (s.checkFaces ?? true) && !s.noTracking && options.blurFace && engine.models.facePair
       ? new FaceCheck(engine, options, {
           threshold: thresholds.face,
           sureScore: s.sureFaceScore ?? 0.8,
@@ -714,11 +710,7 @@ export function finalObjects(draw: Detection[], frame: YuvFrame): Detection[] {
       byTrack.set(d.trackId, prev ? { ...d, box: union(prev.box, b) } : d);
       continue;
     }
-    let same = -1;
-    for (let k = 0; k < untracked.length && same < 0; k++) {
-      const u = untracked[k];
-      if (u.cls === d.cls && iou(u.box, b) >= UNTRACKED_SAME) same = k;
-    }
+    const same = untracked.findIndex((u) => u.cls === d.cls && iou(u.box, b) >= UNTRACKED_SAME);
     if (same < 0) untracked.push(d);
     else untracked[same] = { ...d, box: union(untracked[same].box, b) };
   }
