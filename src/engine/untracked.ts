@@ -9,6 +9,9 @@
  *   4th frame moves a box or more between searches); a new one (continuing nothing) is drawn
  *   back `untrackedLookback` frames, grown, and along the weaker detections that led up to it
  *   (`drawPast`: a plate coming into view, or out of a blur);
+ * - a search's box is also drawn where the line from the search before to the search after
+ *   passes (`drawBetween`: a plate boxed in part on one search), and one cut short next to the
+ *   border its plate lay by is drawn out to it (`cutAtBorder`);
  * - a box is held a few frames after its search (`UNTRACKED_HOLD`), and one lost next
  *   to a border is drawn out to it until it has left (`drawExits`).
  * The tracker (`tracker.ts`) feeds this the untracked detections of the detection frames that
@@ -77,6 +80,8 @@ export class UntrackedObjects {
   private undrawn: Array<{ frame: number; dets: Detection[] }> = [];
   /** Drawn untracked detections that a later search continued (not lost: `bridgeFrom`). */
   private readonly followed = new WeakSet<Detection>();
+  /** The detection (and its frame) that each drawn untracked detection continued. */
+  private readonly cameFrom = new WeakMap<Detection, { frame: number; d: Detection }>();
   /** Untracked detections drawn on the detection frames before the last, oldest first. */
   private drawnBefore: Array<{ frame: number; dets: Detection[] }> = [];
   /** Untracked objects lost at a border, drawn out to it up to frame `until` (`leaving`). */
@@ -127,6 +132,10 @@ export class UntrackedObjects {
           const box = lerpBox(from.d.box, d.box, (f - from.frame) / (frame - from.frame));
           out.push({ frame: f, detection: moveTo(d, box) });
         }
+        this.cameFrom.set(d, from);
+        this.drawBetween(from, d, frame, out);
+        const cut = this.cutAtBorder(from.d, d);
+        if (cut) out.push({ frame, detection: cut });
       }
       // Cover the frames since the previous search with this box, and where none was drawn
       // there (a plate coming into view, found weaker before) `untrackedLookback` frames at
@@ -148,6 +157,55 @@ export class UntrackedObjects {
     while (this.drawnBefore.length > 0 && frame - this.drawnBefore[0].frame >= UNTRACKED_BRIDGE) {
       this.drawnBefore.shift();
     }
+  }
+
+  /**
+   * A plate's box on the search it was found on (`from`), drawn again as the line from the
+   * search before (what `from` continued) to this one (`d`, frame `frame`) passes there: the
+   * detector sometimes boxes part of a plate (half hidden, or its characters only) on one search
+   * between two whole ones, and a plate keeps its size; the union of both is drawn. Within the
+   * look-back only (the frames drawn since).
+   */
+  private drawBetween(
+    from: { frame: number; d: Detection },
+    d: Detection,
+    frame: number,
+    out: TrackedBox[],
+  ): void {
+    const before = this.cameFrom.get(from.d);
+    if (!before || frame - from.frame > this.o.lookbackFrames) return;
+    const t = (from.frame - before.frame) / (frame - before.frame);
+    out.push({ frame: from.frame, detection: moveTo(from.d, lerpBox(before.d.box, d.box, t)) });
+  }
+
+  /**
+   * `d`, which continues `p`, stretched out to the border `p` lay within its own size of, across
+   * as wide as both, where `d` is under 80% of `p`'s size along that border's axis: a plate
+   * going out of view, of which the detector boxes the part still in it, or less (a few
+   * characters). Else undefined.
+   */
+  private cutAtBorder(p: Detection, d: Detection): Detection | undefined {
+    const exit = this.leaving(p);
+    if (!exit) return undefined;
+    const [a, b] = [p.box, d.box];
+    const across = exit.side < 2;
+    const size = (x: Detection['box']) => (across ? x.x2 - x.x1 : x.y2 - x.y1);
+    if (size(b) >= 0.8 * size(a)) return undefined;
+    const { width, height } = this.o.frameSize;
+    const box = across
+      ? {
+          x1: exit.side === 0 ? 0 : b.x1,
+          x2: exit.side === 0 ? b.x2 : width,
+          y1: Math.min(a.y1, b.y1),
+          y2: Math.max(a.y2, b.y2),
+        }
+      : {
+          y1: exit.side === 2 ? 0 : b.y1,
+          y2: exit.side === 2 ? b.y2 : height,
+          x1: Math.min(a.x1, b.x1),
+          x2: Math.max(a.x2, b.x2),
+        };
+    return moveTo(d, box);
   }
 
   /**

@@ -462,8 +462,9 @@ test('untracked classes: a weak detection is drawn only where one was drawn on a
     ],
   );
   // Chained from a weak one; across a detection frame without it (bridged, from the box of
-  // frame 6 to this one on frames 7-9, with its own box on frames 9-10 as a new one's); broken
-  // once none was drawn for over 12 frames.
+  // frame 6 to this one on frames 7-9, with its own box on frames 9-10 as a new one's, and on
+  // frame 6 where the line from frame 4's box to this one passes); broken once none was drawn
+  // for over 12 frames.
   assert.equal(sut.update(6, [weak(26, 10)]).filter((o) => o.frame === 6).length, 1);
   sut.update(8, []);
   const bridged = sut.update(10, [weak(34, 10)]).filter((o) => o.detection.score === 0.3);
@@ -473,6 +474,7 @@ test('untracked classes: a weak detection is drawn only where one was drawn on a
       [7, 28],
       [8, 30],
       [9, 32],
+      [6, 18 + 16 / 3],
       [9, 34],
       [10, 34],
     ],
@@ -577,4 +579,50 @@ test('an untracked object lost at a border is drawn out to it for as long as its
   const exit = out.filter((o) => o.detection.box.x2 === 640).map((o) => o.frame);
   assert.equal(exit[0], 3);
   assert.equal(exit.at(-1), 2 + 32);
+});
+
+test('an untracked plate boxed in part on one search, between two whole boxes, is covered whole there', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], frameSize: { width: 640, height: 360 } });
+  const part = (x: number): Detection => ({
+    cls: 'plate',
+    box: { x1: x + 20, y1: 110, x2: x + 60, y2: 120 },
+    score: 0.8,
+  });
+  sut.update(0, [plate(100, 100)]);
+  const onPart = sut.update(4, [part(108)]);
+  // Frame 4 alone: only the lower right part of the plate (at x 108) is known there.
+  assert.ok(onPart.filter((o) => o.frame === 4).every((o) => o.detection.box.y1 === 110));
+  // Frame 8 finds the whole plate again: on frame 4 the line from frame 0's box to frame 8's
+  // passes at x 108, the plate's whole box there.
+  const later = sut.update(8, [plate(116, 100)]).filter((o) => o.frame === 4);
+  assert.deepEqual(
+    later.map((o) => o.detection.box),
+    [{ x1: 108, y1: 100, x2: 168, y2: 120 }],
+  );
+});
+
+test('an untracked plate boxed in part at a border it lay next to is drawn out to that border', () => {
+  const sut = new Tracker({ trackedClasses: ['face'], frameSize: { width: 640, height: 360 } });
+  // 2 px from the left border, then only its left 24 px found (leaving, or a few characters).
+  sut.update(0, [plate(2, 100)]);
+  const cut = { cls: 'plate' as const, box: { x1: 2, y1: 104, x2: 26, y2: 116 }, score: 0.8 };
+  const out = sut.update(4, [cut]).filter((o) => o.frame === 4);
+  assert.ok(
+    out.some((o) => o.detection.box.y1 === 104),
+    'its own box',
+  );
+  assert.deepEqual(
+    out.filter((o) => o.detection.box.x1 === 0).map((o) => o.detection.box),
+    [{ x1: 0, y1: 100, x2: 26, y2: 120 }],
+  );
+  // Mid-frame, a smaller box is only that box.
+  const mid = new Tracker({ trackedClasses: ['face'], frameSize: { width: 640, height: 360 } });
+  mid.update(0, [plate(300, 100)]);
+  const inner = { cls: 'plate' as const, box: { x1: 310, y1: 104, x2: 340, y2: 116 }, score: 0.8 };
+  assert.ok(
+    mid
+      .update(4, [inner])
+      .filter((o) => o.frame === 4)
+      .every((o) => o.detection.box.y1 === 104),
+  );
 });
