@@ -329,15 +329,14 @@ export class UntrackedObjects {
   /**
    * Frames an untracked object `p` (last found on `frame`) takes to leave through `side`: its
    * far edge's distance to that border over that edge's speed towards it, from the box it
-   * continued on the detection frame before (`drawnBefore`); `holdFrames` where there is none
-   * or it is slower, at most `EXIT_FRAMES`.
+   * continued (`cameFrom`: of the search before, or bridged over searches that missed it);
+   * `holdFrames` where there is none or it is slower, at most `EXIT_FRAMES`.
    */
   private exitFrames(p: Detection, frame: number, side: number): number {
-    const before = this.drawnBefore.at(-1);
-    const dt = before ? frame - before.frame : 0;
+    const before = this.cameFrom.get(p);
     let speed = 0;
-    for (const q of before?.dets ?? []) {
-      if (!continued([q], p, this.o.minIou, dt)) continue;
+    if (before) {
+      const q = before.d;
       // The trailing edge's motion: the leading one stops at the border once cut.
       const v = [
         q.box.x2 - p.box.x2,
@@ -345,7 +344,7 @@ export class UntrackedObjects {
         q.box.y2 - p.box.y2,
         p.box.y1 - q.box.y1,
       ];
-      speed = Math.max(speed, v[side] / dt);
+      speed = v[side] / (frame - before.frame);
     }
     const { width, height } = this.o.frameSize;
     const far = [p.box.x2, width - p.box.x1, p.box.y2, height - p.box.y1][side];

@@ -626,3 +626,24 @@ test('an untracked plate boxed in part at a border it lay next to is drawn out t
       .every((o) => o.detection.box.y1 === 104),
   );
 });
+
+test('an untracked object lost at a border leaves at the speed from the box it continued, also over a search that missed it', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    frameSize: { width: 640, height: 360 },
+    holdFrames: 6,
+    lookbackFrames: 12,
+  });
+  // Another plate mid-frame is found on every search; the one heading for the right border (4 px
+  // per frame) is missed on frame 8 (more than its width from the border: not leaving) and found
+  // again on 12 (bridged from frame 4), then lost: its trailing edge (528) needs
+  // (640 - 528) / 4 = 28 frames to leave.
+  sut.update(0, [plate(480, 200), plate(100, 100)]);
+  sut.update(4, [plate(496, 200), plate(100, 100)]);
+  sut.update(8, [plate(100, 100)]);
+  sut.update(12, [plate(528, 200), plate(100, 100)]);
+  const out = sut.update(16, [plate(100, 100)]).concat(sut.finish(100));
+  const exit = out.filter((o) => o.detection.box.x2 === 640).map((o) => o.frame);
+  assert.equal(exit[0], 13);
+  assert.equal(exit.at(-1), 12 + 28);
+});
