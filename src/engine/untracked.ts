@@ -8,7 +8,8 @@
  *   continues an object of that search is also moved linearly from there (a plate searched every
  *   4th frame moves a box or more between searches); a new one (continuing nothing) is drawn
  *   back `untrackedLookback` frames, grown, and along the weaker detections that led up to it
- *   (`drawPast`: a plate coming into view, or out of a blur);
+ *   (`drawPast`: a plate coming into view, or out of a blur), and back to when it crossed the
+ *   border it came in through (`entering`);
  * - a search's box is also drawn where the line from the search before to the search after
  *   passes (`drawBetween`: a plate boxed in part on one search), and one cut short next to the
  *   border its plate lay by is drawn out to it (`cutAtBorder`);
@@ -268,12 +269,40 @@ export class UntrackedObjects {
       next = { frame: f, d: best };
     }
     if (next.frame === frame) return;
-    // The chain's first link is where it came into view: the look-back of a new one from there.
-    const first = Math.max(0, next.frame - this.o.untrackedLookback, frame - this.o.lookbackFrames);
+    // The chain's first link is where it came into view: the look-back of a new one from there,
+    // and through a border since its leading edge crossed it (`entering`).
+    const entry = this.entering(next, { frame, d });
+    const back = Math.max(this.o.untrackedLookback, entry?.frames ?? 0);
+    const first = Math.max(0, next.frame - back, frame - this.o.lookbackFrames);
     for (let g = first; g < next.frame; g++) {
       const grow = this.o.heldGrowth(next.frame - g);
-      out.push({ frame: g, detection: moveTo(next.d, grownBox(next.d.box, grow)) });
+      out.push({
+        frame: g,
+        detection: entry?.d ?? moveTo(next.d, grownBox(next.d.box, grow)),
+      });
     }
+  }
+
+  /**
+   * A chain's first link (`first`) within its own size of a border, moving away from it by
+   * the next link (`last`): a plate coming into view, of which the detector found the part in
+   * it first (a half, or less). Returns it stretched out to that border (as `leaving` does) and
+   * the frames since its leading edge crossed it, at that edge's speed; else undefined.
+   */
+  private entering(
+    first: { frame: number; d: Detection },
+    last: { frame: number; d: Detection },
+  ): { d: Detection; frames: number } | undefined {
+    const edge = this.leaving(first.d);
+    if (!edge) return undefined;
+    const [a, b] = [first.d.box, last.d.box];
+    const { width, height } = this.o.frameSize;
+    // The leading edge's distance into the frame, and its motion away from the border.
+    const into = [a.x2, width - a.x1, a.y2, height - a.y1][edge.side];
+    const moved = [b.x2 - a.x2, a.x1 - b.x1, b.y2 - a.y2, a.y1 - b.y1][edge.side];
+    const speed = moved / (last.frame - first.frame);
+    if (!(speed > 0)) return undefined;
+    return { d: edge.d, frames: Math.ceil(into / speed) };
   }
 
   /**

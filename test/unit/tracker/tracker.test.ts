@@ -647,3 +647,22 @@ test('an untracked object lost at a border leaves at the speed from the box it c
   assert.equal(exit[0], 13);
   assert.equal(exit.at(-1), 12 + 28);
 });
+
+test('an untracked plate coming into view through a border is drawn back to when its leading edge crossed it', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    startScores: { plate: 0.5 },
+    frameSize: { width: 640, height: 360 },
+    lookbackFrames: 24,
+    untrackedLookback: 2,
+  });
+  const box = (x2: number) => ({ x1: 0, y1: 100, x2, y2: 120 });
+  sut.update(4, []);
+  // Found weak with 20 px in view, then at the start score with 36 px: its leading edge moves
+  // 4 px per frame, so it crossed the border 5 frames before the first sighting.
+  sut.update(8, [{ cls: 'plate', box: box(20), score: 0.3 }]);
+  const out = sut.update(12, [{ cls: 'plate', box: box(36), score: 0.8 }]);
+  const before = out.filter((o) => o.frame < 8);
+  assert.deepEqual([...new Set(before.map((o) => o.frame))], [3, 4, 5, 6, 7]);
+  assert.ok(before.every((o) => o.detection.box.x1 === 0 && o.detection.box.x2 === 20));
+});
