@@ -21,7 +21,7 @@
  */
 import { grownBox, lerpBox } from './box.ts';
 import { affinity, moveTo, reachOf, type TrackedBox } from './tracker.ts';
-import type { Detection } from './types.ts';
+import type { Box, Detection } from './types.ts';
 
 /** Frames after its detection frame an untracked object's box is also drawn on (`update`). */
 const UNTRACKED_HOLD = 3;
@@ -67,6 +67,14 @@ function continued(
     if (a > bestA) [best, bestA] = [p, a];
   }
   return best;
+}
+
+/**
+ * How far the trailing edge moved towards border `side` (0 left, 1 right, 2 top, 3 bottom) from
+ * box `a` to box `b`: the edge that keeps moving while the leading one stops at the border.
+ */
+function outwards(a: Box, b: Box, side: number): number {
+  return [a.x2 - b.x2, b.x1 - a.x1, a.y2 - b.y2, b.y1 - a.y1][side];
 }
 
 export class UntrackedObjects {
@@ -315,9 +323,17 @@ export class UntrackedObjects {
    */
   private drawExits(previous: Detection[], prevFrame: number, frame: number, out: TrackedBox[]) {
     for (const p of previous) {
-      if (this.last.some((d) => continued([p], d, this.o.minIou, frame - prevFrame))) continue;
       const exit = this.leaving(p);
       if (!exit) continue;
+      // Continued, it is not lost; unless it was heading out through that border and what
+      // continues it lies back from there (its trailing edge moved away from the border): a weak
+      // box beside a plate that has gone on out.
+      const next = this.last.find((d) => continued([p], d, this.o.minIou, frame - prevFrame));
+      if (
+        next &&
+        (this.exitSpeed(p, prevFrame, exit.side) <= 0 || outwards(p.box, next.box, exit.side) >= 0)
+      )
+        continue;
       const until = prevFrame + this.exitFrames(p, prevFrame, exit.side);
       this.exits.push({ d: exit.d, since: prevFrame, until });
     }
@@ -356,25 +372,22 @@ export class UntrackedObjects {
   }
 
   /**
+   * The speed (px per frame) of `p`'s trailing edge towards border `side` since the box it
+   * continued (`cameFrom`: of the search before, or bridged over searches that missed it); 0
+   * where it continued none.
+   */
+  private exitSpeed(p: Detection, frame: number, side: number): number {
+    const before = this.cameFrom.get(p);
+    return before ? outwards(before.d.box, p.box, side) / (frame - before.frame) : 0;
+  }
+
+  /**
    * Frames an untracked object `p` (last found on `frame`) takes to leave through `side`: its
-   * far edge's distance to that border over that edge's speed towards it, from the box it
-   * continued (`cameFrom`: of the search before, or bridged over searches that missed it);
+   * far edge's distance to that border over its trailing edge's speed towards it (`exitSpeed`);
    * `holdFrames` where there is none or it is slower, at most `EXIT_FRAMES`.
    */
   private exitFrames(p: Detection, frame: number, side: number): number {
-    const before = this.cameFrom.get(p);
-    let speed = 0;
-    if (before) {
-      const q = before.d;
-      // The trailing edge's motion: the leading one stops at the border once cut.
-      const v = [
-        q.box.x2 - p.box.x2,
-        p.box.x1 - q.box.x1,
-        q.box.y2 - p.box.y2,
-        p.box.y1 - q.box.y1,
-      ];
-      speed = v[side] / (frame - before.frame);
-    }
+    const speed = this.exitSpeed(p, frame, side);
     const { width, height } = this.o.frameSize;
     const far = [p.box.x2, width - p.box.x1, p.box.y2, height - p.box.y1][side];
     const frames = speed > 0 ? Math.ceil(far / speed) : 0;

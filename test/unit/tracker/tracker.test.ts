@@ -666,3 +666,23 @@ test('an untracked plate coming into view through a border is drawn back to when
   assert.deepEqual([...new Set(before.map((o) => o.frame))], [3, 4, 5, 6, 7]);
   assert.ok(before.every((o) => o.detection.box.x1 === 0 && o.detection.box.x2 === 20));
 });
+
+test('an untracked plate heading out through a border is drawn out even where a box back from the border continues it', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    frameSize: { width: 640, height: 360 },
+    holdFrames: 6,
+  });
+  // 10 px per frame towards the right border, 20 px from it on frame 4; frame 8 finds only a box
+  // beside it whose trailing edge lies 12 px back (548): the plate went on out, at 10 px per
+  // frame its trailing edge (560) leaves after (640 - 560) / 10 = 8 frames.
+  sut.update(0, [plate(520, 200)]);
+  sut.update(4, [plate(560, 200)]);
+  const beside = { cls: 'plate' as const, box: { x1: 548, y1: 198, x2: 608, y2: 214 }, score: 0.8 };
+  const out = sut.update(8, [beside]).concat(sut.update(12, [beside]), sut.finish(40));
+  const exit = out.filter((o) => o.detection.box.x1 === 560 && o.detection.box.x2 === 640);
+  assert.deepEqual(
+    exit.map((o) => o.frame),
+    [5, 6, 7, 8, 9, 10, 11, 12],
+  );
+});
