@@ -314,6 +314,7 @@ export class Tracker {
     this.untracked = new UntrackedObjects({
       ...this.o,
       strong: (d) => this.strong(d),
+      startScore: (d) => this.o.startScores[d.cls] ?? 0,
       heldGrowth: (frames) => this.heldGrowth(frames),
     });
   }

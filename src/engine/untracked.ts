@@ -3,7 +3,8 @@
  * no velocity kept; each search for their classes draws what it found, and what it found is
  * read against the last few searches only:
  * - a detection is drawn at its class's start score, or weaker where one was drawn on a recent
- *   search (hysteresis, bridged over searches that missed it: `bridgeFrom`);
+ *   search (hysteresis, bridged over searches that missed it: `bridgeFrom`), or where the
+ *   searches before found it weaker on each of three in a row (`persistent`);
  * - its box covers the frames back to the previous frame that searched its class, and one that
  *   continues an object of that search is also moved linearly from there (a plate searched every
  *   4th frame moves a box or more between searches); a new one (continuing nothing) is drawn
@@ -32,6 +33,12 @@ const UNTRACKED_HOLD = 3;
  */
 const UNTRACKED_BRIDGE = 12;
 
+/** Earlier weak sightings on consecutive searches that start an untracked object (`persistent`). */
+const PERSIST_LINKS = 3;
+
+/** Share of its start score each of those sightings reaches at least. */
+const PERSIST_SHARE = 0.6;
+
 /** Most frames an untracked object lost at a border is drawn out to it (`exitFrames`). */
 const EXIT_FRAMES = 48;
 
@@ -44,6 +51,8 @@ export interface UntrackedRules {
   frameSize: { width: number; height: number };
   /** Whether a detection is at its class's start score. */
   strong: (d: Detection) => boolean;
+  /** Its class's start score. */
+  startScore: (d: Detection) => number;
   /** Growth (share of the size, each side) of a box `frames` from its detection. */
   heldGrowth: (frames: number) => number;
 }
@@ -125,7 +134,7 @@ export class UntrackedObjects {
       const fresh = !p;
       const from = p ? { frame: prevFrame, d: p } : this.bridgeFrom(d, frame);
       if (from) this.followed.add(from.d);
-      if (!this.o.strong(d) && fresh && !from) {
+      if (!this.o.strong(d) && fresh && !from && !this.persistent(d, frame)) {
         undrawn.push(d);
         continue;
       }
@@ -252,6 +261,27 @@ export class UntrackedObjects {
       if (p) return { frame: e.frame, d: p };
     }
     return undefined;
+  }
+
+  /**
+   * Whether weak detection `d` (frame `frame`) ends a chain of `PERSIST_LINKS` earlier undrawn
+   * ones on consecutive searches (as `drawPast` follows them), each at `PERSIST_SHARE` of its
+   * start score at least: a plate the detector keeps finding just under the threshold.
+   */
+  private persistent(d: Detection, frame: number): boolean {
+    const floor = (x: Detection) => x.score >= PERSIST_SHARE * this.o.startScore(x);
+    if (!floor(d)) return false;
+    let next = { frame, d };
+    let links = 0;
+    for (let i = this.undrawn.length - 1; i >= 0 && links < PERSIST_LINKS; i--) {
+      const { frame: f, dets } = this.undrawn[i];
+      if (next.frame - f > 2 * UNTRACKED_HOLD) break;
+      const best = continued(dets.filter(floor), next.d, this.o.minIou, next.frame - f);
+      if (!best) break;
+      links++;
+      next = { frame: f, d: best };
+    }
+    return links >= PERSIST_LINKS;
   }
 
   /**

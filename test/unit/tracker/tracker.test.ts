@@ -686,3 +686,28 @@ test('an untracked plate heading out through a border is drawn out even where a 
     [5, 6, 7, 8, 9, 10, 11, 12],
   );
 });
+
+test('an untracked plate found under its start score on four searches in a row is drawn, back along the chain', () => {
+  const rules = {
+    trackedClasses: ['face' as const],
+    startScores: { plate: 0.5 },
+    lookbackFrames: 24,
+  };
+  const at = (x: number, score: number): Detection => ({ ...plate(x, 100), score });
+  const run = (score: number) => {
+    const sut = new Tracker(rules);
+    const out: TrackedBox[] = [];
+    for (const [k, f] of [0, 4, 8, 12].entries())
+      out.push(...sut.update(f, [at(100 + 4 * k, score)]));
+    return out;
+  };
+  // At 0.35 (over 0.6 of the start score): nothing on the first three searches, then the fourth
+  // draws it and the chain back to the first sighting.
+  const seen = run(0.35);
+  assert.deepEqual(
+    [...new Set(seen.map((o) => o.frame))].sort((a, b) => a - b),
+    Array.from({ length: 13 }, (_, f) => f),
+  );
+  // At 0.25 (under it): never.
+  assert.deepEqual(run(0.25), []);
+});
