@@ -86,6 +86,11 @@ function outwards(a: Box, b: Box, side: number): number {
   return [a.x2 - b.x2, b.x1 - a.x1, a.y2 - b.y2, b.y1 - a.y1][side];
 }
 
+/** How far into a `width` x `height` frame box `b` reaches from border `side` (its far edge). */
+function reachInto(b: Box, side: number, width: number, height: number): number {
+  return [b.x2, width - b.x1, b.y2, height - b.y1][side];
+}
+
 export class UntrackedObjects {
   /** Untracked detections of the last search (drawn on to the end by `finish`). */
   private last: Detection[] = [];
@@ -207,7 +212,7 @@ export class UntrackedObjects {
     if (!exit) return undefined;
     const [a, b] = [p.box, d.box];
     const across = exit.side < 2;
-    const size = (x: Detection['box']) => (across ? x.x2 - x.x1 : x.y2 - x.y1);
+    const size = (x: Box) => (across ? x.x2 - x.x1 : x.y2 - x.y1);
     if (size(b) >= 0.8 * size(a)) return undefined;
     const { width, height } = this.o.frameSize;
     const box = across
@@ -333,12 +338,10 @@ export class UntrackedObjects {
   ): { d: Detection; frames: number } | undefined {
     const edge = this.leaving(first.d);
     if (!edge) return undefined;
-    const [a, b] = [first.d.box, last.d.box];
     const { width, height } = this.o.frameSize;
-    // The leading edge's distance into the frame, and its motion away from the border.
-    const into = [a.x2, width - a.x1, a.y2, height - a.y1][edge.side];
-    const moved = [b.x2 - a.x2, a.x1 - b.x1, b.y2 - a.y2, a.y1 - b.y1][edge.side];
-    const speed = moved / (last.frame - first.frame);
+    // The leading edge (an exit's trailing one): how far in it is, and its motion inwards.
+    const into = reachInto(first.d.box, edge.side, width, height);
+    const speed = -outwards(first.d.box, last.d.box, edge.side) / (last.frame - first.frame);
     if (!(speed > 0)) return undefined;
     return { d: edge.d, frames: Math.ceil(into / speed) };
   }
@@ -419,8 +422,7 @@ export class UntrackedObjects {
   private exitFrames(p: Detection, frame: number, side: number): number {
     const speed = this.exitSpeed(p, frame, side);
     const { width, height } = this.o.frameSize;
-    const far = [p.box.x2, width - p.box.x1, p.box.y2, height - p.box.y1][side];
-    const frames = speed > 0 ? Math.ceil(far / speed) : 0;
+    const frames = speed > 0 ? Math.ceil(reachInto(p.box, side, width, height) / speed) : 0;
     return Math.min(EXIT_FRAMES, Math.max(this.o.holdFrames, frames));
   }
 }
