@@ -11,6 +11,9 @@
  * plate covered; goal 0), plate tracks, plate searches and detection frames. `--faces`: faces
  * on as well (the API's default), as a user runs it: the street photo's faces are detected and
  * tracked beside the plates and move the cadence; plates are scored alone either way.
+ * Seeds rotate through the crops (six per seed): the plate rules and the far-plate weights' cut-offs
+ * were tuned on 90 px seeds 0-4, 60 px seeds 0-2 and 1080p seeds 0-2; judge a change on other
+ * seeds too (90 px 5-9, 60 px and 1080p 3-5: src/media/video/README.md, "Held-out plate clips").
  *
  * `node --import tsx scripts/eval-video-plates.ts [--frames N] [--width W --height H] [--fps F]
  *   [--plates N] [--plate-px P] [--seed S] [--lp-threshold T] [--set NAME=VALUE ...]
