@@ -86,6 +86,16 @@ function outwards(a: Box, b: Box, side: number): number {
   return [a.x2 - b.x2, b.x1 - a.x1, a.y2 - b.y2, b.y1 - a.y1][side];
 }
 
+/**
+ * Box `b` stretched out to border `side` (its near edge on it, its far edge kept), spanning
+ * `across` on the other axis.
+ */
+function toBorder(b: Box, side: number, across: Box, width: number, height: number): Box {
+  return side < 2
+    ? { x1: side === 0 ? 0 : b.x1, x2: side === 0 ? b.x2 : width, y1: across.y1, y2: across.y2 }
+    : { y1: side === 2 ? 0 : b.y1, y2: side === 2 ? b.y2 : height, x1: across.x1, x2: across.x2 };
+}
+
 /** How far into a `width` x `height` frame box `b` reaches from border `side` (its far edge). */
 function reachInto(b: Box, side: number, width: number, height: number): number {
   return [b.x2, width - b.x1, b.y2, height - b.y1][side];
@@ -215,19 +225,13 @@ export class UntrackedObjects {
     const size = (x: Box) => (across ? x.x2 - x.x1 : x.y2 - x.y1);
     if (size(b) >= 0.8 * size(a)) return undefined;
     const { width, height } = this.o.frameSize;
-    const box = across
-      ? {
-          x1: exit.side === 0 ? 0 : b.x1,
-          x2: exit.side === 0 ? b.x2 : width,
-          y1: Math.min(a.y1, b.y1),
-          y2: Math.max(a.y2, b.y2),
-        }
-      : {
-          y1: exit.side === 2 ? 0 : b.y1,
-          y2: exit.side === 2 ? b.y2 : height,
-          x1: Math.min(a.x1, b.x1),
-          x2: Math.max(a.x2, b.x2),
-        };
+    const both = {
+      x1: Math.min(a.x1, b.x1),
+      y1: Math.min(a.y1, b.y1),
+      x2: Math.max(a.x2, b.x2),
+      y2: Math.max(a.y2, b.y2),
+    };
+    const box = toBorder(b, exit.side, both, width, height);
     return moveTo(d, box);
   }
 
@@ -276,17 +280,32 @@ export class UntrackedObjects {
   private persistent(d: Detection, frame: number): boolean {
     const floor = (x: Detection) => x.score >= PERSIST_SHARE * this.o.startScore(x);
     if (!floor(d)) return false;
-    let next = { frame, d };
-    let links = 0;
-    for (let i = this.undrawn.length - 1; i >= 0 && links < PERSIST_LINKS; i--) {
+    return this.chainBefore({ frame, d }, floor, PERSIST_LINKS).length >= PERSIST_LINKS;
+  }
+
+  /**
+   * The undrawn detections leading up to `last` (newest first, at most `most`): on each earlier
+   * detection frame of the look-back that found its class, of those `keep` takes, the one
+   * nearest the last link by `affinity`, while there is one and no more than
+   * `2 x UNTRACKED_HOLD` frames lie between two links.
+   */
+  private chainBefore(
+    last: { frame: number; d: Detection },
+    keep: (x: Detection) => boolean = () => true,
+    most = Infinity,
+  ): Array<{ frame: number; d: Detection }> {
+    const links: Array<{ frame: number; d: Detection }> = [];
+    let next = last;
+    for (let i = this.undrawn.length - 1; i >= 0 && links.length < most; i--) {
       const { frame: f, dets } = this.undrawn[i];
+      // Detection frames that found nothing undrawn in between: no way to follow.
       if (next.frame - f > 2 * UNTRACKED_HOLD) break;
-      const best = continued(dets.filter(floor), next.d, this.o.minIou, next.frame - f);
+      const best = continued(dets.filter(keep), next.d, this.o.minIou, next.frame - f);
       if (!best) break;
-      links++;
       next = { frame: f, d: best };
+      links.push(next);
     }
-    return links >= PERSIST_LINKS;
+    return links;
   }
 
   /**
@@ -299,17 +318,12 @@ export class UntrackedObjects {
    */
   private drawPast(d: Detection, frame: number, out: TrackedBox[]): void {
     let next = { frame, d };
-    for (let i = this.undrawn.length - 1; i >= 0; i--) {
-      const { frame: f, dets } = this.undrawn[i];
-      // Detection frames that found nothing undrawn in between: no way to follow.
-      if (next.frame - f > 2 * UNTRACKED_HOLD) break;
-      const best = continued(dets, next.d, this.o.minIou, next.frame - f);
-      if (!best) break;
-      for (let g = f; g < next.frame; g++) {
-        const box = lerpBox(best.box, next.d.box, (g - f) / (next.frame - f));
-        out.push({ frame: g, detection: moveTo(best, box) });
+    for (const link of this.chainBefore(next)) {
+      for (let g = link.frame; g < next.frame; g++) {
+        const box = lerpBox(link.d.box, next.d.box, (g - link.frame) / (next.frame - link.frame));
+        out.push({ frame: g, detection: moveTo(link.d, box) });
       }
-      next = { frame: f, d: best };
+      next = link;
     }
     if (next.frame === frame) return;
     // The chain's first link is where it came into view: the look-back of a new one from there,
@@ -393,14 +407,7 @@ export class UntrackedObjects {
     const side = gaps.indexOf(Math.min(...gaps));
     if (gaps[side] >= 1) return undefined;
     const g = grownBox(b, this.o.heldGrowth(this.o.holdFrames));
-    const out =
-      side === 0
-        ? { ...b, x1: 0, y1: g.y1, y2: g.y2 }
-        : side === 1
-          ? { ...b, x2: width, y1: g.y1, y2: g.y2 }
-          : side === 2
-            ? { ...b, y1: 0, x1: g.x1, x2: g.x2 }
-            : { ...b, y2: height, x1: g.x1, x2: g.x2 };
+    const out = toBorder(b, side, g, width, height);
     return { d: moveTo(d, out), side };
   }
 

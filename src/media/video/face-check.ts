@@ -10,7 +10,7 @@
  * Faces of tracks, small faces and sure ones pass as they are.
  */
 import type { Engine } from '../../engine/index.ts';
-import { iou, longerSide } from '../../engine/box.ts';
+import { grownBox, iou, longerSide } from '../../engine/box.ts';
 import { affinity, MIN_IOU } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection } from '../../engine/types.ts';
 import { evenBox, regionToRgb, type YuvFrame } from './yuv.frame.ts';
@@ -72,17 +72,7 @@ export class FaceCheck {
 
   private async confirmed(frame: YuvFrame, index: number, box: Box): Promise<boolean> {
     if (this.refused.some((r) => iou(r.box, box) >= SAME_SPOT)) return false;
-    const [w, h] = [box.x2 - box.x1, box.y2 - box.y1];
-    const region = evenBox(
-      {
-        x1: box.x1 - CROP_PAD * w,
-        y1: box.y1 - CROP_PAD * h,
-        x2: box.x2 + CROP_PAD * w,
-        y2: box.y2 + CROP_PAD * h,
-      },
-      frame.width,
-      frame.height,
-    );
+    const region = evenBox(grownBox(box, CROP_PAD), frame.width, frame.height);
     const inCrop = {
       x1: box.x1 - region.x1,
       y1: box.y1 - region.y1,
