@@ -70,6 +70,14 @@ export function lookWeight(sim: number): number {
 export interface TrackerOptions {
   /** Classes that are tracked; others are drawn only where (and between where) detected. */
   trackedClasses: ObjectClass[];
+  /**
+   * Tracked classes that the untracked rules (`untracked.ts`) draw as well, from copies of their
+   * detections: their tracks add frames to where they are drawn and never take any away (default
+   * none). For plates with `lp_track`: the untracked rules draw a plate back along the weaker
+   * sightings that led up to it and draw one found under its start score on several searches in
+   * a row, which a track (started at the start score, drawn back a fixed look-back) does not.
+   */
+  drawnUntrackedToo?: ObjectClass[];
   /** Frames a track is held after its last detection (default 12). */
   holdFrames?: number;
   /** Frame size, for holding objects that leave through a border (default: no such hold). */
@@ -309,6 +317,7 @@ export class Tracker {
       confirmStrongSide: {},
       sureScores: {},
       drawLag: options.lookbackFrames ?? 6,
+      drawnUntrackedToo: [],
       ...options,
     };
     this.untracked = new UntrackedObjects({
@@ -339,8 +348,12 @@ export class Tracker {
     const out: TrackedBox[] = [];
     const tracked: Detection[] = [];
     const untracked: Detection[] = [];
-    for (const d of detections)
-      (this.o.trackedClasses.includes(d.cls) ? tracked : untracked).push(d);
+    for (const d of detections) {
+      const isTracked = this.o.trackedClasses.includes(d.cls);
+      (isTracked ? tracked : untracked).push(d);
+      // A copy: the tracker sets its own detections' track ids, moves and reshapes them.
+      if (isTracked && this.o.drawnUntrackedToo.includes(d.cls)) untracked.push({ ...d });
+    }
     if (searched) this.untracked.update(frame, untracked, out);
     const matched = this.associate(frame, tracked, looks);
     for (const [track, det] of matched) this.observe(track, det, frame, out, looks(det));

@@ -209,6 +209,11 @@ export interface VideoPipelineSettings {
   /** Tracking off: every detection drawn only on its own frame (evaluation baseline). */
   noTracking?: boolean;
   /**
+   * Tracked plates (`lp_track`, `lp_syn`) drawn by the untracked rules as well (default true;
+   * false: by their tracks only, the evaluation baseline).
+   */
+  untrackedPlatesToo?: boolean;
+  /**
    * A tracked object whose box only jitters is drawn with the box it was drawn with before
    * (`steady.boxes.ts`; default true): the same blur pixels frame after frame in still scenes.
    * Only for the box-shaped covers (not `maskBlur`, `syn` or `lp_syn`).
@@ -320,6 +325,8 @@ async function anonymize(
   const fine = Math.max(1, Math.max(info.displayWidth, info.displayHeight) / side);
   const tracker = new Tracker({
     trackedClasses: s.noTracking ? [] : trackedClasses,
+    // A tracked plate is drawn by the untracked rules too: tracking only adds to its frames.
+    drawnUntrackedToo: s.untrackedPlatesToo === false ? [] : ['plate'],
     holdFrames: s.holdFrames ?? 12,
     frameSize: { width: info.displayWidth, height: info.displayHeight },
     lookbackFrames: lookback,
@@ -697,7 +704,7 @@ async function anonymize(
  * interpolated box on the same frame, and covering their union is the safe side at the cost
  * of one render (renders are the main thread's largest cost). Untracked objects have no id:
  * boxes of one class that overlap (IoU `UNTRACKED_SAME`, a held and a drawn-back box of one
- * plate) are one object too.
+ * plate) are one object too, and one that overlaps a track's box is that track's object.
  */
 export function finalObjects(draw: Detection[], frame: YuvFrame): Detection[] {
   const byTrack = new Map<number, Detection>();
@@ -714,7 +721,16 @@ export function finalObjects(draw: Detection[], frame: YuvFrame): Detection[] {
     if (same < 0) untracked.push(d);
     else untracked[same] = { ...d, box: union(untracked[same].box, b) };
   }
-  return [...byTrack.values(), ...untracked];
+  // A tracked class drawn by the untracked rules too (`drawnUntrackedToo`): an untracked box
+  // over a track's box is that track's object.
+  const tracked = [...byTrack.values()];
+  const rest: Detection[] = [];
+  for (const u of untracked) {
+    const same = tracked.findIndex((t) => t.cls === u.cls && iou(t.box, u.box) >= UNTRACKED_SAME);
+    if (same < 0) rest.push(u);
+    else tracked[same] = { ...tracked[same], box: union(tracked[same].box, u.box) };
+  }
+  return [...tracked, ...rest];
 }
 
 /** IoU over which two boxes of an untracked class on one frame are one object (`finalObjects`). */

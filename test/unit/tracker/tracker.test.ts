@@ -711,3 +711,38 @@ test('an untracked plate found under its start score on four searches in a row i
   // At 0.25 (under it): never.
   assert.deepEqual(run(0.25), []);
 });
+
+test('a tracked class drawn by the untracked rules too: a weak chain no track starts is drawn, and tracks only add frames', () => {
+  const at = (x: number, score: number): Detection => ({ ...plate(x, 100), score });
+  // A weak plate (0.35, under the start score 0.5) on four searches, then a strong one that
+  // comes and goes on the other side of the frame.
+  const searches: Array<[number, Detection[]]> = [
+    [0, [at(100, 0.35), at(400, 0.8)]],
+    [4, [at(104, 0.35)]],
+    [8, [at(108, 0.35)]],
+    [12, [at(112, 0.35), at(400, 0.8)]],
+    [16, [at(116, 0.35)]],
+  ];
+  const frames = (too: boolean, x: number) => {
+    const sut = new Tracker({
+      trackedClasses: ['face', 'plate'],
+      startScores: { plate: 0.5 },
+      lookbackFrames: 24,
+      drawnUntrackedToo: too ? ['plate'] : [],
+    });
+    const out: TrackedBox[] = [];
+    for (const [f, dets] of searches) out.push(...sut.update(f, dets));
+    out.push(...sut.finish(40));
+    const hit = out.filter((o) => covers(o.detection.box, x + 30, 110));
+    return new Set(hit.map((o) => o.frame));
+  };
+  // The weak plate: no track ever starts, so only the untracked rules draw it (from frame 0).
+  assert.equal(frames(false, 100).size, 0);
+  const weak = frames(true, 110);
+  assert.ok(Array.from({ length: 17 }, (_, f) => f).every((f) => weak.has(f)));
+  // The strong one: every frame its track covers is still covered.
+  const tracked = frames(false, 400);
+  const both = frames(true, 400);
+  assert.ok(tracked.size > 0);
+  assert.ok([...tracked].every((f) => both.has(f)));
+});

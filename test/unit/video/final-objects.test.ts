@@ -43,3 +43,18 @@ test('untracked boxes of one class that overlap are one object; others, and othe
     ],
   );
 });
+
+test('an untracked box over a track of its class is that track: one object with its id', () => {
+  const out = finalObjects(
+    [det('plate', 100, 7), det('plate', 115), det('plate', 300), det('face', 110, 2)],
+    frame,
+  );
+  assert.deepEqual(
+    out.map((d) => [d.cls, d.trackId, d.box.x1, d.box.x2]),
+    [
+      ['plate', 7, 100, 175],
+      ['face', 2, 110, 170],
+      ['plate', undefined, 300, 360],
+    ],
+  );
+});
