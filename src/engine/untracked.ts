@@ -414,22 +414,28 @@ export class UntrackedObjects {
   /**
    * The speed (px per frame) of `p`'s trailing edge towards border `side` since the box it
    * continued (`cameFrom`: of the search before, or bridged over searches that missed it); 0
-   * where it continued none.
+   * where it continued none, or where at that speed it would not have left within
+   * `EXIT_FRAMES`.
    */
   private exitSpeed(p: Detection, frame: number, side: number): number {
     const before = this.cameFrom.get(p);
-    return before ? outwards(before.d.box, p.box, side) / (frame - before.frame) : 0;
+    if (!before) return 0;
+    const speed = outwards(before.d.box, p.box, side) / (frame - before.frame);
+    // Too slow to leave within `EXIT_FRAMES`: a box's jitter, not a way out (a plate driving
+    // along the border).
+    const { width, height } = this.o.frameSize;
+    return speed * EXIT_FRAMES >= reachInto(p.box, side, width, height) ? speed : 0;
   }
 
   /**
    * Frames an untracked object `p` (last found on `frame`) takes to leave through `side`: its
    * far edge's distance to that border over its trailing edge's speed towards it (`exitSpeed`);
-   * `holdFrames` where there is none or it is slower, at most `EXIT_FRAMES`.
+   * `holdFrames` where there is none or it is faster.
    */
   private exitFrames(p: Detection, frame: number, side: number): number {
     const speed = this.exitSpeed(p, frame, side);
     const { width, height } = this.o.frameSize;
     const frames = speed > 0 ? Math.ceil(reachInto(p.box, side, width, height) / speed) : 0;
-    return Math.min(EXIT_FRAMES, Math.max(this.o.holdFrames, frames));
+    return Math.max(this.o.holdFrames, frames);
   }
 }

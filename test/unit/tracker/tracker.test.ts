@@ -687,6 +687,31 @@ test('an untracked plate heading out through a border is drawn out even where a 
   );
 });
 
+test('an untracked plate driving along a border, its box jittering towards it, is not drawn out to it', () => {
+  const sut = new Tracker({
+    trackedClasses: ['face'],
+    frameSize: { width: 640, height: 360 },
+    holdFrames: 6,
+  });
+  // 10 px per frame to the right, 12 px below the top border (under its height); its lower edge
+  // rises 1 px from frame 0 to frame 4 and drops 1 px by frame 8: at 0.25 px per frame it would
+  // take 124 frames to leave through the top, so it is not on its way out there.
+  const at = (x: number, y: number): Detection => ({
+    cls: 'plate',
+    box: { x1: x, y1: y, x2: x + 60, y2: y + 20 },
+    score: 0.8,
+  });
+  const out = [at(100, 12), at(140, 11), at(180, 12), at(220, 12)].flatMap((d, k) =>
+    sut.update(4 * k, [d]),
+  );
+  out.push(...sut.finish(40));
+  assert.deepEqual(
+    out.filter((o) => o.detection.box.y1 <= 0).map((o) => o.frame),
+    [],
+  );
+  assert.ok(out.some((o) => o.frame === 12 && o.detection.box.x1 === 220));
+});
+
 test('an untracked plate found under its start score on four searches in a row is drawn, back along the chain', () => {
   const rules = {
     trackedClasses: ['face' as const],
