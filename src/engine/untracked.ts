@@ -20,7 +20,7 @@
  * searched their classes (only those: one that did not leaves the objects as they were); output
  * is (frame, detection) pairs as the tracker's.
  */
-import { grownBox, lerpBox } from './box.ts';
+import { grownBox, iou, lerpBox } from './box.ts';
 import { affinity, moveTo, reachOf, type TrackedBox } from './tracker.ts';
 import type { Box, Detection } from './types.ts';
 
@@ -142,10 +142,12 @@ export class UntrackedObjects {
     const drawn: Array<{ d: Detection; fresh: boolean; from?: { frame: number; d: Detection } }> =
       [];
     this.last = [];
+    const dt = frame - prevFrame;
+    const cont = new Map(detections.map((d) => [d, continued(previous, d, this.o.minIou, dt)]));
     for (const d of detections) {
       // At its start score, or weaker where one was drawn on a recent search (hysteresis: no
       // identity, no motion kept; a plate whose score dips stays covered).
-      const p = continued(previous, d, this.o.minIou, frame - prevFrame);
+      const p = this.besideOther(d, cont) ? undefined : cont.get(d);
       const fresh = !p;
       const from = p ? { frame: prevFrame, d: p } : this.bridgeFrom(d, frame);
       if (from) this.followed.add(from.d);
@@ -190,6 +192,20 @@ export class UntrackedObjects {
     while (this.drawnBefore.length > 0 && frame - this.drawnBefore[0].frame >= UNTRACKED_BRIDGE) {
       this.drawnBefore.shift();
     }
+  }
+
+  /**
+   * Whether weak detection `d` lies beside (no overlap) a detection at its start score that
+   * continues the same object (`cont`: what each detection of the search continues): the
+   * object went on as that one, and `d` (a sign next to a plate) continues nothing.
+   */
+  private besideOther(d: Detection, cont: Map<Detection, Detection | undefined>): boolean {
+    const p = cont.get(d);
+    if (!p || this.o.strong(d)) return false;
+    for (const [e, q] of cont) {
+      if (e !== d && q === p && this.o.strong(e) && iou(e.box, d.box) === 0) return true;
+    }
+    return false;
   }
 
   /**

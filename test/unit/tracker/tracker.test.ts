@@ -712,6 +712,19 @@ test('an untracked plate driving along a border, its box jittering towards it, i
   assert.ok(out.some((o) => o.frame === 12 && o.detection.box.x1 === 220));
 });
 
+test('a weak untracked box beside a plate that its own box continues is not drawn; one over it is', () => {
+  const run = (weakY: number) => {
+    const sut = new Tracker({ trackedClasses: ['face'], startScores: { plate: 0.5 } });
+    sut.update(0, [plate(100, 100)]);
+    const weak: Detection = { ...plate(104, weakY), score: 0.3 };
+    return sut.update(4, [plate(104, 100), weak]).filter((o) => o.detection.box.y1 === weakY);
+  };
+  // Just below the plate (a sign): the plate went on as its own box.
+  assert.deepEqual(run(122), []);
+  // Over it (a second box of the same plate): drawn.
+  assert.ok(run(110).some((o) => o.frame === 4));
+});
+
 test('an untracked plate found under its start score on four searches in a row is drawn, back along the chain', () => {
   const rules = {
     trackedClasses: ['face' as const],
