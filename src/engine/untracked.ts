@@ -1,10 +1,12 @@
 /**
- * Objects of the classes the tracker does not track (plates without `lp_track`): no identity,
- * no velocity kept; each search for their classes draws what it found, and what it found is
- * read against the last few searches only:
+ * Objects of the classes the tracker does not track (plates without `lp_track`; with it too,
+ * beside their tracks: `drawnUntrackedToo`): no identity, no velocity kept; each search for
+ * their classes draws what it found, and what it found is read against the last few searches
+ * only:
  * - a detection is drawn at its class's start score, or weaker where one was drawn on a recent
- *   search (hysteresis, bridged over searches that missed it: `bridgeFrom`), or where the
- *   searches before found it weaker on each of three in a row (`persistent`);
+ *   search (hysteresis, bridged over searches that missed it: `bridgeFrom`; not where a box at
+ *   the start score beside it continues that one: `besideOther`), or where the searches before
+ *   found it weaker on each of three in a row (`persistent`);
  * - its box covers the frames back to the previous frame that searched its class, and one that
  *   continues an object of that search is also moved linearly from there (a plate searched every
  *   4th frame moves a box or more between searches); a new one (continuing nothing) is drawn
@@ -15,10 +17,12 @@
  *   passes (`drawBetween`: a plate boxed in part on one search), and one cut short next to the
  *   border its plate lay by is drawn out to it (`cutAtBorder`);
  * - a box is held a few frames after its search (`UNTRACKED_HOLD`), and one lost next
- *   to a border is drawn out to it until it has left (`drawExits`).
- * The tracker (`tracker.ts`) feeds this the untracked detections of the detection frames that
- * searched their classes (only those: one that did not leaves the objects as they were); output
- * is (frame, detection) pairs as the tracker's.
+ *   to a border is drawn out to it until it has left (`drawExits`, at the speed it came
+ *   towards that border where that takes it out within `EXIT_FRAMES`).
+ * The tracker (`tracker.ts`) feeds this the untracked detections (and copies of those of the
+ * tracked classes in `drawnUntrackedToo`) of the detection frames that searched their classes
+ * (only those: one that did not leaves the objects as they were); output is (frame, detection)
+ * pairs as the tracker's.
  */
 import { grownBox, iou, lerpBox } from './box.ts';
 import { affinity, moveTo, reachOf, type TrackedBox } from './tracker.ts';
