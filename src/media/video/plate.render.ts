@@ -26,8 +26,9 @@ export function plateSynthFor(
 }
 
 /**
- * Replaces the plates of `objects` in `frame` in place; returns the objects still to be covered
- * the usual way (faces, and plates too small for a legible synthetic plate).
+ * Replaces the tracked plates of `objects` in `frame` in place; returns the objects still to be
+ * covered the usual way (faces, plates without a track, and plates too small for a legible
+ * synthetic plate).
  */
 export function synthesizePlatesOnYuv(
   frame: YuvFrame,
@@ -36,7 +37,9 @@ export function synthesizePlatesOnYuv(
 ): Detection[] {
   let index = 0;
   return objects.filter((d) => {
-    if (d.cls !== 'plate') return true;
+    // A plate with no track (drawn by the untracked rules alone: found too weakly to start
+    // one) has no registration to keep from frame to frame: covered the usual way.
+    if (d.cls !== 'plate' || d.trackId === undefined) return true;
     const key = plateKey(d, index++);
     const region = regionAround(frame, d);
     if (region.x2 - region.x1 < 2 || region.y2 - region.y1 < 2) return true;
