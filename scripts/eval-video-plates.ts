@@ -15,7 +15,8 @@
  * photo's signs), the precision side.
  * Seeds rotate through the crops (six per seed): the plate rules and the far-plate weights' cut-offs
  * were tuned on 90 px seeds 0-4, 60 px seeds 0-2 and 1080p seeds 0-2; judge a change on other
- * seeds too (90 px 5-9, 60 px and 1080p 3-5: src/media/video/README.md, "Held-out plate clips").
+ * seeds too (90 px 5-9, 60 px and 1080p 3-5: src/media/video/README.md, "Held-out plate clips");
+ * `npm run eval:plates` (`eval-plate-sets.ts`) runs either set, or both, with totals.
  *
  * `node --import tsx scripts/eval-video-plates.ts [--frames N] [--width W --height H] [--fps F]
  *   [--plates N] [--plate-px P] [--seed S] [--lp-threshold T] [--set NAME=VALUE ...]
