@@ -245,6 +245,17 @@ export const MIN_IOU = 0.15;
 const REACH = 0.6;
 
 /**
+ * Within `REACH` a detection whose longer side is more than this many times its track's does not
+ * continue it, unless their IoU does: the centre distance is measured in the larger box's size,
+ * so a box many times a face's size around it was always near. RetinaFace finds such boxes
+ * (~950x620 px, 0.3-0.7) on a field of lavender, where they took over a small false face's
+ * track and, as its continuation, skipped the second model's check (`face-check.ts`). A smaller
+ * box stays free to continue a larger track (a track's box can be the union of a half hidden
+ * face's parts: `amodal`).
+ */
+const NEAR_GROWTH = 3;
+
+/**
  * A track seen once has no velocity yet: its box is expected where it was, and an object that
  * moves fast (a car's plate crossing the frame, searched every 4th frame) is found a box or
  * more away when it is next searched. Its reach grows by this share of the box per frame since
@@ -263,7 +274,8 @@ export function reachOf(hits: number, dt: number): number {
  * Affinity of a predicted box and a detection: their IoU, plus a small bonus for close centres
  * so that small fast objects whose boxes stopped overlapping still associate. 0 = no match.
  * Beyond `REACH` (a longer `reach`, `reachOf`) only a detection of about the box's size
- * (`LOOK_RULES.sizeRatio`) matches, by a bonus that falls to 0.04 at `reach`.
+ * (`LOOK_RULES.sizeRatio`) matches, by a bonus that falls to 0.04 at `reach`; within it, one
+ * no more than `NEAR_GROWTH` times the box's size.
  */
 export function affinity(pred: Box, det: Box, minIou: number, reach = REACH): number {
   const o = iou(pred, det);
@@ -272,9 +284,10 @@ export function affinity(pred: Box, det: Box, minIou: number, reach = REACH): nu
   const dy = (pred.y1 + pred.y2 - det.y1 - det.y2) / 2;
   const dist = Math.hypot(dx, dy) / Math.max(size, 1);
   if (o < minIou && dist >= reach) return 0;
-  if (o < minIou && dist >= REACH) {
+  if (o < minIou) {
     const [a, b] = [longerSide(pred), longerSide(det)];
-    if (Math.max(a / b, b / a) > LOOK_RULES.sizeRatio) return 0;
+    const ratio = Math.max(a / b, b / a);
+    if (dist >= REACH ? ratio > LOOK_RULES.sizeRatio : b > NEAR_GROWTH * a) return 0;
   }
   return o + 0.1 * Math.max(0, 1 - (REACH / reach) * dist);
 }

@@ -784,3 +784,21 @@ test('a tracked class drawn by the untracked rules too: a weak chain no track st
   assert.ok(tracked.size > 0);
   assert.ok([...tracked].every((f) => both.has(f)));
 });
+
+test('a box many times a track size around it does not continue it; a smaller one near a larger track does', () => {
+  const small = { x1: 100, y1: 300, x2: 160, y2: 370 };
+  // ~950x620 around the small face (IoU 0.007, centre within REACH of the large box's size).
+  const giant = { x1: 0, y1: 0, x2: 950, y2: 620 };
+  assert.equal(affinity(small, giant, 0.15), 0);
+  // Twice its size, beside it: still a continuation.
+  assert.ok(affinity(small, { x1: 130, y1: 300, x2: 250, y2: 440 }, 0.15) > 0);
+  // The other way round (a part of a large track's box): a continuation.
+  assert.ok(affinity(giant, { x1: 400, y1: 250, x2: 460, y2: 320 }, 0.15) > 0);
+
+  // In the tracker: a weak small false face, then such a box around it under the start score
+  // (it could only continue a track): the track keeps its size, the giant starts nothing.
+  const sut = new Tracker({ trackedClasses: ['face'], startScores: { face: 0.5 } });
+  sut.update(0, [{ cls: 'face', box: small, score: 0.6 }]);
+  const out = sut.update(2, [{ cls: 'face', box: giant, score: 0.45 }]);
+  assert.ok(out.every((o) => o.detection.box.x2 - o.detection.box.x1 < 100));
+});
