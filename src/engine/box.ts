@@ -103,6 +103,16 @@ export function grownBox(b: Box, grow: number): Box {
   return { x1: b.x1 - gx, y1: b.y1 - gy, x2: b.x2 + gx, y2: b.y2 + gy };
 }
 
+/** The smallest box holding both `a` and `b`. */
+export function unionBox(a: Box, b: Box): Box {
+  return {
+    x1: Math.min(a.x1, b.x1),
+    y1: Math.min(a.y1, b.y1),
+    x2: Math.max(a.x2, b.x2),
+    y2: Math.max(a.y2, b.y2),
+  };
+}
+
 /** The box `t` of the way from `a` to `b` (each edge linearly). */
 export function lerpBox(a: Box, b: Box, t: number): Box {
   return {

@@ -3,6 +3,7 @@
  * (connected components, grown back to the text's size as PaddleOCR's "unclip" does), boxes on
  * one line are merged, then grown to plate proportions and filtered by plate-like shape and size.
  */
+import { unionBox } from './box.ts';
 import type { Box } from './types.ts';
 
 export interface Component {
@@ -104,12 +105,7 @@ export function mergeLines(boxes: readonly TextBox[], maxGap = 0.8): TextBox[] {
         const b = items[j];
         const weight = a.weight + b.weight;
         items[i] = {
-          box: {
-            x1: Math.min(a.box.x1, b.box.x1),
-            y1: Math.min(a.box.y1, b.box.y1),
-            x2: Math.max(a.box.x2, b.box.x2),
-            y2: Math.max(a.box.y2, b.box.y2),
-          },
+          box: unionBox(a.box, b.box),
           score: weight > 0 ? (a.score * a.weight + b.score * b.weight) / weight : a.score,
           weight,
         };
@@ -243,12 +239,7 @@ export function absorbSecondaryLines(
       owner[j] = i;
       const p = plates[i];
       const q = items[j].plate;
-      plates[i] = {
-        x1: Math.min(p.x1, q.x1),
-        y1: Math.min(p.y1, q.y1),
-        x2: Math.max(p.x2, q.x2),
-        y2: Math.max(p.y2, q.y2),
-      };
+      plates[i] = unionBox(p, q);
     }
   }
   return { owner, plates };

@@ -24,7 +24,7 @@
  * (only those: one that did not leaves the objects as they were); output is (frame, detection)
  * pairs as the tracker's.
  */
-import { grownBox, iou, lerpBox } from './box.ts';
+import { grownBox, iou, lerpBox, unionBox } from './box.ts';
 import { affinity, moveTo, reachOf, type TrackedBox } from './tracker.ts';
 import type { Box, Detection } from './types.ts';
 
@@ -245,13 +245,7 @@ export class UntrackedObjects {
     const size = (x: Box) => (across ? x.x2 - x.x1 : x.y2 - x.y1);
     if (size(b) >= 0.8 * size(a)) return undefined;
     const { width, height } = this.o.frameSize;
-    const both = {
-      x1: Math.min(a.x1, b.x1),
-      y1: Math.min(a.y1, b.y1),
-      x2: Math.max(a.x2, b.x2),
-      y2: Math.max(a.y2, b.y2),
-    };
-    const box = toBorder(b, exit.side, both, width, height);
+    const box = toBorder(b, exit.side, unionBox(a, b), width, height);
     return moveTo(d, box);
   }
 

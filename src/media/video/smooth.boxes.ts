@@ -19,6 +19,7 @@
  * It also fits each track's velocity (least squares over the boxes of `motionRadius` frames
  * either side, `motionOf`), with which `SteadyBoxes` carries a moving track's held box.
  */
+import { unionBox } from '../../engine/box.ts';
 import { holds, STEADY, trackKey, type Motion } from './steady.boxes.ts';
 import type { Box, Detection } from '../../engine/types.ts';
 
@@ -32,12 +33,7 @@ export function meanBox(boxes: readonly Box[]): Box {
 /** What is drawn for `own` given its track's mean box: the mean where it holds `own`. */
 export function smoothedBox(mean: Box, own: Box, rules = STEADY): Box {
   if (holds(mean, own, rules)) return mean;
-  return {
-    x1: Math.min(mean.x1, own.x1),
-    y1: Math.min(mean.y1, own.y1),
-    x2: Math.max(mean.x2, own.x2),
-    y2: Math.max(mean.y2, own.y2),
-  };
+  return unionBox(mean, own);
 }
 
 /**

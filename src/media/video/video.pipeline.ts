@@ -9,7 +9,7 @@ import { createEngine, type DetectHints, type Engine } from '../../engine/index.
 import { coverShape, renderParams } from '../../engine/render/index.ts';
 import { shapeRegion } from '../../engine/render/mask.geometry.ts';
 import { lookOf } from '../../engine/appearance.ts';
-import { iou, longerSide } from '../../engine/box.ts';
+import { iou, longerSide, unionBox } from '../../engine/box.ts';
 import { platesOffFaces } from '../../engine/plate-context.ts';
 import { Tracker, type TrackedBox } from '../../engine/tracker.ts';
 import type { AnonymizeOptions, Box, Detection, ObjectClass } from '../../engine/types.ts';
@@ -714,12 +714,12 @@ export function finalObjects(draw: Detection[], frame: YuvFrame): Detection[] {
     if (b.x2 <= 0 || b.y2 <= 0 || b.x1 >= frame.width || b.y1 >= frame.height) continue;
     if (d.trackId !== undefined) {
       const prev = byTrack.get(d.trackId);
-      byTrack.set(d.trackId, prev ? { ...d, box: union(prev.box, b) } : d);
+      byTrack.set(d.trackId, prev ? { ...d, box: unionBox(prev.box, b) } : d);
       continue;
     }
     const same = untracked.findIndex((u) => u.cls === d.cls && iou(u.box, b) >= UNTRACKED_SAME);
     if (same < 0) untracked.push(d);
-    else untracked[same] = { ...d, box: union(untracked[same].box, b) };
+    else untracked[same] = { ...d, box: unionBox(untracked[same].box, b) };
   }
   // A tracked class drawn by the untracked rules too (`drawnUntrackedToo`): an untracked box
   // over a track's box is that track's object.
@@ -728,19 +728,10 @@ export function finalObjects(draw: Detection[], frame: YuvFrame): Detection[] {
   for (const u of untracked) {
     const same = tracked.findIndex((t) => t.cls === u.cls && iou(t.box, u.box) >= UNTRACKED_SAME);
     if (same < 0) rest.push(u);
-    else tracked[same] = { ...tracked[same], box: union(tracked[same].box, u.box) };
+    else tracked[same] = { ...tracked[same], box: unionBox(tracked[same].box, u.box) };
   }
   return [...tracked, ...rest];
 }
 
 /** IoU over which two boxes of an untracked class on one frame are one object (`finalObjects`). */
 const UNTRACKED_SAME = 0.3;
-
-function union(a: Box, b: Box): Box {
-  return {
-    x1: Math.min(a.x1, b.x1),
-    y1: Math.min(a.y1, b.y1),
-    x2: Math.max(a.x2, b.x2),
-    y2: Math.max(a.y2, b.y2),
-  };
-}
