@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { gatheredStemModel } from '../../../src/engine/onnx-stem.ts';
+import { int8WeightLevels } from '../../../src/engine/onnx-quantize.ts';
 import { DataType, encodeModel } from '../../../src/engine/onnx-writer.ts';
 import { openSession, type FloatTensor } from '../../../src/engine/onnx.runtime.ts';
 import { resizedPlanarTensor } from '../../../src/engine/preprocess.ts';
@@ -84,9 +85,14 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
     });
   }
 
-  /** A model of one 8-bit 3x3 stride-2 layer over a quantized picture, `pads` as given. */
+  /**
+   * A model of one 8-bit 3x3 stride-2 layer over a quantized picture, `pads` as given; weights
+   * within this CPU's levels, as `quantizedModel` writes them (AVX2 without VNNI sums pairs of
+   * products in 16 bits: full-range weights saturate there, differently for either layout).
+   */
   const oneLayer = (pads: number[]) => {
     const rnd = random(pads.reduce((a, b) => a * 3 + b, 1));
+    const levels = int8WeightLevels() || 127;
     return encodeModel({
       nodes: [
         { op: 'QuantizeLinear', inputs: ['x', 'xs', 'xz'], outputs: ['xq'] },
@@ -103,7 +109,7 @@ describe('RetinaFace 8-bit first layer over gathered patches', () => {
         {
           name: 'w',
           dims: [5, 3, 3, 3],
-          data: Int8Array.from({ length: 135 }, () => Math.round(rnd() * 254 - 127)),
+          data: Int8Array.from({ length: 135 }, () => Math.round((rnd() * 2 - 1) * levels)),
         },
         {
           name: 'ws',
