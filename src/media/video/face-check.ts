@@ -22,7 +22,11 @@ export interface FaceCheckRules {
   sureScore: number;
   /** Under this longer side (frame px) a face is not checked (the second model sees it less). */
   minSide: number;
-  /** Score at which the second model's face counts (default 0.3). */
+  /**
+   * Score at which the second model's face counts (default `CHECK_SCORE`, 0.4: at 0.3 it
+   * confirmed false faces that AVX2 machines without VNNI, whose 8-bit RetinaFace runs 7-bit
+   * weights, find on face-free footage; src/media/video/README.md).
+   */
   checkScore?: number;
   /**
    * Frames a spot the second model saw no face on stays refused without asking again (default
@@ -35,6 +39,8 @@ export interface FaceCheckRules {
 const CROP_PAD = 0.5;
 /** IoU from which the second model's face is the one checked. */
 const SAME_FACE = 0.2;
+/** The second model's score that confirms a face, by default. */
+export const CHECK_SCORE = 0.4;
 /** IoU from which a detection is on a spot refused before. */
 const SAME_SPOT = 0.3;
 
@@ -87,7 +93,7 @@ export class FaceCheck {
         ...this.options,
         enableLp: false,
         slicing: false,
-        blurThreshold: this.rules.checkScore ?? 0.3,
+        blurThreshold: this.rules.checkScore ?? CHECK_SCORE,
       },
       { facePart: 1 },
     );

@@ -83,7 +83,7 @@ export interface VideoPipelineSettings {
    */
   checkFaces?: boolean;
   checkFacePx?: number;
-  /** The second model's score that confirms (`FaceCheckRules.checkScore`, default 0.3). */
+  /** The second model's score that confirms (`FaceCheckRules.checkScore`, default 0.4). */
   checkFaceScore?: number;
   /** Frames a refused spot stays refused (`FaceCheckRules.memoryFrames`, default 0). */
   checkFaceMemory?: number;
