@@ -113,11 +113,9 @@ try {
             `${r.uncovered}/${r.frames}, strays ${r.strays}`,
         );
         const t = totals.get(r.lpTrack) ?? { uncovered: 0, frames: 0, strays: 0 };
-        [t.uncovered, t.frames, t.strays] = [
-          t.uncovered + r.uncovered,
-          t.frames + r.frames,
-          t.strays + r.strays,
-        ];
+        t.uncovered += r.uncovered;
+        t.frames += r.frames;
+        t.strays += r.strays;
         totals.set(r.lpTrack, t);
       }
     });
