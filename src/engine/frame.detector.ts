@@ -6,6 +6,7 @@ import { clipDetection, mapBox, mapDetection } from './box.ts';
 import { cropRgb, fitWithin, resizeRgb } from './preprocess.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
 import { gatePlates, needsVehicles, PLATE_CONTEXT } from './plate-context.ts';
+import { flatPlate } from './plate-texture.ts';
 import { mergeSlices, planSlicing, tileThreshold, type TileResult } from './tiling.ts';
 import type { ObjectDetector } from './vehicle.detector.ts';
 import type { AnonymizeOptions, Box, Detection, RgbFrame } from './types.ts';
@@ -75,6 +76,10 @@ export async function detectFrame(
     knownPlates: hints.knownPlates?.map(toBase),
   };
   const found: Detection[] = [];
+  // Video frames: a plate candidate flat inside (`plate-texture.ts`) is dropped, e.g. the grey
+  // bar of ffmpeg's test pattern, which lp_track held for seconds and whose track kept the plate
+  // search dense. Photos keep them: the labelled photo set counts blanked plates as plates (4 of
+  // 142, scored 0.50-0.67 like the bar), and covering one costs nothing there.
   for (const [detector, threshold] of jobs) {
     const full = (await detector.detect(base, threshold, baseHints)).map((d) =>
       mapDetection(d, back),
@@ -87,7 +92,8 @@ export async function detectFrame(
     }
     for (const d of result) {
       const clipped = clipDetection(d, frame.width, frame.height);
-      if (clipped) found.push(clipped);
+      if (clipped && !(hints.sequence && clipped.cls === 'plate' && flatPlate(frame, clipped.box)))
+        found.push(clipped);
     }
   }
   // Photos: plates that are not sure of themselves must sit on a vehicle. (Video frames keep
