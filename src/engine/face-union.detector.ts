@@ -6,9 +6,10 @@
  * `scripts/eval/face-audit.ts` (eval-data/README.md): audited recall 0.862 / 0.887 alone ->
  * 0.959 together at precision 0.908.
  *
- * Video frames (`hints.sequence`) run the first detector only: the second would double the
- * detection cost of every frame, and the tracker bridges a face's missed frames there. With two
- * inference workers the engine runs the two on a photo at once (`hints.facePart`).
+ * Video frames (`hints.sequence`) run the first detector only, but for those that ask for both
+ * (`hints.bothFaces`, every 3rd detection frame by default): the second on every frame would
+ * double the detection cost, and the tracker holds a face between the frames that find it. With
+ * two inference workers the engine runs the two on a photo at once (`hints.facePart`).
  */
 import { nms } from './nms.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
@@ -37,8 +38,12 @@ export class FaceUnionDetector implements RegionDetector {
   async detect(image: RgbFrame, minScore: number, hints?: DetectHints): Promise<Detection[]> {
     if (hints?.facePart === 1) return this.second.detect(image, minScore, hints);
     const found = await this.first.detect(image, minScore, hints);
-    if (hints?.sequence || hints?.facePart === 0) return found;
-    const more = await this.second.detect(image, minScore, hints);
+    if ((hints?.sequence && !hints.bothFaces) || hints?.facePart === 0) return found;
+    const more = await this.second.detect(
+      image,
+      minScore,
+      hints && { ...hints, smallObjects: false },
+    );
     return mergeFaces(found, more);
   }
 

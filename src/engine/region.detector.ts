@@ -19,9 +19,16 @@ export interface DetectHints {
   knownPlates?: Box[];
   /**
    * The frame is one of a video's: a detector made of two models runs its first only (the
-   * tracker bridges what it misses; the second would double the cost of every frame).
+   * tracker bridges what it misses; the second would double the cost of every frame), unless
+   * `bothFaces`.
    */
   sequence?: boolean;
+  /**
+   * Video: this frame of a sequence runs both models of a two-model face detector, merged as on
+   * photos (the second without its small-face pass); the pipeline asks on some detection frames
+   * (`VideoPipelineSettings.bothFacesStride`), and the tracker holds what only the second finds.
+   */
+  bothFaces?: boolean;
   /**
    * Video: boxes (image pixels) where face tracks too small for the main pass are expected on
    * this frame; a detector whose small-face pass covers parts of a frame looks there too.

@@ -3,13 +3,14 @@
  * with the real weights, on a committed photo whose faces are drawn over with masks and blurred
  * (the kind of face where one detector fails), every face either detector finds is kept, once;
  * the engine's split over two workers returns exactly what one worker returns; video frames
- * (`sequence`) run the first detector only.
+ * (`sequence`) run the first detector only, unless they ask for both (`bothFaces`).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { containment, iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
+import { mergeFaces } from '../../../src/engine/face-union.detector.ts';
 import { detectFrame } from '../../../src/engine/frame.detector.ts';
 import type { OpenDetectors } from '../../../src/engine/detectors.factory.ts';
 import { createEngine, type Engine } from '../../../src/engine/index.ts';
@@ -93,6 +94,21 @@ describe('two face detectors on photos (retinaface+veil)', () => {
         assert.deepEqual(await engine.detect(frame, options), expected);
       }
     }
+  });
+
+  it('runs both on the video frames that ask (bothFaces), the second without its small-face pass', async () => {
+    const { frame, faces } = scene;
+    const video = { sequence: true, smallObjects: true };
+    const r = await detectFrame(frame, facesOnly, retina, video);
+    const v = await detectFrame(frame, facesOnly, veil, { ...video, smallObjects: false });
+    const both = await engine.detect(frame, facesOnly, { ...video, bothFaces: true });
+    for (const face of faces) {
+      const alone = hits(r, face).length + hits(v, face).length;
+      assert.equal(hits(both, face).length, alone > 0 ? 1 : 0, JSON.stringify(face));
+    }
+    assert.equal(both.length, mergeFaces(r, v).length);
+    // Without the hint a video frame is the first detector's alone.
+    assert.deepEqual(await engine.detect(frame, facesOnly, video), r);
   });
 
   it('runs the first detector only on video frames', async () => {
