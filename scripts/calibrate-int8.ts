@@ -17,7 +17,10 @@
  *   The far-plate weights (`models/veil-plate/plate-det-far.onnx`, video frames) the same way ->
  *   `models/veil-plate/far-int8-ranges.json`.
  *
- *   node --import tsx scripts/calibrate-int8.ts [--model retinaface|veil-plate|veil-plate-far]
+ * - Veil's face detector (`models/veil-face`): each photo at 640 and 960 px (the video's
+ *   detection copies) -> `models/veil-face/int8-ranges.json`, at the plate detector's percentile.
+ *
+ *   node --import tsx scripts/calibrate-int8.ts [--model retinaface|veil-face|veil-plate|veil-plate-far]
  *     [--percentile P]
  */
 import fs from 'node:fs';
@@ -39,6 +42,7 @@ import {
   retinafaceModel,
   retinafaceModelPath,
 } from '../src/engine/retinaface.detector.ts';
+import { VEIL_FACE_RANGES } from '../src/engine/veil-face.detector.ts';
 import { VEIL_PLATE_FAR_RANGES, VEIL_PLATE_RANGES } from '../src/engine/veil-plate.detector.ts';
 import { runVeilGrid } from '../src/engine/veil-grid.ts';
 import { drawPlate } from '../test/fixtures/images/drawn-plate.ts';
@@ -101,6 +105,37 @@ if (!only || only === 'retinaface') {
     sampler,
     sides,
     percentile('retinaface'),
+  );
+}
+
+// Veil's face detector (its 8-bit model runs the video frames that ask for both face models):
+// the sample photos at the video's detection copies, 640 and 960 px.
+if (!only || only === 'veil-face') {
+  const sides = [640, 960];
+  const source = modelPath('veilFace');
+  const bytes = new Uint8Array(fs.readFileSync(source));
+  const names = qdqTensors(bytes);
+  const session = await openSession(calibrationModel(bytes, names));
+  const sampler = new RangeSampler();
+  for (const file of pictures) {
+    const { data, info } = await sharp(file)
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const frame = { data: new Uint8Array(data), width: info.width, height: info.height };
+    for (const side of sides) {
+      const run = await runVeilGrid(session, frame, side);
+      for (const name of names) sampler.add(name, run.outputs[name]);
+    }
+  }
+  await session.close();
+  write(
+    VEIL_FACE_RANGES,
+    source,
+    "Activation ranges of Veil's face detector for its 8-bit model; written by scripts/calibrate-int8.ts",
+    sampler,
+    sides,
+    percentile('veil-plate'),
   );
 }
 

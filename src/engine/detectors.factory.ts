@@ -30,7 +30,7 @@ import { openTextLineRecogniser } from './text-line.recogniser.ts';
 import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
 import { warnOnce } from './warn-once.ts';
-import { VeilFaceDetector } from './veil-face.detector.ts';
+import { VEIL_FACE_RANGES, VeilFaceDetector } from './veil-face.detector.ts';
 import {
   VEIL_PLATE_FAR_PASSES,
   VEIL_PLATE_FAR_RANGES,
@@ -104,8 +104,13 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
       );
       return new RetinaFaceDetector(main, retina, model.affine, video);
     }
-    if (id === 'veil')
-      return new VeilFaceDetector(await openSession(modelPath('veilFace'), { threads }));
+    if (id === 'veil') {
+      const file = modelPath('veilFace');
+      const { main, video } = await sessionsOf("Veil's face detector", file, () =>
+        veilPlateInt8Model(file, VEIL_FACE_RANGES),
+      );
+      return new VeilFaceDetector(main, {}, video);
+    }
     const yunet = settings.wholeSmallPass ? { ...DEFAULT_YUNET, regional: undefined } : undefined;
     return new YunetFaceDetector(await openSession(modelPath('yunet'), { threads }), yunet);
   };
@@ -194,11 +199,18 @@ export async function warmUp(detectors: OpenDetectors): Promise<void> {
     const frame = { data: new Uint8Array(width * height * 3), width, height };
     await detectFrame(frame, defaultAnonymizeOptions, detectors);
   }
-  // Video frames may run the 8-bit models: their detection copy (960 px), main passes only.
+  // Video frames may run the 8-bit models: their detection copy (960 px), main passes only,
+  // and the 640 px copy on which both face models run (`bothFaces`).
   const copy = { data: new Uint8Array(960 * 540 * 3), width: 960, height: 540 };
   await detectFrame(copy, defaultAnonymizeOptions, detectors, {
     sequence: true,
     smallObjects: false,
+  });
+  const coarse = { data: new Uint8Array(640 * 360 * 3), width: 640, height: 360 };
+  await detectFrame(coarse, defaultAnonymizeOptions, detectors, {
+    sequence: true,
+    smallObjects: false,
+    bothFaces: true,
   });
   // A black frame holds no plate, so the vehicle model has not run yet.
   await detectors.vehicles?.detect({ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 });

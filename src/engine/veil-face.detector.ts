@@ -4,6 +4,7 @@
  * side is `side` (small photos enlarged, large frames reduced); a second pass at `smallSide`
  * adds the small faces the first one misses (see `VeilFaceSettings`).
  */
+import path from 'node:path';
 import { clipDetection } from './box.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
@@ -15,6 +16,19 @@ import { fromSmallPass, smallPassThreshold } from './small-pass.ts';
 
 /** Longest side of the model's input (measured on eval-data/faces, see models/README.md). */
 export const VEIL_FACE_SIDE = 960;
+
+/**
+ * Where `scripts/calibrate-int8.ts` writes the activation ranges of its 8-bit model (the plate
+ * detector's network, quantized the same way: `veilPlateInt8Model`), which video frames run.
+ */
+export const VEIL_FACE_RANGES = path.join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'models',
+  'veil-face',
+  'int8-ranges.json',
+);
 
 export interface VeilFaceSettings {
   /** Longest side of the main pass's input. */
@@ -60,6 +74,8 @@ export class VeilFaceDetector implements RegionDetector {
   constructor(
     private readonly session: ModelSession,
     settings: Partial<VeilFaceSettings> = {},
+    /** Runs video frames (`hints.sequence`) instead of `session`: the 8-bit model. */
+    private readonly video?: ModelSession,
   ) {
     this.settings = { ...DEFAULT_VEIL_FACE, ...settings };
     this.tileSide = this.settings.side;
@@ -75,11 +91,16 @@ export class VeilFaceDetector implements RegionDetector {
     const small = hints?.smallObjects === true;
     const longest = Math.max(image.width, image.height);
     const mainSide = !small && coarseAsGiven ? Math.min(side, longest) : side;
-    let found = await this.pass(image, mainSide, minScore);
+    const session = (hints?.sequence && this.video) || this.session;
+    let found = await this.pass(session, image, mainSide, minScore);
     if (small && smallSide > side) {
       const raised = smallPassThreshold(minScore, smallRaise);
       const keepPx = (smallKeepPx * longest) / side;
-      const extra = fromSmallPass(await this.pass(image, smallSide, raised), smallRaise, keepPx);
+      const extra = fromSmallPass(
+        await this.pass(session, image, smallSide, raised),
+        smallRaise,
+        keepPx,
+      );
       // A face of both passes is kept once; a part of a face inside a whole one is dropped.
       found = nms([...found, ...extra], { iou: this.nmsIou, containment: 0.7 });
     }
@@ -87,15 +108,20 @@ export class VeilFaceDetector implements RegionDetector {
   }
 
   /** One run at `side` px longest side: faces scoring `minScore`, suppressed, in image px. */
-  private async pass(image: RgbFrame, side: number, minScore: number): Promise<Detection[]> {
-    const run = await runVeilGrid(this.session, image, side);
+  private async pass(
+    session: ModelSession,
+    image: RgbFrame,
+    side: number,
+    minScore: number,
+  ): Promise<Detection[]> {
+    const run = await runVeilGrid(session, image, side);
     return nms(decodeVeilFaces(run.outputs, run.width, run.height, minScore), {
       iou: this.nmsIou,
       containment: 0.7,
     }).map((f) => ({ ...f, box: toImageBox(run, f.box) }));
   }
 
-  close(): Promise<void> {
-    return this.session.close();
+  async close(): Promise<void> {
+    await Promise.all([this.session.close(), this.video?.close()]);
   }
 }

@@ -131,9 +131,10 @@ export interface VideoPipelineSettings {
    * Where the engine runs two face models (a clone's default), every Nth detection frame runs
    * both, merged as on photos (default 3, from the 3rd detection frame: between the small-face
    * passes' turns on busy footage, so mostly on the 640 px copy; 0: the first alone, as
-   * before). The second finds masked and blurred faces RetinaFace misses, and the tracker holds
-   * them between its turns: on eval-data/faces as clips (`eval-video-photos.ts`) face-frames
-   * left uncovered 14.7% -> 9.9% (every 6th: 11.1%; every one: 9.8%), faces lost 64 -> 40.
+   * before). The second (its 8-bit model) finds masked and blurred faces RetinaFace misses, and
+   * the tracker holds them between its turns: on eval-data/faces as clips
+   * (`eval-video-photos.ts`) face-frames left uncovered 14.7% -> 10.2% (float 9.9%; every 6th
+   * 11.1%, every one 9.8%), faces lost 64 -> 42.
    */
   bothFacesStride?: number;
   /** Plates are searched on every Nth detection frame (default 2; tracked or not). */

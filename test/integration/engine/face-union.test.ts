@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import sharp from 'sharp';
 import { containment, iou } from '../../../src/engine/box.ts';
 import { openDetectors } from '../../../src/engine/detectors.factory.ts';
 import { mergeFaces } from '../../../src/engine/face-union.detector.ts';
@@ -15,32 +14,14 @@ import { detectFrame } from '../../../src/engine/frame.detector.ts';
 import type { OpenDetectors } from '../../../src/engine/detectors.factory.ts';
 import { createEngine, type Engine } from '../../../src/engine/index.ts';
 import { defaultAnonymizeOptions, type Box, type RgbFrame } from '../../../src/engine/types.ts';
-import { loadFixture, truth } from '../../fixtures/images/fixtures.ts';
+import { loadFixture } from '../../fixtures/images/fixtures.ts';
+import { maskedFaces } from '../../fixtures/images/masked-faces.ts';
 
 const NAME = 'group-5-faces.jpg';
 const facesOnly = { ...defaultAnonymizeOptions, enableLp: false };
 
 /** The fixture with a light blue mask drawn over each face's lower half, then blurred. */
-async function maskedAndBlurred(): Promise<{ frame: RgbFrame; faces: Box[] }> {
-  const f = await loadFixture(NAME);
-  const faces = truth(NAME).faces.map((x) => x.box);
-  const masks = faces.map((b) => {
-    const [w, h] = [b.x2 - b.x1, b.y2 - b.y1];
-    return `<rect x="${b.x1 + w * 0.1}" y="${b.y1 + h * 0.55}" width="${w * 0.8}" height="${h * 0.45}" rx="${w * 0.15}" fill="#9cc9e0"/>`;
-  });
-  const raw = { raw: { width: f.width, height: f.height, channels: 3 as const } };
-  const svg = `<svg width="${f.width}" height="${f.height}">${masks.join('')}</svg>`;
-  const drawn = await sharp(Buffer.from(f.data), raw)
-    .composite([{ input: Buffer.from(svg) }])
-    .png()
-    .toBuffer();
-  const { data } = await sharp(drawn)
-    .blur(3)
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { frame: { data: new Uint8Array(data), width: f.width, height: f.height }, faces };
-}
+const maskedAndBlurred = () => maskedFaces(NAME, 0.55, 3);
 
 const hits = (found: { box: Box }[], face: Box) => found.filter((d) => iou(d.box, face) >= 0.3);
 

@@ -46,6 +46,7 @@ import {
   VeilPlateDetector,
   veilPlateInt8Model,
 } from '../../../src/engine/veil-plate.detector.ts';
+import { VEIL_FACE_RANGES, VeilFaceDetector } from '../../../src/engine/veil-face.detector.ts';
 import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
 import { fixturePath, loadFixture, truth } from '../../fixtures/images/fixtures.ts';
 
@@ -362,6 +363,47 @@ describe("Veil's far-plate detector (video frames) in 8 bits", () => {
       assert.ok(Math.abs(a.score - b.score) < 0.15, `${a.score} -> ${b.score}`);
     } finally {
       await Promise.all([float.close(), q.close()]);
+    }
+  });
+});
+
+describe("Veil's face detector (video frames that ask for both face models) in 8 bits", () => {
+  it('its committed ranges fit its weights and cover every quantized tensor', () => {
+    const weights = new Uint8Array(fs.readFileSync(modelPath('veilFace')));
+    const saved = JSON.parse(fs.readFileSync(VEIL_FACE_RANGES, 'utf8'));
+    assert.equal(saved.sha256, weightsSha256(modelPath('veilFace')));
+    for (const t of qdqTensors(weights)) assert.ok(saved.ranges[t], `no range for ${t}`);
+  });
+
+  it('finds the photos` faces as its float model does; video frames take the 8-bit model', async (t) => {
+    const int8 = veilPlateInt8Model(modelPath('veilFace'), VEIL_FACE_RANGES);
+    if ('why' in int8) {
+      t.skip(int8.why);
+      return;
+    }
+    const float = await openSession(modelPath('veilFace'));
+    const q = await openSession(int8.bytes);
+    const detector = new VeilFaceDetector(float, {}, q);
+    const alone = new VeilFaceDetector(q);
+    try {
+      for (const name of ['group-3-faces.jpg', 'group-5-faces.jpg']) {
+        const frame = await loadFixture(name);
+        const video = { sequence: true, smallObjects: false };
+        const photo = await detector.detect(frame, 0.5);
+        const seq = await detector.detect(frame, 0.5, video);
+        // Video frames ran the 8-bit model.
+        assert.deepEqual(seq, await alone.detect(frame, 0.5, video));
+        for (const face of truth(name).faces) {
+          const a = photo.find((d) => iou(d.box, face.box) > 0.4);
+          const b = seq.find((d) => iou(d.box, face.box) > 0.4);
+          assert.ok(a && b, `${name}: ${JSON.stringify(face.box)} float ${!!a}, 8-bit ${!!b}`);
+          assert.ok(Math.abs(a.score - b.score) < 0.1, `${name}: ${a.score} -> ${b.score}`);
+        }
+        assert.equal(seq.length, photo.length, name);
+      }
+    } finally {
+      // `alone` shares the 8-bit session, which this closes.
+      await detector.close();
     }
   });
 });

@@ -15,7 +15,7 @@ import { createEngine, type Engine } from '../../../src/engine/index.ts';
 import { defaultAnonymizeOptions, type Box } from '../../../src/engine/types.ts';
 import { ffmpegPaths } from '../../../src/media/ffmpeg.runtime.ts';
 import { createVideoAnonymizer } from '../../../src/media/video/video.pipeline.ts';
-import { loadFixture, truth } from '../../fixtures/images/fixtures.ts';
+import { maskedFaces } from '../../fixtures/images/masked-faces.ts';
 import { coveredShare } from './synth-clip.ts';
 
 const NAME = 'group-5-faces.jpg';
@@ -33,20 +33,10 @@ after(async () => {
 
 /** The fixture with a mask over the lower 60% of each face, blurred, as a 2 s 960 px clip. */
 async function maskedClip(): Promise<{ clip: string; faces: Box[] }> {
-  const f = await loadFixture(NAME);
-  const faces = truth(NAME).faces.map((x) => x.box);
-  const masks = faces.map((b) => {
-    const [w, h] = [b.x2 - b.x1, b.y2 - b.y1];
-    return `<rect x="${b.x1 + w * 0.1}" y="${b.y1 + h * 0.4}" width="${w * 0.8}" height="${h * 0.6}" rx="${w * 0.15}" fill="#9cc9e0"/>`;
-  });
-  const raw = { raw: { width: f.width, height: f.height, channels: 3 as const } };
-  const svg = `<svg width="${f.width}" height="${f.height}">${masks.join('')}</svg>`;
-  const drawn = await sharp(Buffer.from(f.data), raw)
-    .composite([{ input: Buffer.from(svg) }])
-    .png()
-    .toBuffer();
+  const { frame: f, faces } = await maskedFaces(NAME, 0.4, 4);
   const still = path.join(dir, 'masked.png');
-  await sharp(drawn).blur(4).png().toFile(still);
+  const raw = { raw: { width: f.width, height: f.height, channels: 3 as const } };
+  await sharp(Buffer.from(f.data), raw).png().toFile(still);
   const clip = path.join(dir, 'masked.mp4');
   const width = 960;
   execFileSync(ffmpegPaths().ffmpeg, [
