@@ -30,7 +30,7 @@ import { openTextLineRecogniser } from './text-line.recogniser.ts';
 import { DEFAULT_TEXT_PLATE, TextPlateDetector } from './text-plate.detector.ts';
 import { defaultAnonymizeOptions } from './types.ts';
 import { warnOnce } from './warn-once.ts';
-import { VEIL_FACE_RANGES, VeilFaceDetector } from './veil-face.detector.ts';
+import { VeilFaceDetector, veilFaceInt8Model } from './veil-face.detector.ts';
 import {
   VEIL_PLATE_FAR_PASSES,
   VEIL_PLATE_FAR_RANGES,
@@ -107,7 +107,7 @@ export async function openDetectors(settings: DetectorSettings = {}): Promise<Op
     if (id === 'veil') {
       const file = modelPath('veilFace');
       const { main, video } = await sessionsOf("Veil's face detector", file, () =>
-        veilPlateInt8Model(file, VEIL_FACE_RANGES),
+        veilFaceInt8Model(file),
       );
       return new VeilFaceDetector(main, {}, video);
     }

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { clipDetection } from './box.ts';
+import { modelPath } from './models.ts';
 import { nms } from './nms.ts';
 import type { ModelSession } from './onnx.runtime.ts';
 import type { DetectHints, RegionDetector } from './region.detector.ts';
@@ -13,13 +14,14 @@ import type { Detection, RgbFrame } from './types.ts';
 import { decodeVeilFaces } from './veil-face.decode.ts';
 import { runVeilGrid, toImageBox } from './veil-grid.ts';
 import { fromSmallPass, smallPassThreshold } from './small-pass.ts';
+import { veilPlateInt8Model } from './veil-plate.detector.ts';
 
 /** Longest side of the model's input (measured on eval-data/faces, see models/README.md). */
 export const VEIL_FACE_SIDE = 960;
 
 /**
- * Where `scripts/calibrate-int8.ts` writes the activation ranges of its 8-bit model (the plate
- * detector's network, quantized the same way: `veilPlateInt8Model`), which video frames run.
+ * Where `scripts/calibrate-int8.ts` writes the activation ranges of its 8-bit model, which video
+ * frames run (`veilFaceInt8Model`).
  */
 export const VEIL_FACE_RANGES = path.join(
   import.meta.dirname,
@@ -29,6 +31,16 @@ export const VEIL_FACE_RANGES = path.join(
   'veil-face',
   'int8-ranges.json',
 );
+
+/**
+ * The face detector in 8 bits, or `{ why }` not: it is the plate detector's network, so it is
+ * quantized as that is (`veilPlateInt8Model`), with its own activation ranges.
+ */
+export function veilFaceInt8Model(
+  file = modelPath('veilFace'),
+): { bytes: Uint8Array } | { why: string } {
+  return veilPlateInt8Model(file, VEIL_FACE_RANGES);
+}
 
 export interface VeilFaceSettings {
   /** Longest side of the main pass's input. */

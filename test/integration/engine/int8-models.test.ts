@@ -46,7 +46,11 @@ import {
   VeilPlateDetector,
   veilPlateInt8Model,
 } from '../../../src/engine/veil-plate.detector.ts';
-import { VEIL_FACE_RANGES, VeilFaceDetector } from '../../../src/engine/veil-face.detector.ts';
+import {
+  VEIL_FACE_RANGES,
+  VeilFaceDetector,
+  veilFaceInt8Model,
+} from '../../../src/engine/veil-face.detector.ts';
 import { drawPlate } from '../../fixtures/images/drawn-plate.ts';
 import { fixturePath, loadFixture, truth } from '../../fixtures/images/fixtures.ts';
 
@@ -376,7 +380,7 @@ describe("Veil's face detector (video frames that ask for both face models) in 8
   });
 
   it('finds the photos` faces as its float model does; video frames take the 8-bit model', async (t) => {
-    const int8 = veilPlateInt8Model(modelPath('veilFace'), VEIL_FACE_RANGES);
+    const int8 = veilFaceInt8Model();
     if ('why' in int8) {
       t.skip(int8.why);
       return;
